@@ -1,0 +1,64 @@
+# Kisaansay: `make run` serves the app on http://localhost:3000; `make test` runs the whole suite.
+# Both set everything up first (venv, Python and JS deps, migrations); a second run skips what is done.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .stamps
+TOOLS_BIN := $(CURDIR)/tools/node_modules/.bin
+
+# Reflex must use bun and Node 22 from tools/ (its own downloads fail offline) and must not phone home.
+export PATH := $(TOOLS_BIN):$(PATH)
+export REFLEX_USE_SYSTEM_BUN := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := false
+export NPM_CONFIG_REGISTRY := https://registry.npmjs.org/
+export PYTHONUNBUFFERED := 1
+
+.PHONY: setup run test test-fast migrate seed chromium bench clean lint
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMPS)/py-deps: requirements.txt | $(PY)
+	@mkdir -p $(STAMPS)
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(STAMPS)/js-tools: tools/package.json tools/package-lock.json
+	@mkdir -p $(STAMPS)
+	cd tools && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(STAMPS)/py-deps $(STAMPS)/js-tools
+	@mkdir -p data
+
+migrate: setup
+	$(PY) -m kisaan_app migrate up
+
+seed: migrate
+	$(PY) -m kisaan_app seed-demo
+
+run: seed
+	@$(PY) -m kisaan_app demo-logins
+	$(PY) -m kisaan_app serve
+
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+
+test: setup chromium
+	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest -m "not e2e"
+
+lint: setup
+	$(PY) -m ruff check kisaan_app tests bench
+
+clean:
+	rm -rf $(STAMPS) .web .states

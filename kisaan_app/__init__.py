@@ -1,0 +1,1 @@
+"""Kisaansay: a real-time platform for farmers, FPOs and buyers."""

@@ -1,0 +1,133 @@
+"""Command line: python -m kisaan_app serve | worker | migrate up|status|rollback | seed-demo | create-admin."""
+
+import argparse
+import getpass
+import os
+import signal
+import subprocess
+import sys
+
+from kisaan_app.settings import PROJECT_ROOT, get_settings
+
+
+def reflex_env() -> dict[str, str]:
+    """Reflex must use the bun and Node from tools/ (its own downloads fail offline) and stay quiet."""
+    env = dict(os.environ)
+    tools_bin = PROJECT_ROOT / "tools" / "node_modules" / ".bin"
+    env["PATH"] = f"{tools_bin}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("REFLEX_USE_SYSTEM_BUN", "1")
+    env.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
+    env.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
+    env.setdefault("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org/")
+    return env
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from kisaan_app import migrations
+
+    if args.action == "up":
+        migrations.upgrade(args.revision or "head")
+    elif args.action == "rollback":
+        migrations.downgrade(args.revision or "-1")
+    print(migrations.status())
+    return 0
+
+
+def cmd_seed_demo(_args: argparse.Namespace) -> int:
+    from kisaan_app.db import session_scope
+    from kisaan_app.seed import seed_demo
+
+    with session_scope() as session:
+        created = seed_demo(session)
+    print("demo data created" if created else "demo data already present")
+    return 0
+
+
+def cmd_demo_logins(_args: argparse.Namespace) -> int:
+    from kisaan_app.seed import DEMO_LOGINS
+
+    url = get_settings().public_url
+    print(f"\nKisaansay will be served on {url}  (first start builds the frontend: about a minute)\n")
+    print("Demo logins (mobile number / password):")
+    for demo in DEMO_LOGINS:
+        print(f"  {demo.role:<10} {demo.name:<16} {demo.phone}  {demo.password}")
+    print()
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from kisaan_app.db import session_scope
+    from kisaan_app.services import accounts
+
+    password = os.environ.get("KISAAN_ADMIN_PASSWORD") or getpass.getpass("Password for the new admin: ")
+    with session_scope() as session:
+        user = accounts.register(
+            session, accounts.Registration(full_name=args.name, password=password, phone=args.phone, email=args.email)
+        )
+        user.role = "admin"
+        session.add(user)
+    print(f"admin {user.phone or user.email} created")
+    return 0
+
+
+def cmd_worker(_args: argparse.Namespace) -> int:
+    return subprocess.call(
+        [sys.executable, "-m", "huey.bin.huey_consumer", "kisaan_app.jobs.huey", "-w", "2"],
+        env=reflex_env(),
+        cwd=PROJECT_ROOT,
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The production build on one port, with the job worker beside it; Ctrl-C stops both."""
+    env = reflex_env()
+    worker = subprocess.Popen([sys.executable, "-m", "kisaan_app", "worker"], env=env, cwd=PROJECT_ROOT)
+    web_cmd = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--loglevel", args.loglevel]
+    web = subprocess.Popen(web_cmd, env=env, cwd=PROJECT_ROOT)
+
+    def stop(*_):
+        for proc in (web, worker):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        code = web.wait()
+    except KeyboardInterrupt:
+        stop()
+        code = web.wait()
+    stop()
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kisaan_app", description="Kisaansay command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the production build and run the job worker")
+    serve.add_argument("--loglevel", default="warning")
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("worker", help="run the huey job worker").set_defaults(func=cmd_worker)
+    migrate = sub.add_parser("migrate", help="apply, inspect or roll back database migrations")
+    migrate.add_argument("action", choices=["up", "status", "rollback"])
+    migrate.add_argument("revision", nargs="?", help="target revision (default: head for up, -1 for rollback)")
+    migrate.set_defaults(func=cmd_migrate)
+    sub.add_parser("seed-demo", help="create demo organisations and logins once").set_defaults(func=cmd_seed_demo)
+    sub.add_parser("demo-logins", help="print the URL and the demo logins").set_defaults(func=cmd_demo_logins)
+    admin = sub.add_parser(
+        "create-admin", help="create a platform admin (password from KISAAN_ADMIN_PASSWORD or prompt)"
+    )
+    admin.add_argument("--name", required=True)
+    admin.add_argument("--phone")
+    admin.add_argument("--email")
+    admin.set_defaults(func=cmd_create_admin)
+    args = parser.parse_args(argv)
+    get_settings()  # fail fast on bad settings (e.g. a default secret in production)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

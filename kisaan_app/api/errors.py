@@ -1,0 +1,57 @@
+"""One JSON shape for every API error: {"error": {"code", "message", "field", "details"}}."""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kisaan_app.i18n import error_text, resolve_language
+from kisaan_app.services.errors import DomainError, RateLimited
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+
+
+def request_language(request: Request) -> str:
+    header = request.headers.get("accept-language", "")
+    first = header.split(",")[0].split(";")[0].split("-")[0].strip().lower()
+    return resolve_language(first)
+
+
+def problem(status: int, code: str, message: str, *, field: str | None = None, details=None, headers=None):
+    body = {"error": {"code": code, "message": message, "field": field, "details": details or {}}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError):
+        headers = {"Retry-After": str(exc.retry_after_seconds)} if isinstance(exc, RateLimited) else None
+        if exc.status == 401:
+            headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+        message = error_text(request_language(request), exc.code, **exc.params)
+        return problem(exc.status, exc.code, message, field=exc.field, details=exc.params, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        errors = [
+            {"field": ".".join(str(p) for p in err.get("loc", ())[1:]) or None, "message": err.get("msg")}
+            for err in exc.errors()
+        ]
+        first = errors[0]["field"] if errors else None
+        message = error_text(request_language(request), "invalid_request")
+        return problem(422, "invalid_request", message, field=first, details={"errors": errors})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        message = error_text(request_language(request), code) if code in _HTTP_CODES.values() else str(exc.detail)
+        return problem(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(500, "server_error", error_text(request_language(request), "server_error"))

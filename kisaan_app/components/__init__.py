@@ -1,0 +1,1 @@
+"""Reusable UI pieces: the layout shell, feedback states, form fields, tables."""

@@ -1,0 +1,96 @@
+"""The app shell: header with brand, role-based navigation, language switch and logout; works at 360 px."""
+
+import reflex as rx
+
+from kisaan_app.components.feedback import forbidden_state, loading_state
+from kisaan_app.components.i18n import tr
+from kisaan_app.state.session import SessionState
+
+THEME_GREEN = "#2e7d32"
+
+
+def language_switch() -> rx.Component:
+    return rx.el.select(
+        rx.foreach(SessionState.languages, lambda lang: rx.el.option(lang[1], value=lang[0])),
+        value=SessionState.lang,
+        on_change=SessionState.set_language,
+        aria_label=tr("nav.language"),
+        id="language-switch",
+        class_name="lang-switch",
+    )
+
+
+def _nav_link(key: str, href: str) -> rx.Component:
+    return rx.link(tr(key), href=href, class_name="nav-link", underline="none")
+
+
+def navigation() -> rx.Component:
+    return rx.el.nav(
+        _nav_link("nav.home", "/"),
+        _nav_link("nav.profile", "/profile"),
+        rx.cond(SessionState.can_manage_users, _nav_link("nav.users", "/admin/users")),
+        rx.cond(SessionState.can_manage_users, _nav_link("nav.audit", "/admin/audit")),
+        class_name="main-nav",
+        aria_label=tr("nav.menu"),
+    )
+
+
+def header(signed_in: bool) -> rx.Component:
+    right = [language_switch()]
+    if signed_in:
+        right.append(
+            rx.button(
+                tr("nav.logout"),
+                on_click=SessionState.logout,
+                variant="soft",
+                color_scheme="gray",
+                size="2",
+                id="logout-button",
+            )
+        )
+    return rx.el.header(
+        rx.hstack(
+            rx.link(
+                rx.hstack(
+                    rx.image(src="/icons/icon-192.png", width="28px", height="28px", alt=""),
+                    rx.text(tr("app.name"), weight="bold", size="4", color="white"),
+                    align="center",
+                    spacing="2",
+                ),
+                href="/",
+                underline="none",
+            ),
+            rx.spacer(),
+            *right,
+            align="center",
+            width="100%",
+            spacing="2",
+        ),
+        navigation() if signed_in else rx.fragment(),
+        class_name="app-header",
+    )
+
+
+def page_shell(title_key: str, *content: rx.Component) -> rx.Component:
+    """A signed-in page: shows content only once the page's on_load has confirmed access."""
+    return rx.box(
+        header(signed_in=True),
+        rx.el.main(
+            rx.heading(tr(title_key), size="6", margin_bottom="0.5em"),
+            rx.cond(
+                SessionState.access == "ok",
+                rx.vstack(*content, spacing="4", width="100%", align="stretch"),
+                rx.cond(SessionState.access == "forbidden", forbidden_state(), loading_state()),
+            ),
+            class_name="app-main",
+        ),
+        class_name="app-root",
+    )
+
+
+def public_shell(*content: rx.Component) -> rx.Component:
+    return rx.box(
+        header(signed_in=False),
+        rx.el.main(rx.vstack(*content, spacing="4", width="100%", align="stretch"), class_name="app-main narrow"),
+        class_name="app-root",
+    )

@@ -1,0 +1,28 @@
+"""The Reflex app: pages, the REST API mounted in front, PWA head tags."""
+
+import reflex as rx
+
+from kisaan_app.api import create_api
+from kisaan_app.pages.admin_users import admin_users_page
+from kisaan_app.pages.audit import audit_page
+from kisaan_app.pages.auth import login_page, register_page
+from kisaan_app.pages.home import home_page
+from kisaan_app.pages.profile import profile_page
+from kisaan_app.pwa import head_components
+from kisaan_app.state.admin_users import AdminUsersState
+from kisaan_app.state.audit import AuditState
+from kisaan_app.state.auth import AuthState
+from kisaan_app.state.home import HomeState
+from kisaan_app.state.profile import ProfileState
+
+app = rx.App(
+    api_transformer=create_api(),
+    head_components=head_components(),
+    stylesheets=["/styles.css"],
+)
+app.add_page(login_page, route="/login", title="Kisaansay — Log in", on_load=AuthState.load_login)
+app.add_page(register_page, route="/register", title="Kisaansay — Sign up", on_load=AuthState.load_register)
+app.add_page(home_page, route="/", title="Kisaansay", on_load=HomeState.load)
+app.add_page(profile_page, route="/profile", title="Kisaansay — My profile", on_load=ProfileState.load)
+app.add_page(admin_users_page, route="/admin/users", title="Kisaansay — Users", on_load=AdminUsersState.load)
+app.add_page(audit_page, route="/admin/audit", title="Kisaansay — Audit log", on_load=AuditState.load)

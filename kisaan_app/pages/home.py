@@ -1,0 +1,122 @@
+"""/ — what each role sees first."""
+
+import reflex as rx
+
+from kisaan_app.components.feedback import empty_state
+from kisaan_app.components.i18n import tr
+from kisaan_app.components.layout import page_shell
+from kisaan_app.state.home import HomeState
+
+
+def _info_row(label_key: str, value: rx.Var, empty_key: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(tr(label_key), size="2", color=rx.color("gray", 10)),
+        rx.cond(
+            value != "", rx.text(value, weight="medium"), rx.text(tr(empty_key), size="2", color=rx.color("gray", 11))
+        ),
+        spacing="1",
+        align="start",
+    )
+
+
+def _farmer_home() -> rx.Component:
+    return rx.vstack(
+        rx.text(tr("home.farmer_intro")),
+        rx.card(
+            rx.vstack(
+                rx.heading(tr("home.profile_card"), size="4"),
+                _info_row("home.location", HomeState.location, "home.no_location"),
+                _info_row("home.organization", HomeState.organization_name, "home.no_organization"),
+                rx.cond(HomeState.land_text != "", _info_row("home.land", HomeState.land_text, "home.no_location")),
+                rx.text(tr("home.crops"), size="2", color=rx.color("gray", 10)),
+                rx.cond(
+                    HomeState.crops.length() > 0,
+                    rx.flex(
+                        rx.foreach(HomeState.crops, lambda c: rx.badge(c, size="2", color_scheme="green")),
+                        wrap="wrap",
+                        gap="2",
+                        id="crop-badges",
+                    ),
+                    empty_state(
+                        "home.no_crops",
+                        icon="sprout",
+                        action=rx.link(rx.button(tr("home.add_crops"), color_scheme="green"), href="/profile"),
+                    ),
+                ),
+                spacing="3",
+                align="stretch",
+            ),
+            width="100%",
+        ),
+        spacing="3",
+        width="100%",
+        id="farmer-home",
+    )
+
+
+def _buyer_home() -> rx.Component:
+    return rx.vstack(
+        rx.text(tr("home.buyer_intro")),
+        rx.card(
+            rx.vstack(
+                _info_row("home.business", HomeState.business_name, "home.no_business"),
+                _info_row("home.location", HomeState.location, "home.no_location"),
+                spacing="3",
+                align="stretch",
+            ),
+            width="100%",
+        ),
+        width="100%",
+        id="buyer-home",
+    )
+
+
+def _stat(label_key: str, key: str) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(tr(label_key), size="2", color=rx.color("gray", 10)),
+            rx.heading(HomeState.stats[key].to_string(), size="7"),
+            spacing="1",
+        ),
+        width="100%",
+    )
+
+
+def _admin_home() -> rx.Component:
+    return rx.vstack(
+        rx.cond(HomeState.is_admin, rx.text(tr("home.admin_intro")), rx.text(tr("home.org_admin_intro"))),
+        rx.cond(HomeState.organization_name != "", rx.badge(HomeState.organization_name, size="2")),
+        rx.grid(
+            _stat("home.active_users", "active_users"),
+            _stat("home.farmers", "farmers"),
+            _stat("home.buyers", "buyers"),
+            _stat("home.logins_today", "logins_today"),
+            _stat("home.failed_logins_today", "failed_logins_today"),
+            columns=rx.breakpoints(initial="2", md="5"),
+            spacing="3",
+            width="100%",
+        ),
+        rx.hstack(
+            rx.link(rx.button(tr("home.manage_users"), color_scheme="green"), href="/admin/users"),
+            rx.link(rx.button(tr("home.view_audit"), variant="soft"), href="/admin/audit"),
+            wrap="wrap",
+            spacing="2",
+        ),
+        width="100%",
+        spacing="3",
+        id="admin-home",
+    )
+
+
+def home_page() -> rx.Component:
+    return page_shell(
+        "nav.home",
+        rx.heading(HomeState.greeting, size="5", id="greeting"),
+        rx.badge(HomeState.role_label, size="2", width="fit-content"),
+        rx.match(
+            HomeState.user_role,
+            ("farmer", _farmer_home()),
+            ("buyer", _buyer_home()),
+            _admin_home(),
+        ),
+    )

@@ -1,0 +1,108 @@
+"""/profile — my details, my farm or business, my password."""
+
+import reflex as rx
+
+from kisaan_app.components.feedback import error_banner, success_banner
+from kisaan_app.components.forms import field, submit_button, text_input
+from kisaan_app.components.i18n import tr
+from kisaan_app.components.layout import page_shell
+from kisaan_app.state.profile import ProfileState
+from kisaan_app.state.session import SessionState
+
+
+def _input(name: str, label_key: str, **props) -> rx.Component:
+    return field(
+        label_key,
+        text_input(name, value=ProfileState.profile[name], key=ProfileState.profile[name], **props),
+        ProfileState.field_errors.get(name, ""),
+    )
+
+
+def _details_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.heading(tr("profile.details"), size="4"),
+            _input("full_name", "register.full_name"),
+            field(
+                "register.language",
+                rx.el.select(
+                    rx.foreach(SessionState.languages, lambda lang: rx.el.option(lang[1], value=lang[0])),
+                    name="preferred_language",
+                    default_value=ProfileState.profile["preferred_language"],
+                    key=ProfileState.profile["preferred_language"],
+                    class_name="native-select",
+                ),
+            ),
+            rx.cond(
+                ProfileState.profile["role"] == "buyer",
+                rx.vstack(
+                    rx.heading(tr("profile.business"), size="4"),
+                    _input("business_name", "profile.business_name"),
+                    _input("gstin", "profile.gstin", placeholder="27AAPFU0939F1ZV"),
+                    spacing="3",
+                    width="100%",
+                ),
+            ),
+            rx.cond(
+                ProfileState.profile["role"] == "farmer",
+                rx.vstack(
+                    rx.heading(tr("profile.farm"), size="4"),
+                    _input("village", "profile.village"),
+                    _input("crops", "profile.crops", placeholder="Onion, Wheat"),
+                    _input("land_area_acres", "profile.land_area", input_mode="decimal"),
+                    spacing="3",
+                    width="100%",
+                ),
+            ),
+            rx.cond(
+                (ProfileState.profile["role"] == "farmer") | (ProfileState.profile["role"] == "buyer"),
+                rx.grid(
+                    _input("district", "register.district"),
+                    _input("state", "register.state"),
+                    columns=rx.breakpoints(initial="1", sm="2"),
+                    spacing="3",
+                    width="100%",
+                ),
+            ),
+            error_banner(ProfileState.field_errors.get("form", "")),
+            success_banner(ProfileState.saved_message, id="profile-saved"),
+            submit_button("common.save", id="profile-save"),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=ProfileState.save,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def _password_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.heading(tr("password.title"), size="4"),
+            field(
+                "password.current",
+                text_input("current_password", input_type="password", auto_complete="current-password", required=True),
+            ),
+            field(
+                "password.new",
+                text_input("new_password", input_type="password", auto_complete="new-password", required=True),
+            ),
+            error_banner(ProfileState.password_error),
+            success_banner(ProfileState.password_message),
+            submit_button("password.submit", variant="soft"),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=ProfileState.change_password,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def profile_page() -> rx.Component:
+    return page_shell(
+        "profile.title",
+        rx.card(_details_form(), width="100%"),
+        rx.card(_password_form(), width="100%"),
+    )

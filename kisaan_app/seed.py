@@ -1,0 +1,102 @@
+"""Demo data for the local run: two FPOs and one login per role. Idempotent; refused in production."""
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from kisaan_app.models.accounts import FarmerProfile, Organization, User
+from kisaan_app.services import accounts, profiles
+from kisaan_app.services.context import RequestMeta
+from kisaan_app.settings import get_settings
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    name: str
+    phone: str
+    password: str
+    district: str
+    state: str
+    organization: str | None = None
+    crops: tuple[str, ...] = ()
+    village: str | None = None
+
+
+ORGANIZATIONS = (
+    ("Nashik Onion Growers FPO", "Nashik", "Maharashtra"),
+    ("Pune Kisan Producer Company", "Pune", "Maharashtra"),
+)
+
+DEMO_LOGINS = (
+    DemoLogin("admin", "Asha Admin", "9800000001", "Admin@12345", "Pune", "Maharashtra"),
+    DemoLogin(
+        "org_admin", "Sunil Patil", "9800000002", "FpoAdmin@123", "Nashik", "Maharashtra", "Nashik Onion Growers FPO"
+    ),
+    DemoLogin(
+        "farmer",
+        "Ramesh Pawar",
+        "9800000003",
+        "Farmer@123",
+        "Nashik",
+        "Maharashtra",
+        "Nashik Onion Growers FPO",
+        ("Onion", "Grapes", "Tomato"),
+        "Lasalgaon",
+    ),
+    DemoLogin(
+        "farmer",
+        "Savita Jadhav",
+        "9800000004",
+        "Farmer@123",
+        "Pune",
+        "Maharashtra",
+        "Pune Kisan Producer Company",
+        ("Wheat", "Soyabean"),
+        "Junnar",
+    ),
+    DemoLogin("buyer", "Imran Traders", "9800000005", "Buyer@1234", "Mumbai", "Maharashtra"),
+)
+
+
+def seed_demo(session: Session) -> bool:
+    """Create the demo organisations and logins once. Returns False when they already exist."""
+    if get_settings().is_prod:
+        raise RuntimeError("refusing to seed demo logins in production (KISAAN_ENV=prod)")
+    if session.exec(select(User.id).where(User.phone == "+919800000001")).first():
+        return False
+    meta = RequestMeta(ip="127.0.0.1", user_agent="seed-demo")
+    orgs: dict[str, Organization] = {}
+    for name, district, state in ORGANIZATIONS:
+        org = Organization(name=name, district=district, state=state)
+        session.add(org)
+        session.flush()
+        orgs[name] = org
+    for demo in DEMO_LOGINS:
+        self_signup_role = demo.role if demo.role in ("farmer", "buyer") else "farmer"
+        user = accounts.register(
+            session,
+            accounts.Registration(
+                full_name=demo.name,
+                password=demo.password,
+                role=self_signup_role,
+                phone=demo.phone,
+                organization_id=orgs[demo.organization].id if demo.organization else None,
+                district=demo.district,
+                state=demo.state,
+            ),
+            meta,
+        )
+        if demo.role != self_signup_role:
+            user.role = demo.role
+            session.add(user)
+            # Staff accounts carry no farmer profile.
+            profile = session.exec(select(FarmerProfile).where(FarmerProfile.user_id == user.id)).first()
+            if profile:
+                session.delete(profile)
+        if demo.crops:
+            session.flush()
+            profiles.update_profile(
+                session, accounts.to_principal(user), {"crops": list(demo.crops), "village": demo.village}, meta
+            )
+    return True

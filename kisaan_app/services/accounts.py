@@ -1,0 +1,392 @@
+"""Accounts: sign up, log in (with rate limits and audit), sessions, passwords, profiles, roles, deactivation."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select, update
+
+from kisaan_app.i18n import available_languages
+from kisaan_app.models.accounts import AuthSession, BuyerProfile, FarmerProfile, Organization, User
+from kisaan_app.models.enums import SELF_SIGNUP_ROLES, Role
+from kisaan_app.services import audit, ratelimit, security
+from kisaan_app.services.authz import assignable_roles, can_manage, require_role
+from kisaan_app.services.context import Principal, RequestMeta
+from kisaan_app.services.errors import (
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from kisaan_app.services.validation import (
+    check_name,
+    check_password,
+    looks_like_email,
+    normalize_email,
+    normalize_identifier,
+    normalize_phone,
+)
+from kisaan_app.settings import get_settings
+
+TICKET_TTL = timedelta(seconds=60)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_principal(user: User, session_id: str = "") -> Principal:
+    return Principal(
+        id=user.id,
+        role=user.role,
+        full_name=user.full_name,
+        organization_id=user.organization_id,
+        language=user.preferred_language,
+        session_id=session_id,
+        phone=user.phone,
+        email=user.email,
+    )
+
+
+# ---------------------------------------------------------------- sign up
+
+
+@dataclass
+class Registration:
+    full_name: str
+    password: str
+    role: str = Role.FARMER.value
+    phone: str | None = None
+    email: str | None = None
+    organization_id: int | None = None
+    preferred_language: str = "en"
+    district: str | None = None
+    state: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def register(session: Session, reg: Registration, meta: RequestMeta | None = None) -> User:
+    """Create a farmer or buyer account with an empty profile. Raises ValidationFailed / Conflict."""
+    if reg.role not in {r.value for r in SELF_SIGNUP_ROLES}:
+        raise ValidationFailed("invalid_role", field="role")
+    full_name = check_name(reg.full_name)
+    phone = normalize_phone(reg.phone) if (reg.phone or "").strip() else None
+    email = normalize_email(reg.email) if (reg.email or "").strip() else None
+    if not phone and not email:
+        raise ValidationFailed("phone_or_email_required", field="phone")
+    check_password(reg.password)
+    language = reg.preferred_language if reg.preferred_language in available_languages() else "en"
+    if reg.organization_id is not None and not session.get(Organization, reg.organization_id):
+        raise ValidationFailed("unknown_organization", field="organization_id")
+    if phone and session.exec(select(User.id).where(User.phone == phone)).first():
+        raise Conflict("account_exists", field="phone")
+    if email and session.exec(select(User.id).where(User.email == email)).first():
+        raise Conflict("account_exists", field="email")
+
+    user = User(
+        full_name=full_name,
+        phone=phone,
+        email=email,
+        password_hash=security.hash_password(reg.password),
+        role=reg.role,
+        organization_id=reg.organization_id,
+        preferred_language=language,
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent sign-up with the same phone/email won the race
+        raise Conflict("account_exists", field="phone" if phone else "email") from None
+    if user.role == Role.FARMER:
+        session.add(FarmerProfile(user_id=user.id, district=reg.district, state=reg.state))
+    else:
+        session.add(BuyerProfile(user_id=user.id, district=reg.district, state=reg.state))
+    audit.record(session, "user.registered", actor=user, meta=meta, target_type="user", target_id=user.id)
+    return user
+
+
+# ---------------------------------------------------------------- log in / sessions
+
+
+def _find_by_identifier(session: Session, identifier: str) -> User | None:
+    column = User.email if looks_like_email(identifier) else User.phone
+    return session.exec(select(User).where(column == identifier)).first()
+
+
+def authenticate(session: Session, identifier: str, password: str, meta: RequestMeta) -> User:
+    """Check credentials under per-IP and per-account limits; audit both outcomes.
+
+    A failed attempt is committed (its audit row and counters) even though the caller gets an error.
+    """
+    settings = get_settings()
+    ip_key = meta.ip or "unknown"
+    ratelimit.check(settings.login_rate_per_ip, "login-ip", ip_key)
+    ratelimit.hit(settings.login_rate_per_ip, "login-ip", ip_key)
+    try:
+        ident = normalize_identifier(identifier)
+    except ValidationFailed:
+        security.verify_password(None, password)  # same cost as a real check
+        raise AuthenticationFailed("invalid_credentials") from None
+    ratelimit.check(settings.login_rate_per_account, "login-account", ident)
+
+    user = _find_by_identifier(session, ident)
+    password_ok = security.verify_password(user.password_hash if user else None, password or "")
+    if not user or not password_ok or not user.is_active:
+        ratelimit.hit(settings.login_rate_per_account, "login-account", ident)
+        reason = "inactive" if (user and password_ok) else "bad_credentials"
+        audit.record(
+            session,
+            "auth.login_failed",
+            actor=user,
+            actor_label=ident,
+            meta=meta,
+            outcome="failure",
+            details={"reason": reason},
+        )
+        session.commit()
+        raise AuthenticationFailed("account_inactive" if reason == "inactive" else "invalid_credentials")
+
+    if security.needs_rehash(user.password_hash):
+        user.password_hash = security.hash_password(password)
+    user.last_login_at = _now()
+    session.add(user)
+    return user
+
+
+def open_session(session: Session, user: User, kind: str, meta: RequestMeta) -> tuple[str, AuthSession]:
+    """A new login session and its signed token (Bearer token for the API, cookie value for browsers)."""
+    ttl = timedelta(minutes=get_settings().jwt_ttl_minutes)
+    row = AuthSession(
+        sid=security.new_session_id(),
+        user_id=user.id,
+        kind=kind,
+        expires_at=_now() + ttl,
+        ip=meta.ip,
+        user_agent=(meta.user_agent or "")[:300] or None,
+    )
+    session.add(row)
+    audit.record(session, "auth.login", actor=user, meta=meta, details={"kind": kind})
+    return security.issue_token(user.id, row.sid, security.SESSION_TOKEN, ttl), row
+
+
+def login(session: Session, identifier: str, password: str, kind: str, meta: RequestMeta) -> tuple[str, User]:
+    user = authenticate(session, identifier, password, meta)
+    token, _ = open_session(session, user, kind, meta)
+    return token, user
+
+
+def login_ticket(session_token: str) -> str:
+    """A one-minute, one-use ticket the browser trades at /api/auth/session for the HttpOnly cookie."""
+    claims = security.decode_token(session_token, security.SESSION_TOKEN)
+    if claims is None:
+        raise AuthenticationFailed("invalid_token")
+    return security.issue_token(claims.user_id, claims.session_id, security.LOGIN_TICKET, TICKET_TTL)
+
+
+def redeem_ticket(session: Session, ticket: str) -> str:
+    """The session token for a ticket that is valid and unused; marks it used."""
+    claims = security.decode_token(ticket, security.LOGIN_TICKET)
+    if claims is None:
+        raise AuthenticationFailed("invalid_token")
+    result = session.exec(
+        update(AuthSession)
+        .where(AuthSession.sid == claims.session_id, col(AuthSession.ticket_used_at).is_(None))
+        .where(col(AuthSession.revoked_at).is_(None))
+        .values(ticket_used_at=_now())
+    )
+    if result.rowcount != 1:
+        raise AuthenticationFailed("invalid_token")
+    row = session.exec(select(AuthSession).where(AuthSession.sid == claims.session_id)).one()
+    remaining = row.expires_at - _now()
+    return security.issue_token(row.user_id, row.sid, security.SESSION_TOKEN, remaining)
+
+
+def principal_for_token(session: Session, token: str | None) -> Principal | None:
+    """Who holds this session token, re-checked against the database; None if forged, expired or revoked."""
+    if not token:
+        return None
+    claims = security.decode_token(token, security.SESSION_TOKEN)
+    if claims is None:
+        return None
+    row = session.exec(
+        select(AuthSession, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.sid == claims.session_id, AuthSession.user_id == claims.user_id)
+    ).first()
+    if row is None:
+        return None
+    auth_session, user = row
+    if auth_session.revoked_at is not None or auth_session.expires_at <= _now() or not user.is_active:
+        return None
+    return to_principal(user, auth_session.sid)
+
+
+def logout(session: Session, principal: Principal, meta: RequestMeta) -> None:
+    session.exec(update(AuthSession).where(AuthSession.sid == principal.session_id).values(revoked_at=_now()))
+    audit.record(session, "auth.logout", actor=principal, meta=meta)
+
+
+def revoke_all_sessions(session: Session, user_id: int, *, except_sid: str | None = None) -> None:
+    stmt = update(AuthSession).where(AuthSession.user_id == user_id, col(AuthSession.revoked_at).is_(None))
+    if except_sid:
+        stmt = stmt.where(AuthSession.sid != except_sid)
+    session.exec(stmt.values(revoked_at=_now()))
+
+
+def purge_expired_sessions(session: Session, older_than: timedelta = timedelta(days=1)) -> int:
+    from sqlmodel import delete
+
+    result = session.exec(delete(AuthSession).where(AuthSession.expires_at < _now() - older_than))
+    return result.rowcount or 0
+
+
+def change_password(session: Session, principal: Principal, current: str, new: str, meta: RequestMeta) -> None:
+    user = session.get(User, principal.id)
+    if user is None or not security.verify_password(user.password_hash, current or ""):
+        audit.record(session, "auth.password_change_failed", actor=principal, meta=meta, outcome="failure")
+        session.commit()
+        raise ValidationFailed("wrong_current_password", field="current_password")
+    check_password(new, field="new_password")
+    if current == new:
+        raise ValidationFailed("password_unchanged", field="new_password")
+    user.password_hash = security.hash_password(new)
+    session.add(user)
+    revoke_all_sessions(session, user.id, except_sid=principal.session_id)  # sign out other devices
+    audit.record(session, "auth.password_changed", actor=principal, meta=meta, target_type="user", target_id=user.id)
+
+
+def set_language(session: Session, principal: Principal, language: str) -> None:
+    if language not in available_languages():
+        raise ValidationFailed("invalid_language", field="language")
+    session.exec(update(User).where(User.id == principal.id).values(preferred_language=language))
+
+
+# ---------------------------------------------------------------- roles and deactivation
+
+
+def _managed_user(session: Session, actor: Principal, user_id: int) -> User:
+    require_role(actor, Role.ADMIN, Role.ORG_ADMIN)
+    user = session.get(User, user_id)
+    if user is None or not can_manage(actor, user):
+        # An org admin must not learn that another organisation's user exists.
+        raise NotFound("user_not_found")
+    return user
+
+
+def change_role(session: Session, actor: Principal, user_id: int, new_role: str, meta: RequestMeta) -> User:
+    user = _managed_user(session, actor, user_id)
+    if new_role not in {r.value for r in assignable_roles(actor)}:
+        raise PermissionDenied("role_not_assignable", field="role")
+    if user.id == actor.id:
+        raise PermissionDenied("cannot_change_own_role", field="role")
+    if new_role == Role.ORG_ADMIN and user.organization_id is None:
+        raise ValidationFailed("org_admin_needs_organization", field="role")
+    old_role = user.role
+    if old_role == new_role:
+        return user
+    user.role = new_role
+    session.add(user)
+    _ensure_profile(session, user)
+    audit.record(
+        session,
+        "user.role_changed",
+        actor=actor,
+        meta=meta,
+        target_type="user",
+        target_id=user.id,
+        organization_id=user.organization_id,
+        details={"from": old_role, "to": new_role},
+    )
+    return user
+
+
+def set_active(session: Session, actor: Principal, user_id: int, active: bool, meta: RequestMeta) -> User:
+    user = _managed_user(session, actor, user_id)
+    if user.id == actor.id:
+        raise PermissionDenied("cannot_deactivate_self")
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    session.add(user)
+    if not active:
+        revoke_all_sessions(session, user.id)
+    audit.record(
+        session,
+        "user.reactivated" if active else "user.deactivated",
+        actor=actor,
+        meta=meta,
+        target_type="user",
+        target_id=user.id,
+        organization_id=user.organization_id,
+    )
+    return user
+
+
+def set_organization(
+    session: Session, actor: Principal, user_id: int, organization_id: int | None, meta: RequestMeta
+) -> User:
+    require_role(actor, Role.ADMIN)
+    user = _managed_user(session, actor, user_id)
+    if organization_id is not None and not session.get(Organization, organization_id):
+        raise ValidationFailed("unknown_organization", field="organization_id")
+    old = user.organization_id
+    user.organization_id = organization_id
+    session.add(user)
+    audit.record(
+        session,
+        "user.organization_changed",
+        actor=actor,
+        meta=meta,
+        target_type="user",
+        target_id=user.id,
+        organization_id=organization_id,
+        details={"from": old, "to": organization_id},
+    )
+    return user
+
+
+def _ensure_profile(session: Session, user: User) -> None:
+    if (
+        user.role == Role.FARMER
+        and not session.exec(select(FarmerProfile).where(FarmerProfile.user_id == user.id)).first()
+    ):
+        session.add(FarmerProfile(user_id=user.id))
+    if (
+        user.role == Role.BUYER
+        and not session.exec(select(BuyerProfile).where(BuyerProfile.user_id == user.id)).first()
+    ):
+        session.add(BuyerProfile(user_id=user.id))
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user_not_found")
+    return user
+
+
+def create_organization(
+    session: Session, actor: Principal, name: str, district: str | None, state: str | None, meta: RequestMeta
+) -> Organization:
+    require_role(actor, Role.ADMIN)
+    name = check_name(name, field="name")
+    if session.exec(select(Organization.id).where(Organization.name == name)).first():
+        raise Conflict("organization_exists", field="name")
+    org = Organization(name=name, district=district, state=state)
+    session.add(org)
+    session.flush()
+    audit.record(
+        session,
+        "organization.created",
+        actor=actor,
+        meta=meta,
+        target_type="organization",
+        target_id=org.id,
+        organization_id=org.id,
+    )
+    return org
+
+
+def list_organizations(session: Session) -> list[Organization]:
+    return list(session.exec(select(Organization).where(Organization.is_active).order_by(Organization.name)).all())

@@ -1,0 +1,80 @@
+"""Write and read the audit log. Writes happen in the caller's transaction, so they land with the change."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from kisaan_app.models.accounts import User
+from kisaan_app.models.audit import AuditLog
+from kisaan_app.services.context import Principal, RequestMeta
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    actor: Principal | User | None = None,
+    actor_label: str | None = None,
+    meta: RequestMeta | None = None,
+    target_type: str | None = None,
+    target_id: Any = None,
+    organization_id: int | None = None,
+    outcome: str = "success",
+    details: dict | None = None,
+) -> AuditLog:
+    entry = AuditLog(
+        actor_id=actor.id if actor else None,
+        actor_label=actor_label or (getattr(actor, "label", None) if actor else None),
+        organization_id=organization_id if organization_id is not None else getattr(actor, "organization_id", None),
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id) if target_id is not None else None,
+        outcome=outcome,
+        ip=meta.ip if meta else None,
+        user_agent=(meta.user_agent or "")[:300] if meta else None,
+        details=details or {},
+    )
+    session.add(entry)
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    action: str | None = None
+    outcome: str | None = None
+    actor_id: int | None = None
+    organization_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    search: str | None = None
+
+
+def query(session: Session, viewer: Principal, flt: AuditFilter, *, limit: int = 50, offset: int = 0):
+    """Entries the viewer may see (org admins: their organisation's), newest first, and the total count."""
+    from kisaan_app.models.enums import Role
+    from kisaan_app.services.authz import require_role
+
+    require_role(viewer, Role.ADMIN, Role.ORG_ADMIN)
+    stmt = select(AuditLog)
+    if viewer.role == Role.ORG_ADMIN:
+        stmt = stmt.where(AuditLog.organization_id == viewer.organization_id)
+    elif flt.organization_id is not None:
+        stmt = stmt.where(AuditLog.organization_id == flt.organization_id)
+    if flt.action:
+        stmt = stmt.where(col(AuditLog.action).startswith(flt.action))
+    if flt.outcome:
+        stmt = stmt.where(AuditLog.outcome == flt.outcome)
+    if flt.actor_id is not None:
+        stmt = stmt.where(AuditLog.actor_id == flt.actor_id)
+    if flt.since:
+        stmt = stmt.where(AuditLog.created_at >= flt.since)
+    if flt.until:
+        stmt = stmt.where(AuditLog.created_at < flt.until)
+    if flt.search:
+        like = f"%{flt.search.strip().lower()}%"
+        stmt = stmt.where(func.lower(func.coalesce(AuditLog.actor_label, "")).like(like))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(stmt.order_by(col(AuditLog.id).desc()).offset(offset).limit(limit)).all()
+    return list(rows), int(total)

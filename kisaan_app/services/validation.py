@@ -1,0 +1,123 @@
+"""Input rules for people's details: Indian mobile numbers, emails, GSTINs, passwords, names."""
+
+import re
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from kisaan_app.services.errors import ValidationFailed
+
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
+NAME_MIN, NAME_MAX = 2, 120
+_MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+def normalize_phone(raw: str, *, field: str = "phone") -> str:
+    """E.164 for an Indian mobile number given as 98xxxxxxxx, 098…, +91 98… or with spaces."""
+    try:
+        number = phonenumbers.parse(raw.strip(), "IN")
+    except phonenumbers.NumberParseException:
+        raise ValidationFailed("invalid_phone", field=field) from None
+    if (
+        phonenumbers.region_code_for_number(number) != "IN"
+        or not phonenumbers.is_valid_number(number)
+        or phonenumbers.number_type(number) not in _MOBILE_TYPES
+    ):
+        raise ValidationFailed("invalid_phone", field=field)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_email(raw: str, *, field: str = "email") -> str:
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise ValidationFailed("invalid_email", field=field) from None
+
+
+def looks_like_email(identifier: str) -> bool:
+    return "@" in identifier
+
+
+def normalize_identifier(identifier: str) -> str:
+    """A login identifier (phone or email) in its stored form; raises for neither."""
+    identifier = (identifier or "").strip()
+    if not identifier:
+        raise ValidationFailed("identifier_required", field="identifier")
+    return (
+        normalize_email(identifier, field="identifier")
+        if looks_like_email(identifier)
+        else normalize_phone(identifier, field="identifier")
+    )
+
+
+def check_password(password: str, *, field: str = "password") -> str:
+    if len(password or "") < PASSWORD_MIN:
+        raise ValidationFailed("password_too_short", field=field, min=PASSWORD_MIN)
+    if len(password) > PASSWORD_MAX:
+        raise ValidationFailed("password_too_long", field=field, max=PASSWORD_MAX)
+    return password
+
+
+def check_name(name: str, *, field: str = "full_name") -> str:
+    name = " ".join((name or "").split())
+    if not NAME_MIN <= len(name) <= NAME_MAX:
+        raise ValidationFailed("invalid_name", field=field, min=NAME_MIN, max=NAME_MAX)
+    return name
+
+
+def optional_text(value: str | None, *, field: str, max_len: int) -> str | None:
+    value = " ".join((value or "").split())
+    if len(value) > max_len:
+        raise ValidationFailed("too_long", field=field, max=max_len)
+    return value or None
+
+
+_GSTIN_RE = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z]$")
+_GSTIN_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def gstin_check_char(first14: str) -> str:
+    """The GSTN checksum: alternate weights 1,2 over base-36 digits, folded, mod 36."""
+    total = 0
+    for i, ch in enumerate(first14):
+        product = _GSTIN_CHARS.index(ch) * (2 if i % 2 else 1)
+        total += product // 36 + product % 36
+    return _GSTIN_CHARS[(36 - total % 36) % 36]
+
+
+def normalize_gstin(raw: str | None, *, field: str = "gstin") -> str | None:
+    value = (raw or "").strip().upper().replace(" ", "")
+    if not value:
+        return None
+    if not _GSTIN_RE.match(value) or not 1 <= int(value[:2]) <= 38 or gstin_check_char(value[:14]) != value[14]:
+        raise ValidationFailed("invalid_gstin", field=field)
+    return value
+
+
+def check_crops(crops: list[str] | str | None) -> list[str]:
+    if isinstance(crops, str):
+        crops = crops.split(",")
+    cleaned: list[str] = []
+    for crop in crops or []:
+        name = " ".join(str(crop).split()).title()
+        if not name:
+            continue
+        if len(name) > 40:
+            raise ValidationFailed("too_long", field="crops", max=40)
+        if name not in cleaned:
+            cleaned.append(name)
+    if len(cleaned) > 20:
+        raise ValidationFailed("too_many_crops", field="crops", max=20)
+    return cleaned
+
+
+def check_land_area(value: float | str | None) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        area = float(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed("invalid_number", field="land_area_acres") from None
+    if not 0 <= area <= 100_000:
+        raise ValidationFailed("invalid_land_area", field="land_area_acres")
+    return round(area, 2)

@@ -1,0 +1,48 @@
+"""The home page: a farmer's farm summary, a buyer's business, an admin's head counts."""
+
+import reflex as rx
+
+from kisaan_app.db import session_scope
+from kisaan_app.models.enums import Role
+from kisaan_app.services import directory, profiles
+from kisaan_app.state.session import SessionState
+
+
+class HomeState(SessionState):
+    crops: list[str] = []
+    village: str = ""
+    district: str = ""
+    state_name: str = ""
+    land_area: str = ""
+    business_name: str = ""
+    gstin: str = ""
+    organization_name: str = ""
+    stats: dict[str, int] = {}
+
+    @rx.var
+    def greeting(self) -> str:
+        return self._tr("home.greeting", name=self.user_name)
+
+    @rx.var
+    def location(self) -> str:
+        return ", ".join(part for part in (self.village, self.district, self.state_name) if part)
+
+    @rx.var
+    def land_text(self) -> str:
+        return self._tr("home.acres", area=self.land_area) if self.land_area else ""
+
+    @rx.event
+    def load(self):
+        principal, denied = self.authorize()
+        if denied is not None:
+            return denied
+        with session_scope() as session:
+            view = profiles.get_profile(session, principal)
+            self.lang = view.preferred_language
+            self.crops = view.crops
+            self.village, self.district, self.state_name = view.village or "", view.district or "", view.state or ""
+            self.land_area = f"{view.land_area_acres:g}" if view.land_area_acres is not None else ""
+            self.business_name, self.gstin = view.business_name or "", view.gstin or ""
+            self.organization_name = view.organization_name or ""
+            if principal.role in (Role.ADMIN, Role.ORG_ADMIN):
+                self.stats = directory.people_stats(session, principal).__dict__

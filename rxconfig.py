@@ -1,0 +1,25 @@
+"""Reflex configuration, filled from kisaan_app.settings (Reflex itself reads only REFLEX_* variables)."""
+
+import reflex as rx
+
+from kisaan_app.settings import get_settings
+
+settings = get_settings()
+
+config = rx.Config(
+    app_name="kisaan_app",
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    frontend_port=settings.port,
+    backend_port=settings.port,
+    deploy_url=settings.public_url,
+    api_url=settings.public_url,
+    # Cookies authenticate the API too, so only our own origin may read responses cross-origin.
+    cors_allowed_origins=[settings.public_url],
+    db_url=settings.database_url,
+    redis_url=settings.redis_url,
+    state_manager_mode="redis" if settings.redis_url else "disk",
+    trusted_proxy_hops=settings.trusted_proxy_hops,
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="green", radius="medium"))],
+    disable_plugins=[rx.plugins.SitemapPlugin],
+)

@@ -1,0 +1,78 @@
+"""Shared fixtures: a fresh database per run (SQLite and PostgreSQL), clean tables per test, an API client."""
+
+import os
+import tempfile
+from pathlib import Path
+
+_RUN_DIR = Path(tempfile.mkdtemp(prefix="kisaan-tests-"))
+# Settings are read from the environment: fix them before any kisaan_app import.
+os.environ["KISAAN_ENV"] = "test"
+os.environ["KISAAN_SECRET_KEY"] = "test-secret-key-for-the-suite-only-0123456789"
+os.environ["DATABASE_URL"] = f"sqlite:///{_RUN_DIR / 'default.db'}"
+os.environ.pop("REDIS_URL", None)
+os.environ["KISAAN_HUEY_PATH"] = str(_RUN_DIR / "huey.db")
+
+import pytest  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from sqlmodel import SQLModel  # noqa: E402
+
+from tests.services import create_pg_database, drop_pg_database  # noqa: E402
+
+
+def _use_database(url: str | None = None, redis_url: str | None = None) -> None:
+    from kisaan_app.db import reset_engine
+    from kisaan_app.services.ratelimit import reset_limiter
+    from kisaan_app.settings import get_settings
+
+    if url:
+        os.environ["DATABASE_URL"] = url
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
+    else:
+        os.environ.pop("REDIS_URL", None)
+    get_settings.cache_clear()
+    reset_engine()
+    reset_limiter()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database(request):
+    """A migrated database made for this run: an SQLite file, and a new PostgreSQL database."""
+    from kisaan_app import migrations
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{_RUN_DIR / 'suite.db'}"
+    else:
+        url = create_pg_database()
+    migrations.upgrade("head", url=url)
+    _use_database(url)
+    yield url
+    from kisaan_app.db import get_engine
+
+    get_engine().dispose()
+    if request.param == "postgresql":
+        drop_pg_database(url)
+
+
+@pytest.fixture
+def db(database):
+    """The run's database, emptied after each test so no test depends on another's leftovers."""
+    _use_database(database)
+    yield database
+    import kisaan_app.models  # noqa: F401 - registers every table
+    from kisaan_app.db import get_engine
+
+    with get_engine().begin() as conn:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            conn.execute(sa.delete(table))
+    _use_database(database)
+
+
+@pytest.fixture
+def api(db):
+    from fastapi.testclient import TestClient
+
+    from kisaan_app.api import create_api
+
+    with TestClient(create_api()) as client:
+        yield client

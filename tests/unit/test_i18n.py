@@ -1,0 +1,65 @@
+"""Every user-visible string comes from the catalogue, and every catalogue has every key."""
+
+import json
+import re
+from pathlib import Path
+
+from kisaan_app.i18n import available_languages, catalogue, catalogues, error_text, t
+
+ROOT = Path(__file__).resolve().parents[2] / "kisaan_app"
+
+
+def test_all_catalogues_have_the_same_keys_and_placeholders():
+    english = catalogues()["en"]
+    for code, cat in catalogues().items():
+        assert set(cat) == set(english), f"{code}: missing {set(english) - set(cat)}, extra {set(cat) - set(english)}"
+        for key, text in cat.items():
+            assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", english[key])), (code, key)
+
+
+def test_hindi_is_really_hindi():
+    hindi = catalogues()["hi"]
+    devanagari = [k for k, v in hindi.items() if re.search(r"[\u0900-\u097F]", v)]
+    assert len(devanagari) > 0.9 * len(hindi)
+    assert available_languages() == {"en": "English", "hi": "हिन्दी"}
+
+
+def _source_files():
+    return [p for p in ROOT.rglob("*.py") if "__pycache__" not in p.parts]
+
+
+def test_every_key_used_in_pages_exists():
+    used: set[str] = set()
+    pattern = re.compile(
+        r"""(?:tr|_tr|field|empty_state|submit_button|_input|_stat|_info_row|_nav_link|page_shell)\(\s*["']([a-z_]+\.[a-z_.]+)["']"""
+    )
+    for path in _source_files():
+        used.update(pattern.findall(path.read_text(encoding="utf-8")))
+    assert used, "the scan found no keys: the pattern is broken"
+    missing = sorted(k for k in used if k not in catalogues()["en"])
+    assert not missing, missing
+
+
+def test_every_error_code_raised_has_a_message():
+    codes: set[str] = set()
+    pattern = re.compile(
+        r"""(?:ValidationFailed|AuthenticationFailed|PermissionDenied|NotFound|Conflict)\(\s*["']([a-z_]+)["']"""
+    )
+    for path in _source_files():
+        codes.update(pattern.findall(path.read_text(encoding="utf-8")))
+    assert "invalid_phone" in codes
+    missing = sorted(c for c in codes if f"error.{c}" not in catalogues()["en"])
+    assert not missing, missing
+
+
+def test_lookup_falls_back_and_formats():
+    assert t("hi", "home.greeting", name="Ramesh") == "नमस्ते, Ramesh"
+    assert t("xx", "nav.home") == "Home"
+    assert catalogue("xx")["nav.home"] == "Home"
+    assert error_text("en", "rate_limited", minutes=3) == "Too many attempts. Try again in 3 minutes."
+    assert error_text("en", "no_such_code") == t("en", "error.generic")
+
+
+def test_catalogue_files_are_valid_utf8_json():
+    for path in (ROOT / "i18n").glob("*.json"):
+        json.loads(path.read_text(encoding="utf-8"))
