@@ -3,11 +3,20 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET = "dev-only-insecure-secret-change-me-0123456789"
+
+
+def normalise_database_url(url: str) -> str:
+    """Hosting platforms hand out postgres:// or postgresql:// URLs; SQLAlchemy 2.1 would then pick
+    psycopg 3, which is not installed. psycopg2 is the driver we pin."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix) :]
+    return url
 
 
 class Settings(BaseSettings):
@@ -28,6 +37,11 @@ class Settings(BaseSettings):
     login_rate_per_ip: str = "20/15 minutes"
     default_language: str = "en"
     huey_path: Path = PROJECT_ROOT / "data" / "huey.db"
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_installed_postgres_driver(cls, url: str) -> str:
+        return normalise_database_url(url)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_prod(self) -> "Settings":

@@ -1,0 +1,43 @@
+"""Every table, importable from one place; importing this package registers them all on SQLModel.metadata."""
+
+from kisaan_app.models.accounts import AuthSession, BuyerProfile, FarmerProfile, Organization, User, VoiceProfile
+from kisaan_app.models.audit import AuditLog
+from kisaan_app.models.feeds import CropHealthReport, MandiPrice, SensorDevice, WeatherAlert
+from kisaan_app.models.market import Bid, Listing, MarketOrder, Negotiation, QRSession
+from kisaan_app.models.notifications import (
+    NotificationHistory,
+    NotificationPreference,
+    NotificationTemplate,
+    PushSubscription,
+)
+from kisaan_app.models.payments import Payment, Refund, Subscription, WebhookEvent
+from kisaan_app.models.realtime import RealTimeEvent, WebSocketConnection
+
+__all__ = [
+    "AuditLog",
+    "AuthSession",
+    "Bid",
+    "BuyerProfile",
+    "CropHealthReport",
+    "FarmerProfile",
+    "Listing",
+    "MandiPrice",
+    "MarketOrder",
+    "Negotiation",
+    "NotificationHistory",
+    "NotificationPreference",
+    "NotificationTemplate",
+    "Organization",
+    "Payment",
+    "PushSubscription",
+    "QRSession",
+    "RealTimeEvent",
+    "Refund",
+    "SensorDevice",
+    "Subscription",
+    "User",
+    "VoiceProfile",
+    "WebSocketConnection",
+    "WeatherAlert",
+    "WebhookEvent",
+]

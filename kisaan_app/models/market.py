@@ -1,0 +1,130 @@
+"""The marketplace: produce listings, buyers' bids, the offer/counter-offer thread, orders and UPI QR sessions."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from kisaan_app.models.base import TableBase, UTCDateTime, check_in
+
+UNITS = ("kg", "quintal", "tonne")
+LISTING_STATUSES = ("draft", "open", "reserved", "sold", "closed", "expired")
+BID_STATUSES = ("open", "countered", "accepted", "rejected", "withdrawn", "expired")
+NEGOTIATION_KINDS = ("offer", "counter", "accept", "reject", "withdraw", "message")
+ORDER_STATUSES = ("pending_payment", "paid", "dispatched", "delivered", "completed", "cancelled", "refunded")
+QR_STATUSES = ("active", "paid", "closed", "expired")
+
+
+class Listing(TableBase, table=True):
+    """Produce a farmer offers: quantity in a unit, asking price in paise per unit."""
+
+    __tablename__ = "listing"
+    __table_args__ = (
+        check_in("unit", UNITS, "ck_listing_unit"),
+        check_in("status", LISTING_STATUSES, "ck_listing_status"),
+        sa.CheckConstraint("quantity > 0", name="ck_listing_quantity_positive"),
+        sa.CheckConstraint("asking_price_paise > 0", name="ck_listing_price_positive"),
+        sa.CheckConstraint(
+            "min_price_paise IS NULL OR (min_price_paise > 0 AND min_price_paise <= asking_price_paise)",
+            name="ck_listing_min_price",
+        ),
+        sa.Index("ix_listing_status_crop_district", "status", "crop", "district"),
+    )
+
+    farmer_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    organization_id: int | None = Field(default=None, foreign_key="organization.id", index=True, ondelete="SET NULL")
+    crop: str = Field(max_length=60)
+    variety: str | None = Field(default=None, max_length=60)
+    grade: str | None = Field(default=None, max_length=30)
+    quantity: float
+    unit: str = Field(default="quintal", max_length=10)
+    asking_price_paise: int
+    min_price_paise: int | None = None  # below this the farmer does not negotiate; never shown to buyers
+    district: str = Field(max_length=80)
+    state: str = Field(max_length=80)
+    village: str | None = Field(default=None, max_length=120)
+    description: str | None = Field(default=None, max_length=1000)
+    status: str = Field(default="open", max_length=10)
+    available_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+
+
+class Bid(TableBase, table=True):
+    __tablename__ = "bid"
+    __table_args__ = (
+        check_in("status", BID_STATUSES, "ck_bid_status"),
+        sa.CheckConstraint("quantity > 0", name="ck_bid_quantity_positive"),
+        sa.CheckConstraint("price_paise > 0", name="ck_bid_price_positive"),
+        sa.Index("ix_bid_listing_status", "listing_id", "status"),
+    )
+
+    listing_id: int = Field(foreign_key="listing.id", ondelete="CASCADE")
+    buyer_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    quantity: float
+    price_paise: int  # per listing unit; the latest agreed or offered figure
+    status: str = Field(default="open", max_length=10)
+    message: str | None = Field(default=None, max_length=500)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Negotiation(TableBase, table=True):
+    """One message in a bid's thread: an offer, a counter-offer, an acceptance or plain words."""
+
+    __tablename__ = "negotiation"
+    __table_args__ = (
+        check_in("kind", NEGOTIATION_KINDS, "ck_negotiation_kind"),
+        sa.CheckConstraint("price_paise IS NULL OR price_paise > 0", name="ck_negotiation_price_positive"),
+        sa.CheckConstraint("quantity IS NULL OR quantity > 0", name="ck_negotiation_quantity_positive"),
+        sa.Index("ix_negotiation_bid_created", "bid_id", "created_at"),
+    )
+
+    bid_id: int = Field(foreign_key="bid.id", ondelete="CASCADE")
+    author_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
+    kind: str = Field(max_length=10)
+    price_paise: int | None = None
+    quantity: float | None = None
+    message: str | None = Field(default=None, max_length=500)
+
+
+class MarketOrder(TableBase, table=True):
+    """An accepted bid turned into a sale; paid through Payment rows."""
+
+    __tablename__ = "market_order"
+    __table_args__ = (
+        check_in("status", ORDER_STATUSES, "ck_market_order_status"),
+        sa.CheckConstraint("quantity > 0", name="ck_market_order_quantity_positive"),
+        sa.CheckConstraint("price_paise > 0 AND amount_paise > 0", name="ck_market_order_amounts_positive"),
+    )
+
+    order_number: str = Field(max_length=30, unique=True)
+    listing_id: int = Field(foreign_key="listing.id", index=True, ondelete="RESTRICT")
+    bid_id: int | None = Field(default=None, foreign_key="bid.id", unique=True, ondelete="SET NULL")
+    buyer_id: int = Field(foreign_key="user_account.id", index=True, ondelete="RESTRICT")
+    farmer_id: int = Field(foreign_key="user_account.id", index=True, ondelete="RESTRICT")
+    organization_id: int | None = Field(default=None, foreign_key="organization.id", index=True, ondelete="SET NULL")
+    quantity: float
+    unit: str = Field(default="quintal", max_length=10)
+    price_paise: int
+    amount_paise: int
+    status: str = Field(default="pending_payment", max_length=16, index=True)
+    paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class QRSession(TableBase, table=True):
+    """A single-use, fixed-amount UPI QR code shown to a buyer paying in person; closed once paid."""
+
+    __tablename__ = "qr_session"
+    __table_args__ = (
+        check_in("status", QR_STATUSES, "ck_qr_session_status"),
+        sa.CheckConstraint("amount_paise > 0", name="ck_qr_session_amount_positive"),
+    )
+
+    payment_id: int = Field(foreign_key="payment.id", index=True, ondelete="RESTRICT")
+    razorpay_qr_id: str = Field(max_length=40, unique=True)
+    amount_paise: int
+    upi_payload: str | None = Field(default=None, max_length=500)  # the upi:// string the QR encodes
+    image_url: str | None = Field(default=None, max_length=300)
+    status: str = Field(default="active", max_length=10, index=True)
+    close_by: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")

@@ -1,0 +1,98 @@
+"""Web Push subscriptions, message templates, per-person preferences and one row per delivery."""
+
+from datetime import datetime, time
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from kisaan_app.models.base import TableBase, UTCDateTime, check_in
+
+CHANNELS = ("in_app", "push", "sms", "email")
+CATEGORIES = ("weather", "prices", "market", "payments", "system")
+DELIVERY_STATUSES = ("pending", "queued", "sent", "delivered", "read", "failed", "undelivered", "skipped")
+
+
+class PushSubscription(TableBase, table=True):
+    """A browser's Web Push endpoint and keys; a 404/410 from the push service deletes the row."""
+
+    __tablename__ = "push_subscription"
+
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    endpoint: str = Field(max_length=1000, unique=True)
+    p256dh: str = Field(max_length=200)
+    auth: str = Field(max_length=100)
+    user_agent: str | None = Field(default=None, max_length=300)
+    last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    failure_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class NotificationTemplate(TableBase, table=True):
+    """A message per channel and language; body and subject are sandboxed Jinja2 with declared variables."""
+
+    __tablename__ = "notification_template"
+    __table_args__ = (
+        sa.UniqueConstraint("key", "channel", "language", name="uq_notification_template_key_channel_language"),
+        check_in("channel", CHANNELS, "ck_notification_template_channel"),
+        check_in("category", CATEGORIES, "ck_notification_template_category"),
+    )
+
+    key: str = Field(max_length=80, index=True)  # e.g. weather.red_alert
+    channel: str = Field(max_length=10)
+    language: str = Field(default="en", max_length=8)
+    category: str = Field(default="system", max_length=20)
+    subject: str | None = Field(default=None, max_length=200)
+    body: str = Field(sa_type=sa.Text)
+    html_body: str | None = Field(default=None, sa_type=sa.Text)
+    variables: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    is_active: bool = True
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+
+
+class NotificationPreference(TableBase, table=True):
+    """One row per person: which channels each category uses, and quiet hours (critical alerts bypass them)."""
+
+    __tablename__ = "notification_preference"
+
+    user_id: int = Field(foreign_key="user_account.id", unique=True, ondelete="CASCADE")
+    # {"weather": ["in_app", "push", "sms"], "prices": ["in_app"], ...}; a missing category uses the defaults.
+    channels: dict = Field(default_factory=dict, sa_type=sa.JSON)
+    quiet_hours_start: time | None = None
+    quiet_hours_end: time | None = None
+    timezone: str = Field(default="Asia/Kolkata", max_length=40)
+
+
+class NotificationHistory(TableBase, table=True):
+    """One delivery (recipient x channel): written before any provider call, updated by tasks and callbacks."""
+
+    __tablename__ = "notification_history"
+    __table_args__ = (
+        check_in("channel", CHANNELS, "ck_notification_history_channel"),
+        check_in("status", DELIVERY_STATUSES, "ck_notification_history_status"),
+        sa.CheckConstraint("attempts >= 0", name="ck_notification_history_attempts"),
+        sa.Index("ix_notification_history_user_read", "user_id", "channel", "read_at"),
+        sa.Index("ix_notification_history_channel_status", "channel", "status"),
+    )
+
+    idempotency_key: str = Field(max_length=120, unique=True)
+    user_id: int | None = Field(default=None, foreign_key="user_account.id", index=True, ondelete="SET NULL")
+    organization_id: int | None = Field(default=None, foreign_key="organization.id", index=True, ondelete="SET NULL")
+    template_id: int | None = Field(default=None, foreign_key="notification_template.id", ondelete="SET NULL")
+    batch_id: str | None = Field(default=None, max_length=40, index=True)  # a bulk send groups its deliveries
+    channel: str = Field(max_length=10)
+    category: str = Field(default="system", max_length=20)
+    is_critical: bool = False
+    recipient: str = Field(max_length=1000)  # E.164 phone, email address, push endpoint or user:{id}
+    language: str = Field(default="en", max_length=8)
+    subject: str | None = Field(default=None, max_length=200)
+    body: str = Field(sa_type=sa.Text)
+    data: dict = Field(default_factory=dict, sa_type=sa.JSON)  # e.g. the url a push click opens
+    status: str = Field(default="pending", max_length=12)
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    segments: int | None = None  # SMS parts
+    provider_message_id: str | None = Field(default=None, max_length=120, index=True)
+    error_code: str | None = Field(default=None, max_length=40)
+    error_message: str | None = Field(default=None, max_length=500)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
