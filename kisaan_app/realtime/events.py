@@ -1,0 +1,101 @@
+"""Events and the one way to publish them: stored as RealTimeEvent rows, handed to the bus only after commit.
+
+An event never announces something that was rolled back; a reader that missed one can replay the stored rows.
+"""
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import event as sa_event
+from sqlmodel import Session
+
+from kisaan_app.models.base import utcnow
+from kisaan_app.models.realtime import RealTimeEvent
+
+ALL = "all"
+TOPICS = ("price", "weather", "crop_health", "notification", "system", "bid", "payment", "bulk")
+DEFAULT_TTL = timedelta(hours=24)
+_TARGET = re.compile(r"^(all|user:\d+|org:\d+)$")
+_PENDING_KEY = "kisaan_pending_events"
+
+
+@dataclass(frozen=True)
+class Event:
+    target: str
+    topic: str
+    payload: dict
+    id: int | None = None  # the RealTimeEvent id: SSE `id:` and the replay cursor
+    created_at: datetime = field(default_factory=utcnow)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["created_at"] = self.created_at.isoformat()
+        return json.dumps(data, separators=(",", ":"), default=str)
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> "Event":
+        data = json.loads(raw)
+        data["created_at"] = datetime.fromisoformat(data["created_at"])
+        return cls(**data)
+
+
+def user_target(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def org_target(organization_id: int) -> str:
+    return f"org:{organization_id}"
+
+
+def targets_for(user_id: int, organization_id: int | None) -> list[str]:
+    """Every address a person listens on: themselves, their organisation, everyone."""
+    targets = [user_target(user_id), ALL]
+    if organization_id:
+        targets.insert(1, org_target(organization_id))
+    return targets
+
+
+def _check(target: str, topic: str) -> None:
+    if not _TARGET.match(target):
+        raise ValueError(f"bad event target {target!r}: use all, user:<id> or org:<id>")
+    if topic not in TOPICS:
+        raise ValueError(f"unknown event topic {topic!r}")
+
+
+def publish_on_commit(
+    session: Session, target: str, topic: str, payload: dict, *, ttl: timedelta = DEFAULT_TTL
+) -> Event:
+    """Store the event in this transaction; the bus gets it after COMMIT (never if the transaction rolls back)."""
+    _check(target, topic)
+    row = RealTimeEvent(target=target, topic=topic, payload=payload, expires_at=utcnow() + ttl)
+    session.add(row)
+    session.flush()  # assigns the id the event carries
+    event = Event(target=target, topic=topic, payload=payload, id=row.id, created_at=row.created_at)
+    session.info.setdefault(_PENDING_KEY, []).append(event)
+    return event
+
+
+def publish_now(target: str, topic: str, payload: dict, *, ttl: timedelta = DEFAULT_TTL) -> Event:
+    """Publish outside any caller's transaction (jobs, the demo ticker)."""
+    from kisaan_app.db import session_scope
+
+    with session_scope() as session:
+        return publish_on_commit(session, target, topic, payload, ttl=ttl)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _deliver_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING_KEY, [])
+    if pending:
+        from kisaan_app.realtime.bus import get_bus
+
+        bus = get_bus()
+        for event in pending:
+            bus.publish(event)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
