@@ -12,6 +12,7 @@ from kisaan_app.pwa import head_components
 from kisaan_app.state.admin_users import AdminUsersState
 from kisaan_app.state.audit import AuditState
 from kisaan_app.state.auth import AuthState
+from kisaan_app.state.dashboard import DashboardState
 from kisaan_app.state.home import HomeState
 from kisaan_app.state.profile import ProfileState
 
@@ -22,7 +23,17 @@ app = rx.App(
 )
 app.add_page(login_page, route="/login", title="Kisaansay — Log in", on_load=AuthState.load_login)
 app.add_page(register_page, route="/register", title="Kisaansay — Sign up", on_load=AuthState.load_register)
-app.add_page(home_page, route="/", title="Kisaansay", on_load=HomeState.load)
+app.add_page(home_page, route="/", title="Kisaansay", on_load=[HomeState.load, DashboardState.load])
 app.add_page(profile_page, route="/profile", title="Kisaansay — My profile", on_load=ProfileState.load)
 app.add_page(admin_users_page, route="/admin/users", title="Kisaansay — Users", on_load=AdminUsersState.load)
 app.add_page(audit_page, route="/admin/audit", title="Kisaansay — Audit log", on_load=AuditState.load)
+
+
+@app.register_lifespan_task
+async def deliver_live_events(app: rx.App):
+    """Apply bus events to the clients this process holds (see kisaan_app/realtime/hub.py)."""
+    from kisaan_app.realtime.hub import Hub
+    from kisaan_app.state.live import make_applier
+
+    hub = Hub(make_applier(app))
+    await hub.run(connected_tokens=lambda: set(app.event_namespace.token_to_sid) if app.event_namespace else set())

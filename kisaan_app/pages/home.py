@@ -5,6 +5,7 @@ import reflex as rx
 from kisaan_app.components.feedback import empty_state
 from kisaan_app.components.i18n import tr
 from kisaan_app.components.layout import page_shell
+from kisaan_app.pages.dashboard import farmer_dashboard
 from kisaan_app.state.home import HomeState
 
 
@@ -22,6 +23,7 @@ def _info_row(label_key: str, value: rx.Var, empty_key: str) -> rx.Component:
 def _farmer_home() -> rx.Component:
     return rx.vstack(
         rx.text(tr("home.farmer_intro")),
+        farmer_dashboard(),
         rx.card(
             rx.vstack(
                 rx.heading(tr("home.profile_card"), size="4"),

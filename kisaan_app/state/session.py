@@ -48,6 +48,10 @@ class SessionState(rx.State):
     organization_id: int = 0
     # "" while a page checks access, "ok" when allowed, "forbidden" when signed in without the role.
     access: str = ""
+    # Live in the header on every page (kept current by kisaan_app/state/live.py).
+    unread_count: int = 0
+    banner: str = ""
+    banner_level: str = "info"
 
     @rx.var
     def t(self) -> dict[str, str]:
@@ -118,7 +122,21 @@ class SessionState(rx.State):
             return None, []
         self._remember(principal)
         self.access = "ok"
+        self._track_connection(principal)
         return principal, None
+
+    def _track_connection(self, principal: Principal) -> None:
+        """This tab now belongs to `principal`: route their live events here and count it on the Live page."""
+        from kisaan_app.realtime.registry import ClientInfo, registry
+        from kisaan_app.services import connections, inbox
+
+        token = self.router.session.client_token
+        if not token:
+            return
+        registry.register(ClientInfo(token, principal.id, principal.organization_id, principal.role))
+        with session_scope() as session:
+            connections.connect(session, token, principal, self._meta())
+            self.unread_count = inbox.unread_count(session, principal.id)
 
     # ------------------------------------------------------------ events
 
@@ -131,8 +149,15 @@ class SessionState(rx.State):
                 accounts.set_language(session, principal, self.lang)
 
     @rx.event
+    def dismiss_banner(self):
+        self.banner = ""
+
+    @rx.event
     def logout(self):
         """The logout endpoint revokes the session and clears the HttpOnly cookie; this tab's state goes too."""
+        from kisaan_app.realtime.registry import registry
+
+        registry.unregister(self.router.session.client_token)
         self._remember(None)
         self.access = ""
         return rx.call_script(LOGOUT_SCRIPT)

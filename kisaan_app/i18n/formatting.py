@@ -1,0 +1,31 @@
+"""Numbers and times the way Indian readers expect them: ₹2,45,000 and IST."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+IST = ZoneInfo("Asia/Kolkata")
+
+
+def group_indian(whole: int) -> str:
+    """1234567 -> 12,34,567 (lakh/crore grouping)."""
+    sign, digits = ("-" if whole < 0 else ""), str(abs(whole))
+    if len(digits) <= 3:
+        return sign + digits
+    head, tail = digits[:-3], digits[-3:]
+    pairs = []
+    while len(head) > 2:
+        pairs.insert(0, head[-2:])
+        head = head[:-2]
+    return sign + ",".join([head, *pairs, tail])
+
+
+def rupees(paise: int | None, *, decimals: bool = False) -> str:
+    if paise is None:
+        return "—"
+    whole, rest = divmod(abs(paise), 100)
+    text = group_indian(whole) + (f".{rest:02d}" if decimals else "")
+    return ("-₹" if paise < 0 else "₹") + text
+
+
+def ist(moment: datetime | None, fmt: str = "%d %b, %H:%M") -> str:
+    return moment.astimezone(IST).strftime(fmt) if moment else ""

@@ -1,0 +1,272 @@
+"""The farmer's live dashboard (shown on / for farmers): alerts first, then prices, trend, crop health, inbox."""
+
+import reflex as rx
+
+from kisaan_app.components.feedback import empty_state, error_banner, success_banner
+from kisaan_app.components.i18n import tr, tr_prefixed
+from kisaan_app.components.tables import native_select
+from kisaan_app.state.dashboard import DashboardState
+
+SEVERITY_COLOURS = {"red": "red", "orange": "orange", "yellow": "amber", "green": "green"}
+
+
+def _section(title_key: str, *children: rx.Component, section_id: str) -> rx.Component:
+    return rx.card(
+        rx.vstack(rx.heading(tr(title_key), size="4"), *children, spacing="3", align="stretch"),
+        width="100%",
+        id=section_id,
+    )
+
+
+def _alert(alert: rx.Var) -> rx.Component:
+    return rx.box(
+        rx.callout.root(
+            rx.callout.icon(rx.icon("cloud_lightning")),
+            rx.vstack(
+                rx.hstack(
+                    rx.badge(tr_prefixed("severity.", alert["severity"]), color_scheme="gray", variant="surface"),
+                    rx.text(alert["title"], weight="bold"),
+                    wrap="wrap",
+                    align="center",
+                ),
+                rx.text(alert["message"], size="2"),
+                rx.text(tr("dashboard.valid_until"), " ", alert["until"], size="1"),
+                spacing="1",
+                align="start",
+            ),
+            color_scheme=rx.match(alert["severity"], *SEVERITY_COLOURS.items(), "gray"),
+            variant=rx.cond(alert["fresh"] == "1", "solid", "soft"),
+        ),
+        class_name=rx.cond(alert["fresh"] == "1", "weather-alert alert-fresh", "weather-alert"),
+        data_severity=alert["severity"],
+        width="100%",
+    )
+
+
+def alerts_panel() -> rx.Component:
+    return _section(
+        "dashboard.weather",
+        rx.cond(
+            DashboardState.alerts.length() > 0,
+            rx.vstack(rx.foreach(DashboardState.alerts, _alert), spacing="2", width="100%"),
+            rx.callout(tr("dashboard.no_alerts"), icon="sun", color_scheme="green", variant="surface"),
+        ),
+        section_id="weather-alerts",
+    )
+
+
+def _price(row: rx.Var) -> rx.Component:
+    colour = rx.match(
+        row["direction"], ("up", rx.color("green", 11)), ("down", rx.color("red", 11)), rx.color("gray", 11)
+    )
+    return rx.box(
+        rx.hstack(
+            rx.vstack(
+                rx.text(row["commodity"], " · ", row["variety"], weight="bold"),
+                rx.text(
+                    row["market"], " (", row["district"], ") · ", row["date"], size="1", color=rx.color("gray", 11)
+                ),
+                spacing="0",
+                align="start",
+            ),
+            rx.spacer(),
+            rx.vstack(
+                rx.text(row["modal"], weight="bold", size="4", class_name="price-modal"),
+                rx.text(row["change"], size="1", color=colour),
+                spacing="0",
+                align="end",
+            ),
+            width="100%",
+            align="center",
+        ),
+        rx.text(tr("dashboard.range"), " ", row["range"], size="1", color=rx.color("gray", 10)),
+        class_name=rx.cond(row["flash"] == "1", "price-row price-flash", "price-row"),
+        data_key=row["key"],
+    )
+
+
+def prices_panel() -> rx.Component:
+    return _section(
+        "dashboard.prices",
+        rx.text(tr("dashboard.prices_hint"), size="1", color=rx.color("gray", 11)),
+        rx.cond(
+            DashboardState.prices.length() > 0,
+            rx.vstack(rx.foreach(DashboardState.prices, _price), spacing="0", width="100%", id="price-list"),
+            empty_state("dashboard.no_prices", icon="chart_no_axes_column"),
+        ),
+        section_id="mandi-prices",
+    )
+
+
+def trend_panel() -> rx.Component:
+    return _section(
+        "dashboard.trend",
+        rx.cond(
+            DashboardState.my_crops.length() > 0,
+            rx.vstack(
+                rx.segmented_control.root(
+                    rx.foreach(DashboardState.my_crops, lambda c: rx.segmented_control.item(c, value=c)),
+                    value=DashboardState.selected_crop,
+                    on_change=DashboardState.select_crop,
+                    size="1",
+                    id="trend-crop",
+                ),
+                rx.cond(
+                    DashboardState.trend.length() > 1,
+                    rx.recharts.line_chart(
+                        rx.recharts.line(data_key="modal", stroke="#2e7d32", stroke_width=2, dot=False),
+                        rx.recharts.x_axis(data_key="date", tick={"fontSize": 11}, min_tick_gap=20),
+                        rx.recharts.y_axis(tick={"fontSize": 11}, width=48, domain=["auto", "auto"]),
+                        rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
+                        rx.recharts.graphing_tooltip(),
+                        data=DashboardState.trend,
+                        width="100%",
+                        height=220,
+                    ),
+                    empty_state("dashboard.no_trend", icon="chart_line"),
+                ),
+                rx.text(tr("dashboard.trend_hint"), size="1", color=rx.color("gray", 11)),
+                spacing="2",
+                width="100%",
+                id="price-trend",
+            ),
+            empty_state(
+                "home.no_crops",
+                icon="sprout",
+                action=rx.link(rx.button(tr("home.add_crops"), color_scheme="green"), href="/profile"),
+            ),
+        ),
+        section_id="trend-section",
+    )
+
+
+def _report(report: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.badge(report["crop"], color_scheme="green"),
+        rx.vstack(
+            rx.text(report["issue"], weight="medium", size="2"),
+            rx.text(report["note"], size="1", color=rx.color("gray", 11)),
+            spacing="0",
+            align="start",
+        ),
+        rx.spacer(),
+        rx.text(report["when"], size="1", color=rx.color("gray", 10)),
+        width="100%",
+        class_name="crop-report",
+    )
+
+
+def crop_health_panel() -> rx.Component:
+    form = rx.form(
+        rx.vstack(
+            rx.flex(
+                native_select(
+                    "crop",
+                    dynamic=rx.foreach(DashboardState.my_crops, lambda c: rx.el.option(c, value=c)),
+                    id="report-crop",
+                ),
+                native_select(
+                    "issue_type",
+                    dynamic=rx.foreach(DashboardState.issue_types, lambda o: rx.el.option(o[1], value=o[0])),
+                    id="report-issue",
+                ),
+                wrap="wrap",
+                gap="2",
+            ),
+            rx.text_area(name="note", placeholder=tr("dashboard.report_note"), max_length=1000, id="report-note"),
+            rx.button(tr("dashboard.report_submit"), type="submit", color_scheme="green", id="report-submit"),
+            error_banner(DashboardState.report_error),
+            success_banner(DashboardState.report_message),
+            spacing="2",
+            align="stretch",
+        ),
+        on_submit=DashboardState.submit_report,
+        reset_on_submit=True,
+        id="crop-report-form",
+    )
+    return _section(
+        "dashboard.crop_health",
+        rx.cond(DashboardState.my_crops.length() > 0, form),
+        rx.cond(
+            DashboardState.reports.length() > 0,
+            rx.vstack(rx.foreach(DashboardState.reports, _report), spacing="2", width="100%", id="crop-reports"),
+            rx.text(tr("dashboard.no_reports"), size="2", color=rx.color("gray", 11)),
+        ),
+        section_id="crop-health",
+    )
+
+
+def _notification(item: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.cond(item["read"] == "1", rx.icon("mail_open", size=16), rx.icon("mail", size=16, color="#2e7d32")),
+        rx.vstack(
+            rx.text(item["title"], weight=rx.cond(item["read"] == "1", "regular", "bold"), size="2"),
+            rx.text(item["body"], size="1", color=rx.color("gray", 11)),
+            rx.text(item["when"], size="1", color=rx.color("gray", 10)),
+            spacing="0",
+            align="start",
+        ),
+        rx.spacer(),
+        rx.cond(
+            item["read"] == "1",
+            rx.fragment(),
+            rx.button(tr("inbox.mark_read"), size="1", variant="ghost", on_click=DashboardState.mark_read(item["id"])),
+        ),
+        width="100%",
+        class_name=rx.cond(item["critical"] == "1", "inbox-item critical", "inbox-item"),
+    )
+
+
+def inbox_panel() -> rx.Component:
+    return _section(
+        "inbox.title",
+        rx.cond(
+            DashboardState.unread_count > 0,
+            rx.button(
+                tr("inbox.mark_all_read"),
+                size="1",
+                variant="soft",
+                on_click=DashboardState.mark_all_read,
+                id="mark-all-read",
+            ),
+        ),
+        rx.cond(
+            DashboardState.inbox_items.length() > 0,
+            rx.vstack(rx.foreach(DashboardState.inbox_items, _notification), spacing="2", width="100%"),
+            empty_state("inbox.empty", icon="inbox"),
+        ),
+        section_id="inbox",
+    )
+
+
+def farmer_dashboard() -> rx.Component:
+    return rx.vstack(
+        rx.cond(
+            DashboardState.load_error != "",
+            rx.callout(
+                rx.hstack(
+                    rx.text(DashboardState.load_error),
+                    rx.button(tr("common.retry"), size="1", on_click=DashboardState.load),
+                ),
+                icon="triangle_alert",
+                color_scheme="red",
+            ),
+        ),
+        rx.cond(
+            DashboardState.loaded,
+            rx.grid(
+                alerts_panel(),
+                prices_panel(),
+                trend_panel(),
+                crop_health_panel(),
+                inbox_panel(),
+                columns=rx.breakpoints(initial="1", md="2"),
+                spacing="3",
+                width="100%",
+            ),
+            rx.center(rx.spinner(size="3"), padding="2em"),
+        ),
+        width="100%",
+        spacing="3",
+        id="farmer-dashboard",
+    )

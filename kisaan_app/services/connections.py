@@ -1,0 +1,106 @@
+"""WebSocketConnection rows: who is connected right now, kept fresh by the hub's heartbeat.
+
+A connection whose process stopped heartbeating (crash, redeploy) is marked stale after two missed
+heartbeats and removed a little later by a job, so the Live page never counts ghosts.
+"""
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, delete, func, select, update
+
+from kisaan_app.models.accounts import Organization
+from kisaan_app.models.base import utcnow
+from kisaan_app.models.realtime import WebSocketConnection
+from kisaan_app.services.context import Principal, RequestMeta
+
+HEARTBEAT_SECONDS = 15
+STALE_AFTER = timedelta(seconds=2 * HEARTBEAT_SECONDS)
+REMOVE_STALE_AFTER = timedelta(minutes=10)
+PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def connect(session: Session, token: str, principal: Principal, meta: RequestMeta) -> WebSocketConnection:
+    """Record (or refresh) the client `token` as held by this process for `principal`."""
+    row = session.exec(select(WebSocketConnection).where(WebSocketConnection.client_token == token)).first()
+    now = utcnow()
+    if row is None:
+        row = WebSocketConnection(client_token=token, user_id=principal.id, role=principal.role, process_id=PROCESS_ID)
+        row.connected_at = now
+    elif row.user_id != principal.id or row.status != "online":
+        row.connected_at = now  # another person in this tab, or it came back: a new connection
+    row.user_id, row.role, row.organization_id = principal.id, principal.role, principal.organization_id
+    row.process_id, row.status, row.last_seen_at = PROCESS_ID, "online", now
+    row.ip, row.user_agent = meta.ip, (meta.user_agent or "")[:300] or None
+    session.add(row)
+    session.flush()
+    return row
+
+
+def heartbeat(session: Session, tokens: list[str]) -> int:
+    if not tokens:
+        return 0
+    result = session.exec(
+        update(WebSocketConnection)
+        .where(col(WebSocketConnection.client_token).in_(tokens))
+        .values(last_seen_at=utcnow(), status="online")
+    )
+    return result.rowcount
+
+
+def disconnect(session: Session, tokens: list[str]) -> int:
+    if not tokens:
+        return 0
+    result = session.exec(
+        update(WebSocketConnection)
+        .where(col(WebSocketConnection.client_token).in_(tokens))
+        .values(status="closed", last_seen_at=utcnow())
+    )
+    return result.rowcount
+
+
+def sweep(session: Session, now: datetime | None = None) -> tuple[int, int]:
+    """Mark silent connections stale; delete stale and closed ones after a while. Returns (marked, removed)."""
+    now = now or utcnow()
+    marked = session.exec(
+        update(WebSocketConnection)
+        .where(WebSocketConnection.status == "online", col(WebSocketConnection.last_seen_at) < now - STALE_AFTER)
+        .values(status="stale")
+    ).rowcount
+    removed = session.exec(
+        delete(WebSocketConnection).where(
+            col(WebSocketConnection.status).in_(["stale", "closed"]),
+            col(WebSocketConnection.last_seen_at) < now - REMOVE_STALE_AFTER,
+        )
+    ).rowcount
+    return marked, removed
+
+
+@dataclass(frozen=True)
+class LiveCounts:
+    total: int
+    by_role: dict[str, int]
+    by_organization: list[tuple[str, int]]
+
+
+def live_counts(session: Session, viewer: Principal) -> LiveCounts:
+    """Connected clients (one person may have several tabs), scoped to an org admin's organisation."""
+    online = [WebSocketConnection.status == "online"]
+    if viewer.role != "admin":
+        online.append(WebSocketConnection.organization_id == viewer.organization_id)
+    by_role = dict(
+        session.exec(
+            select(WebSocketConnection.role, func.count()).where(*online).group_by(WebSocketConnection.role)
+        ).all()
+    )
+    by_org = session.exec(
+        select(func.coalesce(Organization.name, "—"), func.count())
+        .select_from(WebSocketConnection)
+        .join(Organization, Organization.id == WebSocketConnection.organization_id, isouter=True)
+        .where(*online)
+        .group_by(Organization.name)
+        .order_by(func.count().desc())
+    ).all()
+    return LiveCounts(total=sum(by_role.values()), by_role=by_role, by_organization=[tuple(r) for r in by_org])

@@ -1,0 +1,288 @@
+"""The farmer's live dashboard: mandi prices and trend, weather alerts, crop-health reports, the inbox.
+
+`load` rebuilds everything from the database (first visit, reconnect, lost server state); `apply` folds
+live events in without a reload.
+"""
+
+import reflex as rx
+
+from kisaan_app.db import session_scope
+from kisaan_app.i18n.formatting import ist, rupees
+from kisaan_app.models.enums import Role
+from kisaan_app.realtime.events import Event
+from kisaan_app.services import inbox, profiles
+from kisaan_app.services.errors import DomainError
+from kisaan_app.state.session import SessionState
+
+SEVERITY_RANK = {"red": 0, "orange": 1, "yellow": 2, "green": 3}
+ISSUE_TYPES = ("pest", "disease", "water_stress", "nutrient", "other")
+
+
+def _arrow(direction: str | None) -> str:
+    return {"up": "▲", "down": "▼", "same": "■"}.get(direction or "", "")
+
+
+def price_row(commodity, variety, market, district, modal, low, high, change, direction, day) -> dict[str, str]:
+    return {
+        "key": f"{commodity}|{market}|{variety}",
+        "commodity": commodity,
+        "variety": variety or "",
+        "market": market,
+        "district": district,
+        "modal": rupees(modal),
+        "range": f"{rupees(low)} – {rupees(high)}",
+        "change": (_arrow(direction) + " " + rupees(abs(change))) if change else _arrow(direction),
+        "direction": direction or "",
+        "date": day,
+        "flash": "",
+    }
+
+
+def alert_row(alert_id, severity, title, message, valid_until, *, fresh: bool = False) -> dict[str, str]:
+    return {
+        "id": str(alert_id),
+        "severity": severity,
+        "title": title,
+        "message": message,
+        "until": valid_until,
+        "fresh": "1" if fresh else "",
+    }
+
+
+class DashboardState(SessionState):
+    my_crops: list[str] = []
+    my_district: str = ""
+    my_state: str = ""
+    prices: list[dict[str, str]] = []
+    selected_crop: str = ""
+    trend: list[dict[str, str | int | float]] = []
+    alerts: list[dict[str, str]] = []
+    reports: list[dict[str, str]] = []
+    inbox_items: list[dict[str, str]] = []
+    load_error: str = ""
+    loaded: bool = False
+    report_error: str = ""
+    report_message: str = ""
+    live_ticks: int = 0  # how many live updates this screen has taken in; shown as a small "live" counter
+
+    @rx.var
+    def issue_types(self) -> list[list[str]]:
+        return [[code, self._tr(f"crop_issue.{code}")] for code in ISSUE_TYPES]
+
+    @rx.event
+    def load(self):
+        principal, denied = self.authorize()
+        if denied is not None:
+            return denied
+        if principal.role != Role.FARMER:
+            return
+        try:
+            with session_scope() as session:
+                view = profiles.get_profile(session, principal)
+                self.my_crops, self.my_district, self.my_state = view.crops, view.district or "", view.state or ""
+                if self.selected_crop not in self.my_crops:
+                    self.selected_crop = self.my_crops[0] if self.my_crops else ""
+                self._load_prices(session)
+                self._load_trend(session)
+                self._load_alerts(session)
+                self._load_reports(session, principal)
+                self._load_inbox(session, principal.id)
+            self.load_error = ""
+        except Exception:  # noqa: BLE001 - show a retry, never a half-drawn dashboard
+            self.load_error = self._tr("dashboard.load_failed")
+        self.loaded = True
+
+    def _load_prices(self, session) -> None:
+        from kisaan_app.services import prices
+
+        rows = prices.latest_prices(session, self.my_crops, self.my_district or None, self.my_state or None)
+        self.prices = [
+            price_row(
+                r.commodity,
+                r.variety,
+                r.market,
+                r.district,
+                r.modal_price_paise,
+                r.min_price_paise,
+                r.max_price_paise,
+                r.change_paise,
+                r.direction,
+                r.arrival_date.strftime("%d %b"),
+            )
+            for r in rows
+        ]
+
+    def _load_trend(self, session) -> None:
+        from kisaan_app.services import prices
+
+        if not self.selected_crop:
+            self.trend = []
+            return
+        points = prices.price_trend(
+            session, self.selected_crop, self.my_district or None, self.my_state or None, days=30
+        )
+        self.trend = [{"date": p.date.strftime("%d %b"), "modal": round(p.modal_rupees)} for p in points]
+
+    def _load_alerts(self, session) -> None:
+        from kisaan_app.services import weather
+
+        if not self.my_district:
+            self.alerts = []
+            return
+        self.alerts = [
+            alert_row(a.id, a.severity, a.title, a.message, ist(a.valid_until))
+            for a in weather.active_alerts(session, self.my_district)
+        ]
+
+    def _load_reports(self, session, principal) -> None:
+        from kisaan_app.services import crop_health
+
+        self.reports = [
+            {
+                "id": str(r.id),
+                "crop": r.crop,
+                "issue": self._tr(f"crop_issue.{r.issue_type}"),
+                "severity": r.severity,
+                "note": r.note or "",
+                "when": ist(r.created_at),
+                "source": r.source,
+            }
+            for r in crop_health.recent_reports(session, principal, limit=10)
+        ]
+
+    def _load_inbox(self, session, user_id: int) -> None:
+        self.inbox_items = [
+            {
+                "id": str(i.id),
+                "title": i.title,
+                "body": i.body,
+                "when": ist(i.created_at),
+                "read": "1" if i.read else "",
+                "critical": "1" if i.critical else "",
+            }
+            for i in inbox.recent(session, user_id, limit=20)
+        ]
+        self.unread_count = inbox.unread_count(session, user_id)
+
+    # ------------------------------------------------------------ live events
+
+    def apply(self, events: list[Event]) -> None:
+        """Fold live events into what is on screen (called by the hub inside modify_state)."""
+        crops = {c.lower() for c in self.my_crops}
+        for event in events:
+            payload = event.payload
+            if event.topic == "price" and str(payload.get("commodity", "")).lower() in crops:
+                self._apply_price(payload)
+            elif event.topic == "weather":
+                self._apply_alert(payload)
+            elif event.topic == "crop_health" and payload.get("farmer_id") == self.user_id:
+                self._prepend_report(payload)
+        self.live_ticks += 1
+
+    def _apply_price(self, p: dict) -> None:
+        row = price_row(
+            p["commodity"],
+            p.get("variety"),
+            p["market"],
+            p.get("district", ""),
+            p.get("modal_paise"),
+            p.get("min_paise"),
+            p.get("max_paise"),
+            p.get("change_paise"),
+            p.get("direction"),
+            _short_date(p.get("arrival_date")),
+        )
+        row["flash"] = "1"
+        rows = [r for r in self.prices if r["key"] != row["key"]]
+        for i, r in enumerate(self.prices):
+            if r["key"] == row["key"]:
+                rows.insert(i, row)
+                break
+        else:
+            if p.get("district", "").lower() != self.my_district.lower() and p.get("state") != self.my_state:
+                return  # a market far away that the dashboard did not show
+            rows.append(row)
+        self.prices = rows
+
+    def _apply_alert(self, p: dict) -> None:
+        if p.get("cancelled"):
+            self.alerts = [a for a in self.alerts if a["id"] != str(p.get("id"))]
+            return
+        from datetime import datetime
+
+        until = p.get("valid_until")
+        until_text = ist(datetime.fromisoformat(until)) if until else ""
+        fresh = alert_row(p["id"], p["severity"], p["title"], p["message"], until_text, fresh=True)
+        others = [dict(a, fresh="") for a in self.alerts if a["id"] != fresh["id"]]
+        self.alerts = sorted([fresh, *others], key=lambda a: (SEVERITY_RANK.get(a["severity"], 9), a["fresh"] != "1"))
+
+    def _prepend_report(self, p: dict) -> None:
+        report = {
+            "id": str(p.get("id")),
+            "crop": p.get("crop", ""),
+            "issue": self._tr(f"crop_issue.{p.get('issue_type', 'other')}"),
+            "severity": p.get("severity", "yellow"),
+            "note": p.get("note") or "",
+            "when": self._tr("dashboard.just_now"),
+            "source": p.get("source", "farmer"),
+        }
+        self.reports = [report, *[r for r in self.reports if r["id"] != report["id"]]][:10]
+
+    # ------------------------------------------------------------ actions
+
+    @rx.event
+    def select_crop(self, crop: str | list[str]):
+        principal, denied = self.authorize(Role.FARMER)
+        if denied is not None:
+            return denied
+        self.selected_crop = crop if isinstance(crop, str) else (crop[0] if crop else "")
+        with session_scope() as session:
+            self._load_trend(session)
+
+    @rx.event
+    def submit_report(self, form: dict):
+        from kisaan_app.services import crop_health
+
+        principal, denied = self.authorize(Role.FARMER)
+        if denied is not None:
+            return denied
+        self.report_error = self.report_message = ""
+        try:
+            with session_scope() as session:
+                crop_health.report_issue(
+                    session,
+                    principal,
+                    self._meta(),
+                    crop=form.get("crop", ""),
+                    issue_type=form.get("issue_type", ""),
+                    note=form.get("note", ""),
+                    severity=form.get("severity") or "yellow",
+                )
+        except DomainError as err:
+            self.report_error = self._error(err)
+            return
+        self.report_message = self._tr("dashboard.report_sent")
+
+    @rx.event
+    def mark_read(self, notification_id: str):
+        principal, denied = self.authorize()
+        if denied is not None:
+            return denied
+        with session_scope() as session:
+            inbox.mark_read(session, principal, int(notification_id))
+            self._load_inbox(session, principal.id)
+
+    @rx.event
+    def mark_all_read(self):
+        principal, denied = self.authorize()
+        if denied is not None:
+            return denied
+        with session_scope() as session:
+            inbox.mark_read(session, principal)
+            self._load_inbox(session, principal.id)
+
+
+def _short_date(iso: str | None) -> str:
+    from datetime import date
+
+    return date.fromisoformat(iso[:10]).strftime("%d %b") if iso else ""

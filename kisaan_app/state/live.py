@@ -1,0 +1,43 @@
+"""How a live event changes a client's screen: the hub calls `apply_events(token, events)` for each client.
+
+The header (unread count, system banner) lives on SessionState; the farmer dashboard on DashboardState.
+Everything an event changes can also be rebuilt from the database by the page's on_load, so a client that
+missed events, or whose state the server lost, never shows stale or blank data after reconnecting.
+"""
+
+import asyncio
+
+import reflex as rx
+
+from kisaan_app.realtime.events import Event
+from kisaan_app.state.dashboard import DashboardState
+from kisaan_app.state.session import SessionState
+
+DASHBOARD_TOPICS = {"price", "weather", "crop_health"}
+
+
+def _unread(user_id: int) -> int:
+    from kisaan_app.db import session_scope
+    from kisaan_app.services import inbox
+
+    with session_scope() as session:
+        return inbox.unread_count(session, user_id)
+
+
+def make_applier(app: rx.App):
+    async def apply_events(token: str, events: list[Event]) -> None:
+        async with app.modify_state(rx.BaseStateToken(ident=token, cls=SessionState)) as root:
+            header = await root.get_state(SessionState)
+            if not header.user_id:
+                return  # signed out in this tab since it registered
+            for event in events:
+                if event.topic == "system":
+                    header.banner = str(event.payload.get("message", ""))[:500]
+                    header.banner_level = str(event.payload.get("level", "info"))
+            if any(e.topic == "notification" for e in events):
+                header.unread_count = await asyncio.to_thread(_unread, header.user_id)
+            if header.user_role == "farmer" and any(e.topic in DASHBOARD_TOPICS for e in events):
+                dashboard = await root.get_state(DashboardState)
+                dashboard.apply(events)
+
+    return apply_events
