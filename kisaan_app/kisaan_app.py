@@ -7,6 +7,7 @@ from kisaan_app.pages.admin_users import admin_users_page
 from kisaan_app.pages.audit import audit_page
 from kisaan_app.pages.auth import login_page, register_page
 from kisaan_app.pages.home import home_page
+from kisaan_app.pages.live_admin import live_admin_page
 from kisaan_app.pages.profile import profile_page
 from kisaan_app.pwa import head_components
 from kisaan_app.state.admin_users import AdminUsersState
@@ -14,6 +15,7 @@ from kisaan_app.state.audit import AuditState
 from kisaan_app.state.auth import AuthState
 from kisaan_app.state.dashboard import DashboardState
 from kisaan_app.state.home import HomeState
+from kisaan_app.state.live_admin import LiveAdminState
 from kisaan_app.state.profile import ProfileState
 
 app = rx.App(
@@ -26,6 +28,7 @@ app.add_page(register_page, route="/register", title="Kisaansay — Sign up", on
 app.add_page(home_page, route="/", title="Kisaansay", on_load=[HomeState.load, DashboardState.load])
 app.add_page(profile_page, route="/profile", title="Kisaansay — My profile", on_load=ProfileState.load)
 app.add_page(admin_users_page, route="/admin/users", title="Kisaansay — Users", on_load=AdminUsersState.load)
+app.add_page(live_admin_page, route="/admin/live", title="Kisaansay — Live", on_load=LiveAdminState.load)
 app.add_page(audit_page, route="/admin/audit", title="Kisaansay — Audit log", on_load=AuditState.load)
 
 

@@ -24,12 +24,47 @@ def _nav_link(key: str, href: str) -> rx.Component:
     return rx.link(tr(key), href=href, class_name="nav-link", underline="none")
 
 
+def unread_badge() -> rx.Component:
+    """The bell with the unread count; it changes live when a notification arrives."""
+    return rx.link(
+        rx.box(
+            rx.icon("bell", size=20, color="white"),
+            rx.cond(
+                SessionState.unread_count > 0,
+                rx.el.span(SessionState.unread_count, class_name="bell-count", id="unread-count"),
+            ),
+            class_name="bell",
+        ),
+        href="/#inbox",
+        aria_label=tr("inbox.title"),
+        id="inbox-bell",
+    )
+
+
+def system_banner() -> rx.Component:
+    return rx.cond(
+        SessionState.banner != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("megaphone")),
+            rx.callout.text(SessionState.banner),
+            rx.icon_button(rx.icon("x", size=14), size="1", variant="ghost", on_click=SessionState.dismiss_banner),
+            color_scheme=rx.match(SessionState.banner_level, ("critical", "red"), ("warning", "orange"), "blue"),
+            role="status",
+            id="system-banner",
+            width="100%",
+            margin_bottom="0.75em",
+        ),
+    )
+
+
 def navigation() -> rx.Component:
     return rx.el.nav(
         _nav_link("nav.home", "/"),
         _nav_link("nav.profile", "/profile"),
         rx.cond(SessionState.can_manage_users, _nav_link("nav.users", "/admin/users")),
         rx.cond(SessionState.can_manage_users, _nav_link("nav.audit", "/admin/audit")),
+        rx.cond(SessionState.can_manage_users, _nav_link("nav.alerts", "/admin/alerts")),
+        rx.cond(SessionState.can_manage_users, _nav_link("nav.live", "/admin/live")),
         class_name="main-nav",
         aria_label=tr("nav.menu"),
     )
@@ -38,6 +73,7 @@ def navigation() -> rx.Component:
 def header(signed_in: bool) -> rx.Component:
     right = [language_switch()]
     if signed_in:
+        right.insert(0, unread_badge())
         right.append(
             rx.button(
                 tr("nav.logout"),
@@ -76,6 +112,7 @@ def page_shell(title_key: str, *content: rx.Component) -> rx.Component:
     return rx.box(
         header(signed_in=True),
         rx.el.main(
+            system_banner(),
             rx.heading(tr(title_key), size="6", margin_bottom="0.5em"),
             rx.cond(
                 SessionState.access == "ok",
