@@ -4,6 +4,7 @@ import reflex as rx
 
 from kisaan_app.api import create_api
 from kisaan_app.pages.admin_users import admin_users_page
+from kisaan_app.pages.alerts_admin import alerts_admin_page
 from kisaan_app.pages.audit import audit_page
 from kisaan_app.pages.auth import login_page, register_page
 from kisaan_app.pages.home import home_page
@@ -11,6 +12,7 @@ from kisaan_app.pages.live_admin import live_admin_page
 from kisaan_app.pages.profile import profile_page
 from kisaan_app.pwa import head_components
 from kisaan_app.state.admin_users import AdminUsersState
+from kisaan_app.state.alerts_admin import AlertsAdminState
 from kisaan_app.state.audit import AuditState
 from kisaan_app.state.auth import AuthState
 from kisaan_app.state.dashboard import DashboardState
@@ -29,6 +31,9 @@ app.add_page(home_page, route="/", title="Kisaansay", on_load=[HomeState.load, D
 app.add_page(profile_page, route="/profile", title="Kisaansay — My profile", on_load=ProfileState.load)
 app.add_page(admin_users_page, route="/admin/users", title="Kisaansay — Users", on_load=AdminUsersState.load)
 app.add_page(live_admin_page, route="/admin/live", title="Kisaansay — Live", on_load=LiveAdminState.load)
+app.add_page(
+    alerts_admin_page, route="/admin/alerts", title="Kisaansay — Weather alerts", on_load=AlertsAdminState.load
+)
 app.add_page(audit_page, route="/admin/audit", title="Kisaansay — Audit log", on_load=AuditState.load)
 
 

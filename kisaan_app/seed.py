@@ -52,7 +52,7 @@ DEMO_LOGINS = (
         "Pune",
         "Maharashtra",
         "Pune Kisan Producer Company",
-        ("Wheat", "Soyabean"),
+        ("Potato", "Onion", "Wheat"),
         "Junnar",
     ),
     DemoLogin("buyer", "Imran Traders", "9800000005", "Buyer@1234", "Mumbai", "Maharashtra"),
