@@ -35,12 +35,35 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_seed_demo(_args: argparse.Namespace) -> int:
     from kisaan_app.db import session_scope
-    from kisaan_app.seed import seed_demo
+    from kisaan_app.seed import seed_demo, seed_prices
 
     with session_scope() as session:
         created = seed_demo(session)
     print("demo data created" if created else "demo data already present")
+    with session_scope() as session:
+        report = seed_prices(session)
+    if report is not None:
+        print(f"sample mandi prices imported: {report.inserted} rows (60 days, dated up to today)")
     return 0
+
+
+def cmd_import_prices(args: argparse.Namespace) -> int:
+    """Agmarknet CSV in; every bad row reported with its line number; exit 1 if any row was skipped."""
+    from kisaan_app.db import session_scope
+    from kisaan_app.services.errors import DomainError
+    from kisaan_app.services.prices import import_csv_file
+
+    try:
+        with session_scope() as session:
+            report = import_csv_file(session, args.file)
+    except (DomainError, OSError) as err:
+        detail = ", ".join(f"{k}={v}" for k, v in getattr(err, "params", {}).items())
+        print(f"import failed: {getattr(err, 'code', err)} {detail}".strip(), file=sys.stderr)
+        return 2
+    for problem in report.skipped:
+        print(f"line {problem.line}: {problem.message} (skipped)", file=sys.stderr)
+    print(f"{report.inserted} inserted, {report.updated} updated, {len(report.skipped)} skipped")
+    return 1 if report.skipped else 0
 
 
 def cmd_demo_logins(_args: argparse.Namespace) -> int:
@@ -116,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     migrate.add_argument("revision", nargs="?", help="target revision (default: head for up, -1 for rollback)")
     migrate.set_defaults(func=cmd_migrate)
     sub.add_parser("seed-demo", help="create demo organisations and logins once").set_defaults(func=cmd_seed_demo)
+    prices = sub.add_parser("import-prices", help="import an Agmarknet-format CSV of daily mandi prices")
+    prices.add_argument("file")
+    prices.set_defaults(func=cmd_import_prices)
     sub.add_parser("demo-logins", help="print the URL and the demo logins").set_defaults(func=cmd_demo_logins)
     admin = sub.add_parser(
         "create-admin", help="create a platform admin (password from KISAAN_ADMIN_PASSWORD or prompt)"

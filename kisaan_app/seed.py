@@ -100,3 +100,15 @@ def seed_demo(session: Session) -> bool:
                 session, accounts.to_principal(user), {"crops": list(demo.crops), "village": demo.village}, meta
             )
     return True
+
+
+def seed_prices(session: Session):
+    """The bundled 60-day price sample, once, so a fresh dashboard has prices and a trend to show."""
+    from sqlmodel import select
+
+    from kisaan_app.models.feeds import MandiPrice
+    from kisaan_app.services.prices import import_sample
+
+    if session.exec(select(MandiPrice.id).where(MandiPrice.source == "demo").limit(1)).first() is not None:
+        return None
+    return import_sample(session)

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     login_rate_per_ip: str = "20/15 minutes"
     default_language: str = "en"
     huey_path: Path = PROJECT_ROOT / "data" / "huey.db"
+    demo_price_ticks: bool = True
 
     @field_validator("database_url")
     @classmethod

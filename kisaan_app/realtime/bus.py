@@ -1,11 +1,15 @@
 """The event bus: in-process by default; Redis pub/sub when REDIS_URL is set (see docs in README)."""
 
 import asyncio
+import logging
 import threading
+from collections import deque
 from collections.abc import AsyncIterator
 from functools import lru_cache
 
 from kisaan_app.realtime.events import Event
+
+log = logging.getLogger(__name__)
 
 
 class Subscription:
@@ -33,11 +37,23 @@ class Subscription:
 
 
 class MemoryBus:
-    """Delivers to subscribers in this process only."""
+    """In-process delivery, plus a follower for events other processes stored.
 
-    def __init__(self) -> None:
+    Without Redis, the job worker is still a separate process: what it publishes is only in the
+    RealTimeEvent table. The follower reads rows newer than the last it saw (one indexed query every
+    `follow_seconds`) and delivers those this process did not publish itself.
+    """
+
+    def __init__(self, follow_seconds: float = 0.5) -> None:
         self._subs: set[Subscription] = set()
         self._lock = threading.Lock()
+        self._own_ids: deque[int] = deque(maxlen=5000)
+        self._follow_seconds = follow_seconds
+        self._follower: asyncio.Task | None = None
+
+    def claim(self, event_id: int) -> None:
+        """Called at flush time, before COMMIT, so the follower can never deliver our own event twice."""
+        self._own_ids.append(event_id)
 
     def publish(self, event: Event) -> None:
         self.deliver_locally(event)
@@ -49,10 +65,30 @@ class MemoryBus:
             sub.offer(event)
 
     def subscribe(self) -> Subscription:
-        sub = Subscription(self, asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        sub = Subscription(self, loop)
         with self._lock:
             self._subs.add(sub)
+        if self._follow_seconds and (self._follower is None or self._follower.done()):
+            self._follower = loop.create_task(self._follow())
         return sub
+
+    async def _follow(self) -> None:
+        from kisaan_app.realtime.store import events_after, latest_event_id
+
+        last_id = await asyncio.to_thread(latest_event_id)
+        while self._subs:
+            await asyncio.sleep(self._follow_seconds)
+            try:
+                events = await asyncio.to_thread(events_after, last_id)
+            except Exception:  # noqa: BLE001 - a locked or restarting database must not end live delivery
+                log.warning("event follower could not read stored events", exc_info=True)
+                continue
+            own = set(self._own_ids)
+            for event in events:
+                last_id = max(last_id, event.id)
+                if event.id not in own:
+                    self.deliver_locally(event)
 
     def unsubscribe(self, sub: Subscription) -> None:
         with self._lock:

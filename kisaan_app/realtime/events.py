@@ -72,6 +72,9 @@ def publish_on_commit(
     row = RealTimeEvent(target=target, topic=topic, payload=payload, expires_at=utcnow() + ttl)
     session.add(row)
     session.flush()  # assigns the id the event carries
+    from kisaan_app.realtime.bus import get_bus
+
+    get_bus().claim(row.id)
     event = Event(target=target, topic=topic, payload=payload, id=row.id, created_at=row.created_at)
     session.info.setdefault(_PENDING_KEY, []).append(event)
     return event

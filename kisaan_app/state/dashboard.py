@@ -93,7 +93,7 @@ class DashboardState(SessionState):
         self.loaded = True
 
     def _load_prices(self, session) -> None:
-        from kisaan_app.services import prices
+        from kisaan_app.services import price_board as prices
 
         rows = prices.latest_prices(session, self.my_crops, self.my_district or None, self.my_state or None)
         self.prices = [
@@ -113,7 +113,7 @@ class DashboardState(SessionState):
         ]
 
     def _load_trend(self, session) -> None:
-        from kisaan_app.services import prices
+        from kisaan_app.services import price_board as prices
 
         if not self.selected_crop:
             self.trend = []

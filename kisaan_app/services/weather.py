@@ -1,0 +1,153 @@
+"""IMD-style weather warnings for a district: issued by admins (FPO admins for their members' districts),
+live on every farmer's dashboard in that district and in their inbox."""
+
+from datetime import datetime
+
+from sqlalchemy import case
+from sqlalchemy import func as sa_func
+from sqlmodel import Session, col, select
+
+from kisaan_app.i18n import t
+from kisaan_app.models.accounts import FarmerProfile, User
+from kisaan_app.models.base import utcnow
+from kisaan_app.models.enums import Role
+from kisaan_app.models.feeds import SEVERITIES, WeatherAlert
+from kisaan_app.realtime import publish_on_commit, user_target
+from kisaan_app.services import audit, inbox
+from kisaan_app.services.authz import require_role
+from kisaan_app.services.context import Principal, RequestMeta
+from kisaan_app.services.errors import NotFound, PermissionDenied, ValidationFailed
+
+CRITICAL = ("red", "orange")
+_RANK = case({"red": 0, "orange": 1, "yellow": 2, "green": 3}, value=WeatherAlert.severity)
+
+
+def farmers_in_district(session: Session, district: str, organization_id: int | None = None) -> list[User]:
+    stmt = (
+        select(User)
+        .join(FarmerProfile, FarmerProfile.user_id == User.id)
+        .where(sa_func.lower(FarmerProfile.district) == district.strip().lower(), User.is_active)
+    )
+    if organization_id is not None:
+        stmt = stmt.where(User.organization_id == organization_id)
+    return list(session.exec(stmt).all())
+
+
+def _check(district: str, severity: str, title: str, message: str, valid_from: datetime, valid_until: datetime):
+    if not district.strip():
+        raise ValidationFailed("alert_district_required", field="district")
+    if severity not in SEVERITIES:
+        raise ValidationFailed("alert_severity", field="severity")
+    if not 3 <= len(title.strip()) <= 160:
+        raise ValidationFailed("alert_title", field="title")
+    if not 3 <= len(message.strip()) <= 1000:
+        raise ValidationFailed("alert_message", field="message")
+    if valid_until <= valid_from or valid_until <= utcnow():
+        raise ValidationFailed("alert_validity", field="valid_until")
+
+
+def issue_alert(
+    session: Session,
+    actor: Principal,
+    meta: RequestMeta | None,
+    *,
+    district: str,
+    state: str,
+    severity: str,
+    title: str,
+    message: str,
+    valid_from: datetime,
+    valid_until: datetime,
+) -> WeatherAlert:
+    require_role(actor, Role.ADMIN, Role.ORG_ADMIN)
+    _check(district, severity, title, message, valid_from, valid_until)
+    # An FPO admin warns their own members only; a platform admin warns every farmer in the district.
+    scope = actor.organization_id if actor.role == Role.ORG_ADMIN else None
+    farmers = farmers_in_district(session, district, scope)
+    if actor.role == Role.ORG_ADMIN and not farmers:
+        raise PermissionDenied("alert_district_not_yours", field="district")
+    alert = WeatherAlert(
+        district=district.strip(),
+        state=state.strip() or (farmers[0].farmer_profile.state if farmers else "") or "",
+        severity=severity,
+        title=title.strip(),
+        message=message.strip(),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        issued_by_id=actor.id,
+        organization_id=scope,
+    )
+    session.add(alert)
+    session.flush()
+    payload = {
+        "id": alert.id,
+        "district": alert.district,
+        "severity": severity,
+        "title": alert.title,
+        "message": alert.message,
+        "valid_from": valid_from.isoformat(),
+        "valid_until": valid_until.isoformat(),
+    }
+    for farmer in farmers:
+        publish_on_commit(session, user_target(farmer.id), "weather", payload)
+        heading = t(farmer.preferred_language, f"severity.{severity}") + " · " + alert.title
+        inbox.add(
+            session,
+            farmer.id,
+            category="weather",
+            title=heading,
+            body=alert.message,
+            critical=severity in CRITICAL,
+            idempotency_key=f"weather:{alert.id}:{farmer.id}:in_app",
+        )
+    audit.record(
+        session,
+        "weather.alert_issued",
+        actor=actor,
+        meta=meta,
+        target_type="weather_alert",
+        target_id=alert.id,
+        details={"district": alert.district, "severity": severity, "farmers": len(farmers)},
+    )
+    return alert
+
+
+def active_alerts(session: Session, district: str, now: datetime | None = None) -> list[WeatherAlert]:
+    """Warnings in force for a district: red first, then orange, yellow, green; newest first within each."""
+    now = now or utcnow()
+    return list(
+        session.exec(
+            select(WeatherAlert)
+            .where(
+                sa_func.lower(WeatherAlert.district) == district.strip().lower(),
+                col(WeatherAlert.valid_from) <= now,
+                col(WeatherAlert.valid_until) > now,
+                col(WeatherAlert.cancelled_at).is_(None),
+            )
+            .order_by(_RANK, col(WeatherAlert.id).desc())
+        ).all()
+    )
+
+
+def alerts_for_viewer(session: Session, viewer: Principal, now: datetime | None = None) -> list[WeatherAlert]:
+    """Every warning in force an admin may see (an FPO admin: the ones their FPO issued)."""
+    require_role(viewer, Role.ADMIN, Role.ORG_ADMIN)
+    now = now or utcnow()
+    stmt = select(WeatherAlert).where(col(WeatherAlert.valid_until) > now, col(WeatherAlert.cancelled_at).is_(None))
+    if viewer.role == Role.ORG_ADMIN:
+        stmt = stmt.where(WeatherAlert.organization_id == viewer.organization_id)
+    return list(session.exec(stmt.order_by(_RANK, col(WeatherAlert.id).desc())).all())
+
+
+def cancel_alert(session: Session, actor: Principal, meta: RequestMeta | None, alert_id: int) -> WeatherAlert:
+    require_role(actor, Role.ADMIN, Role.ORG_ADMIN)
+    alert = session.get(WeatherAlert, alert_id)
+    if alert is None or (actor.role == Role.ORG_ADMIN and alert.organization_id != actor.organization_id):
+        raise NotFound("alert_not_found")
+    alert.cancelled_at = utcnow()
+    session.add(alert)
+    for farmer in farmers_in_district(session, alert.district, alert.organization_id):
+        publish_on_commit(session, user_target(farmer.id), "weather", {"id": alert.id, "cancelled": True})
+    audit.record(session, "weather.alert_cancelled", actor=actor, meta=meta, target_type="weather_alert",
+                 target_id=alert.id)  # fmt: skip
+    return alert
