@@ -151,6 +151,10 @@ class DashboardState(SessionState):
         ]
 
     def _load_inbox(self, session, user_id: int) -> None:
+        self.show_inbox(inbox.recent(session, user_id, limit=20))
+        self.unread_count = inbox.unread_count(session, user_id)
+
+    def show_inbox(self, items: list[inbox.InboxItem]) -> None:
         self.inbox_items = [
             {
                 "id": str(i.id),
@@ -160,9 +164,8 @@ class DashboardState(SessionState):
                 "read": "1" if i.read else "",
                 "critical": "1" if i.critical else "",
             }
-            for i in inbox.recent(session, user_id, limit=20)
+            for i in items
         ]
-        self.unread_count = inbox.unread_count(session, user_id)
 
     # ------------------------------------------------------------ live events
 

@@ -16,12 +16,12 @@ from kisaan_app.state.session import SessionState
 DASHBOARD_TOPICS = {"price", "weather", "crop_health"}
 
 
-def _unread(user_id: int) -> int:
+def _inbox(user_id: int) -> tuple[int, list]:
     from kisaan_app.db import session_scope
     from kisaan_app.services import inbox
 
     with session_scope() as session:
-        return inbox.unread_count(session, user_id)
+        return inbox.unread_count(session, user_id), inbox.recent(session, user_id, limit=20)
 
 
 def make_applier(app: rx.App):
@@ -34,9 +34,12 @@ def make_applier(app: rx.App):
                 if event.topic == "system":
                     header.banner = str(event.payload.get("message", ""))[:500]
                     header.banner_level = str(event.payload.get("level", "info"))
+            is_farmer = header.user_role == "farmer"
             if any(e.topic == "notification" for e in events):
-                header.unread_count = await asyncio.to_thread(_unread, header.user_id)
-            if header.user_role == "farmer" and any(e.topic in DASHBOARD_TOPICS for e in events):
+                header.unread_count, items = await asyncio.to_thread(_inbox, header.user_id)
+                if is_farmer:
+                    (await root.get_state(DashboardState)).show_inbox(items)
+            if is_farmer and any(e.topic in DASHBOARD_TOPICS for e in events):
                 dashboard = await root.get_state(DashboardState)
                 dashboard.apply(events)
 

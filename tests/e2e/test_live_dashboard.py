@@ -20,7 +20,7 @@ def _signed_in(browser, live_server, who, width=360):
     ctx.set_default_timeout(20_000)
     page = ctx.new_page()
     login(page, *who)
-    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.locator("#greeting")).to_be_visible()  # signed in and on the home page (not /login/)
     return ctx, page
 
 
@@ -50,6 +50,7 @@ def test_red_alert_reaches_nashik_farmer_live_and_not_pune(browser, live_server)
         seen_after = time.monotonic() - issued
         assert ramesh.evaluate("performance.now()") > before, "the farmer's page was reloaded"
         expect(ramesh.locator("#unread-count")).to_have_text(re.compile(r"[1-9]"))
+        expect(ramesh.locator("#inbox")).to_contain_text("Extremely heavy rain")
         screenshot(ramesh, "live-red-alert-360")
         print(f"red alert visible on the farmer's screen {seen_after:.2f}s after issuing")
 
