@@ -11,6 +11,7 @@ from kisaan_app.models.realtime import RealTimeEvent
 from kisaan_app.realtime import ALL, Event, publish_on_commit, user_target
 from kisaan_app.realtime.bus import MemoryBus, RedisBus
 from kisaan_app.realtime.store import events_since, purge_expired
+from tests.asyncio_thread import run_async
 from tests.services import require_redis
 
 
@@ -42,7 +43,7 @@ def test_nothing_is_published_for_a_rolled_back_transaction_and_once_after_commi
         assert sub.queue.empty()
         return event, got
 
-    event, got = asyncio.run(scenario())
+    event, got = run_async(scenario())
     assert [e.payload["n"] for e in got] == ["kept"] and got[0].id == event.id
     with session_scope() as session:
         assert [r.payload["n"] for r in session.exec(select(RealTimeEvent)).all()] == ["kept"]
@@ -66,7 +67,7 @@ def test_follower_delivers_events_stored_by_another_process_but_not_our_own_twic
         sub.close()
         return got
 
-    got = asyncio.run(scenario())
+    got = run_async(scenario())
     assert sorted(e.payload["n"] for e in got) == ["mine", "worker"]
 
 
@@ -88,7 +89,7 @@ def test_redis_bus_delivers_each_event_once_to_every_process(db):
         sub_2.close()
         return got_1, got_2
 
-    got_1, got_2 = asyncio.run(scenario())
+    got_1, got_2 = run_async(scenario())
     assert [e.id for e in got_1] == [7, 8] and [e.id for e in got_2] == [7, 8]
     assert got_2[1].target == user_target(3) and got_2[1].payload == {"n": 2}
 

@@ -12,6 +12,7 @@ from kisaan_app.realtime.hub import Hub
 from kisaan_app.realtime.registry import ClientInfo, ClientRegistry
 from kisaan_app.services import accounts, broadcasts, connections, inbox
 from kisaan_app.services.errors import PermissionDenied, ValidationFailed
+from tests.asyncio_thread import run_async
 from tests.factories import META, make_org, make_user
 
 
@@ -56,7 +57,7 @@ def _price(commodity: str, market: str, modal: int) -> Event:
 def test_hub_delivers_addressed_events_and_survives_a_broken_client():
     recorder = Recorder(fail_for="tok-ramesh-2")
     hub = Hub(recorder, _registry())
-    asyncio.run(
+    run_async(
         hub._deliver(hub._tokens_for(Event(user_target(1), "weather", {})), [Event(user_target(1), "weather", {})])
     )
     assert [token for token, _ in recorder.calls] == ["tok-ramesh"]
@@ -69,7 +70,7 @@ def test_hub_coalesces_price_ticks_to_the_latest_per_series_and_only_for_farmers
     for modal in (200000, 201000, 202000):  # three ticks of one series inside one window
         hub._prices[("Onion", "Lasalgaon", "Red")] = _price("Onion", "Lasalgaon", modal)
     hub._prices[("Wheat", "Indore", "Red")] = _price("Wheat", "Indore", 250000)
-    asyncio.run(hub.flush_prices())
+    run_async(hub.flush_prices())
     tokens = sorted(token for token, _ in recorder.calls)
     assert tokens == ["tok-ramesh", "tok-ramesh-2", "tok-savita"]  # not the admin
     batch = recorder.calls[0][1]
@@ -78,7 +79,7 @@ def test_hub_coalesces_price_ticks_to_the_latest_per_series_and_only_for_farmers
         ("Wheat", 250000),
     ]
     recorder.calls.clear()
-    asyncio.run(hub.flush_prices())  # nothing new: nothing sent
+    run_async(hub.flush_prices())  # nothing new: nothing sent
     assert recorder.calls == []
 
 
@@ -102,7 +103,7 @@ def test_hub_run_applies_bus_events_end_to_end(db):
             await asyncio.sleep(0.02)
         runner.cancel()
 
-    asyncio.run(scenario())
+    run_async(scenario())
     assert [(t, e[0].payload["message"]) for t, e in recorder.calls] == [("tok-savita", "hello")]
 
 
