@@ -1,5 +1,159 @@
-"""Placeholder router: filled in by the real-time issue."""
+"""/api/prices and /api/weather: read the price board, feed prices in (CSV or single ticks), issue warnings."""
 
-from fastapi import APIRouter
+import io
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Query, UploadFile, status
+from pydantic import BaseModel, Field
+
+from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep, role_required
+from kisaan_app.models.enums import Role
+from kisaan_app.services import audit, price_board, prices, weather
+from kisaan_app.services.context import Principal
+from kisaan_app.services.errors import ValidationFailed
+
+router = APIRouter(prefix="/api", tags=["prices and weather"])
+MAX_CSV_BYTES = 5 * 1024 * 1024
+AdminOnly = Annotated[Principal, role_required(Role.ADMIN)]
+
+
+class PriceOut(BaseModel):
+    commodity: str
+    variety: str
+    market: str
+    district: str
+    state: str
+    arrival_date: date
+    min_price_paise: int
+    max_price_paise: int
+    modal_price_paise: int
+    change_paise: int | None
+    direction: str | None
+
+
+class TrendOut(BaseModel):
+    date: date
+    modal_rupees: float
+
+
+class ImportOut(BaseModel):
+    inserted: int
+    updated: int
+    skipped: list[dict]
+
+
+class TickIn(BaseModel):
+    state: str = Field(min_length=1, max_length=80)
+    district: str = Field(min_length=1, max_length=80)
+    market: str = Field(min_length=1, max_length=120)
+    commodity: str = Field(min_length=1, max_length=80)
+    variety: str = Field("Other", max_length=80)
+    grade: str = Field("FAQ", max_length=30)
+    arrival_date: date | None = None
+    min_price: float = Field(ge=0, description="rupees per quintal")
+    max_price: float = Field(ge=0)
+    modal_price: float = Field(ge=0)
+
+
+class AlertIn(BaseModel):
+    district: str = Field(min_length=1, max_length=80)
+    state: str = Field("", max_length=80)
+    severity: Literal["green", "yellow", "orange", "red"]
+    title: str = Field(min_length=3, max_length=160)
+    message: str = Field(min_length=3, max_length=1000)
+    valid_from: datetime
+    valid_until: datetime
+
+
+class AlertOut(BaseModel):
+    id: int
+    district: str
+    severity: str
+    title: str
+    message: str
+    valid_from: datetime
+    valid_until: datetime
+
+
+@router.get("/prices", response_model=list[PriceOut])
+def latest_prices(
+    session: SessionDep,
+    _reader: CurrentPrincipal,
+    commodity: Annotated[list[str], Query(min_length=1)],
+    district: str | None = None,
+    state: str | None = None,
+):
+    return [row.__dict__ for row in price_board.latest_prices(session, commodity, district, state)]
+
+
+@router.get("/prices/trend", response_model=list[TrendOut])
+def price_trend(
+    session: SessionDep,
+    _reader: CurrentPrincipal,
+    commodity: str,
+    district: str | None = None,
+    state: str | None = None,
+    days: Annotated[int, Query(ge=2, le=365)] = 30,
+):
+    return [p.__dict__ for p in price_board.price_trend(session, commodity, district, state, days)]
+
+
+@router.post("/prices/import", response_model=ImportOut)
+async def import_prices(session: SessionDep, meta: MetaDep, admin: AdminOnly, file: UploadFile):
+    raw = await file.read(MAX_CSV_BYTES + 1)
+    if len(raw) > MAX_CSV_BYTES:
+        raise ValidationFailed("csv_too_large", field="file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed("csv_not_utf8", field="file") from None
+    report = prices.import_csv(session, io.StringIO(text, newline=""))
+    audit.record(session, "prices.imported", actor=admin, meta=meta, details={
+        "file": file.filename, "inserted": report.inserted, "updated": report.updated,
+        "skipped": len(report.skipped)})  # fmt: skip
+    return ImportOut(
+        inserted=report.inserted,
+        updated=report.updated,
+        skipped=[{"line": e.line, "message": e.message} for e in report.skipped],
+    )
+
+
+@router.post("/prices/ticks", status_code=status.HTTP_201_CREATED, response_model=PriceOut)
+def post_tick(body: TickIn, session: SessionDep, _admin: AdminOnly):
+    """One price row from a feed integration; it is on every open dashboard at once."""
+    try:
+        record = prices.parse_row(
+            {
+                **body.model_dump(exclude={"arrival_date", "min_price", "max_price", "modal_price"}),
+                "arrival_date": (body.arrival_date or date.today()).isoformat(),
+                "min_price": str(body.min_price),
+                "max_price": str(body.max_price),
+                "modal_price": str(body.modal_price),
+            }  # fmt: skip
+        )
+    except ValueError as err:
+        raise ValidationFailed("price_row", field="modal_price", reason=str(err)) from None
+    price_board.record_tick(session, record, source="api")
+    [row] = [
+        r
+        for r in price_board.latest_prices(session, [record.commodity], record.district, None, limit=100)
+        if (r.market, r.variety) == (record.market, record.variety)
+    ] or [None]
+    return row.__dict__
+
+
+@router.post(
+    "/weather/alerts",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AlertOut,
+    dependencies=[role_required(Role.ADMIN, Role.ORG_ADMIN)],
+)
+def issue_alert(body: AlertIn, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
+    alert = weather.issue_alert(session, actor, meta, **body.model_dump())
+    return AlertOut.model_validate(alert, from_attributes=True)
+
+
+@router.get("/weather/alerts", response_model=list[AlertOut])
+def active_alerts(session: SessionDep, _reader: CurrentPrincipal, district: str):
+    return [AlertOut.model_validate(a, from_attributes=True) for a in weather.active_alerts(session, district)]

@@ -1,9 +1,10 @@
 """The web process's side of the bus: apply each event to the Reflex clients this process holds.
 
-Runs as a Reflex lifespan task. Price ticks are coalesced (latest per commodity/market/variety, flushed
-every COALESCE_SECONDS, so a client gets at most 2 price updates a second however fast the feed moves);
-everything else is applied at once. A heartbeat refreshes WebSocketConnection rows and forgets clients
-whose socket has gone.
+Runs as a Reflex lifespan task. Price ticks are throttled per commodity/market/variety series: a tick for
+a series that has been quiet for COALESCE_SECONDS goes out at once; ticks arriving faster are held and
+only the latest is sent when the window ends, so a client gets at most 2 updates a second per series
+however fast the feed moves. Everything else is applied at once. A heartbeat refreshes
+WebSocketConnection rows and forgets clients whose socket has gone.
 """
 
 import asyncio
@@ -66,7 +67,8 @@ class Hub:
         self.apply = apply
         self.clients = clients
         self.stats = HubStats()
-        self._prices: dict[tuple, Event] = {}
+        self._prices: dict[tuple, Event] = {}  # held ticks, latest per series
+        self._price_sent_at: dict[tuple, float] = {}  # monotonic time each series last went out
 
     async def run(self, connected_tokens: Callable[[], set[str]] | None = None) -> None:
         global active_hub
@@ -79,8 +81,7 @@ class Hub:
             async for event in subscription:
                 self.stats.saw(event)
                 if event.topic == "price":
-                    key = tuple(event.payload.get(k) for k in ("commodity", "market", "variety"))
-                    self._prices[key] = event  # only the latest tick per series survives the window
+                    await self.offer_price(event)
                 else:
                     await self._deliver(self._tokens_for(event), [event])
         finally:
@@ -91,10 +92,26 @@ class Hub:
     def _tokens_for(self, event: Event) -> list[str]:
         return self.clients.tokens_for(event.target)
 
+    async def offer_price(self, event: Event) -> None:
+        key = tuple(event.payload.get(k) for k in ("commodity", "market", "variety"))
+        now = time.monotonic()
+        if key not in self._prices and now - self._price_sent_at.get(key, float("-inf")) >= COALESCE_SECONDS:
+            self._price_sent_at[key] = now
+            await self._deliver_prices([event])
+        else:
+            self._prices[key] = event  # only the latest tick per series survives the window
+
     async def flush_prices(self) -> None:
         if not self._prices:
             return
         batch, self._prices = list(self._prices.values()), {}
+        now = time.monotonic()
+        for event in batch:
+            key = tuple(event.payload.get(k) for k in ("commodity", "market", "variety"))
+            self._price_sent_at[key] = now
+        await self._deliver_prices(batch)
+
+    async def _deliver_prices(self, batch: list[Event]) -> None:
         tokens = [t for t in self.clients.tokens() if self._wants_prices(self.clients.get(t))]
         await self._deliver(tokens, batch)
 

@@ -184,3 +184,22 @@ def test_broadcast_rules_and_audit(db):
     with session_scope() as session:
         actions = [a.action for a in session.exec(_all(AuditLog)).all() if a.action == "realtime.broadcast"]
         assert len(actions) == 2
+
+
+def test_a_quiet_series_tick_goes_out_at_once_and_a_burst_is_held_to_its_latest():
+    recorder = Recorder()
+    hub = Hub(recorder, _registry())
+
+    async def scenario():
+        await hub.offer_price(_price("Onion", "Lasalgaon", 200000))  # quiet series: immediately
+        sent_at_once = len(recorder.calls)
+        await hub.offer_price(_price("Onion", "Lasalgaon", 201000))  # same window: held
+        await hub.offer_price(_price("Onion", "Lasalgaon", 202000))  # replaces the held one
+        held = len(recorder.calls)
+        await hub.flush_prices()
+        return sent_at_once, held
+
+    sent_at_once, held = run_async(scenario())
+    assert sent_at_once == 3 and held == 3  # three farmer/buyer tabs, once each
+    latest = [events for token, events in recorder.calls if token == "tok-savita"]
+    assert [[e.payload["modal_paise"] for e in batch] for batch in latest] == [[200000], [202000]]
