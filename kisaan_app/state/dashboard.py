@@ -63,7 +63,8 @@ class DashboardState(SessionState):
     loaded: bool = False
     report_error: str = ""
     report_message: str = ""
-    live_ticks: int = 0  # how many live updates this screen has taken in; shown as a small "live" counter
+    live_ticks: int = 0  # how many live updates this screen has taken in
+    last_event_ms: int = 0  # when the newest applied event was published (epoch ms): "updated …", and bench/
 
     @rx.var
     def issue_types(self) -> list[list[str]]:
@@ -181,6 +182,7 @@ class DashboardState(SessionState):
             elif event.topic == "crop_health" and payload.get("farmer_id") == self.user_id:
                 self._prepend_report(payload)
         self.live_ticks += 1
+        self.last_event_ms = max(int(e.created_at.timestamp() * 1000) for e in events)
 
     def _apply_price(self, p: dict) -> None:
         row = price_row(

@@ -1,0 +1,270 @@
+"""Fan-out benchmark: N simulated farmer dashboards on Reflex's Socket.IO endpoint, price ticks at 1 Hz.
+
+    .venv/bin/python bench/fanout.py                      # N = 100, 500, 1000, memory mode and Redis
+    .venv/bin/python bench/fanout.py --clients 200 --modes memory --seconds 10
+
+For each mode and N it starts the production server on a free port with a fresh SQLite database, opens N
+python-socketio clients (each with a farmer's session cookie, as a browser tab would), runs the dashboard's
+on_load, then posts one price tick a second through the API. Every client measures the time from the
+tick's publication (the `last_event_ms` the delta carries) to its arrival. Printed per run: delivered /
+expected, p50/p95/p99 latency, server CPU seconds and RSS (the whole process tree), and RSS per client
+against the same server idle with 0 clients (the baseline, measured in the same run).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+FARMERS = 20  # accounts; the N tabs are spread over them
+TARGET_P99_MS, TARGET_RSS_MB = 300, 400
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tree_pids(pid: int) -> list[int]:
+    pids, frontier = [pid], [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child in Path("/proc").glob("[0-9]*"):
+            try:
+                if int((child / "stat").read_text().split(") ")[1].split()[1]) == parent:
+                    pids.append(int(child.name))
+                    frontier.append(int(child.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return pids
+
+
+def _usage(pid: int) -> tuple[float, float]:
+    """(CPU seconds, RSS MB) of a process and all its children."""
+    ticks, rss_pages = os.sysconf("SC_CLK_TCK"), 0
+    cpu = 0.0
+    for p in _tree_pids(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().split(") ")[1].split()
+            cpu += (int(fields[11]) + int(fields[12])) / ticks
+            rss_pages += int(fields[21])
+        except (OSError, IndexError):
+            continue
+    return cpu, rss_pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _setup(env: dict[str, str]) -> tuple[list[str], str]:
+    """Migrate and seed a fresh database; return N-ready session tokens of farmers and an admin token."""
+    script = f"""
+import json
+from kisaan_app import migrations
+from kisaan_app.db import session_scope
+from kisaan_app.seed import seed_demo, seed_prices
+from kisaan_app.services import accounts
+from kisaan_app.services.context import RequestMeta
+from kisaan_app.models.accounts import User
+from sqlmodel import select
+migrations.upgrade()
+meta = RequestMeta(ip="127.0.0.1", user_agent="bench")
+with session_scope() as s:
+    seed_demo(s); seed_prices(s)
+farmers = []
+with session_scope() as s:
+    base = accounts.register(s, accounts.Registration(full_name="Bench Farmer 0", password="bench-pass-1",
+                             phone="+919700000000", district="Nashik", state="Maharashtra"), meta)
+    s.flush()
+    for i in range({FARMERS}):
+        user = base if i == 0 else accounts.register(s, accounts.Registration(
+            full_name=f"Bench Farmer {{i}}", password="bench-pass-1", phone=f"+91970000{{i:04d}}",
+            district="Nashik", state="Maharashtra"), meta)
+        s.flush()
+        user.farmer_profile.crops = ["Onion"]
+        s.add(user.farmer_profile)
+        farmers.append(user)
+    s.flush()
+    tokens = [accounts.open_session(s, u, "browser", meta)[0] for u in farmers]
+    admin = s.exec(select(User).where(User.role == "admin")).first()
+    admin_token = accounts.open_session(s, admin, "api", meta)[0]
+print(json.dumps({{"tokens": tokens, "admin": admin_token}}))
+"""
+    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    return data["tokens"], data["admin"]
+
+
+def _start_server(env: dict[str, str], log: Path) -> subprocess.Popen:
+    out = open(log, "w")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reflex", "run", "--env", "prod", "--loglevel", "warning"],
+        env=env,
+        cwd=ROOT,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = env["KISAAN_PUBLIC_URL"]
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(log.read_text()[-3000:])
+        try:
+            with urllib.request.urlopen(f"{base}/api/health", timeout=2) as res:
+                if res.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(1)
+    raise RuntimeError("server did not start")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+class Dashboard:
+    """One simulated browser tab with the farmer dashboard open."""
+
+    def __init__(self, base: str, cookie: str, load_event: str, latencies: list[float]) -> None:
+        import socketio
+
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.base, self.cookie, self.load_event = base, cookie, load_event
+        self.loaded, self.latencies, self.seen = asyncio.Event(), latencies, set()
+        self.sio.on("event", self._on_update)
+
+    async def _on_update(self, update) -> None:
+        now_ms = time.time() * 1000
+        data = json.loads(update) if isinstance(update, str) else update
+        for values in (data.get("delta") or {}).values():
+            for name, value in values.items():
+                if name.startswith("loaded") and value:
+                    self.loaded.set()
+                if name.startswith("last_event_ms") and value and value not in self.seen:
+                    self.seen.add(value)
+                    self.latencies.append(now_ms - value)
+
+    async def open(self) -> None:
+        await self.sio.connect(
+            f"{self.base}?token={uuid.uuid4()}",
+            headers={"Cookie": f"kisaan_session={self.cookie}"},
+            transports=["websocket"],
+            socketio_path="_event",
+        )
+        await self.sio.emit("event", json.dumps({"name": self.load_event, "payload": {},
+                                                 "router_data": {"pathname": "/", "asPath": "/"}}))  # fmt: skip
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+
+
+def _post_tick(base: str, admin: str, modal: int) -> None:
+    body = json.dumps({"state": "Maharashtra", "district": "Nashik", "market": "Lasalgaon", "commodity": "Onion",
+                       "variety": "Red", "min_price": modal - 200, "max_price": modal + 200,
+                       "modal_price": modal}).encode()  # fmt: skip
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {admin}"}
+    req = urllib.request.Request(f"{base}/api/prices/ticks", data=body, method="POST", headers=headers)
+    urllib.request.urlopen(req, timeout=10).read()
+
+
+async def _run_clients(base, tokens, admin, n, seconds, load_event) -> tuple[int, int, list[float]]:
+    latencies: list[float] = []
+    tabs = [Dashboard(base, tokens[i % len(tokens)], load_event, latencies) for i in range(n)]
+    for start in range(0, n, 50):  # connect in waves, as a crowd of phones would
+        await asyncio.gather(*(tab.open() for tab in tabs[start : start + 50]))
+    await asyncio.wait_for(asyncio.gather(*(tab.loaded.wait() for tab in tabs)), 120)
+    await asyncio.sleep(1)
+    latencies.clear()
+    for tick in range(seconds):
+        await asyncio.to_thread(_post_tick, base, admin, 2400 + tick)
+        await asyncio.sleep(1)
+    await asyncio.sleep(2)  # stragglers
+    delivered = len(latencies)
+    await asyncio.gather(*(tab.close() for tab in tabs), return_exceptions=True)
+    return delivered, n * seconds, latencies
+
+
+def _pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) >= 2 else (values[0] if values else 0.0)
+
+
+def run(mode: str, sizes: list[int], seconds: int) -> list[dict]:
+    from kisaan_app.__main__ import reflex_env
+    from kisaan_app.state.dashboard import DashboardState
+
+    load_event = f"{DashboardState.get_full_name()}.load"
+    results = []
+    for n in sizes:
+        work = Path(tempfile.mkdtemp(prefix=f"kisaan-bench-{mode}-{n}-"))
+        port = _free_port()
+        env = reflex_env() | {
+            "KISAAN_ENV": "test", "KISAAN_SECRET_KEY": "bench-secret-key-0123456789-0123456789",
+            "KISAAN_PORT": str(port), "KISAAN_PUBLIC_URL": f"http://localhost:{port}",
+            "DATABASE_URL": f"sqlite:///{work / 'bench.db'}", "KISAAN_HUEY_PATH": str(work / "huey.db"),
+            "KISAAN_LOGIN_RATE_PER_IP": "100000/minute",
+        }  # fmt: skip
+        env.pop("REDIS_URL", None)
+        if mode == "redis":
+            env["REDIS_URL"] = os.environ.get("KISAAN_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+            env["GRANIAN_WORKERS"] = "2"
+        tokens, admin = _setup(env)
+        server = _start_server(env, work / "server.log")
+        try:
+            time.sleep(2)
+            cpu_idle, rss_idle = _usage(server.pid)
+            delivered, expected, lat = asyncio.run(
+                _run_clients(env["KISAAN_PUBLIC_URL"], tokens, admin, n, seconds, load_event)
+            )
+            cpu_end, rss_end = _usage(server.pid)
+        finally:
+            _stop(server)
+        result = {
+            "mode": mode, "clients": n, "delivered": delivered, "expected": expected,
+            "p50_ms": _pct(lat, 50), "p95_ms": _pct(lat, 95), "p99_ms": _pct(lat, 99),
+            "cpu_s": cpu_end - cpu_idle, "rss_mb": rss_end, "rss_idle_mb": rss_idle,
+            "kb_per_client": (rss_end - rss_idle) * 1024 / n,
+        }  # fmt: skip
+        results.append(result)
+        _print(result)
+    return results
+
+
+def _print(r: dict) -> None:
+    ok = r["delivered"] >= r["expected"] and r["p99_ms"] <= TARGET_P99_MS and r["rss_mb"] <= TARGET_RSS_MB
+    print(
+        f"{r['mode']:>6} N={r['clients']:<5} delivered {r['delivered']}/{r['expected']} "
+        f"({100 * r['delivered'] / max(r['expected'], 1):.1f}%)  latency p50 {r['p50_ms']:.0f} ms  "
+        f"p95 {r['p95_ms']:.0f} ms  p99 {r['p99_ms']:.0f} ms  server CPU {r['cpu_s']:.1f} s  "
+        f"RSS {r['rss_mb']:.0f} MB (idle baseline {r['rss_idle_mb']:.0f} MB, +{r['kb_per_client']:.0f} KB/client)"
+        f"  {'meets' if ok else 'MISSES'} target (100%, p99 ≤ {TARGET_P99_MS} ms, RSS ≤ {TARGET_RSS_MB} MB)",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, nargs="+", default=[100, 500, 1000])
+    parser.add_argument("--modes", nargs="+", choices=["memory", "redis"], default=["memory", "redis"])
+    parser.add_argument("--seconds", type=int, default=15, help="how many 1 Hz ticks")
+    args = parser.parse_args()
+    for mode in args.modes:
+        run(mode, args.clients, args.seconds)
+
+
+if __name__ == "__main__":
+    main()
