@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 FARMERS = 20  # accounts; the N tabs are spread over them
 TARGET_P99_MS, TARGET_RSS_MB = 300, 400
+NAMESPACE = "/_event"  # Reflex's Socket.IO endpoint is both the path and the namespace
 
 
 def _free_port() -> int:
@@ -146,7 +147,7 @@ class Dashboard:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.base, self.cookie, self.load_event = base, cookie, load_event
         self.loaded, self.latencies, self.seen = asyncio.Event(), latencies, set()
-        self.sio.on("event", self._on_update)
+        self.sio.on("event", self._on_update, namespace=NAMESPACE)
 
     async def _on_update(self, update) -> None:
         now_ms = time.time() * 1000
@@ -165,9 +166,11 @@ class Dashboard:
             headers={"Cookie": f"kisaan_session={self.cookie}"},
             transports=["websocket"],
             socketio_path="_event",
+            namespaces=[NAMESPACE],
         )
         await self.sio.emit("event", json.dumps({"name": self.load_event, "payload": {},
-                                                 "router_data": {"pathname": "/", "asPath": "/"}}))  # fmt: skip
+                                                 "router_data": {"pathname": "/", "asPath": "/"}}),
+                            namespace=NAMESPACE)  # fmt: skip
 
     async def close(self) -> None:
         await self.sio.disconnect()

@@ -18,25 +18,6 @@ MAX_CSV_BYTES = 5 * 1024 * 1024
 AdminOnly = Annotated[Principal, role_required(Role.ADMIN)]
 
 
-class PriceOut(BaseModel):
-    commodity: str
-    variety: str
-    market: str
-    district: str
-    state: str
-    arrival_date: date
-    min_price_paise: int
-    max_price_paise: int
-    modal_price_paise: int
-    change_paise: int | None
-    direction: str | None
-
-
-class TrendOut(BaseModel):
-    date: date
-    modal_rupees: float
-
-
 class ImportOut(BaseModel):
     inserted: int
     updated: int
@@ -76,7 +57,7 @@ class AlertOut(BaseModel):
     valid_until: datetime
 
 
-@router.get("/prices", response_model=list[PriceOut])
+@router.get("/prices", response_model=list[price_board.PriceRow])
 def latest_prices(
     session: SessionDep,
     _reader: CurrentPrincipal,
@@ -84,10 +65,10 @@ def latest_prices(
     district: str | None = None,
     state: str | None = None,
 ):
-    return [row.__dict__ for row in price_board.latest_prices(session, commodity, district, state)]
+    return price_board.latest_prices(session, commodity, district, state)
 
 
-@router.get("/prices/trend", response_model=list[TrendOut])
+@router.get("/prices/trend", response_model=list[price_board.TrendPoint])
 def price_trend(
     session: SessionDep,
     _reader: CurrentPrincipal,
@@ -96,7 +77,7 @@ def price_trend(
     state: str | None = None,
     days: Annotated[int, Query(ge=2, le=365)] = 30,
 ):
-    return [p.__dict__ for p in price_board.price_trend(session, commodity, district, state, days)]
+    return price_board.price_trend(session, commodity, district, state, days)
 
 
 @router.post("/prices/import", response_model=ImportOut)
@@ -119,9 +100,9 @@ async def import_prices(session: SessionDep, meta: MetaDep, admin: AdminOnly, fi
     )
 
 
-@router.post("/prices/ticks", status_code=status.HTTP_201_CREATED, response_model=PriceOut)
+@router.post("/prices/ticks", status_code=status.HTTP_201_CREATED, response_model=price_board.PriceRow)
 def post_tick(body: TickIn, session: SessionDep, _admin: AdminOnly):
-    """One price row from a feed integration; it is on every open dashboard at once."""
+    """One price row from a feed integration (rupees per quintal); it is on every open dashboard at once."""
     try:
         record = prices.parse_row(
             {
@@ -140,7 +121,7 @@ def post_tick(body: TickIn, session: SessionDep, _admin: AdminOnly):
         for r in price_board.latest_prices(session, [record.commodity], record.district, None, limit=100)
         if (r.market, r.variety) == (record.market, record.variety)
     ] or [None]
-    return row.__dict__
+    return row
 
 
 @router.post(
