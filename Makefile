@@ -57,6 +57,9 @@ test: setup chromium
 test-fast: setup
 	$(PY) -m pytest -m "not e2e"
 
+bench: setup
+	$(PY) bench/fanout.py
+
 lint: setup
 	$(PY) -m ruff check kisaan_app tests bench
 

@@ -1,0 +1,100 @@
+"""Field sensors: a farmer registers a device and gets its API key once; readings that cross a threshold
+become a crop-health report, live to the farmer and to their FPO's admins.
+
+Only a SHA-256 of the key is stored: keys are long random tokens, so a fast hash is enough to make a
+leaked table useless, and it lets a reading find its device with one indexed lookup.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from kisaan_app.models.accounts import User
+from kisaan_app.models.base import utcnow
+from kisaan_app.models.enums import Role
+from kisaan_app.models.feeds import CropHealthReport, SensorDevice
+from kisaan_app.realtime import org_target, publish_on_commit, user_target
+from kisaan_app.services.authz import require_role
+from kisaan_app.services.context import Principal
+from kisaan_app.services.errors import AuthenticationFailed, ValidationFailed
+
+
+@dataclass(frozen=True)
+class Threshold:
+    metric: str
+    below: float | None
+    above: float | None
+    severity: str
+    issue_type: str
+
+
+# Checked most severe first: the first that matches decides the alert.
+THRESHOLDS = (
+    Threshold("soil_moisture_pct", 8, None, "red", "water_stress"),
+    Threshold("soil_moisture_pct", 15, None, "orange", "water_stress"),
+    Threshold("temperature_c", None, 45, "red", "sensor"),
+    Threshold("temperature_c", None, 42, "orange", "sensor"),
+    Threshold("leaf_wetness_hours", None, 10, "yellow", "disease"),
+)
+METRICS = {t.metric for t in THRESHOLDS}
+
+
+def _digest(api_key: str) -> str:
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def register_device(session: Session, farmer: Principal, name: str, crop: str | None) -> tuple[SensorDevice, str]:
+    require_role(farmer, Role.FARMER)
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 80:
+        raise ValidationFailed("device_name", field="name")
+    api_key = "ks_" + secrets.token_urlsafe(32)
+    device = SensorDevice(farmer_id=farmer.id, name=name, crop=(crop or "").strip() or None,
+                          api_key_hash=_digest(api_key))  # fmt: skip
+    session.add(device)
+    session.flush()
+    return device, api_key
+
+
+def _breach(metric: str, value: float) -> Threshold | None:
+    for rule in THRESHOLDS:
+        if rule.metric == metric and (
+            (rule.below is not None and value < rule.below) or (rule.above is not None and value > rule.above)
+        ):
+            return rule
+    return None
+
+
+def record_reading(
+    session: Session, api_key: str | None, metric: str, value: float, crop: str | None = None
+) -> CropHealthReport | None:
+    """Store nothing for a normal reading; a breach becomes a report and an alert. Bad key: 401."""
+    device = session.exec(
+        select(SensorDevice).where(SensorDevice.api_key_hash == _digest(api_key or ""), SensorDevice.is_active)
+    ).first()
+    if device is None or not api_key:
+        raise AuthenticationFailed("bad_device_key")
+    if metric not in METRICS:
+        raise ValidationFailed("unknown_metric", field="metric", metrics=", ".join(sorted(METRICS)))
+    device.last_seen_at = utcnow()
+    session.add(device)
+    rule = _breach(metric, value)
+    if rule is None:
+        return None
+    farmer = session.get(User, device.farmer_id)
+    report = CropHealthReport(
+        farmer_id=farmer.id, organization_id=farmer.organization_id, device_id=device.id,
+        crop=(crop or device.crop or "—")[:60], issue_type=rule.issue_type, source="sensor",
+        severity=rule.severity, metric=metric, value=value, alert_raised=True,
+        note=f"{device.name}: {metric} = {value:g}",
+    )  # fmt: skip
+    session.add(report)
+    session.flush()
+    payload = {"id": report.id, "farmer_id": farmer.id, "crop": report.crop, "issue_type": rule.issue_type,
+               "severity": rule.severity, "note": report.note, "source": "sensor"}  # fmt: skip
+    publish_on_commit(session, user_target(farmer.id), "crop_health", payload)
+    if farmer.organization_id:
+        publish_on_commit(session, org_target(farmer.organization_id), "crop_health", payload)
+    return report
