@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     default_language: str = "en"
     huey_path: Path = PROJECT_ROOT / "data" / "huey.db"
     demo_price_ticks: bool = True
+    agmarknet_api_key: str | None = None
+    agmarknet_base_url: str = "https://api.data.gov.in"
+    agmarknet_states: str = ""  # comma-separated state names to pull; empty pulls all of India
 
     @field_validator("database_url")
     @classmethod

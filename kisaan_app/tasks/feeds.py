@@ -1,4 +1,4 @@
-"""Price feed jobs: the demo ticker (default local run) keeps the dashboards moving."""
+"""Price feed jobs: Agmarknet every 6 hours when a data.gov.in key is set; otherwise demo ticks."""
 
 import logging
 import random
@@ -24,7 +24,24 @@ def demo_price_tick() -> int:
 @huey.periodic_task(crontab(minute="*"))
 def schedule_demo_ticks() -> None:
     """Huey's finest period is a minute: schedule four ticks inside it, 15 s apart."""
-    if not get_settings().demo_price_ticks:
+    settings = get_settings()
+    if not settings.demo_price_ticks or settings.agmarknet_api_key:
         return
     for delay in (0, 15, 30, 45):
         demo_price_tick.schedule(delay=delay)
+
+
+@huey.periodic_task(crontab(minute="5", hour="*/6"), retries=2, retry_delay=600)
+def pull_agmarknet() -> int:
+    from kisaan_app.db import session_scope
+    from kisaan_app.feeds_agmarknet import fetch_records, pull
+
+    settings = get_settings()
+    if not settings.agmarknet_api_key:
+        return 0
+    states = [s.strip() for s in settings.agmarknet_states.split(",") if s.strip()]
+    with session_scope() as session:
+        records = fetch_records(settings.agmarknet_api_key, settings.agmarknet_base_url, states)
+        report = pull(session, records)
+    log.info("agmarknet: %d new, %d updated, %d skipped", report.inserted, report.updated, len(report.skipped))
+    return report.inserted + report.updated
