@@ -18,7 +18,9 @@ config = rx.Config(
     cors_allowed_origins=[settings.public_url],
     db_url=settings.database_url,
     redis_url=settings.redis_url,
-    state_manager_mode="redis" if settings.redis_url else "disk",
+    # Without Redis, states live in memory: pages rebuild them from the database on load, and the disk
+    # manager would write every live update to disk (it cost a quarter of the CPU per delivered update in bench/).
+    state_manager_mode="redis" if settings.redis_url else "memory",
     trusted_proxy_hops=settings.trusted_proxy_hops,
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="green", radius="medium"))],
     disable_plugins=[rx.plugins.SitemapPlugin],
