@@ -96,7 +96,7 @@ def live_counts(session: Session, viewer: Principal) -> LiveCounts:
         ).all()
     )
     by_org = session.exec(
-        select(func.coalesce(Organization.name, "—"), func.count())
+        select(func.coalesce(Organization.name, ""), func.count())  # "" = not in any FPO
         .select_from(WebSocketConnection)
         .join(Organization, Organization.id == WebSocketConnection.organization_id, isouter=True)
         .where(*online)

@@ -31,7 +31,8 @@ class LiveAdminState(SessionState):
         with session_scope() as session:
             counts = connections.live_counts(session, principal)
         self.total, self.by_role = counts.total, counts.by_role
-        self.by_organization = [[name, str(n)] for name, n in counts.by_organization]
+        no_fpo = self._tr("live.no_fpo")
+        self.by_organization = [[name or no_fpo, str(n)] for name, n in counts.by_organization]
         if hub.active_hub is not None:
             stats = hub.active_hub.stats
             self.events_per_second, self.lag_ms, self.delivered = (
