@@ -3,15 +3,19 @@
 `GET /api/events/stream` carries only the events addressed to the caller (their user, their organisation,
 everyone), optionally filtered by topic. Every event has an `id:`; a client that reconnects with
 `Last-Event-ID` first gets what it missed from the stored events, then live ones, without gaps or repeats.
-The stream holds no database connection while it waits, and a client that leaves costs nothing.
+The stream holds no database connection while it waits, and a client that leaves costs nothing: its
+subscription is closed as soon as the server notices (at once under uvicorn, at the latest on the next
+heartbeat).
 """
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
@@ -27,8 +31,10 @@ from kisaan_app.services.broadcasts import send_broadcast
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import AuthenticationFailed, ValidationFailed
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/events", tags=["live events"])
-HEARTBEAT_SECONDS = 15.0
+HEARTBEAT_SECONDS = 15.0  # read on every wait, so tests may monkeypatch it
+REPLAY_PAGE = 500
 
 
 def _frame(event: Event) -> str:
@@ -42,32 +48,65 @@ def _topics(raw: str | None) -> set[str] | None:
     unknown = topics - set(TOPICS)
     if unknown:
         raise ValidationFailed("unknown_topic", field="topics", topics=", ".join(sorted(unknown)))
-    return topics
+    return topics or None
+
+
+def _reader(token: str | None) -> Principal | None:
+    with session_scope() as session:  # a short session: none is held while the stream waits
+        return accounts.principal_for_token(session, token)
+
+
+def _page(targets: list[str], after_id: int, topics: set[str] | None) -> list[Event]:
+    with session_scope() as session:
+        return events_since(session, targets, after_id, topics, limit=REPLAY_PAGE)
+
+
+async def _stored(targets: list[str], after_id: int, topics: set[str] | None) -> AsyncIterator[Event]:
+    """Stored events after `after_id`, a page at a time, read off the event loop."""
+    while True:
+        page = await run_in_threadpool(_page, targets, after_id, topics)
+        for event in page:
+            yield event
+        if len(page) < REPLAY_PAGE:
+            return
+        after_id = page[-1].id or after_id
 
 
 async def _stream(request: Request, reader: Principal, topics: set[str] | None, after_id: int) -> AsyncIterator[str]:
-    targets = set(targets_for(reader.id, reader.organization_id))
+    targets = targets_for(reader.id, reader.organization_id)
     subscription = get_bus().subscribe()  # before the replay, so nothing published meanwhile is missed
     try:
+        if not await subscription.ready():
+            log.warning("SSE stream starts before the event bus is connected; live events may be late")
         yield ": connected\n\n"
-        last_sent = after_id
-        if after_id:
-            with session_scope() as session:
-                missed = events_since(session, sorted(targets), after_id, topics)
-            for event in missed:
-                last_sent = event.id
-                yield _frame(event)
-        while not await request.is_disconnected():
+        # `cursor`: every event for this reader up to this id has been sent or predates the stream (None:
+        # not known until the first live event). `replayed_to`: live events up to this id were already sent
+        # from the store. Only a replay moves it: live events may arrive slightly out of id order
+        # (concurrent commits) and must not be skipped for that.
+        cursor: int | None = after_id or None
+        replayed_to, catch_up, dropped = after_id, bool(after_id), 0
+        while True:
+            if catch_up and cursor is not None:  # a Last-Event-ID reconnect, or our queue overflowed
+                async for event in _stored(targets, cursor, topics):
+                    cursor = event.id or cursor
+                    yield _frame(event)
+                replayed_to, catch_up = cursor, False
+            if await request.is_disconnected():
+                return
             try:
                 event = await asyncio.wait_for(subscription.queue.get(), HEARTBEAT_SECONDS)
             except TimeoutError:
                 yield ": keepalive\n\n"  # keeps proxies and mobile networks from closing an idle stream
                 continue
+            if cursor is None and event.id:
+                cursor = event.id - 1  # the first live event: anything older predates this stream
+            if subscription.dropped != dropped:
+                dropped, catch_up = subscription.dropped, True
             if event.target not in targets or (topics and event.topic not in topics):
                 continue
-            if event.id is not None and event.id <= last_sent:
+            if event.id is not None and event.id <= replayed_to:
                 continue  # already sent in the replay
-            last_sent = event.id or last_sent
+            cursor = max(cursor or 0, event.id or 0)
             yield _frame(event)
     finally:
         subscription.close()
@@ -77,22 +116,26 @@ async def _stream(request: Request, reader: Principal, topics: set[str] | None, 
     "/stream",
     summary="Server-Sent Events for the caller",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}, 401: {"description": "missing or bad token"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}},
+        401: {"description": "missing, bad or expired token"},
+        422: {"description": "unknown topic"},
+    },
 )
 async def stream(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     topics: Annotated[str | None, Query(description="comma-separated: " + ", ".join(TOPICS))] = None,
     access_token: Annotated[str | None, Query(description="the JWT, for EventSource (no headers)")] = None,
-    last_event_id: Annotated[int | None, Query(ge=0)] = None,
+    last_event_id: Annotated[int | None, Query(ge=0, description="as the Last-Event-ID header")] = None,
 ) -> StreamingResponse:
-    token = request_token(request, credentials) or access_token
-    with session_scope() as session:  # a short session: none is held while the stream waits
-        reader = accounts.principal_for_token(session, token)
+    # The Authorization header, then the query parameter (EventSource cannot set headers), then the cookie.
+    token = request_token(request, credentials) if credentials or not access_token else access_token
+    reader = await run_in_threadpool(_reader, token)
     if reader is None:
         raise AuthenticationFailed()
     wanted = _topics(topics)
-    header_id = request.headers.get("last-event-id", "")
+    header_id = request.headers.get("last-event-id", "").strip()
     after = int(header_id) if header_id.isdigit() else (last_event_id or 0)
     return StreamingResponse(
         _stream(request, reader, wanted, after),
@@ -118,5 +161,9 @@ def broadcast(
     meta: MetaDep,
     actor: Annotated[Principal, role_required(Role.ADMIN, Role.ORG_ADMIN)],
 ) -> BroadcastOut:
+    """A system message to everyone (admins) or to one organisation (admins; org admins: their own only).
+
+    The audit record and the stored event are one transaction; the event goes out after COMMIT.
+    """
     event = send_broadcast(session, actor, meta, body.message, organization_id=body.organization_id, level=body.level)
     return BroadcastOut(event_id=event.id)

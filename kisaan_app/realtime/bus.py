@@ -1,159 +1,306 @@
-"""The event bus: in-process by default; Redis pub/sub when REDIS_URL is set (see docs in README)."""
+"""The event bus: in-process by default; Redis pub/sub when REDIS_URL is set.
+
+Publishing is plain sync code, callable from any thread (the after-commit hook of a request, a huey job, a
+Reflex handler). Consumers (the Reflex hub, each SSE stream) call `subscribe()` inside their event loop
+and read a bounded queue. Each loop that has subscriptions gets one feeder task, started on the first
+subscribe and ended when the last subscription on that loop closes; it brings events from outside this
+process to that loop's subscriptions (Redis pub/sub, or the stored-event follower).
+"""
 
 import asyncio
 import logging
 import threading
+import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from functools import lru_cache
 
 from kisaan_app.realtime.events import Event
 
 log = logging.getLogger(__name__)
 CHANNEL = "kisaansay:events"
+QUEUE_SIZE = 1000  # per subscription; a consumer this far behind loses events and replays from the store
+READY_TIMEOUT = 5.0
+
+
+class _LoopFeed:
+    """The subscriptions on one event loop and the task feeding them."""
+
+    def __init__(self) -> None:
+        self.subs: set[Subscription] = set()
+        self.task: asyncio.Task | None = None
+        self.ready = asyncio.Event()  # set while outside events flow (Redis subscribed, follower placed)
 
 
 class Subscription:
     """One consumer's queue of events (an SSE stream, the Reflex delivery hub)."""
 
-    def __init__(self, bus: "_LocalFanout", loop: asyncio.AbstractEventLoop, maxsize: int = 1000) -> None:
-        self._bus, self._loop = bus, loop
+    def __init__(self, bus: "_LocalFanout", loop: asyncio.AbstractEventLoop, feed: _LoopFeed, maxsize: int) -> None:
+        self._bus, self._loop, self._feed = bus, loop, feed
         self.queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=maxsize)
-        self.dropped = 0
+        self.dropped = 0  # events lost because the queue was full: the consumer should replay from the store
+        self.closed = False
 
     def offer(self, event: Event) -> None:
-        # Called on the publisher's thread: hand over to the subscriber's loop. A consumer too slow to keep
-        # up loses events rather than memory; it can replay them from the stored rows.
-        def put() -> None:
-            if self.queue.full():
-                self.dropped += 1
-            else:
-                self.queue.put_nowait(event)
-
+        """Hand an event over from any thread to the subscriber's loop."""
         try:
-            self._loop.call_soon_threadsafe(put)
+            self._loop.call_soon_threadsafe(self._put, event)
         except RuntimeError:  # the subscriber's loop has closed: it is gone
             self.close()
+
+    def _put(self, event: Event) -> None:
+        # A consumer too slow to keep up loses events rather than the process's memory.
+        if self.queue.full():
+            self.dropped += 1
+        else:
+            self.queue.put_nowait(event)
+
+    async def ready(self, timeout: float = READY_TIMEOUT) -> bool:
+        """Wait until events published elsewhere reach this subscription; False if that took too long.
+
+        A reader that replays stored events awaits this first, so nothing falls between replay and live.
+        """
+        try:
+            await asyncio.wait_for(self._feed.ready.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
     async def __aiter__(self) -> AsyncIterator[Event]:
         while True:
             yield await self.queue.get()
 
     def close(self) -> None:
-        self._bus.unsubscribe(self)
+        if not self.closed:
+            self.closed = True
+            self._bus._unsubscribe(self._loop, self)
 
 
 class _LocalFanout:
-    """Subscriptions in this process and the hand-over to them; subclasses decide where events come from."""
+    """Subscriptions in this process, grouped by event loop; subclasses decide where events come from."""
 
     def __init__(self) -> None:
-        self._subs: set[Subscription] = set()
         self._lock = threading.Lock()
-        self._feeder: asyncio.Task | None = None
+        self._feeds: dict[asyncio.AbstractEventLoop, _LoopFeed] = {}
 
-    def deliver_locally(self, event: Event) -> None:
+    def subscribe(self, maxsize: int | None = None) -> Subscription:
+        loop = asyncio.get_running_loop()
         with self._lock:
-            subs = list(self._subs)
+            feed = self._feeds.setdefault(loop, _LoopFeed())
+            sub = Subscription(self, loop, feed, maxsize or QUEUE_SIZE)
+            feed.subs.add(sub)
+        # Only this loop's thread touches feed.task, so checking and starting it needs no lock.
+        if feed.task is None or feed.task.done():
+            if self._has_feeder():
+                feed.task = loop.create_task(self._run_feeder(loop, feed), name="kisaansay-bus-feeder")
+            else:
+                feed.ready.set()
+        return sub
+
+    def subscriber_count(self) -> int:
+        with self._lock:
+            return sum(len(feed.subs) for feed in self._feeds.values())
+
+    def _unsubscribe(self, loop: asyncio.AbstractEventLoop, sub: Subscription) -> None:
+        with self._lock:
+            feed = self._feeds.get(loop)
+            if feed is not None:
+                feed.subs.discard(sub)
+                if not feed.subs and feed.task is None:
+                    del self._feeds[loop]
+
+    def _deliver(self, event: Event, feeds: Iterable[_LoopFeed]) -> None:
+        with self._lock:
+            subs = [sub for feed in feeds for sub in feed.subs]
         for sub in subs:
             sub.offer(event)
 
-    def subscribe(self) -> Subscription:
-        loop = asyncio.get_running_loop()
-        sub = Subscription(self, loop)
+    def _deliver_everywhere(self, event: Event) -> None:
         with self._lock:
-            self._subs.add(sub)
-        if self._feeder is None or self._feeder.done():
-            self._feeder = loop.create_task(self._feed())
-        return sub
+            feeds = list(self._feeds.values())
+        self._deliver(event, feeds)
 
-    def unsubscribe(self, sub: Subscription) -> None:
-        with self._lock:
-            self._subs.discard(sub)
+    async def _run_feeder(self, loop: asyncio.AbstractEventLoop, feed: _LoopFeed) -> None:
+        try:
+            while True:
+                await self._feed(feed)  # returns once the loop has no subscriptions left
+                with self._lock:  # no await between this check and leaving: a new subscribe starts a new task
+                    if not feed.subs:
+                        return
+        finally:
+            feed.ready.clear()
+            with self._lock:
+                if self._feeds.get(loop) is feed:
+                    del self._feeds[loop]
 
     def claim(self, event_id: int) -> None:
         """Called at flush time, before COMMIT, with the id of an event this process will publish."""
 
-    async def _feed(self) -> None:
-        """Bring events from outside this process to the local subscriptions, while there are any."""
+    def _has_feeder(self) -> bool:
+        return True
+
+    async def _feed(self, feed: _LoopFeed) -> None:
+        """Bring events from outside this process to `feed.subs` while there are any; set `feed.ready`."""
+        raise NotImplementedError
+
+
+class _RecentIds:
+    """A bounded, thread-safe set: the ids of the newest events this process published itself."""
+
+    def __init__(self, size: int) -> None:
+        self._lock = threading.Lock()
+        self._order: deque[int] = deque()
+        self._ids: set[int] = set()
+        self._size = size
+
+    def add(self, event_id: int) -> None:
+        with self._lock:
+            self._ids.add(event_id)
+            self._order.append(event_id)
+            while len(self._order) > self._size:
+                self._ids.discard(self._order.popleft())
+
+    def __contains__(self, event_id: object) -> bool:
+        return event_id in self._ids
 
 
 class MemoryBus(_LocalFanout):
-    """In-process delivery, plus a follower for events other processes stored.
+    """In-process delivery, plus a follower for events that other processes stored.
 
-    Without Redis, the job worker is still a separate process: what it publishes is only in the
-    RealTimeEvent table. The follower reads rows newer than the last it saw (one indexed query every
-    `follow_seconds`) and delivers those this process did not publish itself.
+    Without Redis the huey worker is still a separate process (`make run` starts it beside the web
+    server): what it publishes exists here only as RealTimeEvent rows. The follower polls for rows newer
+    than the last it saw (one indexed query every `follow_seconds`) and delivers those this process did
+    not publish itself; our own events were already delivered in-process when their transaction committed.
+    `follow_seconds=0` turns the follower off (a process that is alone, or a unit test).
     """
 
-    def __init__(self, follow_seconds: float = 0.5) -> None:
+    HOLE_SECONDS = 10.0  # how long an id we skipped over may still turn up (a slow concurrent transaction)
+    MAX_HOLES = 1000
+
+    def __init__(self, follow_seconds: float = 0.5, remember: int = 10_000) -> None:
         super().__init__()
-        self._own_ids: deque[int] = deque(maxlen=5000)
+        self._own = _RecentIds(remember)
         self._follow_seconds = follow_seconds
 
     def claim(self, event_id: int) -> None:
-        self._own_ids.append(event_id)  # so the follower never delivers our own event a second time
+        self._own.add(event_id)  # so the follower never delivers our own event a second time
 
     def publish(self, event: Event) -> None:
-        self.deliver_locally(event)
+        self._deliver_everywhere(event)
 
-    async def _feed(self) -> None:
-        from kisaan_app.realtime.store import events_after, latest_event_id
+    def _has_feeder(self) -> bool:
+        return self._follow_seconds > 0
 
-        if not self._follow_seconds:
-            return
-        last_id = await asyncio.to_thread(latest_event_id)
-        while self._subs:
-            await asyncio.sleep(self._follow_seconds)
+    async def _feed(self, feed: _LoopFeed) -> None:
+        from kisaan_app.realtime import store
+
+        cursor: int | None = None
+        holes: dict[int, float] = {}  # ids below the cursor not yet seen -> when we first skipped them
+        while feed.subs:
+            full = False
             try:
-                events = await asyncio.to_thread(events_after, last_id)
+                if cursor is None:
+                    cursor = await asyncio.to_thread(_with_session, store.latest_event_id)
+                    feed.ready.set()
+                else:
+                    events = await asyncio.to_thread(_with_session, store.events_after, cursor, list(holes))
+                    cursor = self._take(events, cursor, holes, feed)
+                    full = len(events) >= 1000
             except Exception:  # noqa: BLE001 - a locked or restarting database must not end live delivery
                 log.warning("event follower could not read stored events", exc_info=True)
+            if not full:
+                await asyncio.sleep(self._follow_seconds)
+
+    def _take(self, events: list[Event], cursor: int, holes: dict[int, float], feed: _LoopFeed) -> int:
+        now = time.monotonic()
+        for event in events:
+            if event.id is None:  # stored rows always have one; keeps the type checker honest
                 continue
-            own = set(self._own_ids)
-            for event in events:
-                last_id = max(last_id, event.id)
-                if event.id not in own:
-                    self.deliver_locally(event)
+            if event.id <= cursor:
+                holes.pop(event.id, None)  # a late commit we were watching for
+            else:
+                if event.id - cursor <= 100:  # a wide gap is deleted rows, not transactions in flight
+                    holes.update(dict.fromkeys(range(cursor + 1, event.id), now))
+                cursor = event.id
+            if event.id not in self._own:
+                self._deliver(event, [feed])
+        for event_id, since in list(holes.items()):
+            if now - since > self.HOLE_SECONDS or len(holes) > self.MAX_HOLES:
+                del holes[event_id]  # rolled back, most likely: ids are not reused on PostgreSQL
+        return cursor
+
+
+def _with_session(read, *args):
+    from kisaan_app.db import session_scope
+
+    with session_scope() as session:
+        return read(session, *args)
 
 
 class RedisBus(_LocalFanout):
-    """Redis pub/sub: every process (web workers, job workers) publishes to one channel and each web
-    process delivers to its own subscriptions. Our own events come back through Redis like everyone's,
-    so each is delivered exactly once."""
+    """Redis pub/sub: every process (web servers, job workers) publishes to one channel and each process
+    delivers what it hears to its own subscriptions. Our own events come back through Redis like everyone
+    else's and are not delivered locally on publish, so each reaches a subscriber exactly once."""
 
-    def __init__(self, url: str, channel: str = CHANNEL) -> None:
+    def __init__(self, url: str, channel: str = CHANNEL, max_backoff: float = 10.0) -> None:
         super().__init__()
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
-        self.url, self.channel = url, channel
-        self._client = redis.Redis.from_url(url)
-        self.connected = threading.Event()  # set while the pub/sub connection is up (tests wait on it)
+        self.url, self.channel, self.max_backoff = url, channel, max_backoff
+        # Short timeouts and one quick retry (a pooled connection gone stale after a Redis restart):
+        # publish runs in the after-commit hook, and a hung Redis must not hang requests.
+        self._client = redis.Redis.from_url(
+            url, socket_timeout=2, socket_connect_timeout=2, retry=Retry(NoBackoff(), 1)
+        )
+        self.listener_name = f"kisaansay-bus-{id(self):x}"  # CLIENT LIST shows which connection is ours
 
     def publish(self, event: Event) -> None:
-        self._client.publish(self.channel, event.to_json())
+        import redis
 
-    async def _feed(self) -> None:
+        try:
+            self._client.publish(self.channel, event.to_json())
+        except redis.RedisError:
+            # The change is committed and the event stored: readers catch up from the RealTimeEvent rows.
+            log.error("could not publish %s event %s to Redis", event.topic, event.id, exc_info=True)
+
+    async def _feed(self, feed: _LoopFeed) -> None:
         import redis.asyncio as aioredis
 
-        backoff = 0.5
-        while self._subs:
-            client = aioredis.Redis.from_url(self.url)
+        backoff, failures = 0.5, 0
+        while feed.subs:
+            # No client-side retries: a dropped connection surfaces here, is logged and retried with backoff.
+            client = aioredis.Redis.from_url(
+                self.url, client_name=self.listener_name, socket_connect_timeout=5, retry=None
+            )
             try:
                 async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
                     await pubsub.subscribe(self.channel)
-                    self.connected.set()
-                    backoff = 0.5
-                    while self._subs:
+                    feed.ready.set()
+                    if failures:
+                        log.warning("Redis pub/sub reconnected after %d failed attempt(s)", failures)
+                    backoff, failures = 0.5, 0
+                    while feed.subs:
                         message = await pubsub.get_message(timeout=1.0)
                         if message is not None:
-                            self.deliver_locally(Event.from_json(message["data"]))
+                            self._hear(message["data"], feed)
             except (OSError, aioredis.RedisError):
-                self.connected.clear()
+                feed.ready.clear()
+                failures += 1
                 log.warning("lost Redis pub/sub; reconnecting in %.1fs", backoff, exc_info=True)
                 await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10)
+                backoff = min(backoff * 2, self.max_backoff)
             finally:
                 await client.aclose()
+
+    def _hear(self, raw: bytes, feed: _LoopFeed) -> None:
+        try:
+            event = Event.from_json(raw)
+        except (ValueError, TypeError, KeyError):
+            log.warning("ignoring a malformed message on %s: %.200r", self.channel, raw)
+            return
+        self._deliver(event, [feed])
 
 
 @lru_cache
