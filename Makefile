@@ -45,10 +45,11 @@ run: seed
 	@$(PY) -m kisaan_app demo-logins
 	$(PY) -m kisaan_app serve
 
+# Browser tests need Debian's chromium, and a Devanagari font so Hindi pages render (not as boxes).
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-		echo "Installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-lohit-deva >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium and a Devanagari font for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-lohit-deva; \
 	fi
 
 test: setup chromium
