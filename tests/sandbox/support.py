@@ -1,0 +1,20 @@
+"""Shared by the stand-in tests: serving an app of the test's own, and polling for what arrives later."""
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from kisaan_app.sandbox.server import ServedApp as Served  # noqa: F401 - re-exported for the tests
+
+T = TypeVar("T")
+
+
+def wait_for(probe: Callable[[], T | None], timeout: float = 5.0) -> T:
+    """Poll `probe` until it returns something truthy (short interval: the stand-ins step every 50 ms)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
