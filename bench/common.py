@@ -1,0 +1,57 @@
+"""What every benchmark needs: free ports, the CPU and memory of a process tree, percentiles, clean stops."""
+
+import os
+import signal
+import socket
+import statistics
+import subprocess
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def tree_pids(pid: int) -> list[int]:
+    pids, frontier = [pid], [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child in Path("/proc").glob("[0-9]*"):
+            try:
+                if int((child / "stat").read_text().split(") ")[1].split()[1]) == parent:
+                    pids.append(int(child.name))
+                    frontier.append(int(child.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return pids
+
+
+def tree_usage(pid: int) -> tuple[float, float, float]:
+    """(CPU seconds, RSS MB, largest single process RSS MB) of a process and all its children.
+
+    The tree includes launchers and supervisors; the largest process is the worker doing the work."""
+    ticks, page_mb = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE") / 2**20
+    cpu, rss, largest = 0.0, 0.0, 0.0
+    for p in tree_pids(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().split(") ")[1].split()
+            cpu += (int(fields[11]) + int(fields[12])) / ticks
+            rss += int(fields[21]) * page_mb
+            largest = max(largest, int(fields[21]) * page_mb)
+        except (OSError, IndexError):
+            continue
+    return cpu, rss, largest
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) >= 2 else (values[0] if values else 0.0)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)

@@ -1,0 +1,213 @@
+"""/payments — my payments, orders to pay, my plan; /payments/view — one payment, live, with link and UPI QR."""
+
+import reflex as rx
+
+from kisaan_app.components.feedback import empty_state, error_banner, success_banner
+from kisaan_app.components.i18n import tr
+from kisaan_app.components.layout import page_shell
+from kisaan_app.components.payments import sandbox_notice, status_badge
+from kisaan_app.components.tables import data_table
+from kisaan_app.settings import get_settings
+from kisaan_app.state.payments import PaymentsState as S
+from kisaan_app.state.payments import PaymentViewState as V
+from kisaan_app.state.session import SessionState
+
+
+def _sandbox() -> bool:
+    return get_settings().payments_sandbox
+
+
+def _awaiting(order: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.text(order["number"], weight="bold", size="2"),
+            rx.text(order["quantity"], " · ", order["amount"], size="2"),
+            spacing="0",
+            align="start",
+        ),
+        rx.spacer(),
+        rx.button(tr("payments.pay"), on_click=S.pay_order(order["id"]), loading=S.busy, id="pay-order-" + order["id"]),
+        width="100%",
+        class_name="awaiting-order",
+    )
+
+
+def _orders_card() -> rx.Component:
+    return rx.cond(
+        SessionState.user_role == "buyer",
+        rx.card(
+            rx.vstack(
+                rx.heading(tr("payments.awaiting"), size="4"),
+                rx.cond(
+                    S.awaiting.length() > 0,
+                    rx.vstack(rx.foreach(S.awaiting, _awaiting), width="100%", id="awaiting-orders"),
+                    empty_state("payments.nothing_to_pay", icon="circle_check"),
+                ),
+                align="stretch",
+            ),
+            width="100%",
+        ),
+    )
+
+
+def _plan_button(plan: str, price: rx.Var) -> rx.Component:
+    return rx.button(
+        tr(f"plans.buy_{plan}"), " · ", price, on_click=S.buy_plan(plan), loading=S.busy, id=f"buy-plan-{plan}"
+    )
+
+
+def _plan_card() -> rx.Component:
+    return rx.cond(
+        SessionState.user_role == "farmer",
+        rx.card(
+            rx.vstack(
+                rx.heading(tr("plans.title"), size="4"),
+                rx.text(tr("plans.intro"), size="2"),
+                rx.cond(
+                    S.plan_status == "active",
+                    rx.callout(
+                        rx.text(tr("plans.active_until"), " ", S.plan_renews),
+                        icon="badge_check",
+                        color_scheme="green",
+                        id="plan-active",
+                    ),
+                    rx.flex(_plan_button("monthly", S.monthly_price), _plan_button("yearly", S.yearly_price),
+                            wrap="wrap", gap="2"),
+                ),
+                align="stretch",
+            ),
+            width="100%",
+        ),
+    )  # fmt: skip
+
+
+def _payment_row(p: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.link(p["description"], href="/payments/view?receipt=" + p["receipt"])),
+        rx.table.cell(p["amount"]),
+        rx.table.cell(status_badge(p["status"])),
+        rx.table.cell(p["when"]),
+    )
+
+
+def payments_page() -> rx.Component:
+    return page_shell(
+        "nav.payments",
+        sandbox_notice(_sandbox()),
+        error_banner(S.error),
+        _orders_card(),
+        _plan_card(),
+        rx.card(
+            rx.vstack(
+                rx.heading(tr("payments.history"), size="4"),
+                rx.cond(
+                    S.payments.length() > 0,
+                    data_table(
+                        ["payments.what", "payments.amount", "payments.status", "payments.when"],
+                        S.payments,
+                        _payment_row,
+                        "payments-table",
+                    ),
+                    empty_state("payments.none", icon="wallet"),
+                ),
+                align="stretch",
+            ),
+            width="100%",
+        ),
+    )
+
+
+def _result_banner() -> rx.Component:
+    return rx.match(
+        V.result,
+        ("paid", rx.cond(V.is_paid, success_banner(tr("payments.result_paid")),
+                         rx.callout(tr("payments.result_confirming"), icon="loader", width="100%"))),
+        ("failed", error_banner(tr("payments.result_failed"))),
+        ("signature_invalid", error_banner(tr("payments.result_unverified"))),
+        rx.fragment(),
+    )  # fmt: skip
+
+
+def _info(label_key: str, value: rx.Var) -> rx.Component:
+    return rx.hstack(rx.text(tr(label_key), color=rx.color("gray", 11), size="2", min_width="8em"),
+                     rx.text(value, size="2", weight="medium"), width="100%")  # fmt: skip
+
+
+def _refund_row(r: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(r["amount"]),
+        rx.table.cell(rx.badge(r["status"])),
+        rx.table.cell(r["reason"]),
+        rx.table.cell(r["when"]),
+    )
+
+
+def _qr_block() -> rx.Component:
+    return rx.cond(
+        V.qr_svg != "",
+        rx.vstack(
+            rx.image(src=V.qr_svg, alt=tr("payments.qr_alt"), width="240px", height="240px", id="upi-qr"),
+            rx.text(tr("payments.qr_scan"), " ", V.qr_amount, weight="bold"),
+            rx.text(tr("payments.qr_valid_until"), " ", V.qr_until, size="1"),
+            rx.button(tr("payments.print"), on_click=rx.call_script("window.print()"), variant="soft",
+                      class_name="no-print", id="print-qr"),
+            align="center",
+            class_name="printable-qr",
+            width="100%",
+        ),
+    )  # fmt: skip
+
+
+def _pay_actions() -> rx.Component:
+    return rx.cond(
+        V.is_pending | (V.detail.get("status", "") == "failed"),
+        rx.vstack(
+            rx.flex(
+                rx.cond(V.detail.get("payer_is_me", "") == "yes",
+                        rx.button(tr("payments.pay_now"), on_click=V.pay_now, id="pay-now")),
+                rx.button(tr("payments.make_link"), on_click=V.make_link, variant="soft", loading=V.busy,
+                          id="make-link"),
+                rx.button(tr("payments.make_qr"), on_click=V.make_qr, variant="soft", loading=V.busy, id="make-qr"),
+                wrap="wrap",
+                gap="2",
+                class_name="no-print",
+            ),
+            rx.cond(V.link_url != "", rx.text(tr("payments.link_ready"), " ",
+                                              rx.link(V.link_url, href=V.link_url, id="payment-link"), size="2")),
+            _qr_block(),
+            width="100%",
+            align="stretch",
+        ),
+    )  # fmt: skip
+
+
+def payment_view_page() -> rx.Component:
+    return page_shell(
+        "payments.detail_title",
+        sandbox_notice(_sandbox()),
+        _result_banner(),
+        error_banner(V.error),
+        rx.cond(
+            V.detail.get("receipt", "") != "",
+            rx.card(
+                rx.vstack(
+                    rx.hstack(rx.heading(V.detail.get("description", ""), size="4"), rx.spacer(),
+                              rx.box(status_badge(V.detail.get("status", "")), id="payment-status")),
+                    _info("payments.amount", V.detail.get("amount", "")),
+                    rx.cond(V.detail.get("refunded", "") != "",
+                            _info("payments.refunded", V.detail.get("refunded", ""))),
+                    _info("payments.receipt", V.detail.get("receipt", "")),
+                    _info("payments.when", V.detail.get("when", "")),
+                    _info("payments.method", V.detail.get("method", "")),
+                    _pay_actions(),
+                    rx.cond(V.refunds.length() > 0, data_table(
+                        ["payments.amount", "payments.status", "payments.reason", "payments.when"],
+                        V.refunds, _refund_row, "refunds-table")),
+                    align="stretch",
+                    spacing="3",
+                ),
+                width="100%",
+            ),
+        ),
+        rx.link(tr("payments.back"), href="/payments", class_name="no-print"),
+    )  # fmt: skip

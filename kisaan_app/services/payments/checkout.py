@@ -1,0 +1,269 @@
+"""Starting a payment (a Razorpay order plus our Payment row) and checking what Checkout reports back.
+
+The checkout callback is a hint, the webhook the authority: a valid signature proves Razorpay authorised
+the payment, and we then ask Razorpay for the attempt's real state before moving our row forward.
+"""
+
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from sqlmodel import Session, col, select
+
+from kisaan_app.models.accounts import User
+from kisaan_app.models.base import utcnow
+from kisaan_app.models.enums import Role
+from kisaan_app.models.market import MarketOrder
+from kisaan_app.models.payments import SUBSCRIPTION_PLANS, Payment, Subscription
+from kisaan_app.services import audit, ratelimit
+from kisaan_app.services.authz import require_role
+from kisaan_app.services.context import Principal, RequestMeta
+from kisaan_app.services.errors import Conflict, NotFound, ValidationFailed
+from kisaan_app.services.payments import gateway
+from kisaan_app.services.payments.lifecycle import PAID_STATES, PENDING_STATES, apply_provider_payment, locked
+from kisaan_app.settings import get_settings
+
+MERCHANT_NAME = "Kisaansay"
+
+
+@dataclass(frozen=True)
+class CheckoutStart:
+    """What a page needs to open Checkout for one payment."""
+
+    receipt: str
+    razorpay_order_id: str
+    amount_paise: int
+    currency: str
+    description: str
+    key_id: str
+    callback_url: str
+    checkout_url: str | None  # the sandbox's checkout page; None with real keys (the page opens checkout.js)
+    sandbox: bool
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    receipt: str | None = None
+    status: str | None = None
+
+
+def limit(action: str, principal: Principal | None, meta: RequestMeta | None) -> None:
+    """5 attempts per 5 minutes per user and per IP (settings), counted whether or not the attempt succeeds."""
+    settings = get_settings()
+    keys = []
+    if principal is not None:
+        keys.append((settings.payment_rate_per_user, f"user:{principal.id}"))
+    if meta is not None and meta.ip:
+        keys.append((settings.payment_rate_per_ip, f"ip:{meta.ip}"))
+    for rule, key in keys:
+        ratelimit.check(rule, f"payment-{action}", key)
+    for rule, key in keys:
+        ratelimit.hit(rule, f"payment-{action}", key)
+
+
+def checkout_for(payment: Payment) -> CheckoutStart:
+    settings = get_settings()
+    creds = gateway.credentials()
+    description = str(payment.notes.get("description") or payment.receipt)
+    callback = f"{settings.public_url}/api/payments/callback"
+    checkout_url = None
+    if creds.sandbox:
+        query = urlencode({"callback_url": callback, "name": MERCHANT_NAME, "description": description})
+        checkout_url = f"{settings.sandbox_public_url}/sandbox/checkout/{payment.razorpay_order_id}?{query}"
+    return CheckoutStart(
+        payment.receipt,
+        payment.razorpay_order_id or "",
+        payment.amount_paise,
+        payment.currency,
+        description,
+        creds.key_id,
+        callback,
+        checkout_url,
+        creds.sandbox,
+    )
+
+
+def _open_payment(session: Session, **where) -> Payment | None:
+    query = select(Payment).filter_by(**where).where(col(Payment.status).in_(PENDING_STATES))
+    return session.exec(query.order_by(col(Payment.id).desc())).first()
+
+
+def _start(
+    session: Session,
+    principal: Principal,
+    meta: RequestMeta | None,
+    purpose: str,
+    amount: int,
+    description: str,
+    payer: User | None = None,
+    **link: int,
+) -> Payment:
+    """Create the Razorpay order first (no lock held during the call), then our row and its audit entry.
+
+    `payer` is who owes the money when someone else starts the payment (a farmer showing a farm-gate QR)."""
+    receipt = f"rcpt_{secrets.token_hex(10)}"
+    notes = {"purpose": purpose, "receipt": receipt, **{k: str(v) for k, v in link.items()}}
+    order = gateway.call(
+        gateway.client().order.create, data={"amount": amount, "currency": "INR", "receipt": receipt, "notes": notes}
+    )
+    payment = Payment(
+        payer_id=payer.id if payer else principal.id,
+        organization_id=payer.organization_id if payer else principal.organization_id,
+        purpose=purpose,
+        amount_paise=amount,
+        receipt=receipt,
+        razorpay_order_id=order["id"],
+        notes={"description": description},
+        **link,
+    )
+    session.add(payment)
+    session.flush()
+    audit.record(
+        session,
+        "payment.create",
+        actor=principal,
+        meta=meta,
+        target_type="payment",
+        target_id=receipt,
+        details={"purpose": purpose, "amount_paise": amount, "razorpay_order_id": order["id"], **link},
+    )
+    return payment
+
+
+def start_order_payment(session: Session, principal: Principal, meta: RequestMeta | None, order_id: int) -> Payment:
+    """A buyer pays a marketplace order; clicking Pay twice reuses the open payment instead of a second one.
+
+    The seller's side (the farmer, their FPO admin) may start it too, for the buyer, to show a UPI QR at the
+    farm gate: the payment is still the buyer's."""
+    from kisaan_app.models.accounts import User
+    from kisaan_app.models.market import Listing
+    from kisaan_app.services.market.listings import can_manage
+
+    require_role(principal, Role.BUYER, Role.FARMER, Role.ORG_ADMIN, Role.ADMIN)
+    order = session.get(MarketOrder, order_id)
+    listing = session.get(Listing, order.listing_id) if order else None
+    seller_side = listing is not None and principal.id != order.buyer_id and can_manage(principal, listing)
+    if order is None or not (order.buyer_id == principal.id or seller_side):
+        raise NotFound("order_not_found")
+    if order.status != "pending_payment":
+        raise Conflict("order_not_payable", status=order.status)
+    existing = _open_payment(session, market_order_id=order.id)
+    if existing:
+        return existing
+    limit("create", principal, meta)
+    return _start(
+        session,
+        principal,
+        meta,
+        "market_order",
+        order.amount_paise,
+        f"Order {order.order_number}",
+        market_order_id=order.id,
+        payer=session.get(User, order.buyer_id) if seller_side else None,
+    )
+
+
+def plan_price(plan: str) -> int:
+    settings = get_settings()
+    return {"monthly": settings.plan_monthly_paise, "yearly": settings.plan_yearly_paise}[plan]
+
+
+def start_plan_payment(session: Session, principal: Principal, meta: RequestMeta | None, plan: str) -> Payment:
+    """A farmer buys the monthly or yearly advisory plan; it turns active when the payment is captured."""
+    require_role(principal, Role.FARMER)
+    if plan not in SUBSCRIPTION_PLANS:
+        raise ValidationFailed("plan_unknown", field="plan")
+    active = session.exec(
+        select(Subscription).where(
+            Subscription.user_id == principal.id,
+            Subscription.status == "active",
+            col(Subscription.renews_at) > utcnow(),
+        )
+    ).first()
+    if active:
+        raise Conflict("plan_active", until=active.renews_at.date().isoformat() if active.renews_at else "")
+    pending = session.exec(
+        select(Subscription).where(
+            Subscription.user_id == principal.id, Subscription.status == "pending", Subscription.plan == plan
+        )
+    ).first()
+    if pending:
+        existing = _open_payment(session, subscription_id=pending.id)
+        if existing:
+            return existing
+    limit("create", principal, meta)
+    amount = plan_price(plan)
+    subscription = pending or Subscription(user_id=principal.id, plan=plan, amount_paise=amount)
+    session.add(subscription)
+    session.flush()
+    return _start(
+        session, principal, meta, "subscription", amount, f"Advisory plan ({plan})", subscription_id=subscription.id
+    )
+
+
+def verify(
+    session: Session,
+    principal: Principal | None,
+    meta: RequestMeta | None,
+    order_id: str,
+    payment_id: str,
+    signature: str,
+) -> VerifyResult:
+    """Check Checkout's signature against the order id WE stored, then move the payment forward.
+
+    A bad signature changes nothing but the audit log (the caller commits that and answers 400).
+    `principal` is None for Checkout's redirect POST, which carries no session: the signature is the proof.
+    """
+    limit("verify", principal, meta)
+    payment = session.exec(select(Payment).where(Payment.razorpay_order_id == order_id)).first()
+    if payment is None or (principal is not None and principal.id != payment.payer_id):
+        raise NotFound("payment_not_found")
+    if not gateway.checkout_signature_valid(payment.razorpay_order_id or "", payment_id, signature):
+        audit.record(
+            session,
+            "payment.verify",
+            actor=principal,
+            meta=meta,
+            target_type="payment",
+            target_id=payment.receipt,
+            outcome="failure",
+            details={"reason": "signature_mismatch"},
+        )
+        return VerifyResult(False, payment.receipt, payment.status)
+    try:
+        entity = gateway.call(gateway.client().payment.fetch, payment_id)
+    except gateway.ProviderError:
+        entity = {"id": payment_id, "status": "authorized"}  # the signature alone proves authorisation
+    if entity.get("order_id") not in (None, payment.razorpay_order_id):
+        raise Conflict("payment_order_mismatch")
+    payment = locked(session, id=payment.id)
+    payment.razorpay_signature = signature
+    apply_provider_payment(session, payment, entity, "checkout")
+    session.add(payment)
+    return VerifyResult(True, payment.receipt, payment.status)
+
+
+def note_failed_attempt(session: Session, order_id: str) -> str | None:
+    """Checkout reported a failure (unsigned, so only a hint): mark the attempt, keep the order payable."""
+    payment = locked(session, razorpay_order_id=order_id)
+    if payment is None:
+        return None
+    if payment.status == "created":
+        payment.status = "attempted"
+        session.add(payment)
+    return payment.receipt
+
+
+def is_paid(payment: Payment) -> bool:
+    return payment.status in PAID_STATES
+
+
+def resume(session: Session, principal: Principal, receipt: str) -> CheckoutStart:
+    """Open Checkout again for the payer's own unpaid payment (same Razorpay order, no new one)."""
+    payment = session.exec(select(Payment).where(Payment.receipt == receipt, Payment.payer_id == principal.id)).first()
+    if payment is None:
+        raise NotFound("payment_not_found")
+    if payment.status not in PENDING_STATES and payment.status != "failed":
+        raise Conflict("payment_not_payable", status=payment.status)
+    return checkout_for(payment)

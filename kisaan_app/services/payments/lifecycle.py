@@ -1,0 +1,209 @@
+"""A payment's states move only forward, whoever reports them (webhook, checkout callback, reconciliation).
+
+Events arrive out of order and more than once, so every report is "bring our row up to at least this state":
+a late `payment.authorized` after `payment.captured` changes nothing; `failed` can never undo a success.
+The side effects of money arriving (order paid, plan active, both sides told) happen once, on the move
+into `captured`, in the same transaction.
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from kisaan_app.i18n import t
+from kisaan_app.i18n.formatting import rupees
+from kisaan_app.models.accounts import User
+from kisaan_app.models.base import utcnow
+from kisaan_app.models.market import MarketOrder
+from kisaan_app.models.payments import Payment, Refund, Subscription
+from kisaan_app.realtime.events import org_target, publish_on_commit, user_target
+from kisaan_app.services import audit, inbox
+
+# failed ranks with attempted: a later attempt on the same order may still succeed.
+RANK = {
+    "created": 0,
+    "attempted": 1,
+    "failed": 1,
+    "authorized": 2,
+    "captured": 3,
+    "partially_refunded": 4,
+    "refunded": 5,
+}
+PAID_STATES = ("captured", "partially_refunded", "refunded")
+PENDING_STATES = ("created", "attempted")
+# What Razorpay's payment entity status means for our row (refunds arrive as refund events of their own).
+PROVIDER_STATUS = {
+    "created": "attempted",
+    "authorized": "authorized",
+    "captured": "captured",
+    "refunded": "captured",
+    "failed": "failed",
+}
+PLAN_LENGTH = {"monthly": timedelta(days=30), "yearly": timedelta(days=365)}
+
+
+def can_move(current: str, new: str) -> bool:
+    if new == current:
+        return False
+    if new == "failed":
+        return current in PENDING_STATES
+    return RANK[new] > RANK[current]
+
+
+def locked(session: Session, **where) -> Payment | None:
+    """The payment row, locked until commit, so a webhook and a checkout callback for the same payment apply
+    one after the other, each seeing the other's result.
+
+    PostgreSQL: SELECT … FOR UPDATE. SQLite has no row locks, and its driver runs reads outside a transaction
+    until the first write; a no-op UPDATE first takes the database's write lock, so the read that follows
+    is current and stays current until commit.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE payment SET id = id WHERE 0"))
+    query = select(Payment).filter_by(**where).with_for_update()
+    return session.exec(query).first()
+
+
+def apply_provider_payment(session: Session, payment: Payment, entity: dict, source: str) -> bool:
+    """Bring `payment` forward to what Razorpay reports about one payment attempt; True if anything changed."""
+    new = PROVIDER_STATUS.get(str(entity.get("status")))
+    if new is None or not can_move(payment.status, new):
+        return False
+    attempt_id = entity.get("id")
+    if attempt_id and new != "failed":
+        payment.razorpay_payment_id = attempt_id
+    if entity.get("method"):
+        payment.method = str(entity["method"])[:20]
+    if new == "failed":
+        payment.failure_code = str(entity.get("error_code") or "payment_failed")[:60]
+        payment.failure_reason = str(entity.get("error_description") or "")[:300] or None
+    move(session, payment, new, source)
+    return True
+
+
+def move(session: Session, payment: Payment, new: str, source: str) -> None:
+    """Change the status (forward only) and run what that step means."""
+    if not can_move(payment.status, new):
+        return
+    now = utcnow()
+    was = payment.status
+    payment.status = new
+    payment.updated_at = now
+    if new in ("authorized", "captured") and payment.authorized_at is None:
+        payment.authorized_at = now
+    if new == "captured":
+        payment.captured_at = now
+        payment.failure_code = payment.failure_reason = None
+        _settle(session, payment)
+    session.add(payment)
+    audit.record(
+        session,
+        f"payment.{new}",
+        actor_label=source,
+        target_type="payment",
+        target_id=payment.receipt,
+        organization_id=payment.organization_id,
+        details={"from": was, "amount_paise": payment.amount_paise},
+    )
+    announce(session, payment)
+
+
+def announce(session: Session, payment: Payment) -> None:
+    """Tell the payer's (and for an order, the farmer's) open screens; they reload the row from the database."""
+    payload = {"receipt": payment.receipt, "status": payment.status, "refunded_paise": payment.amount_refunded_paise}
+    for user_id in _parties(session, payment):
+        publish_on_commit(session, user_target(user_id), "payment", payload)
+    if payment.organization_id:
+        publish_on_commit(session, org_target(payment.organization_id), "payment", payload)
+
+
+def _parties(session: Session, payment: Payment) -> list[int]:
+    parties = [payment.payer_id]
+    if payment.market_order_id:
+        order = session.get(MarketOrder, payment.market_order_id)
+        if order and order.farmer_id not in parties:
+            parties.append(order.farmer_id)
+    return parties
+
+
+def _settle(session: Session, payment: Payment) -> None:
+    now = utcnow()
+    if payment.market_order_id:
+        order = session.get(MarketOrder, payment.market_order_id)
+        if order and order.status == "pending_payment":
+            order.status, order.paid_at, order.updated_at = "paid", now, now
+            session.add(order)
+            from kisaan_app.services.market.orders import announce as announce_order
+
+            announce_order(session, order, "order_paid")
+            farmer = session.get(User, order.farmer_id)
+            if farmer:
+                _tell(session, farmer, "payments.farmer_paid", payment, order=order.order_number)
+        elif order and order.status == "cancelled":
+            # Paid after the hold ran out and the quantity went back on sale: an admin must refund it.
+            audit.record(
+                session,
+                "payment.captured_for_cancelled_order",
+                actor_label="payments",
+                outcome="failure",
+                target_type="payment",
+                target_id=payment.receipt,
+                organization_id=payment.organization_id,
+                details={"order": order.order_number, "amount_paise": payment.amount_paise},
+            )
+    if payment.subscription_id:
+        plan = session.get(Subscription, payment.subscription_id)
+        if plan and plan.status == "pending":
+            plan.status, plan.starts_at = "active", now
+            plan.renews_at = now + PLAN_LENGTH[plan.plan]
+            plan.updated_at = now
+            session.add(plan)
+    payer = session.get(User, payment.payer_id)
+    if payer:
+        _tell(session, payer, "payments.payer_paid", payment)
+
+
+def _tell(session: Session, user: User, key: str, payment: Payment, **params) -> None:
+    lang = user.preferred_language
+    inbox.add(
+        session,
+        user.id,
+        category="payments",
+        title=t(lang, key + ".title", amount=rupees(payment.amount_paise), **params),
+        body=t(lang, key + ".body", amount=rupees(payment.amount_paise), receipt=payment.receipt, **params),
+        url=f"/payments/view?receipt={payment.receipt}",
+        idempotency_key=f"payment:{payment.id}:{key}:{user.id}",
+    )
+
+
+def refunded_total(session: Session, payment: Payment) -> int:
+    """Paise refunded or on their way back (pending + processed); failed refunds give the money back."""
+    rows = session.exec(select(Refund).where(Refund.payment_id == payment.id, Refund.status != "failed")).all()
+    return sum(r.amount_paise for r in rows)
+
+
+def recount_refunds(session: Session, payment: Payment, source: str) -> None:
+    """Keep amount_refunded and the refunded states in step with the Refund rows.
+
+    The one step back we allow: a refund that failed never moved money, so its payment returns to the state
+    the remaining refunds justify (captured or partially refunded)."""
+    total = refunded_total(session, payment)
+    payment.amount_refunded_paise = total
+    justified = "refunded" if total >= payment.amount_paise else "partially_refunded" if total else "captured"
+    if RANK[justified] < RANK[payment.status] and payment.status in PAID_STATES:
+        audit.record(
+            session,
+            f"payment.{justified}",
+            actor_label=source,
+            target_type="payment",
+            target_id=payment.receipt,
+            organization_id=payment.organization_id,
+            details={"from": payment.status, "reason": "refund_failed"},
+        )
+        payment.status = justified
+    if can_move(payment.status, justified):
+        move(session, payment, justified, source)
+        return
+    session.add(payment)
+    announce(session, payment)
