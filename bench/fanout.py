@@ -15,9 +15,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,47 +25,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.common import free_port as _free_port  # noqa: E402
+from bench.common import percentile as _pct  # noqa: E402
+from bench.common import stop as _stop  # noqa: E402
+from bench.common import tree_usage as _usage  # noqa: E402
+
 FARMERS = 20  # accounts; the N tabs are spread over them
 TARGET_P99_MS, TARGET_RSS_MB = 300, 400
 NAMESPACE = "/_event"  # Reflex's Socket.IO endpoint is both the path and the namespace
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _tree_pids(pid: int) -> list[int]:
-    pids, frontier = [pid], [pid]
-    while frontier:
-        parent = frontier.pop()
-        for child in Path("/proc").glob("[0-9]*"):
-            try:
-                if int((child / "stat").read_text().split(") ")[1].split()[1]) == parent:
-                    pids.append(int(child.name))
-                    frontier.append(int(child.name))
-            except (OSError, IndexError, ValueError):
-                continue
-    return pids
-
-
-def _usage(pid: int) -> tuple[float, float, float]:
-    """(CPU seconds, RSS MB, largest single process RSS MB) of a process and all its children.
-
-    The tree includes the `reflex run` launcher and granian's supervisor; the largest process is the
-    worker that holds the sockets and states."""
-    ticks, page_mb = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE") / 2**20
-    cpu, rss, largest = 0.0, 0.0, 0.0
-    for p in _tree_pids(pid):
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().split(") ")[1].split()
-            cpu += (int(fields[11]) + int(fields[12])) / ticks
-            rss += int(fields[21]) * page_mb
-            largest = max(largest, int(fields[21]) * page_mb)
-        except (OSError, IndexError):
-            continue
-    return cpu, rss, largest
 
 
 def _setup(env: dict[str, str]) -> tuple[list[str], str]:
@@ -134,14 +98,6 @@ def _start_server(env: dict[str, str], log: Path) -> subprocess.Popen:
     raise RuntimeError("server did not start")
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
 class Dashboard:
     """One simulated browser tab with the farmer dashboard open."""
 
@@ -204,10 +160,6 @@ async def _run_clients(base, tokens, admin, n, seconds, load_event) -> tuple[int
     delivered = len(latencies)
     await asyncio.gather(*(tab.close() for tab in tabs), return_exceptions=True)
     return delivered, n * seconds, latencies
-
-
-def _pct(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) >= 2 else (values[0] if values else 0.0)
 
 
 def run(mode: str, sizes: list[int], seconds: int) -> list[dict]:

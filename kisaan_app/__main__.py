@@ -35,11 +35,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_seed_demo(_args: argparse.Namespace) -> int:
     from kisaan_app.db import session_scope
-    from kisaan_app.seed import seed_demo, seed_prices
+    from kisaan_app.seed import seed_demo, seed_orders, seed_prices
 
     with session_scope() as session:
         created = seed_demo(session)
     print("demo data created" if created else "demo data already present")
+    with session_scope() as session:
+        if orders := seed_orders(session):
+            print(f"demo orders awaiting payment: {orders}")
     with session_scope() as session:
         report = seed_prices(session)
     if report is not None:
@@ -101,15 +104,38 @@ def cmd_worker(_args: argparse.Namespace) -> int:
     )
 
 
+def cmd_sandbox(_args: argparse.Namespace) -> int:
+    """The provider stand-ins (Razorpay …) on 127.0.0.1, sending their webhooks to this app."""
+    import time
+
+    from kisaan_app.sandbox.server import SandboxConfig, SandboxServer
+
+    settings = get_settings()
+    config = SandboxConfig(
+        port=settings.sandbox_port, app_url=settings.public_url, smtp_port=settings.sandbox_smtp_port
+    )
+    with SandboxServer(config):
+        print(f"provider sandbox on {config.url} (outbox: {config.url}/outbox)", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    """The production build on one port, with the job worker beside it; Ctrl-C stops both."""
+    """The production build on one port, with the job worker (and, without provider keys, the sandbox)
+    beside it; Ctrl-C stops them all."""
     env = reflex_env()
     worker = subprocess.Popen([sys.executable, "-m", "kisaan_app", "worker"], env=env, cwd=PROJECT_ROOT)
+    helpers = [worker]
+    if get_settings().payments_sandbox:
+        helpers.append(subprocess.Popen([sys.executable, "-m", "kisaan_app", "sandbox"], env=env, cwd=PROJECT_ROOT))
     web_cmd = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--loglevel", args.loglevel]
     web = subprocess.Popen(web_cmd, env=env, cwd=PROJECT_ROOT)
 
     def stop(*_):
-        for proc in (web, worker):
+        for proc in (web, *helpers):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGINT)
 
@@ -120,10 +146,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         stop()
         code = web.wait()
     stop()
-    try:
-        worker.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        worker.kill()
+    for proc in helpers:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
     return code
 
 
@@ -134,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--loglevel", default="warning")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("worker", help="run the huey job worker").set_defaults(func=cmd_worker)
+    sub.add_parser("sandbox", help="run the local provider stand-ins").set_defaults(func=cmd_sandbox)
     migrate = sub.add_parser("migrate", help="apply, inspect or roll back database migrations")
     migrate.add_argument("action", choices=["up", "status", "rollback"])
     migrate.add_argument("revision", nargs="?", help="target revision (default: head for up, -1 for rollback)")

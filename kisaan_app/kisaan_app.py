@@ -3,14 +3,18 @@
 import reflex as rx
 
 from kisaan_app.api import create_api
+from kisaan_app.pages.admin_payments import admin_payments_page
 from kisaan_app.pages.admin_users import admin_users_page
 from kisaan_app.pages.alerts_admin import alerts_admin_page
 from kisaan_app.pages.audit import audit_page
 from kisaan_app.pages.auth import login_page, register_page
 from kisaan_app.pages.home import home_page
 from kisaan_app.pages.live_admin import live_admin_page
+from kisaan_app.pages.market import listing_page, market_page, orders_page, sell_page
+from kisaan_app.pages.payments import payment_view_page, payments_page
 from kisaan_app.pages.profile import profile_page
 from kisaan_app.pwa import head_components
+from kisaan_app.state.admin_payments import AdminPaymentsState
 from kisaan_app.state.admin_users import AdminUsersState
 from kisaan_app.state.alerts_admin import AlertsAdminState
 from kisaan_app.state.audit import AuditState
@@ -18,6 +22,8 @@ from kisaan_app.state.auth import AuthState
 from kisaan_app.state.dashboard import DashboardState
 from kisaan_app.state.home import HomeState
 from kisaan_app.state.live_admin import LiveAdminState
+from kisaan_app.state.market import ListingState, MarketState, OrdersState, SellState
+from kisaan_app.state.payments import PaymentsState, PaymentViewState
 from kisaan_app.state.profile import ProfileState
 
 app = rx.App(
@@ -35,6 +41,18 @@ app.add_page(
     alerts_admin_page, route="/admin/alerts", title="Kisaansay — Weather alerts", on_load=AlertsAdminState.load
 )
 app.add_page(audit_page, route="/admin/audit", title="Kisaansay — Audit log", on_load=AuditState.load)
+app.add_page(market_page, route="/market", title="Kisaansay — Market", on_load=MarketState.load)
+app.add_page(listing_page, route="/market/listing", title="Kisaansay — Listing", on_load=ListingState.load)
+app.add_page(sell_page, route="/market/sell", title="Kisaansay — Sell produce", on_load=SellState.load)
+app.add_page(orders_page, route="/orders", title="Kisaansay — Orders", on_load=OrdersState.load)
+app.add_page(payments_page, route="/payments", title="Kisaansay — Payments", on_load=PaymentsState.load)
+app.add_page(payment_view_page, route="/payments/view", title="Kisaansay — Payment", on_load=PaymentViewState.load)
+app.add_page(
+    admin_payments_page,
+    route="/admin/payments",
+    title="Kisaansay — Payments (admin)",
+    on_load=AdminPaymentsState.load,
+)
 
 
 @app.register_lifespan_task

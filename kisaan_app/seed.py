@@ -112,3 +112,53 @@ def seed_prices(session: Session):
     if session.exec(select(MandiPrice.id).where(MandiPrice.source == "demo").limit(1)).first() is not None:
         return None
     return import_sample(session)
+
+
+DEMO_ORDERS = (("DEMO-ORD-1001", "Onion", "Red", 10.0, 215_000), ("DEMO-ORD-1002", "Grapes", "Thompson", 2.0, 540_000))
+
+
+def seed_orders(session: Session) -> int:
+    """Two confirmed, unpaid orders from Ramesh to the demo buyer, so payments can be tried at once.
+
+    (The marketplace issue builds listing → bid → order; until then these are the only orders.)"""
+    from kisaan_app.models.market import Listing, MarketOrder
+
+    farmer = session.exec(select(User).where(User.phone == "+919800000003")).first()
+    buyer = session.exec(select(User).where(User.phone == "+919800000005")).first()
+    if farmer is None or buyer is None:
+        return 0
+    made = 0
+    for number, crop, variety, quintals, price_paise in DEMO_ORDERS:
+        if session.exec(select(MarketOrder.id).where(MarketOrder.order_number == number)).first():
+            continue
+        listing = Listing(
+            farmer_id=farmer.id,
+            organization_id=farmer.organization_id,
+            crop=crop,
+            variety=variety,
+            quantity=quintals * 5,
+            quantity_remaining=quintals * 4,
+            unit="quintal",
+            asking_price_paise=price_paise,
+            district="Nashik",
+            state="Maharashtra",
+            village="Pimpalgaon",
+            status="open",
+        )
+        session.add(listing)
+        session.flush()
+        session.add(
+            MarketOrder(
+                order_number=number,
+                listing_id=listing.id,
+                buyer_id=buyer.id,
+                farmer_id=farmer.id,
+                organization_id=buyer.organization_id,
+                quantity=quintals,
+                unit="quintal",
+                price_paise=price_paise,
+                amount_paise=int(quintals * price_paise),
+            )
+        )
+        made += 1
+    return made

@@ -41,6 +41,23 @@ class Settings(BaseSettings):
     agmarknet_api_key: str | None = None
     agmarknet_base_url: str = "https://api.data.gov.in"
     agmarknet_states: str = ""  # comma-separated state names to pull; empty pulls all of India
+    # Razorpay: without keys the SDK talks to the local stand-in (kisaan_app/sandbox) on sandbox_port.
+    razorpay_key_id: str | None = None
+    razorpay_key_secret: str | None = None
+    razorpay_webhook_secret: str | None = None
+    razorpay_base_url: str = "https://api.razorpay.com"
+    sandbox_port: int = 8790
+    sandbox_public_url: str = "http://localhost:8790"  # where a browser opens the sandbox checkout
+    sandbox_smtp_port: int = 8825  # the SMTP stand-in, beside the sandbox
+    payment_rate_per_user: str = "5/5 minutes"
+    payment_rate_per_ip: str = "5/5 minutes"
+    plan_monthly_paise: int = 9900
+    plan_yearly_paise: int = 99900
+    upi_vpa: str = "kisaansay.sandbox@razorpay"  # the merchant VPA a UPI QR pays into
+    payment_link_expiry_hours: int = 48
+    upi_qr_expiry_minutes: int = 30
+    reconcile_after_minutes: int = 3  # pending payments older than this are checked with Razorpay
+    order_hold_minutes: int = 60  # an unpaid marketplace order gives its quantity back after this
 
     @field_validator("database_url")
     @classmethod
@@ -51,7 +68,19 @@ class Settings(BaseSettings):
     def _refuse_default_secret_in_prod(self) -> "Settings":
         if self.env == "prod" and (self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32):
             raise ValueError("KISAAN_SECRET_KEY must be set to a random value of 32+ characters in production")
+        if self.env == "prod" and not (
+            self.razorpay_key_id and self.razorpay_key_secret and self.razorpay_webhook_secret
+        ):
+            raise ValueError(
+                "KISAAN_RAZORPAY_KEY_ID, KISAAN_RAZORPAY_KEY_SECRET and KISAAN_RAZORPAY_WEBHOOK_SECRET must be set "
+                "in production (without them payments go to the local test sandbox)"
+            )
         return self
+
+    @property
+    def payments_sandbox(self) -> bool:
+        """True when no Razorpay keys are set: payments run against the local stand-in, in test mode."""
+        return not self.razorpay_key_id
 
     @property
     def is_prod(self) -> bool:

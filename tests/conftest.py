@@ -76,3 +76,36 @@ def api(db):
 
     with TestClient(create_api()) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def live_api_url():
+    """The REST API served by uvicorn on a free port, so provider stand-ins can call back into it for real
+    (webhooks, status callbacks). It reads the same settings and database as the test that uses it."""
+    from kisaan_app.api import create_api
+    from kisaan_app.sandbox.server import ServedApp, free_port
+
+    with ServedApp(create_api(), free_port()) as served:
+        os.environ["KISAAN_PUBLIC_URL"] = served.url
+        yield served.url
+
+
+@pytest.fixture(scope="session")
+def provider_sandbox(live_api_url):
+    """The provider stand-ins on a free port, calling back into the live API; the app's SDKs point at them."""
+    from kisaan_app.sandbox.server import SandboxConfig, SandboxServer, free_port
+
+    port = free_port()
+    os.environ["KISAAN_SANDBOX_PORT"] = str(port)
+    os.environ["KISAAN_SANDBOX_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    config = SandboxConfig(port=port, app_url=live_api_url, smtp_port=free_port())
+    with SandboxServer(config) as server:
+        yield server
+
+
+@pytest.fixture
+def payments(db, provider_sandbox):
+    """A test that moves money: the database, the live API and the Razorpay stand-in, with webhooks on."""
+    provider_sandbox.config.send_webhooks = True
+    _use_database(db)  # re-reads settings: the sandbox port and public URL above
+    yield provider_sandbox

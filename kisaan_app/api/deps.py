@@ -23,7 +23,9 @@ def get_db() -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_db)]
+# scope="function": the transaction commits before the response is sent, so a client that gets 201 can read
+# its own write at once, and a failed commit is a 500 rather than a success that never landed.
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def client_ip(request: Request) -> str | None:

@@ -4,8 +4,8 @@ import io
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, UploadFile, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query, Response, UploadFile, status
+from pydantic import AwareDatetime, BaseModel, Field
 
 from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep, role_required
 from kisaan_app.models.enums import Role
@@ -43,8 +43,9 @@ class AlertIn(BaseModel):
     severity: Literal["green", "yellow", "orange", "red"]
     title: str = Field(min_length=3, max_length=160)
     message: str = Field(min_length=3, max_length=1000)
-    valid_from: datetime
-    valid_until: datetime
+    # With an offset (…+05:30 or …Z): a bare time could be IST or UTC, 5½ hours apart.
+    valid_from: AwareDatetime
+    valid_until: AwareDatetime
 
 
 class AlertOut(BaseModel):
@@ -80,9 +81,16 @@ def price_trend(
     return price_board.price_trend(session, commodity, district, state, days)
 
 
+@router.get("/prices/commodities", response_model=list[str])
+def list_commodities(session: SessionDep, _reader: CurrentPrincipal):
+    return prices.commodities(session)
+
+
 @router.post("/prices/import", response_model=ImportOut)
-async def import_prices(session: SessionDep, meta: MetaDep, admin: AdminOnly, file: UploadFile):
-    raw = await file.read(MAX_CSV_BYTES + 1)
+def import_prices(session: SessionDep, meta: MetaDep, admin: AdminOnly, file: UploadFile):
+    """A plain `def`: FastAPI runs it in a worker thread, so a 5 MB import never stalls the event loop that
+    also carries every dashboard's WebSocket. Returns what was written and every skipped line."""
+    raw = file.file.read(MAX_CSV_BYTES + 1)
     if len(raw) > MAX_CSV_BYTES:
         raise ValidationFailed("csv_too_large", field="file")
     try:
@@ -116,12 +124,23 @@ def post_tick(body: TickIn, session: SessionDep, _admin: AdminOnly):
     except ValueError as err:
         raise ValidationFailed("price_row", field="modal_price", reason=str(err)) from None
     price_board.record_tick(session, record, source="api")
-    [row] = [
-        r
-        for r in price_board.latest_prices(session, [record.commodity], record.district, None, limit=100)
-        if (r.market, r.variety) == (record.market, record.variety)
-    ] or [None]
-    return row
+    # Answer with the row as written (the board may hide it: an old date, or a newer day already stored).
+    previous = prices.previous_modal_paise(session, record.market, record.commodity, record.variety,
+                                           before=record.arrival_date)  # fmt: skip
+    change = None if previous is None else record.modal_price_paise - previous
+    return price_board.PriceRow(
+        commodity=record.commodity,
+        variety=record.variety,
+        market=record.market,
+        district=record.district,
+        state=record.state,
+        arrival_date=record.arrival_date,
+        min_price_paise=record.min_price_paise,
+        max_price_paise=record.max_price_paise,
+        modal_price_paise=record.modal_price_paise,
+        change_paise=change,
+        direction=prices.direction(change),
+    )
 
 
 @router.post(
@@ -138,3 +157,14 @@ def issue_alert(body: AlertIn, session: SessionDep, meta: MetaDep, actor: Curren
 @router.get("/weather/alerts", response_model=list[AlertOut])
 def active_alerts(session: SessionDep, _reader: CurrentPrincipal, district: str):
     return [AlertOut.model_validate(a, from_attributes=True) for a in weather.active_alerts(session, district)]
+
+
+@router.delete(
+    "/weather/alerts/{alert_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[role_required(Role.ADMIN, Role.ORG_ADMIN)],
+)
+def cancel_alert(alert_id: int, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal) -> Response:
+    """Withdraw a warning (an FPO admin: only their FPO's); farmers' dashboards drop it at once."""
+    weather.cancel_alert(session, actor, meta, alert_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -60,7 +60,12 @@ def system_banner() -> rx.Component:
 def navigation() -> rx.Component:
     return rx.el.nav(
         _nav_link("nav.home", "/"),
+        _nav_link("nav.market", "/market"),
+        rx.cond(SessionState.user_role == "buyer", rx.fragment(), _nav_link("nav.sell", "/market/sell")),
+        _nav_link("nav.orders", "/orders"),
         _nav_link("nav.profile", "/profile"),
+        rx.cond(SessionState.can_manage_users, rx.fragment(), _nav_link("nav.payments", "/payments")),
+        rx.cond(SessionState.can_manage_users, _nav_link("nav.payments_admin", "/admin/payments")),
         rx.cond(SessionState.can_manage_users, _nav_link("nav.users", "/admin/users")),
         rx.cond(SessionState.can_manage_users, _nav_link("nav.audit", "/admin/audit")),
         rx.cond(SessionState.can_manage_users, _nav_link("nav.alerts", "/admin/alerts")),

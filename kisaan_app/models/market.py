@@ -28,7 +28,15 @@ class Listing(TableBase, table=True):
             "min_price_paise IS NULL OR (min_price_paise > 0 AND min_price_paise <= asking_price_paise)",
             name="ck_listing_min_price",
         ),
+        sa.CheckConstraint(
+            "quantity_remaining >= 0 AND quantity_remaining <= quantity", name="ck_listing_remaining_bounds"
+        ),
+        sa.CheckConstraint(
+            "auto_accept_price_paise IS NULL OR auto_accept_price_paise > 0", name="ck_listing_auto_accept_positive"
+        ),
         sa.Index("ix_listing_status_crop_district", "status", "crop", "district"),
+        sa.Index("ix_listing_status_created_at", "status", "created_at"),
+        sa.Index("ix_listing_status_price", "status", "asking_price_paise"),
     )
 
     farmer_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
@@ -37,8 +45,13 @@ class Listing(TableBase, table=True):
     variety: str | None = Field(default=None, max_length=60)
     grade: str | None = Field(default=None, max_length=30)
     quantity: float
+    # What is still for sale; accepting an offer takes from it in one guarded UPDATE, so the database itself
+    # refuses to sell the same quintal twice (the CHECK keeps it within 0..quantity).
+    quantity_remaining: float = Field(default=0, sa_column_kwargs={"server_default": "0"})
     unit: str = Field(default="quintal", max_length=10)
-    asking_price_paise: int
+    asking_price_paise: int  # the farmer's reserve price per unit, shown to buyers
+    auto_accept_price_paise: int | None = None  # bids at or above this (per unit) are accepted at once
+    photo_path: str | None = Field(default=None, max_length=200)
     min_price_paise: int | None = None  # below this the farmer does not negotiate; never shown to buyers
     district: str = Field(max_length=80)
     state: str = Field(max_length=80)
@@ -107,6 +120,7 @@ class MarketOrder(TableBase, table=True):
     price_paise: int
     amount_paise: int
     status: str = Field(default="pending_payment", max_length=16, index=True)
+    hold_until: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)  # unpaid → released after
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

@@ -96,6 +96,15 @@ def districts(session: Session, viewer: Principal) -> list[str]:
     return sorted(names)
 
 
+def organizations(session: Session, viewer: Principal) -> list[Organization]:
+    """The organisations a viewer may filter by: all for an admin, their own for an org admin."""
+    require_role(viewer, Role.ADMIN, Role.ORG_ADMIN)
+    stmt = select(Organization).order_by(col(Organization.name))
+    if viewer.role == Role.ORG_ADMIN:
+        stmt = stmt.where(Organization.id == viewer.organization_id)
+    return list(session.exec(stmt).all())
+
+
 @dataclass(frozen=True)
 class PeopleStats:
     active_users: int

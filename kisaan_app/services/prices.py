@@ -10,7 +10,8 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlmodel import Session, col, select
 
 from kisaan_app.models.feeds import MandiPrice
 from kisaan_app.services.errors import ValidationFailed
@@ -30,6 +31,9 @@ COLUMNS = {
     "modal_price": "modal_price",
 }
 REQUIRED = ("state", "district", "market", "commodity", "arrival_date", "min_price", "max_price", "modal_price")
+# Prices are INTEGER paise: PostgreSQL's int4 ends at Rs 2.1 crore. No mandi commodity comes near Rs 1 crore
+# per quintal, so anything above is a typo (an extra zero, a phone number) rather than a price.
+MAX_RUPEES = Decimal(10_000_000)
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,8 @@ class PriceRecord:
 
 
 def _column_key(header: str) -> str:
-    return header.strip().lower().replace("_x0020_", "_").replace(" ", "_")
+    # A BOM survives when a caller opened an Excel-saved file without utf-8-sig; it must not hide "State".
+    return header.replace("\ufeff", "").strip().lower().replace("_x0020_", "_").replace(" ", "_")
 
 
 def _paise(text: str, name: str) -> int:
@@ -72,8 +77,13 @@ def _paise(text: str, name: str) -> int:
         rupees = Decimal(text.strip().replace(",", ""))
     except InvalidOperation:
         raise ValueError(f"{name} is not a number: {text!r}") from None
+    # Decimal accepts "NaN" and "Infinity" (spreadsheets and pandas write them); they are not prices.
+    if not rupees.is_finite():
+        raise ValueError(f"{name} is not a number: {text!r}")
     if rupees < 0:
         raise ValueError(f"{name} is negative")
+    if rupees > MAX_RUPEES:
+        raise ValueError(f"{name} is too large: {text!r}")
     return int((rupees * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -106,14 +116,14 @@ def parse_row(row: dict[str, str], today: date | None = None) -> PriceRecord:
     )
     if not record.min_price_paise <= record.modal_price_paise <= record.max_price_paise:
         raise ValueError("prices must satisfy min ≤ modal ≤ max")
+    # One day of grace: a server on UTC is still on yesterday for the first 5½ hours of an Indian day.
     if record.arrival_date > (today or date.today()) + timedelta(days=1):
         raise ValueError("arrival_date is in the future")
     return record
 
 
-def upsert(session: Session, record: PriceRecord, source: str = "import") -> tuple[MandiPrice, bool]:
-    """Insert or update the row for (state, district, market, commodity, variety, grade, date); True if new."""
-    existing = session.exec(
+def _find(session: Session, record: PriceRecord) -> MandiPrice | None:
+    return session.exec(
         select(MandiPrice).where(
             MandiPrice.state == record.state,
             MandiPrice.district == record.district,
@@ -124,6 +134,15 @@ def upsert(session: Session, record: PriceRecord, source: str = "import") -> tup
             MandiPrice.arrival_date == record.arrival_date,
         )
     ).first()
+
+
+def upsert(session: Session, record: PriceRecord, source: str = "import") -> tuple[MandiPrice, bool]:
+    """Insert or update the row for (state, district, market, commodity, variety, grade, date); True if new.
+
+    Select-then-write works the same on SQLite and PostgreSQL. Two writers racing on one new key make the
+    second INSERT fail on the unique constraint; callers that run it in a SAVEPOINT retry once as an update.
+    """
+    existing = _find(session, record)
     row = existing or MandiPrice(**record.__dict__, source=source)
     if existing:
         row.min_price_paise = record.min_price_paise
@@ -131,13 +150,29 @@ def upsert(session: Session, record: PriceRecord, source: str = "import") -> tup
         row.modal_price_paise = record.modal_price_paise
         row.source = source
     session.add(row)
+    session.flush()  # inside the caller's SAVEPOINT, so a rejected row fails there and not at commit
     return row, existing is None
 
 
-def import_csv(session: Session, lines: Iterable[str], source: str = "import", shift_days: int = 0) -> ImportReport:
+def _write_row(session: Session, record: PriceRecord, source: str) -> bool:
+    """Upsert one row in its own SAVEPOINT (all of it or none of it); True if it was new."""
+    try:
+        with session.begin_nested():
+            return upsert(session, record, source)[1]
+    except IntegrityError:
+        # Another import inserted the same key since our SELECT: the row exists now, so this is an update.
+        with session.begin_nested():
+            return upsert(session, record, source)[1]
+
+
+def import_csv(
+    session: Session, lines: Iterable[str], source: str = "import", shift_days: int = 0, today: date | None = None
+) -> ImportReport:
     """Validate and upsert every row; a bad row is reported with its line number (header = 1) and skipped.
 
     Each good row is written in a SAVEPOINT, so a row the database rejects cannot leave half a change.
+    `lines` is any iterable of CSV text lines: an open file (newline=""), a StringIO, a list of strings.
+    `shift_days` moves every date (the bundled sample); `today` is the day "in the future" is judged against.
     """
     reader = csv.reader(lines)
     try:
@@ -149,20 +184,28 @@ def import_csv(session: Session, lines: Iterable[str], source: str = "import", s
     if absent:
         raise ValidationFailed("csv_missing_columns", field="file", columns=", ".join(absent))
     report = ImportReport()
+    # "Not in the future" is judged on the date as stored, i.e. after the shift.
+    unshifted_today = (today or date.today()) - timedelta(days=shift_days)
     for values in reader:
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue
         row = {name: value for name, value in zip(names, values, strict=False) if name}
         try:
-            record = parse_row(row)
+            record = parse_row(row, unshifted_today)
         except ValueError as err:
             report.skipped.append(RowError(line, str(err)))
             continue
         if shift_days:
             record = PriceRecord(**{**record.__dict__, "arrival_date": record.arrival_date + timedelta(shift_days)})
-        with session.begin_nested():
-            _, created = upsert(session, record, source)
+        try:
+            created = _write_row(session, record, source)
+        except (IntegrityError, DataError) as err:
+            # The database refused this row's values: report it, keep the file going. Anything else (a lost
+            # connection, a locked file) is not about the row and aborts the import: its transaction rolls back.
+            reason = type(getattr(err, "orig", None) or err).__name__
+            report.skipped.append(RowError(line, f"rejected by the database: {reason}"))
+            continue
         if created:
             report.inserted += 1
         else:
@@ -179,5 +222,32 @@ def import_sample(session: Session, today: date | None = None) -> ImportReport:
     """The bundled 60-day sample, shifted so its newest day is today: a fresh install has live-looking history."""
     text = SAMPLE_CSV.read_text(encoding="utf-8")
     newest = max(_date(row["Arrival_Date"]) for row in csv.DictReader(io.StringIO(text)))
-    shift = ((today or date.today()) - newest).days
-    return import_csv(session, io.StringIO(text), source="demo", shift_days=shift)
+    today = today or date.today()
+    return import_csv(session, io.StringIO(text), source="demo", shift_days=(today - newest).days, today=today)
+
+
+def commodities(session: Session) -> list[str]:
+    """Every commodity with prices on record, alphabetically: the choices for a crop picker or an API client."""
+    return list(session.exec(select(MandiPrice.commodity).distinct().order_by(col(MandiPrice.commodity))).all())
+
+
+def direction(change: int | None) -> str | None:
+    """How the board marks a change: up, down, same, or None when there is no earlier day to compare."""
+    if change is None:
+        return None
+    return "up" if change > 0 else "down" if change < 0 else "same"
+
+
+def previous_modal_paise(session: Session, market: str, commodity: str, variety: str, before: date) -> int | None:
+    """The modal price of a market series on its nearest trading day before `before` (None if it has none)."""
+    return session.exec(
+        select(MandiPrice.modal_price_paise)
+        .where(
+            MandiPrice.market == market,
+            MandiPrice.commodity == commodity,
+            MandiPrice.variety == variety,
+            col(MandiPrice.arrival_date) < before,
+        )
+        .order_by(col(MandiPrice.arrival_date).desc())
+        .limit(1)
+    ).first()

@@ -42,6 +42,11 @@ def _check(district: str, severity: str, title: str, message: str, valid_from: d
         raise ValidationFailed("alert_title", field="title")
     if not 3 <= len(message.strip()) <= 1000:
         raise ValidationFailed("alert_message", field="message")
+    # A time without a zone is ambiguous (IST and UTC are 5½ hours apart) and cannot be compared with now.
+    # Pages pass aware times and the API refuses bare ones with a 422, so this guards other callers only.
+    for name, value in (("valid_from", valid_from), ("valid_until", valid_until)):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValidationFailed("alert_validity", field=name)
     if valid_until <= valid_from or valid_until <= utcnow():
         raise ValidationFailed("alert_validity", field="valid_until")
 
@@ -144,6 +149,8 @@ def cancel_alert(session: Session, actor: Principal, meta: RequestMeta | None, a
     alert = session.get(WeatherAlert, alert_id)
     if alert is None or (actor.role == Role.ORG_ADMIN and alert.organization_id != actor.organization_id):
         raise NotFound("alert_not_found")
+    if alert.cancelled_at is not None:
+        return alert  # a second click (or a retried request) changes nothing and tells nobody twice
     alert.cancelled_at = utcnow()
     session.add(alert)
     for farmer in farmers_in_district(session, alert.district, alert.organization_id):

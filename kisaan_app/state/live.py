@@ -10,8 +10,11 @@ import asyncio
 import reflex as rx
 
 from kisaan_app.realtime.events import Event
+from kisaan_app.state.admin_payments import AdminPaymentsState
 from kisaan_app.state.dashboard import DashboardState
-from kisaan_app.state.session import SessionState
+from kisaan_app.state.market import ListingState, OrdersState
+from kisaan_app.state.payments import PaymentsState, PaymentViewState
+from kisaan_app.state.session import ADMIN_ROLES, SessionState
 
 DASHBOARD_TOPICS = {"price", "weather", "crop_health"}
 
@@ -22,6 +25,22 @@ def _inbox(user_id: int) -> tuple[int, list]:
 
     with session_scope() as session:
         return inbox.unread_count(session, user_id), inbox.recent(session, user_id, limit=20)
+
+
+async def _refresh_market_pages(root, listing_ids: set[int]) -> None:
+    """A bid, offer or order changed: the listing page showing it and the orders page reload."""
+    listing = await root.get_state(ListingState)
+    await asyncio.to_thread(listing.live_refresh, listing_ids)
+    orders = await root.get_state(OrdersState)
+    await asyncio.to_thread(orders.live_refresh)
+
+
+async def _refresh_payment_pages(root, receipts: set[str], *, admin: bool) -> None:
+    """A payment moved: the payment pages this tab has open reload it from the database."""
+    view = await root.get_state(PaymentViewState)
+    await asyncio.to_thread(view.live_refresh, receipts)
+    listing = await root.get_state(AdminPaymentsState if admin else PaymentsState)
+    await asyncio.to_thread(listing.live_refresh)
 
 
 def make_applier(app: rx.App):
@@ -42,5 +61,11 @@ def make_applier(app: rx.App):
             if is_farmer and any(e.topic in DASHBOARD_TOPICS for e in events):
                 dashboard = await root.get_state(DashboardState)
                 dashboard.apply(events)
+            listing_ids = {int(e.payload.get("listing_id") or 0) for e in events if e.topic == "bid"}
+            if listing_ids:
+                await _refresh_market_pages(root, listing_ids)
+            receipts = {str(e.payload.get("receipt")) for e in events if e.topic == "payment"}
+            if receipts:
+                await _refresh_payment_pages(root, receipts, admin=header.user_role in ADMIN_ROLES)
 
     return apply_events

@@ -50,9 +50,12 @@ def _wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 600)
 def live_server():
     from kisaan_app.__main__ import reflex_env
 
-    port = _free_port()
+    port, sandbox_port = _free_port(), _free_port()
     run_dir = Path(tempfile.mkdtemp(prefix="kisaan-e2e-"))
     env = reflex_env() | {
+        "KISAAN_SANDBOX_PORT": str(sandbox_port),
+        "KISAAN_SANDBOX_SMTP_PORT": str(_free_port()),
+        "KISAAN_SANDBOX_PUBLIC_URL": f"http://localhost:{sandbox_port}",
         "KISAAN_ENV": "test",
         "KISAAN_SECRET_KEY": "e2e-secret-key-for-the-browser-suite-0123456789",
         "KISAAN_PORT": str(port),
@@ -75,17 +78,30 @@ def live_server():
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    # The provider stand-ins, as `serve` runs them without keys: checkout pages, webhooks into the app.
+    sandbox_log = run_dir / "sandbox.log"
+    with open(sandbox_log, "w") as out:
+        sandbox = subprocess.Popen(
+            [sys.executable, "-m", "kisaan_app", "sandbox"],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://localhost:{port}"
     try:
+        _wait_for(f"http://127.0.0.1:{sandbox_port}/health", sandbox, sandbox_log, timeout=30)
         _wait_for(f"{base}/api/health", proc, log)
         _wait_for(f"{base}/login", proc, log)
         yield base
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        for child in (proc, sandbox):
+            os.killpg(child.pid, signal.SIGTERM)
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")

@@ -43,7 +43,7 @@ def test_every_key_used_in_pages_exists():
 def test_every_error_code_raised_has_a_message():
     codes: set[str] = set()
     pattern = re.compile(
-        r"""(?:ValidationFailed|AuthenticationFailed|PermissionDenied|NotFound|Conflict)\(\s*["']([a-z_]+)["']"""
+        r"""(?:ValidationFailed|AuthenticationFailed|PermissionDenied|NotFound|Conflict|WebhookRejected|ProviderRejected|ProviderError)\(\s*["']([a-z_]+)["']"""
     )
     for path in _source_files():
         codes.update(pattern.findall(path.read_text(encoding="utf-8")))

@@ -15,8 +15,15 @@ def test_production_refuses_the_default_secret(monkeypatch):
         Settings(env="prod", _env_file=None)
     with pytest.raises(ValidationError):
         Settings(env="prod", secret_key="too-short", _env_file=None)
-    ok = Settings(env="prod", secret_key="x" * 40, _env_file=None)
-    assert ok.is_prod
+    keys = {"razorpay_key_id": "rzp_live_x", "razorpay_key_secret": "s" * 24, "razorpay_webhook_secret": "w" * 24}
+    ok = Settings(env="prod", secret_key="x" * 40, _env_file=None, **keys)
+    assert ok.is_prod and not ok.payments_sandbox
+
+
+def test_production_refuses_to_take_payments_in_the_sandbox():
+    with pytest.raises(ValidationError, match="KISAAN_RAZORPAY_KEY_ID"):
+        Settings(env="prod", secret_key="x" * 40, _env_file=None)
+    assert Settings(env="dev", _env_file=None).payments_sandbox
 
 
 def test_database_and_redis_urls_come_from_the_usual_names(monkeypatch):

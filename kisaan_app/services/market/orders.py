@@ -1,0 +1,243 @@
+"""Orders: an accepted offer becomes a MarketOrder holding its quantity; payment, dispatch and delivery move
+it on, and an order left unpaid past the hold time gives its quantity back.
+
+Statuses: pending_payment ("confirmed") → paid → dispatched → delivered, or cancelled before payment.
+"""
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from kisaan_app.models.base import utcnow
+from kisaan_app.models.enums import Role
+from kisaan_app.models.market import Bid, Listing, MarketOrder
+from kisaan_app.models.payments import Payment
+from kisaan_app.realtime.events import org_target, publish_on_commit, user_target
+from kisaan_app.services import audit
+from kisaan_app.services.context import Principal, RequestMeta
+from kisaan_app.services.errors import Conflict, NotFound
+from kisaan_app.services.market.listings import can_manage
+from kisaan_app.settings import get_settings
+
+# Who may make each step: the buyer, the seller's side (farmer, their FPO admin, an admin), or either.
+STEPS = {
+    ("paid", "dispatched"): "seller",
+    ("dispatched", "delivered"): "buyer",
+    ("pending_payment", "cancelled"): "either",
+}
+MONEY_IN_FLIGHT = ("authorized", "captured", "partially_refunded", "refunded")
+
+
+def _take(session: Session, listing_id: int, quantity: float) -> bool:
+    """Reserve `quantity` in one guarded UPDATE: it succeeds only if that much is still there, so concurrent
+    acceptances cannot oversell (and the table's CHECK backs it up)."""
+    result = session.execute(
+        update(Listing)
+        .where(
+            col(Listing.id) == listing_id, col(Listing.status) == "open", col(Listing.quantity_remaining) >= quantity
+        )
+        .values(quantity_remaining=Listing.quantity_remaining - quantity, updated_at=utcnow())
+    )
+    return result.rowcount == 1
+
+
+def _give_back(session: Session, listing: Listing, quantity: float) -> None:
+    session.execute(
+        update(Listing)
+        .where(col(Listing.id) == listing.id)
+        .values(quantity_remaining=Listing.quantity_remaining + quantity, updated_at=utcnow())
+    )
+    session.refresh(listing)
+    if listing.status == "sold" and listing.quantity_remaining > 0:
+        listing.status = "open"
+        session.add(listing)
+
+
+def create_from_bid(
+    session: Session, bid: Bid, listing: Listing, actor: Principal, meta: RequestMeta | None, *, automatic: bool = False
+) -> MarketOrder:
+    if not _take(session, listing.id, bid.quantity):
+        raise Conflict("not_enough_quantity", remaining=f"{listing.quantity_remaining:g}")
+    session.refresh(listing)
+    if listing.quantity_remaining <= 0:
+        listing.status = "sold"
+        session.add(listing)
+    now = utcnow()
+    bid.status, bid.updated_at = "accepted", now
+    session.add(bid)
+    order = MarketOrder(
+        order_number=f"KS-{now:%y%m%d}-{secrets.token_hex(3).upper()}",
+        listing_id=listing.id,
+        bid_id=bid.id,
+        buyer_id=bid.buyer_id,
+        farmer_id=listing.farmer_id,
+        organization_id=listing.organization_id,
+        quantity=bid.quantity,
+        unit=listing.unit,
+        price_paise=bid.price_paise,
+        amount_paise=int(round(bid.quantity * bid.price_paise)),
+        hold_until=now + timedelta(minutes=get_settings().order_hold_minutes),
+    )
+    session.add(order)
+    session.flush()
+    audit.record(
+        session,
+        "order.create",
+        actor=actor,
+        meta=meta,
+        target_type="market_order",
+        target_id=order.order_number,
+        organization_id=listing.organization_id,
+        details={
+            "bid_id": bid.id,
+            "quantity": order.quantity,
+            "amount_paise": order.amount_paise,
+            "automatic": automatic,
+        },
+    )
+    announce(session, order, "order_created")
+    return order
+
+
+NOTIFIED = ("order_created", "order_dispatched", "order_delivered", "order_cancelled", "order_released")
+
+
+def _notify(session: Session, order: MarketOrder, kind: str) -> None:
+    """Both sides get an inbox entry for each step (payment has its own, from the payments lifecycle)."""
+    from kisaan_app.i18n import t
+    from kisaan_app.i18n.formatting import rupees
+    from kisaan_app.models.accounts import User
+    from kisaan_app.services import inbox
+
+    for user_id in {order.buyer_id, order.farmer_id}:
+        person = session.get(User, user_id)
+        if person is None:
+            continue
+        lang = person.preferred_language
+        inbox.add(
+            session,
+            user_id,
+            category="market",
+            title=t(lang, f"orders.{kind}", number=order.order_number),
+            body=t(
+                lang,
+                "orders.summary",
+                quantity=f"{order.quantity:g} {order.unit}",
+                amount=rupees(order.amount_paise, decimals=True),
+            ),
+            url="/orders",
+            idempotency_key=f"order:{order.id}:{kind}:{user_id}",
+        )
+
+
+def announce(session: Session, order: MarketOrder, kind: str) -> None:
+    if kind in NOTIFIED:
+        _notify(session, order, kind)
+    payload = {
+        "kind": kind,
+        "order_id": order.id,
+        "order_number": order.order_number,
+        "status": order.status,
+        "listing_id": order.listing_id,
+        "bid_id": order.bid_id,
+    }
+    for user_id in {order.buyer_id, order.farmer_id}:
+        publish_on_commit(session, user_target(user_id), "bid", payload)
+    if order.organization_id:
+        publish_on_commit(session, org_target(order.organization_id), "bid", payload)
+
+
+def _side(actor: Principal, order: MarketOrder, listing: Listing) -> str | None:
+    if actor.id == order.buyer_id:
+        return "buyer"
+    if can_manage(actor, listing):
+        return "seller"
+    return None
+
+
+def visible(session: Session, actor: Principal, order_id: int, *, lock: bool = False) -> tuple[MarketOrder, str]:
+    query = select(MarketOrder).where(MarketOrder.id == order_id)
+    order = session.exec(query.with_for_update() if lock else query).first()
+    side = _side(actor, order, session.get(Listing, order.listing_id)) if order else None
+    if order is None or side is None:
+        raise NotFound("order_not_found")
+    return order, side
+
+
+def _money_moving(session: Session, order: MarketOrder) -> bool:
+    return (
+        session.exec(
+            select(Payment.id).where(Payment.market_order_id == order.id, col(Payment.status).in_(MONEY_IN_FLIGHT))
+        ).first()
+        is not None
+    )
+
+
+def advance(
+    session: Session, actor: Principal, meta: RequestMeta | None, order_id: int, new_status: str
+) -> MarketOrder:
+    """One step of the order's life, by the side allowed to take it."""
+    order, side = visible(session, actor, order_id, lock=True)
+    who = STEPS.get((order.status, new_status))
+    if who is None:
+        raise Conflict("order_transition", status=order.status, wanted=new_status)
+    if who not in ("either", side):
+        raise Conflict("order_transition_side", status=order.status, wanted=new_status)
+    if new_status == "cancelled":
+        if _money_moving(session, order):
+            raise Conflict("order_payment_in_progress")
+        _give_back(session, session.get(Listing, order.listing_id), order.quantity)
+    order.status, order.updated_at = new_status, utcnow()
+    session.add(order)
+    audit.record(
+        session,
+        f"order.{new_status}",
+        actor=actor,
+        meta=meta,
+        target_type="market_order",
+        target_id=order.order_number,
+        organization_id=order.organization_id,
+    )
+    announce(session, order, f"order_{new_status}")
+    return order
+
+
+def release_expired_holds(session: Session) -> list[str]:
+    """Unpaid orders past their hold give their quantity back (never one whose payment is under way)."""
+    released = []
+    overdue = session.exec(
+        select(MarketOrder)
+        .where(MarketOrder.status == "pending_payment", col(MarketOrder.hold_until) < utcnow())
+        .with_for_update()
+    ).all()
+    for order in overdue:
+        if _money_moving(session, order):
+            continue
+        _give_back(session, session.get(Listing, order.listing_id), order.quantity)
+        order.status, order.updated_at = "cancelled", utcnow()
+        session.add(order)
+        audit.record(
+            session,
+            "order.released",
+            actor_label="hold-expiry",
+            target_type="market_order",
+            target_id=order.order_number,
+            organization_id=order.organization_id,
+        )
+        announce(session, order, "order_released")
+        released.append(order.order_number)
+    return released
+
+
+def orders_for(session: Session, actor: Principal, limit: int = 50) -> list[MarketOrder]:
+    """A buyer's purchases, a farmer's sales, an FPO admin's organisation's, an admin's all."""
+    query = select(MarketOrder)
+    if actor.role == Role.BUYER:
+        query = query.where(MarketOrder.buyer_id == actor.id)
+    elif actor.role == Role.FARMER:
+        query = query.where(MarketOrder.farmer_id == actor.id)
+    elif actor.role == Role.ORG_ADMIN:
+        query = query.where(MarketOrder.organization_id == actor.organization_id)
+    return list(session.exec(query.order_by(col(MarketOrder.id).desc()).limit(limit)).all())

@@ -1,0 +1,14 @@
+"""Marketplace jobs: unpaid orders past their hold give their quantity back."""
+
+from huey import crontab
+
+from kisaan_app.jobs import huey
+
+
+@huey.periodic_task(crontab(minute="*"))
+def release_expired_order_holds() -> int:
+    from kisaan_app.db import session_scope
+    from kisaan_app.services.market.orders import release_expired_holds
+
+    with session_scope() as session:
+        return len(release_expired_holds(session))
