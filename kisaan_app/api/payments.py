@@ -31,18 +31,6 @@ class CreateIn(BaseModel):
     plan: Literal["monthly", "yearly"] | None = None
 
 
-class CheckoutOut(BaseModel):
-    receipt: str
-    razorpay_order_id: str
-    amount_paise: int
-    currency: str
-    description: str
-    key_id: str
-    callback_url: str
-    checkout_url: str | None
-    sandbox: bool
-
-
 class VerifyIn(BaseModel):
     razorpay_order_id: ID
     razorpay_payment_id: ID
@@ -109,7 +97,7 @@ def _view_url(request: Request, receipt: str | None, **extra: str) -> str:
     return f"/payments/view?{query}"
 
 
-@router.post("/payments/create", response_model=CheckoutOut, status_code=201)
+@router.post("/payments/create", response_model=checkout.CheckoutStart, status_code=201)
 def create_payment(body: CreateIn, session: SessionDep, meta: MetaDep, principal: CurrentPrincipal):
     """Start paying a marketplace order (buyers) or an advisory plan (farmers): a Razorpay order + our row."""
     if body.purpose == "market_order":
@@ -120,7 +108,7 @@ def create_payment(body: CreateIn, session: SessionDep, meta: MetaDep, principal
         if body.plan is None:
             raise ValidationFailed("plan_unknown", field="plan")
         payment = checkout.start_plan_payment(session, principal, meta, body.plan)
-    return CheckoutOut(**checkout.checkout_for(payment).__dict__)
+    return checkout.checkout_for(payment)
 
 
 @router.post("/payments/verify", response_model=PaymentOut)

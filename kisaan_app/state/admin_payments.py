@@ -13,7 +13,7 @@ from kisaan_app.i18n.formatting import rupees
 from kisaan_app.services import directory
 from kisaan_app.services.errors import DomainError, ValidationFailed
 from kisaan_app.services.payments import history, refunds
-from kisaan_app.state.paging import PagedListMixin
+from kisaan_app.state.paging import FilteredListMixin
 from kisaan_app.state.payments import payment_row
 from kisaan_app.state.session import ADMIN_ROLES, SessionState
 
@@ -39,10 +39,11 @@ def paise_from_rupees(text: str, field: str) -> int | None:
     return int(value * 100)
 
 
-class AdminPaymentsState(PagedListMixin, SessionState):
+class AdminPaymentsState(FilteredListMixin, SessionState):
     page_size = 25
+    filter_fields = ("status", "date_from", "date_to", "organization_id", "min_amount", "max_amount")
+    filter_max_length = 20
     rows: list[dict[str, str]] = []
-    filters: dict[str, str] = {}
     organizations: list[list[str]] = []
     error: str = ""
     loaded: bool = False
@@ -73,10 +74,14 @@ class AdminPaymentsState(PagedListMixin, SessionState):
         )
 
     def _refresh(self, principal) -> None:
-        with session_scope() as session:
-            rows, self.total = history.page(session, principal, self._filter(), self.page_size, self.offset)
-            self.organizations = [[str(o.id), o.name] for o in directory.organizations(session, principal)]
-        self.rows = [payment_row(r) for r in rows]
+        try:
+            with session_scope() as session:
+                rows, self.total = history.page(session, principal, self._filter(), self.page_size, self.offset)
+                self.organizations = [[str(o.id), o.name] for o in directory.organizations(session, principal)]
+        except DomainError as err:  # a filter that makes no sense (an amount range upside down, say)
+            self.error, self.rows, self.total = self._error(err), [], 0
+            return
+        self.rows, self.error = [payment_row(r) for r in rows], ""
         self.loaded = True
 
     @rx.var
@@ -93,26 +98,8 @@ class AdminPaymentsState(PagedListMixin, SessionState):
                 query[f"{name}_paise"] = str(paise)
         return "/api/payments/export.csv" + (f"?{urlencode(query)}" if query else "")
 
-    @rx.event
-    def load(self):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        self.page, self.error, self.filters, self.refund_open = 1, "", {}, False
-        self._refresh(principal)
-
-    @rx.event
-    def apply_filters(self, form: dict):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        names = ("status", "date_from", "date_to", "organization_id", "min_amount", "max_amount")
-        self.filters = {k: str(form.get(k, "")).strip()[:20] for k in names}
-        self.page, self.error = 1, ""
-        try:
-            self._refresh(principal)
-        except DomainError as err:
-            self.error, self.rows, self.total = self._error(err), [], 0
+    def _on_load(self) -> None:
+        self.error, self.filters, self.refund_open = "", {}, False
 
     @rx.event
     def open_refund(self, receipt: str):

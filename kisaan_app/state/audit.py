@@ -55,14 +55,6 @@ class AuditState(PagedListMixin, SessionState):
         ]
 
     @rx.event
-    def load(self):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        self.page = 1
-        self._refresh(principal)
-
-    @rx.event
     def apply_filters(self, form: dict):
         principal, denied = self._guard()
         if denied is not None:

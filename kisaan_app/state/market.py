@@ -16,7 +16,7 @@ from kisaan_app.models.enums import Role
 from kisaan_app.services import directory
 from kisaan_app.services.errors import DomainError, ValidationFailed
 from kisaan_app.services.market import bids, listings, orders, photos
-from kisaan_app.state.paging import PagedListMixin
+from kisaan_app.state.paging import FilteredListMixin
 from kisaan_app.state.session import SessionState
 
 MARKET_ROLES = (Role.FARMER, Role.BUYER, Role.ORG_ADMIN, Role.ADMIN)
@@ -77,12 +77,12 @@ def order_row(order, viewer_id: int) -> dict[str, str]:
     }
 
 
-class MarketState(PagedListMixin, SessionState):
+class MarketState(FilteredListMixin, SessionState):
     """/market: open listings with filters, sort and paging."""
 
     page_size = 20
+    filter_fields = ("crop", "district", "grade", "min_quantity", "max_price", "sort")
     cards: list[dict[str, str]] = []
-    filters: dict[str, str] = {}
     error: str = ""
 
     def _guard(self):
@@ -104,24 +104,6 @@ class MarketState(PagedListMixin, SessionState):
             self.cards, self.error = [listing_card(item, name) for item, name in rows], ""
         except DomainError as err:
             self.cards, self.total, self.error = [], 0, self._error(err)
-
-    @rx.event
-    def load(self):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        self.page = 1
-        self._refresh(principal)
-
-    @rx.event
-    def apply_filters(self, form: dict):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        keys = ("crop", "district", "grade", "min_quantity", "max_price", "sort")
-        self.filters = {k: str(form.get(k, "")).strip()[:40] for k in keys}
-        self.page = 1
-        self._refresh(principal)
 
 
 class ListingState(SessionState):
