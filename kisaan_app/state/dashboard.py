@@ -4,6 +4,8 @@
 live events in without a reload.
 """
 
+import functools
+
 import reflex as rx
 
 from kisaan_app.db import session_scope
@@ -185,25 +187,12 @@ class DashboardState(SessionState):
         self.last_event_ms = max(int(e.created_at.timestamp() * 1000) for e in events)
 
     def _apply_price(self, p: dict) -> None:
-        row = price_row(
-            p["commodity"],
-            p.get("variety"),
-            p["market"],
-            p.get("district", ""),
-            p.get("modal_paise"),
-            p.get("min_paise"),
-            p.get("max_paise"),
-            p.get("change_paise"),
-            p.get("direction"),
-            _short_date(p.get("arrival_date")),
-        )
-        row["flash"] = "1"
-        rows = [r for r in self.prices if r["key"] != row["key"]]
-        for i, r in enumerate(self.prices):
-            if r["key"] == row["key"]:
-                rows.insert(i, row)
-                break
-        else:
+        row = _live_price_row(p)
+        # The plain list under Reflex's change-tracking proxy: iterating the proxy wraps every row, and this
+        # runs once per connected farmer per tick. Assigning a new list below still marks `prices` dirty.
+        current = getattr(self.prices, "__wrapped__", self.prices)
+        rows = [row if r["key"] == row["key"] else r for r in current]
+        if not any(r["key"] == row["key"] for r in current):
             if p.get("district", "").lower() != self.my_district.lower() and p.get("state") != self.my_state:
                 return  # a market far away that the dashboard did not show
             rows.append(row)
@@ -285,6 +274,31 @@ class DashboardState(SessionState):
         with session_scope() as session:
             inbox.mark_read(session, principal)
             self._load_inbox(session, principal.id)
+
+
+@functools.lru_cache(maxsize=256)
+def _formatted_tick(items: tuple) -> dict[str, str]:
+    p = dict(items)
+    row = price_row(
+        p["commodity"],
+        p.get("variety"),
+        p["market"],
+        p.get("district", ""),
+        p.get("modal_paise"),
+        p.get("min_paise"),
+        p.get("max_paise"),
+        p.get("change_paise"),
+        p.get("direction"),
+        _short_date(p.get("arrival_date")),
+    )
+    row["flash"] = "1"
+    return row
+
+
+def _live_price_row(payload: dict) -> dict[str, str]:
+    """The screen row for a price tick. A tick reaches every connected farmer of that crop, so it is formatted
+    once per process (cached by its values) and each client gets its own copy of the result."""
+    return dict(_formatted_tick(tuple(sorted((k, v) for k, v in payload.items() if not isinstance(v, (dict, list))))))
 
 
 def _short_date(iso: str | None) -> str:
