@@ -221,6 +221,44 @@ def test_payment_creation_is_rate_limited_per_user(payments, people, live_api_ur
     assert int(answers[-1].headers["Retry-After"]) > 0
 
 
+def test_payment_creation_is_rate_limited_per_ip_across_accounts(payments, people, live_api_url):
+    """Five creations from one address, whoever is signed in: a sixth account-hopping attempt is refused."""
+    client = api(live_api_url)
+    second = make_user("buyer", name="Second Buyer")
+    tokens = [people["buyer_token"]] * 3 + [token_for(second)] * 3
+    codes = []
+    for token in tokens:
+        buyer_id = people["buyer"].id if token == people["buyer_token"] else second.id
+        order_id = make_order(buyer_id, people["farmer"].id)
+        answer = client.post(
+            "/api/payments/create",
+            json={"purpose": "market_order", "market_order_id": order_id},
+            headers=bearer(token),
+        )
+        codes.append(answer.status_code)
+    # Neither account reached its own 5, so the sixth is refused by the per-IP rule alone.
+    assert codes == [201] * 5 + [429]
+    assert answer.json()["error"]["code"] == "rate_limited" and int(answer.headers["Retry-After"]) > 0
+
+
+def test_payment_verification_is_rate_limited(payments, people, live_api_url):
+    client = api(live_api_url)
+    start = start_order_payment(
+        live_api_url, people["buyer_token"], make_order(people["buyer"].id, people["farmer"].id)
+    )
+    forged = {
+        "razorpay_order_id": start["razorpay_order_id"],
+        "razorpay_payment_id": "pay_forged000001",
+        "razorpay_signature": "0" * 64,
+    }
+    codes = [
+        client.post("/api/payments/verify", json=forged, headers=bearer(people["buyer_token"])).status_code
+        for _ in range(6)
+    ]
+    assert codes[-1] == 429 and 429 not in codes[:5]
+    assert payment(start["receipt"]).status == "created"
+
+
 def test_people_see_only_their_own_payments(payments, people, live_api_url):
     start = _paid(payments, people, live_api_url)
     client = api(live_api_url)
