@@ -129,8 +129,10 @@ def _result_banner() -> rx.Component:
 
 
 def _info(label_key: str, value: rx.Var) -> rx.Component:
+    # Receipts and Razorpay ids are long unbroken strings: let them wrap inside a 360 px card.
     return rx.hstack(rx.text(tr(label_key), color=rx.color("gray", 11), size="2", min_width="8em"),
-                     rx.text(value, size="2", weight="medium"), width="100%")  # fmt: skip
+                     rx.text(value, size="2", weight="medium", overflow_wrap="anywhere", min_width="0"),
+                     width="100%")  # fmt: skip
 
 
 def _refund_row(r: rx.Var) -> rx.Component:
