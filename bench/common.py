@@ -55,3 +55,37 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+def fresh_database(kind: str, run_dir: Path, name: str) -> str:
+    """A new, empty database for one benchmark run: an SQLite file in run_dir, or a PostgreSQL database."""
+    if kind == "postgresql":
+        from tests.services import create_pg_database
+
+        return create_pg_database(name)
+    return f"sqlite:///{run_dir / 'bench.db'}"
+
+
+def drop_database(kind: str, url: str) -> None:
+    if kind == "postgresql":
+        from tests.services import drop_pg_database
+
+        drop_pg_database(url)
+
+
+def app_env(database_url: str, api_url: str, sandbox_port: int, smtp_port: int, run_dir: Path) -> dict[str, str]:
+    """The environment of the app processes a benchmark starts: test mode, its own database, queue and stand-ins."""
+    from kisaan_app.__main__ import reflex_env
+
+    env = reflex_env() | {
+        "KISAAN_ENV": "test",
+        "DATABASE_URL": database_url,
+        "KISAAN_PUBLIC_URL": api_url,
+        "KISAAN_SECRET_KEY": "bench-secret-key-0123456789-0123456789",
+        "KISAAN_SANDBOX_PORT": str(sandbox_port),
+        "KISAAN_SANDBOX_SMTP_PORT": str(smtp_port),
+        "KISAAN_HUEY_PATH": str(run_dir / "huey.db"),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
+    env.pop("REDIS_URL", None)
+    return env

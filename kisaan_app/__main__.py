@@ -35,11 +35,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_seed_demo(_args: argparse.Namespace) -> int:
     from kisaan_app.db import session_scope
-    from kisaan_app.seed import seed_demo, seed_orders, seed_prices
+    from kisaan_app.seed import seed_demo, seed_notifications, seed_orders, seed_prices
 
     with session_scope() as session:
         created = seed_demo(session)
     print("demo data created" if created else "demo data already present")
+    with session_scope() as session:
+        if templates := seed_notifications(session):
+            print(f"demo message templates added: {templates}")
     with session_scope() as session:
         if orders := seed_orders(session):
             print(f"demo orders awaiting payment: {orders}")
@@ -98,7 +101,9 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
 def cmd_worker(_args: argparse.Namespace) -> int:
     return subprocess.call(
-        [sys.executable, "-m", "huey.bin.huey_consumer", "kisaan_app.jobs.huey", "-w", "2"],
+        # -m 1: an idle worker polls the queue at least once a second (huey's default backs off to 10 s), so a
+        # bulk send or a notification starts within a second of being queued.
+        [sys.executable, "-m", "huey.bin.huey_consumer", "kisaan_app.jobs.huey", "-w", "2", "-m", "1"],
         env=reflex_env(),
         cwd=PROJECT_ROOT,
     )

@@ -102,6 +102,22 @@ def seed_demo(session: Session) -> bool:
     return True
 
 
+def demo_email(name: str) -> str:
+    return name.lower().replace(" ", ".") + "@demo.kisaansay.in"
+
+
+def seed_notifications(session: Session) -> int:
+    """Demo templates (en + hi) and an email address for each demo login that has none, so email sends work."""
+    from kisaan_app.seed_templates import seed_notification_templates
+
+    for demo in DEMO_LOGINS:
+        user = session.exec(select(User).where(User.phone == "+91" + demo.phone)).first()
+        if user is not None and not user.email:
+            user.email = demo_email(demo.name)
+            session.add(user)
+    return seed_notification_templates(session)
+
+
 def seed_prices(session: Session):
     """The bundled 60-day price sample, once, so a fresh dashboard has prices and a trend to show."""
     from sqlmodel import select

@@ -58,6 +58,26 @@ class Settings(BaseSettings):
     upi_qr_expiry_minutes: int = 30
     reconcile_after_minutes: int = 3  # pending payments older than this are checked with Razorpay
     order_hold_minutes: int = 60  # an unpaid marketplace order gives its quantity back after this
+    # Notifications: without credentials each channel talks to its local stand-in (kisaan_app/sandbox).
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str = "+15005550006"  # an E.164 sender, or a Messaging Service SID (MG...)
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    email_from: str = "Kisaansay <no-reply@kisaansay.test>"
+    vapid_private_key: str | None = None  # base64url raw P-256 scalar; unset: generated once, kept in the DB
+    vapid_public_key: str | None = None
+    vapid_subject: str = "mailto:ops@kisaansay.test"
+    push_ttl_seconds: int = 24 * 3600  # how long a push service keeps a message for an offline device
+    escalate_after_minutes: int = 15  # an unread critical alert goes out again by SMS after this
+    sms_rate: str = "20/second"  # per-provider send limits (the `limits` syntax), shared through Redis if set
+    email_rate: str = "20/second"
+    push_rate: str = "50/second"
+    send_max_attempts: int = 5  # transient failures retry with exponential backoff up to this many attempts
+    send_retry_base_seconds: float = 30.0
 
     @field_validator("database_url")
     @classmethod
@@ -76,6 +96,14 @@ class Settings(BaseSettings):
                 "in production (without them payments go to the local test sandbox)"
             )
         return self
+
+    @property
+    def sms_sandbox(self) -> bool:
+        return not self.twilio_account_sid
+
+    @property
+    def email_sandbox(self) -> bool:
+        return not self.smtp_host
 
     @property
     def payments_sandbox(self) -> bool:

@@ -109,3 +109,14 @@ def payments(db, provider_sandbox):
     provider_sandbox.config.send_webhooks = True
     _use_database(db)  # re-reads settings: the sandbox port and public URL above
     yield provider_sandbox
+
+
+@pytest.fixture
+def messaging(db, provider_sandbox):
+    """A test that sends SMS, email and push for real: the database, the live API (status callbacks) and the
+    Twilio, SMTP and Web Push stand-ins, with the outbox emptied first."""
+    os.environ["KISAAN_SANDBOX_SMTP_PORT"] = str(provider_sandbox.config.smtp_port)
+    provider_sandbox.outbox.clear()
+    _use_database(db)  # re-reads settings: the sandbox ports and public URL
+    yield provider_sandbox
+    os.environ.pop("KISAAN_SANDBOX_SMTP_PORT", None)

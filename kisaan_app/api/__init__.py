@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from kisaan_app.api import audit, auth, crop_health, events, feeds, health, market, payments, users
+from kisaan_app.api import audit, auth, crop_health, events, feeds, health, market, notifications, payments, users
 from kisaan_app.api.errors import install_error_handlers
 
 
@@ -17,6 +17,6 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
-    for module in (auth, users, audit, health, events, feeds, crop_health, payments, market):
+    for module in (auth, users, audit, health, events, feeds, crop_health, payments, market, notifications):
         app.include_router(module.router)
     return app

@@ -5,6 +5,8 @@ from kisaan_app.models.audit import AuditLog
 from kisaan_app.models.feeds import CropHealthReport, MandiPrice, SensorDevice, WeatherAlert
 from kisaan_app.models.market import Bid, Listing, MarketOrder, Negotiation, QRSession
 from kisaan_app.models.notifications import (
+    AppSecret,
+    NotificationCampaign,
     NotificationHistory,
     NotificationPreference,
     NotificationTemplate,
@@ -14,6 +16,7 @@ from kisaan_app.models.payments import Payment, Refund, Subscription, WebhookEve
 from kisaan_app.models.realtime import RealTimeEvent, WebSocketConnection
 
 __all__ = [
+    "AppSecret",
     "AuditLog",
     "AuthSession",
     "Bid",
@@ -24,6 +27,7 @@ __all__ = [
     "MandiPrice",
     "MarketOrder",
     "Negotiation",
+    "NotificationCampaign",
     "NotificationHistory",
     "NotificationPreference",
     "NotificationTemplate",

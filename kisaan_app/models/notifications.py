@@ -71,6 +71,8 @@ class NotificationHistory(TableBase, table=True):
         sa.CheckConstraint("attempts >= 0", name="ck_notification_history_attempts"),
         sa.Index("ix_notification_history_user_read", "user_id", "channel", "read_at"),
         sa.Index("ix_notification_history_channel_status", "channel", "status"),
+        # The retry sweeper reads due rows by status and time (revision 0003).
+        sa.Index("ix_notification_history_status_next_attempt", "status", "next_attempt_at"),
     )
 
     idempotency_key: str = Field(max_length=120, unique=True)
@@ -96,3 +98,35 @@ class NotificationHistory(TableBase, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class NotificationCampaign(TableBase, table=True):
+    """A bulk send: its deliveries share `batch_id`; progress is counted from them, never stored twice."""
+
+    __tablename__ = "notification_campaign"
+    __table_args__ = (check_in("category", CATEGORIES, "ck_notification_campaign_category"),)
+
+    batch_id: str = Field(max_length=40, unique=True)
+    title: str = Field(max_length=200)
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id", index=True, ondelete="SET NULL")
+    organization_id: int | None = Field(default=None, foreign_key="organization.id", index=True, ondelete="SET NULL")
+    audience: dict = Field(default_factory=dict, sa_type=sa.JSON)
+    channels: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    category: str = Field(default="system", max_length=20)
+    template_key: str | None = Field(default=None, max_length=80)
+    subject: str | None = Field(default=None, max_length=200)
+    body: str | None = Field(default=None, sa_type=sa.Text)
+    is_critical: bool = False
+    total: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # recipients x channels, once queued
+    recipients: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    status: str = Field(default="queued", max_length=12)  # queued | running | done
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AppSecret(TableBase, table=True):
+    """Keys the app makes for itself once and every process must share (the VAPID key pair)."""
+
+    __tablename__ = "app_secret"
+
+    name: str = Field(max_length=60, unique=True)
+    value: dict = Field(default_factory=dict, sa_type=sa.JSON)

@@ -15,7 +15,7 @@ from kisaan_app.models.base import utcnow
 from kisaan_app.models.realtime import RealTimeEvent
 
 ALL = "all"
-TOPICS = ("price", "weather", "crop_health", "notification", "system", "bid", "payment", "bulk")
+TOPICS = ("price", "weather", "crop_health", "notification", "system", "bid", "payment", "bulk", "campaign")
 DEFAULT_TTL = timedelta(hours=24)
 _TARGET = re.compile(r"^(all|user:\d+|org:\d+)$")
 _PENDING_KEY = "kisaan_pending_events"

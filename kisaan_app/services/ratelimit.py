@@ -38,3 +38,8 @@ def hit(rule: str, *key: str) -> None:
 
 def clear(rule: str, *key: str) -> None:
     _limiter().clear(parse(rule), *key)
+
+
+def acquire(rule: str, *key: str) -> bool:
+    """Count one use if `rule` still allows it; False (and nothing counted) when the window is full."""
+    return _limiter().hit(parse(rule), *key)

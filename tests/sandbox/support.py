@@ -18,3 +18,18 @@ def wait_for(probe: Callable[[], T | None], timeout: float = 5.0) -> T:
             return value
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.02)
+
+
+# Twilio's published X-Twilio-Signature example: (auth token, URL, POST params, signature).
+TWILIO_SIGNATURE_VECTOR = (
+    "12345",
+    "https://mycompany.com/myapp.php?foo=1&bar=2",
+    {
+        "CallSid": "CA1234567890ABCDE",
+        "Caller": "+12349013030",
+        "Digits": "1234",
+        "From": "+12349013030",
+        "To": "+18005551212",
+    },
+    "0/KCTR6DLpKmkAf8muzZqo1nDgQ=",
+)

@@ -30,8 +30,8 @@ from kisaan_app.sandbox.server import SandboxConfig, free_port
 from kisaan_app.sandbox.twilio_standin import SandboxTwilioHttpClient, segment_count
 from kisaan_app.sandbox.webpush_standin import b64url_encode
 from tests.asyncio_thread import run_async
+from tests.sandbox.support import TWILIO_SIGNATURE_VECTOR, wait_for
 from tests.sandbox.support import Served as _Served
-from tests.sandbox.support import wait_for
 
 T = TypeVar("T")
 FROM_NUMBER = "+15005550006"
@@ -147,17 +147,10 @@ def test_segment_count(body: str, expected: tuple[int, str]) -> None:
 
 def test_request_validator_documented_vector() -> None:
     """Twilio's published example: the same code path then validates the stand-in's callbacks below."""
-    params = {
-        "CallSid": "CA1234567890ABCDE",
-        "Caller": "+12349013030",
-        "Digits": "1234",
-        "From": "+12349013030",
-        "To": "+18005551212",
-    }
-    url = "https://mycompany.com/myapp.php?foo=1&bar=2"
-    validator = RequestValidator("12345")
-    assert validator.compute_signature(url, params) == "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
-    assert validator.validate(url, params, "0/KCTR6DLpKmkAf8muzZqo1nDgQ=")
+    token, url, params, signature = TWILIO_SIGNATURE_VECTOR
+    validator = RequestValidator(token)
+    assert validator.compute_signature(url, params) == signature
+    assert validator.validate(url, params, signature)
 
 
 def test_http_client_rewrites_only_twilio_hosts() -> None:

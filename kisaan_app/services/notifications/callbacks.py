@@ -1,0 +1,47 @@
+"""Twilio status callbacks: signature checked over the public URL Twilio called; status only ever moves forward."""
+
+from sqlmodel import Session, select
+from twilio.request_validator import RequestValidator
+
+from kisaan_app.models.base import utcnow
+from kisaan_app.models.notifications import NotificationHistory
+from kisaan_app.services.errors import DomainError, PermissionDenied
+from kisaan_app.services.notifications.channels.sms import auth_token
+
+# Callbacks can arrive out of order: "sent" after "delivered" must not undo it.
+RANK = {"pending": 0, "queued": 1, "sent": 2, "delivered": 3, "read": 4, "undelivered": 3, "failed": 3}
+TWILIO_STATUS = {"accepted": "queued", "scheduled": "queued", "queued": "queued", "sending": "queued",
+                 "sent": "sent", "delivered": "delivered", "read": "delivered", "undelivered": "undelivered",
+                 "failed": "failed"}  # fmt: skip
+
+
+class NotYetRecorded(DomainError):
+    """The callback beat our own write of the message id; a 5xx makes Twilio send it again shortly."""
+
+    status = 503
+    code = "delivery_not_recorded_yet"
+
+
+def twilio_status(session: Session, url: str, params: dict[str, str], signature: str | None) -> str:
+    """Apply one status callback; returns the row's status afterwards."""
+    if not signature or not RequestValidator(auth_token()).validate(url, params, signature):
+        raise PermissionDenied("twilio_signature_invalid")
+    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    row = session.exec(select(NotificationHistory).where(NotificationHistory.provider_message_id == sid)).first()
+    if row is None:
+        raise NotYetRecorded()
+    status = TWILIO_STATUS.get(params.get("MessageStatus", ""), "")
+    if not status or RANK[status] <= RANK.get(row.status, 0):
+        return row.status
+    row.status = status
+    row.updated_at = utcnow()
+    if status == "delivered":
+        row.delivered_at = row.updated_at
+    if params.get("ErrorCode"):
+        row.error_code = params["ErrorCode"][:40]
+    session.add(row)
+    if row.batch_id:
+        from kisaan_app.services.notifications.campaigns import announce
+
+        announce(session, row.batch_id)
+    return status

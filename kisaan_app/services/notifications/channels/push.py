@@ -1,0 +1,85 @@
+"""Web Push through pywebpush (RFC 8291 payload encryption, RFC 8292 VAPID), one delivery per device."""
+
+import json
+
+import requests
+from pywebpush import WebPushException, webpush
+from sqlmodel import delete, select
+
+from kisaan_app.db import session_scope
+from kisaan_app.models.base import utcnow
+from kisaan_app.models.notifications import NotificationHistory, PushSubscription
+from kisaan_app.services.notifications.channels import vapid
+from kisaan_app.services.notifications.channels.base import (
+    PROVIDER_TIMEOUT_SECONDS,
+    PermanentSendError,
+    Sent,
+    TransientSendError,
+)
+from kisaan_app.settings import get_settings
+
+MAX_PAYLOAD_BYTES = 3800  # encryption adds ~100 bytes; push services accept 4096
+
+
+def payload(delivery: NotificationHistory) -> str:
+    data = delivery.data or {}
+    return json.dumps(
+        {"title": delivery.subject or "Kisaansay", "body": delivery.body, "url": data.get("url", "/")},
+        ensure_ascii=False,
+    )
+
+
+def _retry_after(response: requests.Response | None) -> float | None:
+    value = (response.headers.get("Retry-After") if response is not None else None) or ""
+    return float(value) if value.isdigit() else None
+
+
+def _forget(endpoint: str) -> None:
+    with session_scope() as session:
+        session.exec(delete(PushSubscription).where(PushSubscription.endpoint == endpoint))
+
+
+def _mark_success(endpoint: str) -> None:
+    with session_scope() as session:
+        sub = session.exec(select(PushSubscription).where(PushSubscription.endpoint == endpoint)).first()
+        if sub:
+            sub.last_success_at, sub.failure_count = utcnow(), 0
+            session.add(sub)
+
+
+def send(delivery: NotificationHistory) -> Sent:
+    with session_scope() as session:
+        sub = session.exec(select(PushSubscription).where(PushSubscription.endpoint == delivery.recipient)).first()
+        keys = vapid.keys(session)
+        if sub is None:
+            raise PermanentSendError("push_unsubscribed", "the device unsubscribed before the send")
+        info = {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}}
+    body = payload(delivery)
+    if len(body.encode()) > MAX_PAYLOAD_BYTES:
+        raise PermanentSendError("push_payload_too_large", f"{len(body.encode())} bytes")
+    settings = get_settings()
+    try:
+        response = webpush(
+            subscription_info=info,
+            data=body,
+            vapid_private_key=keys.private_key,
+            vapid_claims={"sub": settings.vapid_subject},  # a fresh dict: pywebpush writes aud/exp into it
+            ttl=settings.push_ttl_seconds,
+            timeout=PROVIDER_TIMEOUT_SECONDS,
+            headers={"Urgency": "high" if delivery.is_critical else "normal"},
+        )
+    except WebPushException as err:
+        status = err.response.status_code if err.response is not None else 0
+        reason = (err.response.text if err.response is not None else str(err))[:300]
+        if status in (404, 410):
+            _forget(info["endpoint"])  # the browser unsubscribed or the subscription expired
+            raise PermanentSendError("push_gone", reason) from None
+        if status == 413:
+            raise PermanentSendError("push_payload_too_large", reason) from None
+        if status == 429 or status >= 500 or status == 0:
+            raise TransientSendError(f"push_{status}", reason, retry_after=_retry_after(err.response)) from None
+        raise PermanentSendError(f"push_{status}", reason) from None
+    except requests.RequestException as err:
+        raise TransientSendError("push_unreachable", type(err).__name__) from None
+    _mark_success(info["endpoint"])
+    return Sent(response.headers.get("Location"))

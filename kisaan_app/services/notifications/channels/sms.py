@@ -1,0 +1,92 @@
+"""SMS through the official Twilio SDK; without credentials its HTTP client points at the local stand-in."""
+
+import time
+from functools import lru_cache
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from kisaan_app.models.notifications import NotificationHistory
+from kisaan_app.services.notifications.channels.base import (
+    PROVIDER_TIMEOUT_SECONDS,
+    PermanentSendError,
+    Sent,
+    TransientSendError,
+    refuse_sandbox_in_prod,
+)
+from kisaan_app.settings import get_settings
+
+STATUS_CALLBACK_PATH = "/api/notifications/sms/status"
+
+
+def auth_token() -> str:
+    settings = get_settings()
+    if settings.sms_sandbox:
+        from kisaan_app.sandbox.server import SANDBOX_TWILIO_AUTH_TOKEN
+
+        return SANDBOX_TWILIO_AUTH_TOKEN
+    return settings.twilio_auth_token or ""
+
+
+@lru_cache
+def _client(account_sid: str, token: str, standin_url: str | None) -> Client:
+    if standin_url:
+        from kisaan_app.sandbox.twilio_standin import SandboxTwilioHttpClient
+
+        http: TwilioHttpClient = SandboxTwilioHttpClient(standin_url, timeout=PROVIDER_TIMEOUT_SECONDS)
+    else:
+        http = TwilioHttpClient(timeout=PROVIDER_TIMEOUT_SECONDS)
+    return Client(account_sid, token, http_client=http)
+
+
+def client() -> Client:
+    """The SDK client for the configured account (cached: it keeps a pooled HTTP session)."""
+    settings = get_settings()
+    if settings.sms_sandbox:
+        refuse_sandbox_in_prod("sms")
+        from kisaan_app.sandbox.server import SANDBOX_TWILIO_ACCOUNT_SID
+
+        return _client(SANDBOX_TWILIO_ACCOUNT_SID, auth_token(), f"http://127.0.0.1:{settings.sandbox_port}")
+    return _client(settings.twilio_account_sid or "", auth_token(), None)
+
+
+def status_callback_url() -> str:
+    return get_settings().public_url.rstrip("/") + STATUS_CALLBACK_PATH
+
+
+def send(delivery: NotificationHistory) -> Sent:
+    sender = get_settings().twilio_from
+    origin = {"messaging_service_sid": sender} if sender.startswith("MG") else {"from_": sender}
+    try:
+        message = client().messages.create(
+            to=delivery.recipient, body=delivery.body, status_callback=status_callback_url(), **origin
+        )
+    except TwilioRestException as err:
+        # 4xx are Twilio refusing this message (21211 invalid number, 21610 unsubscribed...): sending it again
+        # cannot help. 429 and 5xx are Twilio being busy.
+        error = TransientSendError if err.status == 429 or err.status >= 500 else PermanentSendError
+        raise error(str(err.code or err.status), err.msg or "") from None
+    except requests.RequestException as err:
+        raise TransientSendError("sms_provider_unreachable", type(err).__name__) from None
+    return Sent(message.sid, int(message.num_segments or 1), status="queued")
+
+
+_balance_cache: dict[str, tuple[float, dict | None]] = {}
+BALANCE_TTL_SECONDS = 60.0  # pages show it on every refresh; Twilio is asked at most once a minute
+
+
+def balance() -> dict | None:
+    """The account balance ({"balance": "19.99", "currency": "USD"}), or None when Twilio does not answer."""
+    account = get_settings().twilio_account_sid or "sandbox"
+    cached = _balance_cache.get(account)
+    if cached and time.monotonic() - cached[0] < BALANCE_TTL_SECONDS:
+        return cached[1]
+    try:
+        answer = client().api.v2010.account.balance.fetch()
+        found: dict | None = {"balance": answer.balance, "currency": answer.currency}
+    except (TwilioRestException, requests.RequestException, PermanentSendError):
+        found = None
+    _balance_cache[account] = (time.monotonic(), found)
+    return found

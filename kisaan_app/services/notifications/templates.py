@@ -1,0 +1,202 @@
+"""Message templates: sandboxed Jinja2, a missing variable is an error naming it, never a blank in an SMS."""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta
+from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment
+from sqlmodel import Session, col, select
+
+from kisaan_app.models.enums import Role
+from kisaan_app.models.notifications import CATEGORIES, CHANNELS, NotificationTemplate
+from kisaan_app.services import audit
+from kisaan_app.services.authz import require_role
+from kisaan_app.services.context import Principal, RequestMeta
+from kisaan_app.services.errors import NotFound, ValidationFailed
+
+MAX_BODY = 5000
+
+
+@lru_cache
+def _env(html: bool) -> SandboxedEnvironment:
+    # Sandboxed: templates are written by admins in the browser and must not reach Python internals.
+    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=html, keep_trailing_newline=True)
+
+
+@lru_cache(maxsize=512)
+def _variables(body: str) -> tuple[str, ...]:
+    try:
+        return tuple(sorted(meta.find_undeclared_variables(_env(False).parse(body))))
+    except TemplateSyntaxError as err:
+        raise ValidationFailed("template_syntax", field="body", line=err.lineno or 0) from None
+
+
+@lru_cache(maxsize=512)
+def _compiled(body: str, html: bool):
+    # A campaign renders the same body thousands of times: compile it once.
+    return _env(html).from_string(body)
+
+
+def variables(body: str) -> list[str]:
+    """The names a template needs, sorted; raises ValidationFailed on a syntax error."""
+    return list(_variables(body))
+
+
+def missing(body: str, data: dict) -> list[str]:
+    return [name for name in variables(body) if name not in data]
+
+
+def render(body: str, data: dict, *, html: bool = False) -> str:
+    absent = missing(body, data)
+    if absent:
+        raise ValidationFailed("template_missing_variable", field=absent[0], name=", ".join(absent))
+    try:
+        return _compiled(body, html).render(**data)
+    except UndefinedError as err:  # e.g. {{ farmer.village }} with no village in the data
+        raise ValidationFailed("template_missing_variable", field="body", name=str(err.message)) from None
+    except SecurityError:
+        raise ValidationFailed("template_unsafe", field="body") from None
+
+
+@dataclass(frozen=True)
+class TemplateView:
+    id: int
+    key: str
+    channel: str
+    language: str
+    category: str
+    subject: str | None
+    body: str
+    variables: list[str]
+    html_body: str | None = None
+
+
+@dataclass(frozen=True)
+class Preview:
+    subject: str | None
+    body: str
+    segments: int | None
+    missing: list[str]
+    html_body: str | None = None
+
+
+def _view(row: NotificationTemplate) -> TemplateView:
+    return TemplateView(
+        row.id, row.key, row.channel, row.language, row.category, row.subject, row.body, row.variables, row.html_body
+    )
+
+
+def _validate(key: str, channel: str, language: str, category: str, body: str) -> None:
+    if not key or len(key) > 80 or not all(part.isidentifier() for part in key.split(".")):
+        raise ValidationFailed("template_key_invalid", field="key")
+    if channel not in CHANNELS:
+        raise ValidationFailed("channel_unknown", field="channel")
+    if category not in CATEGORIES:
+        raise ValidationFailed("category_unknown", field="category")
+    if not language or len(language) > 8:
+        raise ValidationFailed("invalid", field="language")
+    if not body.strip() or len(body) > MAX_BODY:
+        raise ValidationFailed("template_body_required", field="body")
+
+
+def save_template(
+    session: Session,
+    actor: Principal,
+    meta_: RequestMeta | None,
+    *,
+    key: str,
+    channel: str,
+    language: str,
+    category: str,
+    subject: str | None,
+    body: str,
+    html_body: str | None = None,
+    template_id: int | None = None,
+) -> NotificationTemplate:
+    require_role(actor, Role.ADMIN)
+    _validate(key, channel, language, category, body)
+    names = sorted({*variables(body), *variables(subject or ""), *variables(html_body or "")})
+    if template_id is not None:
+        row = session.get(NotificationTemplate, template_id)
+        if row is None:
+            raise NotFound()
+    else:
+        row = session.exec(
+            select(NotificationTemplate).where(
+                NotificationTemplate.key == key,
+                NotificationTemplate.channel == channel,
+                NotificationTemplate.language == language,
+            )
+        ).first()
+        row = row or NotificationTemplate(
+            key=key, channel=channel, language=language, body=body, created_by_id=actor.id
+        )
+    row.key, row.channel, row.language, row.category = key, channel, language, category
+    row.subject, row.body, row.html_body, row.variables = subject or None, body, html_body or None, names
+    session.add(row)
+    session.flush()
+    audit.record(
+        session, "notification.template_saved", actor=actor, meta=meta_, target_type="notification_template",
+        target_id=row.id, details={"key": key, "channel": channel, "language": language},
+    )  # fmt: skip
+    return row
+
+
+def list_templates(session: Session, actor: Principal) -> list[TemplateView]:
+    require_role(actor, Role.ADMIN, Role.ORG_ADMIN)
+    rows = session.exec(
+        select(NotificationTemplate).order_by(
+            col(NotificationTemplate.key), col(NotificationTemplate.channel), col(NotificationTemplate.language)
+        )
+    ).all()
+    return [_view(r) for r in rows]
+
+
+def find_template(session: Session, key: str, channel: str, language: str) -> NotificationTemplate | None:
+    """The template for this channel and language; else English; else the same key on another channel."""
+    rows = session.exec(
+        select(NotificationTemplate).where(NotificationTemplate.key == key, col(NotificationTemplate.is_active))
+    ).all()
+
+    def rank(row: NotificationTemplate) -> tuple[bool, int, int]:
+        language_rank = 0 if row.language == language else 1 if row.language == "en" else 2
+        return (row.channel != channel, language_rank, CHANNELS.index(row.channel))
+
+    return min(rows, key=rank, default=None)
+
+
+def preview(
+    session: Session,
+    actor: Principal,
+    *,
+    template_id: int | None = None,
+    body: str | None = None,
+    subject: str | None = None,
+    data: dict,
+) -> Preview:
+    """Render with sample data; unknown variables are listed (and shown as {{ name }}) instead of raising."""
+    require_role(actor, Role.ADMIN, Role.ORG_ADMIN)
+    html_body, channel = None, None
+    if template_id is not None:
+        row = session.get(NotificationTemplate, template_id)
+        if row is None:
+            raise NotFound()
+        body, subject, html_body, channel = row.body, row.subject, row.html_body, row.channel
+    if not body:
+        raise ValidationFailed("template_body_required", field="body")
+    absent = sorted({*missing(body, data), *missing(subject or "", data), *missing(html_body or "", data)})
+    sample = {**{name: "{{ " + name + " }}" for name in absent}, **data}
+    text = render(body, sample)
+    segments = None
+    if channel in (None, "sms"):
+        from kisaan_app.sandbox.twilio_standin import segment_count  # the same counting Twilio bills by
+
+        segments = segment_count(text)[0]
+    return Preview(
+        render(subject, sample) if subject else None,
+        text,
+        segments,
+        absent,
+        render(html_body, sample, html=True) if html_body else None,
+    )

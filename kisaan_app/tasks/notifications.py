@@ -1,0 +1,66 @@
+"""Notification jobs: send deliveries (in small batches), write campaigns, sweep due retries, escalate."""
+
+from datetime import timedelta
+
+from huey import crontab
+
+from kisaan_app.jobs import huey
+
+BATCH = 25  # deliveries per task: fewer queue round trips than one task each, still spread over workers
+SWEEP_GRACE = timedelta(minutes=2)  # a pending row no task took by then was lost (e.g. a worker restart)
+
+
+def enqueue_deliveries(delivery_ids: list[int]) -> None:
+    for start in range(0, len(delivery_ids), BATCH):
+        deliver_batch(delivery_ids[start : start + BATCH])
+
+
+def _deliver_and_reschedule(delivery_ids: list[int]) -> list[str]:
+    from kisaan_app.services.notifications.delivery import deliver_many
+
+    outcomes = deliver_many(delivery_ids)
+    for delivery_id, outcome in outcomes.items():
+        if outcome.retry_at is not None:
+            deliver_one.schedule(args=(delivery_id,), eta=outcome.retry_at)
+    return [outcomes[i].status for i in delivery_ids]
+
+
+@huey.task()
+def deliver_batch(delivery_ids: list[int]) -> list[str]:
+    return _deliver_and_reschedule(delivery_ids)
+
+
+@huey.task()
+def deliver_one(delivery_id: int) -> str:
+    return _deliver_and_reschedule([delivery_id])[0]
+
+
+@huey.task()
+def run_campaign(campaign_id: int) -> int:
+    from kisaan_app.services.notifications.campaigns import write_deliveries
+
+    return write_deliveries(campaign_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_deliveries() -> dict[str, int]:
+    """Due retries, plus whatever a lost enqueue left behind (pending rows, campaigns never started)."""
+    from kisaan_app.db import session_scope
+    from kisaan_app.models.base import utcnow
+    from kisaan_app.services.notifications.campaigns import stalled, write_deliveries
+    from kisaan_app.services.notifications.delivery import deliver_due
+
+    with session_scope() as session:
+        lost_campaigns = stalled(session, utcnow() - SWEEP_GRACE)
+    for campaign_id in lost_campaigns:
+        write_deliveries(campaign_id)
+    return deliver_due(grace=SWEEP_GRACE)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def escalate_unread_alerts() -> int:
+    from kisaan_app.db import session_scope
+    from kisaan_app.services.notifications.escalation import escalate_unread
+
+    with session_scope() as session:
+        return escalate_unread(session)
