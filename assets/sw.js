@@ -75,6 +75,7 @@ self.addEventListener("push", (event) => {
     self.registration.showNotification(title, {
       body: data.body || "",
       tag: data.tag,
+      renotify: Boolean(data.tag),
       icon: "/icons/icon-192.png",
       badge: "/icons/icon-192.png",
       data: { url: data.url || "/" },
@@ -84,13 +85,18 @@ self.addEventListener("push", (event) => {
 
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const target = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin).href;
+  const target = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin);
+  // Only our own pages: a push payload can never send the farmer to another site.
+  const href = target.origin === self.location.origin ? target.href : self.location.origin + "/";
   event.waitUntil(
     self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((clients) => {
       for (const client of clients) {
-        if (client.url === target && "focus" in client) return client.focus();
+        if (client.url === href && "focus" in client) return client.focus();
       }
-      return self.clients.openWindow(target);
+      // An open Kisaansay tab goes to the page (a full load, so its live state is fresh); else a new window.
+      const open = clients.find((client) => new URL(client.url).origin === self.location.origin && "navigate" in client);
+      if (open) return open.navigate(href).then((client) => (client || open).focus());
+      return self.clients.openWindow(href);
     })
   );
 });

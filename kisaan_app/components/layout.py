@@ -57,6 +57,13 @@ def system_banner() -> rx.Component:
     )
 
 
+def _show_outbox() -> bool:
+    """The developer outbox exists only where the provider stand-ins do (never in production)."""
+    from kisaan_app.settings import get_settings
+
+    return get_settings().env != "prod"
+
+
 def navigation() -> rx.Component:
     return rx.el.nav(
         _nav_link("nav.home", "/"),
@@ -64,12 +71,16 @@ def navigation() -> rx.Component:
         rx.cond(SessionState.user_role == "buyer", rx.fragment(), _nav_link("nav.sell", "/market/sell")),
         _nav_link("nav.orders", "/orders"),
         _nav_link("nav.profile", "/profile"),
+        _nav_link("nav.notification_settings", "/settings/notifications"),
         rx.cond(SessionState.can_manage_users, rx.fragment(), _nav_link("nav.payments", "/payments")),
         rx.cond(SessionState.can_manage_users, _nav_link("nav.payments_admin", "/admin/payments")),
         rx.cond(SessionState.can_manage_users, _nav_link("nav.users", "/admin/users")),
         rx.cond(SessionState.can_manage_users, _nav_link("nav.audit", "/admin/audit")),
         rx.cond(SessionState.can_manage_users, _nav_link("nav.alerts", "/admin/alerts")),
         rx.cond(SessionState.can_manage_users, _nav_link("nav.live", "/admin/live")),
+        rx.cond(SessionState.can_manage_users, _nav_link("nav.messages", "/admin/messages")),
+        rx.cond(SessionState.is_admin, _nav_link("nav.templates", "/admin/templates")),
+        *([rx.cond(SessionState.is_admin, _nav_link("nav.outbox", "/dev/outbox"))] if _show_outbox() else []),
         class_name="main-nav",
         aria_label=tr("nav.menu"),
     )
@@ -94,12 +105,13 @@ def header(signed_in: bool) -> rx.Component:
             rx.link(
                 rx.hstack(
                     rx.image(src="/icons/icon-192.png", width="28px", height="28px", alt=""),
-                    rx.text(tr("app.name"), weight="bold", size="4", color="white"),
+                    rx.text(tr("app.name"), weight="bold", size="4", color="white", class_name="brand-name"),
                     align="center",
                     spacing="2",
                 ),
                 href="/",
                 underline="none",
+                aria_label=tr("app.name"),
             ),
             rx.spacer(),
             *right,

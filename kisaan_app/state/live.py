@@ -10,6 +10,7 @@ import asyncio
 import reflex as rx
 
 from kisaan_app.realtime.events import Event
+from kisaan_app.state.admin_messages import AdminMessagesState
 from kisaan_app.state.admin_payments import AdminPaymentsState
 from kisaan_app.state.dashboard import DashboardState
 from kisaan_app.state.market import ListingState, OrdersState
@@ -64,6 +65,11 @@ def make_applier(app: rx.App):
             listing_ids = {int(e.payload.get("listing_id") or 0) for e in events if e.topic == "bid"}
             if listing_ids:
                 await _refresh_market_pages(root, listing_ids)
+            campaigns = {int(e.payload.get("campaign_id") or 0) for e in events if e.topic == "campaign"}
+            if campaigns and header.user_role in ADMIN_ROLES:
+                # A bulk send moved: the progress bar on /admin/messages reloads its figures.
+                messages = await root.get_state(AdminMessagesState)
+                await asyncio.to_thread(messages.live_refresh, campaigns - {0})
             receipts = {str(e.payload.get("receipt")) for e in events if e.topic == "payment"}
             if receipts:
                 await _refresh_payment_pages(root, receipts, admin=header.user_role in ADMIN_ROLES)

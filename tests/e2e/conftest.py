@@ -46,62 +46,96 @@ def _wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 600)
     raise RuntimeError(f"the app server did not answer {url} in {timeout}s:\n{log.read_text()[-4000:]}")
 
 
-@pytest.fixture(scope="session")
-def live_server():
-    from kisaan_app.__main__ import reflex_env
-
-    port, sandbox_port = _free_port(), _free_port()
-    run_dir = Path(tempfile.mkdtemp(prefix="kisaan-e2e-"))
-    env = reflex_env() | {
-        "KISAAN_SANDBOX_PORT": str(sandbox_port),
-        "KISAAN_SANDBOX_SMTP_PORT": str(_free_port()),
-        "KISAAN_SANDBOX_PUBLIC_URL": f"http://localhost:{sandbox_port}",
-        "KISAAN_ENV": "test",
-        "KISAAN_SECRET_KEY": "e2e-secret-key-for-the-browser-suite-0123456789",
-        "KISAAN_PORT": str(port),
-        "KISAAN_PUBLIC_URL": f"http://localhost:{port}",
-        "DATABASE_URL": f"sqlite:///{run_dir / 'e2e.db'}",
-        "KISAAN_HUEY_PATH": str(run_dir / "huey.db"),
-    }
-    env.pop("REDIS_URL", None)
-    for step in (["migrate", "up"], ["seed-demo"]):
-        subprocess.run(
-            [sys.executable, "-m", "kisaan_app", *step], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL
-        )
-    log = run_dir / "server.log"
+def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """A helper process in its own session (so the whole group can be stopped), its output in `log`."""
     with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--loglevel", "info"],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        return subprocess.Popen(args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+class AppServer:
+    """The app as `make run` serves it: the production build, the provider sandbox and the job worker, on a
+    fresh seeded database. The web process can be restarted alone (its in-memory Reflex states are lost)."""
+
+    def __init__(self) -> None:
+        from kisaan_app.__main__ import reflex_env
+
+        self.port, self.sandbox_port = _free_port(), _free_port()
+        self.run_dir = Path(tempfile.mkdtemp(prefix="kisaan-e2e-"))
+        self.base = f"http://localhost:{self.port}"
+        self.env = reflex_env() | {
+            "KISAAN_SANDBOX_PORT": str(self.sandbox_port),
+            "KISAAN_SANDBOX_SMTP_PORT": str(_free_port()),
+            "KISAAN_SANDBOX_PUBLIC_URL": f"http://localhost:{self.sandbox_port}",
+            "KISAAN_ENV": "test",
+            "KISAAN_SECRET_KEY": "e2e-secret-key-for-the-browser-suite-0123456789",
+            "KISAAN_PORT": str(self.port),
+            "KISAAN_PUBLIC_URL": self.base,
+            "DATABASE_URL": f"sqlite:///{self.run_dir / 'e2e.db'}",
+            "KISAAN_HUEY_PATH": str(self.run_dir / "huey.db"),
+        }
+        self.env.pop("REDIS_URL", None)
+        self.web: subprocess.Popen | None = None
+        self.helpers: list[subprocess.Popen] = []
+
+    def start(self) -> None:
+        for step in (["migrate", "up"], ["seed-demo"]):
+            self.run_python(["-m", "kisaan_app", *step])
+        sandbox_log = self.run_dir / "sandbox.log"
+        # The provider stand-ins, as `serve` runs them without keys: checkout pages, webhooks into the app.
+        sandbox = _spawn([sys.executable, "-m", "kisaan_app", "sandbox"], self.env, sandbox_log)
+        # The job worker, as `serve` runs it: queued sends (SMS, email, push, campaign chunks) happen here.
+        worker = _spawn([sys.executable, "-m", "kisaan_app", "worker"], self.env, self.run_dir / "worker.log")
+        self.helpers = [sandbox, worker]
+        _wait_for(f"http://127.0.0.1:{self.sandbox_port}/health", sandbox, sandbox_log, timeout=30)
+        self.start_web()
+
+    def start_web(self) -> None:
+        log = self.run_dir / "server.log"
+        args = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--loglevel", "info"]
+        self.web = _spawn(args, self.env, log)
+        _wait_for(f"{self.base}/api/health", self.web, log)
+        _wait_for(f"{self.base}/login", self.web, log)
+
+    def stop_web(self) -> None:
+        if self.web is not None:
+            _stop(self.web)
+            self.web = None
+
+    def run_python(self, args: list[str]) -> str:
+        """Run Python against this server's database and settings (migrations, or a change made behind its back)."""
+        done = subprocess.run(
+            [sys.executable, *args], env=self.env, cwd=ROOT, check=True, capture_output=True, text=True
         )
-    # The provider stand-ins, as `serve` runs them without keys: checkout pages, webhooks into the app.
-    sandbox_log = run_dir / "sandbox.log"
-    with open(sandbox_log, "w") as out:
-        sandbox = subprocess.Popen(
-            [sys.executable, "-m", "kisaan_app", "sandbox"],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://localhost:{port}"
+        return done.stdout
+
+    def stop(self) -> None:
+        self.stop_web()
+        for child in self.helpers:
+            _stop(child)
+
+
+def _stop(child: subprocess.Popen) -> None:
+    os.killpg(child.pid, signal.SIGTERM)
     try:
-        _wait_for(f"http://127.0.0.1:{sandbox_port}/health", sandbox, sandbox_log, timeout=30)
-        _wait_for(f"{base}/api/health", proc, log)
-        _wait_for(f"{base}/login", proc, log)
-        yield base
+        child.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    server = AppServer()
+    try:
+        server.start()
+        yield server
     finally:
-        for child in (proc, sandbox):
-            os.killpg(child.pid, signal.SIGTERM)
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(app_server):
+    return app_server.base
 
 
 @pytest.fixture(scope="session")

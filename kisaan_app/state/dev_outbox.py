@@ -1,0 +1,79 @@
+"""/dev/outbox: what the provider stand-ins received (SMS, e-mail, push, Razorpay), read from the sandbox.
+
+Admins only, and never in production (there the real providers are used and the sandbox is refused).
+The sandbox is read with httpx in a background event, so a slow or stopped sandbox never holds the state lock.
+"""
+
+import json
+
+import httpx
+import reflex as rx
+
+from kisaan_app.settings import get_settings
+from kisaan_app.state.session import SessionState
+
+PROVIDERS = ("twilio", "smtp", "webpush", "razorpay")
+LIMIT = 200
+
+
+def outbox_url() -> str:
+    return f"http://127.0.0.1:{get_settings().sandbox_port}/outbox"
+
+
+def outbox_row(record: dict) -> dict[str, str]:
+    detail = record.get("detail") or {}
+    return {
+        "id": str(record.get("id", "")),
+        "provider": str(record.get("provider", "")),
+        "kind": str(record.get("kind", "")),
+        "summary": str(record.get("summary", "")),
+        "at": str(record.get("at", ""))[:23].replace("T", " "),
+        "detail": json.dumps(detail, ensure_ascii=False, indent=1)[:4000],
+    }
+
+
+class DevOutboxState(SessionState):
+    rows: list[dict[str, str]] = []
+    provider: str = ""
+    error: str = ""
+    refused: bool = False
+    fetching: bool = False
+    loaded: bool = False
+
+    @rx.event
+    def load(self):
+        principal, denied = self.authorize("admin")
+        if denied is not None:
+            return denied
+        self.refused = get_settings().env == "prod"
+        self.rows, self.error, self.loaded = [], "", False
+        return None if self.refused else DevOutboxState.fetch
+
+    @rx.event
+    def set_provider(self, value: str):
+        self.provider = value if value in PROVIDERS else ""
+        return DevOutboxState.fetch
+
+    @rx.event(background=True)
+    async def fetch(self):
+        async with self:
+            principal, denied = self.authorize("admin")
+            if denied is not None:
+                return denied
+            if self.refused or self.fetching:
+                return None
+            self.fetching, self.error = True, ""
+            params = {"limit": LIMIT, **({"provider": self.provider} if self.provider else {})}
+        rows, error = [], ""
+        try:
+            async with httpx.AsyncClient(timeout=5) as client:
+                answer = await client.get(outbox_url(), params=params)
+                answer.raise_for_status()
+                rows = [outbox_row(r) for r in answer.json()]
+        except (httpx.HTTPError, ValueError):
+            error = "outbox.unreachable"
+        async with self:
+            self.fetching, self.loaded = False, True
+            self.rows = rows
+            self.error = self._tr(error, url=outbox_url()) if error else ""
+        return None
