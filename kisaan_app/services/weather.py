@@ -13,10 +13,11 @@ from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import Role
 from kisaan_app.models.feeds import SEVERITIES, WeatherAlert
 from kisaan_app.realtime import publish_on_commit, user_target
-from kisaan_app.services import audit, inbox
+from kisaan_app.services import audit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import NotFound, PermissionDenied, ValidationFailed
+from kisaan_app.services.notifications import Audience, notify
 
 CRITICAL = ("red", "orange")
 _RANK = case({"red": 0, "orange": 1, "yellow": 2, "green": 3}, value=WeatherAlert.severity)
@@ -93,17 +94,22 @@ def issue_alert(
         "valid_from": valid_from.isoformat(),
         "valid_until": valid_until.isoformat(),
     }
+    by_language: dict[str, list[int]] = {}
     for farmer in farmers:
         publish_on_commit(session, user_target(farmer.id), "weather", payload)
-        heading = t(farmer.preferred_language, f"severity.{severity}") + " · " + alert.title
-        inbox.add(
+        by_language.setdefault(farmer.preferred_language, []).append(farmer.id)
+    # Into the notification pipeline: the inbox at once, and push / SMS / email as each farmer chose. A red
+    # or orange warning is critical: it ignores quiet hours, and an unread one is escalated by SMS.
+    for language, farmer_ids in by_language.items():
+        notify(
             session,
-            farmer.id,
-            category="weather",
-            title=heading,
-            body=alert.message,
+            actor,
+            Audience(user_ids=tuple(farmer_ids), role=""),
+            "weather",
+            subject=t(language, f"severity.{severity}") + " · " + alert.title,
+            text=alert.message,
             critical=severity in CRITICAL,
-            idempotency_key=f"weather:{alert.id}:{farmer.id}:in_app",
+            idempotency_key=f"weather:{alert.id}",
         )
     audit.record(
         session,

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from kisaan_app.db import session_scope
 from kisaan_app.models.accounts import User
@@ -183,3 +183,37 @@ def test_a_sensor_needs_a_live_key(db):
     for bad in (key, "", None, "ks_guess"):
         with session_scope() as session, pytest.raises(AuthenticationFailed):
             sensors.record_reading(session, bad, "soil_moisture_pct", 5)
+
+
+def test_warnings_go_through_the_notification_pipeline_and_red_ignores_quiet_hours(db):
+    from zoneinfo import ZoneInfo
+
+    from kisaan_app.models.notifications import NotificationHistory
+    from kisaan_app.services.notifications import preferences
+
+    farmer = make_user("farmer", district="Nashik")
+    now_ist = datetime.now(ZoneInfo("Asia/Kolkata"))
+    with session_scope() as session:  # asleep right now, and wants weather by SMS
+        preferences.save_preferences(
+            session, _p(farmer), channels={"weather": ["in_app", "sms"]},
+            quiet_start=(now_ist - timedelta(hours=1)).strftime("%H:%M"),
+            quiet_end=(now_ist + timedelta(hours=1)).strftime("%H:%M"),
+        )  # fmt: skip
+    admin = make_user("admin")
+    yellow = _alert(admin, severity="yellow", title="Light showers")
+    red = _alert(admin, severity="red", title="Cloudburst")
+
+    def rows(alert):
+        with session_scope() as session:
+            found = session.exec(
+                select(NotificationHistory).where(
+                    col(NotificationHistory.idempotency_key).startswith(f"weather:{alert.id}:")
+                )
+            ).all()
+            return {(r.channel, r.recipient, r.is_critical, r.status) for r in found}
+
+    assert rows(yellow) == {("in_app", f"user:{farmer.id}", False, "delivered")}  # quiet hours hold the SMS
+    assert rows(red) == {
+        ("in_app", f"user:{farmer.id}", True, "delivered"),
+        ("sms", farmer.phone, True, "pending"),  # written before any provider call; the worker sends it
+    }
