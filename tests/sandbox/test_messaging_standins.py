@@ -67,16 +67,6 @@ class CallbackReceiver:
 
 
 @pytest.fixture(scope="module")
-def outbox() -> Outbox:
-    return Outbox()
-
-
-@pytest.fixture(scope="module")
-def config() -> SandboxConfig:
-    return SandboxConfig(port=free_port(), smtp_port=free_port())
-
-
-@pytest.fixture(scope="module")
 def standin(config: SandboxConfig, outbox: Outbox) -> Iterator[str]:
     app = FastAPI()
     app.include_router(twilio_standin.make_router(config, outbox))

@@ -66,16 +66,6 @@ class WebhookReceiver:
 
 
 @pytest.fixture(scope="module")
-def outbox() -> Outbox:
-    return Outbox()
-
-
-@pytest.fixture(scope="module")
-def config() -> SandboxConfig:
-    return SandboxConfig(port=free_port(), smtp_port=free_port())
-
-
-@pytest.fixture(scope="module")
 def receiver(config: SandboxConfig) -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver(config.razorpay_webhook_path)
     with _Served(receiver.app, free_port()) as served:

@@ -1,0 +1,16 @@
+"""Fixtures every stand-in test module gets its own of: an outbox, and a config on free ports."""
+
+import pytest
+
+from kisaan_app.sandbox.outbox import Outbox
+from kisaan_app.sandbox.server import SandboxConfig, free_port
+
+
+@pytest.fixture(scope="module")
+def outbox() -> Outbox:
+    return Outbox()
+
+
+@pytest.fixture(scope="module")
+def config() -> SandboxConfig:
+    return SandboxConfig(port=free_port(), smtp_port=free_port())
