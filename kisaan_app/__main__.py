@@ -129,12 +129,12 @@ def cmd_sandbox(_args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """The production build on one port, with the job worker (and, without provider keys, the sandbox)
-    beside it; Ctrl-C stops them all."""
+    """The production build on one port, with the job worker (and, while any provider has no credentials,
+    the sandbox) beside it; Ctrl-C stops them all."""
     env = reflex_env()
     worker = subprocess.Popen([sys.executable, "-m", "kisaan_app", "worker"], env=env, cwd=PROJECT_ROOT)
     helpers = [worker]
-    if get_settings().payments_sandbox:
+    if get_settings().needs_sandbox:
         helpers.append(subprocess.Popen([sys.executable, "-m", "kisaan_app", "sandbox"], env=env, cwd=PROJECT_ROOT))
     web_cmd = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--loglevel", args.loglevel]
     web = subprocess.Popen(web_cmd, env=env, cwd=PROJECT_ROOT)

@@ -111,6 +111,11 @@ class Settings(BaseSettings):
         return not self.razorpay_key_id
 
     @property
+    def needs_sandbox(self) -> bool:
+        """Some provider has no credentials, so its local stand-in must run beside the app."""
+        return self.payments_sandbox or self.sms_sandbox or self.email_sandbox
+
+    @property
     def is_prod(self) -> bool:
         return self.env == "prod"
 
