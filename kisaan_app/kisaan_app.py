@@ -88,9 +88,16 @@ app.add_page(dev_outbox_page, route="/dev/outbox", title="Kisaansay — Develope
 @app.register_lifespan_task
 async def deliver_live_events(app: rx.App):
     """Apply bus events to the clients this process holds (see kisaan_app/realtime/hub.py)."""
-    from kisaan_app.realtime.hub import Hub, tune_garbage_collector
+    from kisaan_app.realtime.hub import Hub
     from kisaan_app.state.live import make_applier
 
-    tune_garbage_collector()
     hub = Hub(make_applier(app))
     await hub.run(connected_tokens=lambda: set(app.event_namespace.token_to_sid) if app.event_namespace else set())
+
+
+@app.register_lifespan_task
+async def collect_garbage_on_a_timer():
+    """Full garbage collections every few minutes, never in the middle of a fan-out (realtime/gc_policy.py)."""
+    from kisaan_app.realtime.gc_policy import collect_on_a_timer
+
+    await collect_on_a_timer()

@@ -9,7 +9,6 @@ WebSocketConnection rows and forgets clients whose socket has gone.
 
 import asyncio
 import contextlib
-import gc
 import logging
 import time
 from collections import deque
@@ -61,20 +60,6 @@ class HubStats:
 
 
 active_hub: "Hub | None" = None  # this process's hub, for the admin Live page's figures
-
-
-GC_THRESHOLDS = (50_000, 20, 100)
-
-
-def tune_garbage_collector() -> None:
-    """Collect less often in the process that holds the clients. Every connected tab keeps thousands of live
-    objects (its state tree, socket, buffers); with Python's default thresholds a fan-out burst of 1000
-    deliveries triggers full collections that walk all of them and stall the burst for a long tail (measured
-    with bench/fanout.py). Objects that exist at startup (the app, its modules) are frozen out of collections.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 class Hub:
