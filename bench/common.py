@@ -45,6 +45,21 @@ def tree_usage(pid: int) -> tuple[float, float, float]:
     return cpu, rss, largest
 
 
+def tree_pss_mb(pid: int) -> float:
+    """Memory of a process tree with shared pages counted once (PSS): forked workers share the pages of the
+    supervisor that preloaded the app, which a sum of RSS counts once per process."""
+    total_kb = 0
+    for p in tree_pids(pid):
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kb += int(line.split()[1])
+                    break
+        except (OSError, ValueError):
+            continue
+    return total_kb / 1024
+
+
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) >= 2 else (values[0] if values else 0.0)
 

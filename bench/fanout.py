@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import free_port as _free_port  # noqa: E402
 from bench.common import percentile as _pct  # noqa: E402
 from bench.common import stop as _stop  # noqa: E402
+from bench.common import tree_pss_mb as _pss  # noqa: E402
 from bench.common import tree_usage as _usage  # noqa: E402
 
 FARMERS = 20  # accounts; the N tabs are spread over them
@@ -195,12 +196,14 @@ def run(mode: str, sizes: list[int], seconds: int) -> list[dict]:
                 _run_clients(env["KISAAN_PUBLIC_URL"], tokens, admin, n, seconds, load_event)
             )
             cpu_end, rss_end, worker_rss = _usage(server.pid)
+            pss_end = _pss(server.pid)
         finally:
             _stop(server)
         result = {
             "mode": mode, "clients": n, "delivered": delivered, "expected": expected,
             "p50_ms": _pct(lat, 50), "p95_ms": _pct(lat, 95), "p99_ms": _pct(lat, 99),
             "cpu_s": cpu_end - cpu_idle, "rss_mb": rss_end, "rss_idle_mb": rss_idle, "worker_rss_mb": worker_rss,
+            "pss_mb": pss_end,
             "kb_per_client": (rss_end - rss_idle) * 1024 / n,
         }  # fmt: skip
         results.append(result)
@@ -215,7 +218,7 @@ def _print(r: dict) -> None:
         f"({100 * r['delivered'] / max(r['expected'], 1):.1f}%)  latency p50 {r['p50_ms']:.0f} ms  "
         f"p95 {r['p95_ms']:.0f} ms  p99 {r['p99_ms']:.0f} ms  server CPU {r['cpu_s']:.1f} s  "
         f"RSS {r['rss_mb']:.0f} MB (idle baseline {r['rss_idle_mb']:.0f} MB, +{r['kb_per_client']:.0f} KB/client; "
-        f"largest process {r['worker_rss_mb']:.0f} MB)"
+        f"largest process {r['worker_rss_mb']:.0f} MB; tree PSS {r['pss_mb']:.0f} MB)"
         f"  {'meets' if ok else 'MISSES'} target (100%, p99 ≤ {TARGET_P99_MS} ms, RSS ≤ {TARGET_RSS_MB} MB)",
         flush=True,
     )
