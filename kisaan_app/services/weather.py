@@ -18,6 +18,7 @@ from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from kisaan_app.services.notifications import Audience, notify
+from kisaan_app.services.notifications.dispatch import on_commit
 
 CRITICAL = ("red", "orange")
 _RANK = case({"red": 0, "orange": 1, "yellow": 2, "green": 3}, value=WeatherAlert.severity)
@@ -94,23 +95,12 @@ def issue_alert(
         "valid_from": valid_from.isoformat(),
         "valid_until": valid_until.isoformat(),
     }
-    by_language: dict[str, list[int]] = {}
     for farmer in farmers:
         publish_on_commit(session, user_target(farmer.id), "weather", payload)
-        by_language.setdefault(farmer.preferred_language, []).append(farmer.id)
-    # Into the notification pipeline: the inbox at once, and push / SMS / email as each farmer chose. A red
-    # or orange warning is critical: it ignores quiet hours, and an unread one is escalated by SMS.
-    for language, farmer_ids in by_language.items():
-        notify(
-            session,
-            actor,
-            Audience(user_ids=tuple(farmer_ids), role=""),
-            "weather",
-            subject=t(language, f"severity.{severity}") + " · " + alert.title,
-            text=alert.message,
-            critical=severity in CRITICAL,
-            idempotency_key=f"weather:{alert.id}",
-        )
+    # The inbox now, in this transaction (the dashboard shows it at once); push / SMS / email rows for a whole
+    # district are written by a job after commit, so issuing a warning never waits on thousands of inserts.
+    notify_farmers(session, alert, farmers, ["in_app"])
+    on_commit(session, _queue_provider_channels, alert.id)
     audit.record(
         session,
         "weather.alert_issued",
@@ -121,6 +111,44 @@ def issue_alert(
         details={"district": alert.district, "severity": severity, "farmers": len(farmers)},
     )
     return alert
+
+
+PROVIDER_CHANNELS = ["push", "sms", "email"]
+
+
+def notify_farmers(session: Session, alert: WeatherAlert, farmers: list[User], channels: list[str]) -> None:
+    """Into the notification pipeline, on the channels each farmer chose, in their language. Red and orange
+    are critical: they ignore quiet hours, and an unread one is escalated by SMS."""
+    by_language: dict[str, list[int]] = {}
+    for farmer in farmers:
+        by_language.setdefault(farmer.preferred_language, []).append(farmer.id)
+    for language, farmer_ids in by_language.items():
+        notify(
+            session,
+            None,  # the issuer's right to warn these farmers was checked when the alert was issued
+            Audience(user_ids=tuple(farmer_ids), role=""),
+            "weather",
+            subject=t(language, f"severity.{alert.severity}") + " · " + alert.title,
+            text=alert.message,
+            channels=channels,
+            critical=alert.severity in CRITICAL,
+            idempotency_key=f"weather:{alert.id}",
+        )
+
+
+def send_on_provider_channels(session: Session, alert_id: int) -> None:
+    """The job's half of issue_alert: push, SMS and email rows for the warning's farmers (idempotent)."""
+    alert = session.get(WeatherAlert, alert_id)
+    if alert is None or alert.cancelled_at is not None:
+        return
+    farmers = farmers_in_district(session, alert.district, alert.organization_id)
+    notify_farmers(session, alert, farmers, PROVIDER_CHANNELS)
+
+
+def _queue_provider_channels(alert_id: int) -> None:
+    from kisaan_app.tasks.notifications import notify_weather_alert
+
+    notify_weather_alert(alert_id)
 
 
 def active_alerts(session: Session, district: str, now: datetime | None = None) -> list[WeatherAlert]:

@@ -190,6 +190,7 @@ def test_warnings_go_through_the_notification_pipeline_and_red_ignores_quiet_hou
 
     from kisaan_app.models.notifications import NotificationHistory
     from kisaan_app.services.notifications import preferences
+    from kisaan_app.tasks.notifications import notify_weather_alert
 
     farmer = make_user("farmer", district="Nashik")
     now_ist = datetime.now(ZoneInfo("Asia/Kolkata"))
@@ -212,6 +213,10 @@ def test_warnings_go_through_the_notification_pipeline_and_red_ignores_quiet_hou
             ).all()
             return {(r.channel, r.recipient, r.is_critical, r.status) for r in found}
 
+    # The request writes the inbox rows; the provider channels are a job queued after commit.
+    assert rows(red) == {("in_app", f"user:{farmer.id}", True, "delivered")}
+    for alert in (yellow, red, red):  # the job may run twice (a retry): it writes each row once
+        notify_weather_alert.call_local(alert.id)
     assert rows(yellow) == {("in_app", f"user:{farmer.id}", False, "delivered")}  # quiet hours hold the SMS
     assert rows(red) == {
         ("in_app", f"user:{farmer.id}", True, "delivered"),
