@@ -82,6 +82,7 @@ def _price(row: rx.Var) -> rx.Component:
         rx.text(tr("dashboard.range"), " ", row["range"], size="1", color=rx.color("gray", 10)),
         class_name=rx.cond(row["flash"] == "1", "price-row price-flash", "price-row"),
         data_key=row["key"],
+        width="100%",  # every row spans the card, so the prices line up on the right
     )
 
 
