@@ -12,12 +12,13 @@ from kisaan_app.models.notifications import (
     NotificationTemplate,
     PushSubscription,
 )
-from kisaan_app.models.payments import Payment, Refund, Subscription, WebhookEvent
+from kisaan_app.models.payments import AutoRefund, Payment, Refund, Subscription, WebhookEvent
 from kisaan_app.models.realtime import RealTimeEvent, WebSocketConnection
 
 __all__ = [
     "AppSecret",
     "AuditLog",
+    "AutoRefund",
     "AuthSession",
     "Bid",
     "BuyerProfile",

@@ -41,6 +41,37 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+# Paise as 64-bit integers: an order above ₹2.15 crore (2**31 paise) must not overflow a 32-bit column.
+Money = sa.BigInteger
+
+
+class Quantity(TypeDecorator):
+    """A produce quantity, exact to 1/1000 of its unit: stored as an integer count of thousandths.
+
+    Floats drift (0.1 + 0.2 != 0.3), so ten sales of 0.1 quintal would not leave a listing at exactly zero.
+    SQL arithmetic on these columns (`quantity_remaining - :q`) runs on integers in the database; Python sees
+    a float with at most three decimals."""
+
+    impl = sa.BigInteger
+    cache_ok = True
+    SCALE = 1000
+
+    def process_bind_param(self, value, dialect) -> int | None:
+        return None if value is None else to_thousandths(value)
+
+    def process_result_value(self, value, dialect) -> float | None:
+        return None if value is None else value / self.SCALE
+
+    def coerce_compared_value(self, op, value):
+        return self  # `column - 2.5` binds 2500, like the column
+
+
+def to_thousandths(value: float | int | str) -> int:
+    from decimal import ROUND_HALF_EVEN, Decimal
+
+    return int((Decimal(str(value)) * Quantity.SCALE).to_integral_value(ROUND_HALF_EVEN))
+
+
 def utc_column(*, nullable: bool = True, index: bool = False, **kwargs) -> sa.Column:
     return sa.Column(UTCDateTime(), nullable=nullable, index=index, **kwargs)
 

@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from kisaan_app.models.base import TableBase, UTCDateTime, check_in
+from kisaan_app.models.base import Money, Quantity, TableBase, UTCDateTime, check_in
 
 UNITS = ("kg", "quintal", "tonne")
 LISTING_STATUSES = ("draft", "open", "reserved", "sold", "closed", "expired")
@@ -44,15 +44,17 @@ class Listing(TableBase, table=True):
     crop: str = Field(max_length=60)
     variety: str | None = Field(default=None, max_length=60)
     grade: str | None = Field(default=None, max_length=30)
-    quantity: float
+    quantity: float = Field(sa_type=Quantity)
     # What is still for sale; accepting an offer takes from it in one guarded UPDATE, so the database itself
     # refuses to sell the same quintal twice (the CHECK keeps it within 0..quantity).
-    quantity_remaining: float = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    quantity_remaining: float = Field(default=0, sa_type=Quantity, sa_column_kwargs={"server_default": "0"})
     unit: str = Field(default="quintal", max_length=10)
-    asking_price_paise: int  # the farmer's reserve price per unit, shown to buyers
-    auto_accept_price_paise: int | None = None  # bids at or above this (per unit) are accepted at once
+    asking_price_paise: int = Field(sa_type=Money)  # the farmer's reserve price per unit, shown to buyers
+    # Bids at or above this (per unit) are accepted at once.
+    auto_accept_price_paise: int | None = Field(default=None, sa_type=Money)
     photo_path: str | None = Field(default=None, max_length=200)
-    min_price_paise: int | None = None  # below this the farmer does not negotiate; never shown to buyers
+    # Below this the farmer does not negotiate; never shown to buyers.
+    min_price_paise: int | None = Field(default=None, sa_type=Money)
     district: str = Field(max_length=80)
     state: str = Field(max_length=80)
     village: str | None = Field(default=None, max_length=120)
@@ -73,8 +75,8 @@ class Bid(TableBase, table=True):
 
     listing_id: int = Field(foreign_key="listing.id", ondelete="CASCADE")
     buyer_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
-    quantity: float
-    price_paise: int  # per listing unit; the latest agreed or offered figure
+    quantity: float = Field(sa_type=Quantity)
+    price_paise: int = Field(sa_type=Money)  # per listing unit; the latest agreed or offered figure
     status: str = Field(default="open", max_length=10)
     message: str | None = Field(default=None, max_length=500)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -94,8 +96,8 @@ class Negotiation(TableBase, table=True):
     bid_id: int = Field(foreign_key="bid.id", ondelete="CASCADE")
     author_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
     kind: str = Field(max_length=10)
-    price_paise: int | None = None
-    quantity: float | None = None
+    price_paise: int | None = Field(default=None, sa_type=Money)
+    quantity: float | None = Field(default=None, sa_type=Quantity)
     message: str | None = Field(default=None, max_length=500)
 
 
@@ -115,13 +117,14 @@ class MarketOrder(TableBase, table=True):
     buyer_id: int = Field(foreign_key="user_account.id", index=True, ondelete="RESTRICT")
     farmer_id: int = Field(foreign_key="user_account.id", index=True, ondelete="RESTRICT")
     organization_id: int | None = Field(default=None, foreign_key="organization.id", index=True, ondelete="SET NULL")
-    quantity: float
+    quantity: float = Field(sa_type=Quantity)
     unit: str = Field(default="quintal", max_length=10)
-    price_paise: int
-    amount_paise: int
+    price_paise: int = Field(sa_type=Money)
+    amount_paise: int = Field(sa_type=Money)
     status: str = Field(default="pending_payment", max_length=16, index=True)
     hold_until: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)  # unpaid → released after
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    refunded_paise: int = Field(default=0, sa_type=Money, sa_column_kwargs={"server_default": "0"})
 
 
 class QRSession(TableBase, table=True):
@@ -135,7 +138,7 @@ class QRSession(TableBase, table=True):
 
     payment_id: int = Field(foreign_key="payment.id", index=True, ondelete="RESTRICT")
     razorpay_qr_id: str = Field(max_length=40, unique=True)
-    amount_paise: int
+    amount_paise: int = Field(sa_type=Money)
     upi_payload: str | None = Field(default=None, max_length=500)  # the upi:// string the QR encodes
     image_url: str | None = Field(default=None, max_length=300)
     status: str = Field(default="active", max_length=10, index=True)

@@ -5,11 +5,30 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from kisaan_app.models.base import TableBase, UTCDateTime, check_in
+from kisaan_app.models.base import Money, TableBase, UTCDateTime, check_in
 
 PAYMENT_PURPOSES = ("market_order", "subscription")
 # Forward order; "failed" may follow created/attempted only (services enforce the transitions).
-PAYMENT_STATUSES = ("created", "attempted", "authorized", "captured", "failed", "refunded", "partially_refunded")
+# "cancelled": its order was cancelled before money arrived (money that still arrives is refunded).
+PAYMENT_STATUSES = (
+    "created",
+    "attempted",
+    "authorized",
+    "captured",
+    "failed",
+    "cancelled",
+    "refunded",
+    "partially_refunded",
+)
+# A payment still able to take money: at most one per order and per plan (partial unique indexes below).
+OPEN_PAYMENT_STATES = ("created", "attempted", "authorized")
+AUTO_REFUND_REASONS = ("duplicate_capture", "order_cancelled", "plan_superseded")
+AUTO_REFUND_STATUSES = ("pending", "requested", "failed")
+
+
+def _where_in(column: str, values: tuple[str, ...]) -> sa.TextClause:
+    return sa.text(f"{column} IN ({', '.join(repr(v) for v in values)})")
+
 REFUND_STATUSES = ("pending", "processed", "failed")
 SUBSCRIPTION_PLANS = ("monthly", "yearly")
 SUBSCRIPTION_STATUSES = ("pending", "active", "expired", "cancelled")
@@ -25,6 +44,22 @@ class Payment(TableBase, table=True):
             "amount_refunded_paise >= 0 AND amount_refunded_paise <= amount_paise", name="ck_payment_refund_bounds"
         ),
         sa.Index("ix_payment_status_created_at", "status", "created_at"),
+        # One open payment per order and per plan: two tabs, a double click or the farm-gate QR racing the
+        # buyer's checkout all end on the same row (the loser of the INSERT race reads the winner's).
+        sa.Index(
+            "uq_payment_open_market_order",
+            "market_order_id",
+            unique=True,
+            sqlite_where=_where_in("status", OPEN_PAYMENT_STATES),
+            postgresql_where=_where_in("status", OPEN_PAYMENT_STATES),
+        ),
+        sa.Index(
+            "uq_payment_open_subscription",
+            "subscription_id",
+            unique=True,
+            sqlite_where=_where_in("status", OPEN_PAYMENT_STATES),
+            postgresql_where=_where_in("status", OPEN_PAYMENT_STATES),
+        ),
     )
 
     payer_id: int = Field(foreign_key="user_account.id", index=True, ondelete="RESTRICT")
@@ -32,8 +67,8 @@ class Payment(TableBase, table=True):
     purpose: str = Field(max_length=20)
     market_order_id: int | None = Field(default=None, foreign_key="market_order.id", index=True, ondelete="RESTRICT")
     subscription_id: int | None = Field(default=None, foreign_key="subscription.id", index=True, ondelete="RESTRICT")
-    amount_paise: int
-    amount_refunded_paise: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    amount_paise: int = Field(sa_type=Money)
+    amount_refunded_paise: int = Field(default=0, sa_type=Money, sa_column_kwargs={"server_default": "0"})
     currency: str = Field(default="INR", max_length=3)
     status: str = Field(default="created", max_length=20)
     receipt: str = Field(max_length=40, unique=True)
@@ -58,7 +93,7 @@ class Refund(TableBase, table=True):
     )
 
     payment_id: int = Field(foreign_key="payment.id", index=True, ondelete="RESTRICT")
-    amount_paise: int
+    amount_paise: int = Field(sa_type=Money)
     status: str = Field(default="pending", max_length=12)
     reason: str = Field(max_length=300)
     idempotency_key: str = Field(max_length=80, unique=True)  # sent to Razorpay as X-Refund-Idempotency
@@ -90,12 +125,51 @@ class Subscription(TableBase, table=True):
         check_in("plan", SUBSCRIPTION_PLANS, "ck_subscription_plan"),
         check_in("status", SUBSCRIPTION_STATUSES, "ck_subscription_status"),
         sa.CheckConstraint("amount_paise > 0", name="ck_subscription_amount_positive"),
+        # At most one pending and one active plan per farmer.
+        sa.Index(
+            "uq_subscription_pending_user",
+            "user_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+        sa.Index(
+            "uq_subscription_active_user",
+            "user_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_where=sa.text("status = 'active'"),
+        ),
     )
 
     user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="RESTRICT")
     plan: str = Field(max_length=10)
-    amount_paise: int
+    amount_paise: int = Field(sa_type=Money)
     status: str = Field(default="pending", max_length=12, index=True)
     starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     renews_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AutoRefund(TableBase, table=True):
+    """Money that arrived where no sale wants it, to be given back without anyone asking.
+
+    A second capture on an already paid order, a capture for a cancelled order, or for a superseded plan.
+    The row is written in the webhook's transaction; a job makes the Razorpay refund after commit (never a
+    provider call inside a transaction) and the unique attempt id makes it once per captured attempt."""
+
+    __tablename__ = "auto_refund"
+    __table_args__ = (
+        check_in("reason", AUTO_REFUND_REASONS, "ck_auto_refund_reason"),
+        check_in("status", AUTO_REFUND_STATUSES, "ck_auto_refund_status"),
+        sa.CheckConstraint("amount_paise > 0", name="ck_auto_refund_amount_positive"),
+    )
+
+    payment_id: int = Field(foreign_key="payment.id", index=True, ondelete="RESTRICT")
+    razorpay_payment_id: str = Field(max_length=40, unique=True)  # the captured attempt to give back
+    amount_paise: int = Field(sa_type=Money)
+    reason: str = Field(max_length=20)
+    status: str = Field(default="pending", max_length=10, index=True)
+    razorpay_refund_id: str | None = Field(default=None, max_length=40)
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_error: str | None = Field(default=None, max_length=300)

@@ -18,7 +18,7 @@ EXPECTED_TABLES = {
     "audit_log", "websocket_connection", "realtime_event", "push_subscription", "notification_template",
     "notification_preference", "notification_history", "payment", "refund", "webhook_event", "subscription",
     "listing", "bid", "negotiation", "market_order", "qr_session", "mandi_price", "weather_alert",
-    "sensor_device", "crop_health_report", "notification_campaign", "app_secret",
+    "sensor_device", "crop_health_report", "notification_campaign", "app_secret", "auto_refund",
 }  # fmt: skip
 
 
