@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     upi_qr_expiry_minutes: int = 30
     reconcile_after_minutes: int = 3  # pending payments older than this are checked with Razorpay
     order_hold_minutes: int = 60  # an unpaid marketplace order gives its quantity back after this
+    max_unpaid_orders_per_buyer: int = Field(5, ge=1)  # more unpaid orders at once are refused (hoarding)
+    bid_expiry_hours: int = Field(72, ge=1)  # an offer not taken up by then can no longer be accepted
+    webhook_max_bytes: int = Field(65536, ge=1024)  # larger provider webhook bodies are refused unread
     # Notifications: without credentials each channel talks to its local stand-in (kisaan_app/sandbox).
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None

@@ -20,6 +20,7 @@ from kisaan_app.models.enums import Role
 from kisaan_app.services.errors import DomainError, ValidationFailed
 from kisaan_app.services.payments import checkout, history, links, refunds, webhooks
 from kisaan_app.services.payments.gateway import credentials
+from kisaan_app.settings import get_settings
 
 router = APIRouter(prefix="/api", tags=["payments"])
 ID = Annotated[str, Field(min_length=6, max_length=40, pattern=r"^[A-Za-z0-9_]+$")]
@@ -109,6 +110,13 @@ def create_payment(body: CreateIn, session: SessionDep, meta: MetaDep, principal
             raise ValidationFailed("plan_unknown", field="plan")
         payment = checkout.start_plan_payment(session, principal, meta, body.plan)
     return checkout.checkout_for(payment)
+
+
+@router.post("/payments/plans/cancel")
+def cancel_pending_plan(session: SessionDep, meta: MetaDep, principal: CurrentPrincipal):
+    """Abandon an unpaid plan (to choose another); money that still arrives for it is refunded."""
+    plan = checkout.cancel_pending_plan(session, principal, meta)
+    return {"plan": plan.plan, "status": plan.status}
 
 
 @router.post("/payments/verify", response_model=PaymentOut)
@@ -268,12 +276,26 @@ def upi_qr_image(qr_id: str, session: SessionDep, principal: CurrentPrincipal):
 
 @router.post("/payments/webhook", include_in_schema=False)
 async def razorpay_webhook(request: Request):
-    """Signature over the raw bytes; 400 when it fails (nothing stored), 200 for everything else, fast."""
-    raw = await request.body()
+    """Signature over the raw bytes; 400 when it fails (nothing stored), 200 for everything else, fast.
+    A body over the limit is refused with 413 as soon as it is known to be too large (never read whole)."""
+    raw = await _read_capped(request, get_settings().webhook_max_bytes)
     outcome = await run_in_threadpool(
         _handle_webhook, raw, request.headers.get("x-razorpay-signature"), request.headers.get("x-razorpay-event-id")
     )
     return {"status": "duplicate" if outcome.duplicate else "ok", "event": outcome.event, "note": outcome.note}
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise webhooks.WebhookTooLarge(limit=limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise webhooks.WebhookTooLarge(limit=limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _handle_webhook(raw: bytes, signature: str | None, event_id: str | None) -> webhooks.WebhookOutcome:

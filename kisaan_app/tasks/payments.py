@@ -15,3 +15,28 @@ def reconcile_payments() -> int:
 
     report = reconcile(session_scope, timedelta(minutes=get_settings().reconcile_after_minutes))
     return len(report.settled)
+
+
+@huey.task()
+def refund_automatically(auto_refund_id: int) -> str:
+    from kisaan_app.db import session_scope
+    from kisaan_app.services.payments.auto_refunds import process
+
+    return process(session_scope, auto_refund_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_automatic_refunds() -> int:
+    from kisaan_app.db import session_scope
+    from kisaan_app.services.payments.auto_refunds import sweep
+
+    return sweep(session_scope)
+
+
+@huey.task(retries=5, retry_delay=30)
+def close_payment_instruments(payment_id: int) -> int:
+    """A cancelled payment's link and QR codes are closed at Razorpay (outside any transaction)."""
+    from kisaan_app.db import session_scope
+    from kisaan_app.services.payments.instruments import close_instruments
+
+    return close_instruments(session_scope, payment_id)

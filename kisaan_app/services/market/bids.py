@@ -5,6 +5,8 @@ counter-offer (bid `countered`) waits for the buyer. Either side accepts the oth
 turns the bid into an order (see orders.create_from_bid).
 """
 
+from datetime import timedelta
+
 from sqlmodel import Session, col, select
 
 from kisaan_app.models.base import utcnow
@@ -22,8 +24,14 @@ from kisaan_app.services.market.listings import (
     check_quantity,
     ensure_open,
 )
+from kisaan_app.settings import get_settings
 
 LIVE_STATUSES = ("open", "countered")
+
+
+def _fresh_until():
+    """Every new figure in a thread keeps the offer open for the configured hours, and no longer."""
+    return utcnow() + timedelta(hours=get_settings().bid_expiry_hours)
 
 
 def _note(message: str | None) -> str | None:
@@ -91,6 +99,7 @@ def place_bid(
     if bid is None:
         bid = Bid(listing_id=listing.id, buyer_id=buyer.id, quantity=quantity, price_paise=price_paise, message=note)
     bid.quantity, bid.price_paise, bid.status, bid.updated_at = quantity, price_paise, "open", utcnow()
+    bid.expires_at = _fresh_until()
     session.add(bid)
     session.flush()
     _add(session, bid, buyer, "offer", price_paise, quantity, note)
@@ -131,6 +140,12 @@ def _live(bid: Bid) -> None:
         raise Conflict("bid_not_live", status=bid.status)
 
 
+def _fresh(bid: Bid) -> None:
+    """A stale figure cannot be accepted or answered (withdrawing or rejecting it is still fine)."""
+    if bid.expires_at is not None and bid.expires_at <= utcnow():
+        raise Conflict("bid_expired")
+
+
 def counter(
     session: Session,
     actor: Principal,
@@ -143,6 +158,7 @@ def counter(
     """A new figure from either side: the seller counters an offer, the buyer answers a counter-offer."""
     bid, listing, side = _thread_bid(session, actor, bid_id)
     _live(bid)
+    _fresh(bid)
     ensure_open(listing)
     expected = "open" if side == "seller" else "countered"
     if bid.status != expected:
@@ -153,6 +169,7 @@ def counter(
         raise ValidationFailed("quantity_over_remaining", field="quantity", remaining=f"{listing.quantity_remaining:g}")
     bid.price_paise, bid.quantity, bid.updated_at = price_paise, quantity, utcnow()
     bid.status = "countered" if side == "seller" else "open"
+    bid.expires_at = _fresh_until()
     session.add(bid)
     _add(session, bid, actor, "counter" if side == "seller" else "offer", price_paise, quantity, _note(message))
     audit.record(
@@ -174,6 +191,8 @@ def accept(session: Session, actor: Principal, meta: RequestMeta | None, bid_id:
 
     bid, listing, side = _thread_bid(session, actor, bid_id)
     _live(bid)
+    _fresh(bid)
+    ensure_open(listing)
     if bid.status != ("open" if side == "seller" else "countered"):
         raise Conflict("not_your_turn")
     _add(session, bid, actor, "accept", bid.price_paise, bid.quantity, None)

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func, or_, select
 
 from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
@@ -236,6 +236,8 @@ class ListingFilter:
 
 def _filtered(query, f: ListingFilter):
     query = query.where(Listing.status == "open", col(Listing.quantity_remaining) > 0)
+    # An expired listing leaves search the moment it expires, not when a job gets round to it.
+    query = query.where(or_(col(Listing.expires_at).is_(None), col(Listing.expires_at) > utcnow()))
     if f.crop:
         query = query.where(Listing.crop == f.crop.strip().title())
     if f.district:

@@ -6,11 +6,12 @@ Statuses: pending_payment ("confirmed") → paid → dispatched → delivered, o
 
 import secrets
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from kisaan_app.models.base import utcnow
+from kisaan_app.models.base import Quantity, to_thousandths, utcnow
 from kisaan_app.models.enums import Role
 from kisaan_app.models.market import Bid, Listing, MarketOrder
 from kisaan_app.models.payments import Payment
@@ -19,6 +20,8 @@ from kisaan_app.services import audit
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import Conflict, NotFound
 from kisaan_app.services.market.listings import can_manage
+from kisaan_app.services.payments.instruments import cancel_open_payments
+from kisaan_app.services.payments.lifecycle import write_lock
 from kisaan_app.settings import get_settings
 
 # Who may make each step: the buyer, the seller's side (farmer, their FPO admin, an admin), or either.
@@ -43,6 +46,11 @@ def _take(session: Session, listing_id: int, quantity: float) -> bool:
     return result.rowcount == 1
 
 
+def give_back_quantity(session: Session, order: MarketOrder) -> None:
+    """The order's quantity goes back on sale (it was cancelled before the produce left the farm)."""
+    _give_back(session, session.get(Listing, order.listing_id), order.quantity)
+
+
 def _give_back(session: Session, listing: Listing, quantity: float) -> None:
     session.execute(
         update(Listing)
@@ -55,9 +63,33 @@ def _give_back(session: Session, listing: Listing, quantity: float) -> None:
         session.add(listing)
 
 
+def amount_for(quantity: float, price_paise: int) -> int:
+    """quantity × price in whole paise, computed exactly (quantities have at most three decimals)."""
+    exact = Decimal(to_thousandths(quantity)) * price_paise / Quantity.SCALE
+    return int(exact.to_integral_value(ROUND_HALF_UP))
+
+
+def _check_unpaid_limit(session: Session, buyer_id: int) -> None:
+    """A buyer may hold only so many unpaid orders at once, or one account could lock up a district's produce.
+
+    The buyer's row is locked first, so two acceptances at once count each other."""
+    from kisaan_app.models.accounts import User
+
+    session.exec(select(User.id).where(User.id == buyer_id).with_for_update()).first()
+    limit = get_settings().max_unpaid_orders_per_buyer
+    unpaid = session.exec(
+        select(func.count())
+        .select_from(MarketOrder)
+        .where(MarketOrder.buyer_id == buyer_id, MarketOrder.status == "pending_payment")
+    ).one()
+    if unpaid >= limit:
+        raise Conflict("too_many_unpaid_orders", limit=limit)
+
+
 def create_from_bid(
     session: Session, bid: Bid, listing: Listing, actor: Principal, meta: RequestMeta | None, *, automatic: bool = False
 ) -> MarketOrder:
+    _check_unpaid_limit(session, bid.buyer_id)
     if not _take(session, listing.id, bid.quantity):
         raise Conflict("not_enough_quantity", remaining=f"{listing.quantity_remaining:g}")
     session.refresh(listing)
@@ -77,7 +109,7 @@ def create_from_bid(
         quantity=bid.quantity,
         unit=listing.unit,
         price_paise=bid.price_paise,
-        amount_paise=int(round(bid.quantity * bid.price_paise)),
+        amount_paise=amount_for(bid.quantity, bid.price_paise),
         hold_until=now + timedelta(minutes=get_settings().order_hold_minutes),
     )
     session.add(order)
@@ -167,12 +199,9 @@ def visible(session: Session, actor: Principal, order_id: int, *, lock: bool = F
 
 
 def _money_moving(session: Session, order: MarketOrder) -> bool:
-    return (
-        session.exec(
-            select(Payment.id).where(Payment.market_order_id == order.id, col(Payment.status).in_(MONEY_IN_FLIGHT))
-        ).first()
-        is not None
-    )
+    """Is a payment of this order authorised or paid? Its rows are locked (after the order's, as everywhere)."""
+    query = select(Payment.id).where(Payment.market_order_id == order.id, col(Payment.status).in_(MONEY_IN_FLIGHT))
+    return session.exec(query.with_for_update()).first() is not None
 
 
 def advance(
@@ -188,7 +217,8 @@ def advance(
     if new_status == "cancelled":
         if _money_moving(session, order):
             raise Conflict("order_payment_in_progress")
-        _give_back(session, session.get(Listing, order.listing_id), order.quantity)
+        give_back_quantity(session, order)
+        cancel_open_payments(session, order, actor.label)
     order.status, order.updated_at = new_status, utcnow()
     session.add(order)
     audit.record(
@@ -207,15 +237,18 @@ def advance(
 def release_expired_holds(session: Session) -> list[str]:
     """Unpaid orders past their hold give their quantity back (never one whose payment is under way)."""
     released = []
+    write_lock(session)
     overdue = session.exec(
         select(MarketOrder)
         .where(MarketOrder.status == "pending_payment", col(MarketOrder.hold_until) < utcnow())
         .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
     for order in overdue:
         if _money_moving(session, order):
             continue
-        _give_back(session, session.get(Listing, order.listing_id), order.quantity)
+        give_back_quantity(session, order)
+        cancel_open_payments(session, order, "hold-expiry")
         order.status, order.updated_at = "cancelled", utcnow()
         session.add(order)
         audit.record(

@@ -5,25 +5,36 @@ the payment, and we then ask Razorpay for the attempt's real state before moving
 """
 
 import secrets
+import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import Role
 from kisaan_app.models.market import MarketOrder
-from kisaan_app.models.payments import SUBSCRIPTION_PLANS, Payment, Subscription
+from kisaan_app.models.payments import OPEN_PAYMENT_STATES, SUBSCRIPTION_PLANS, Payment, Subscription
 from kisaan_app.services import audit, ratelimit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import Conflict, NotFound, ValidationFailed
 from kisaan_app.services.payments import gateway
-from kisaan_app.services.payments.lifecycle import PAID_STATES, PENDING_STATES, apply_provider_payment, locked
+from kisaan_app.services.payments.lifecycle import (
+    PAID_STATES,
+    PENDING_STATES,
+    apply_provider_payment,
+    lock_order,
+    locked,
+    move,
+    write_lock,
+)
 from kisaan_app.settings import get_settings
 
 MERCHANT_NAME = "Kisaansay"
+START_WAIT_SECONDS = 10  # how long a second request waits for the first one's Razorpay order
 
 
 @dataclass(frozen=True)
@@ -85,8 +96,79 @@ def checkout_for(payment: Payment) -> CheckoutStart:
 
 
 def _open_payment(session: Session, **where) -> Payment | None:
-    query = select(Payment).filter_by(**where).where(col(Payment.status).in_(PENDING_STATES))
+    query = select(Payment).filter_by(**where).where(col(Payment.status).in_(OPEN_PAYMENT_STATES))
     return session.exec(query.order_by(col(Payment.id).desc())).first()
+
+
+def _ready(session: Session, payment: Payment) -> Payment:
+    """The open payment, once its Razorpay order exists. A concurrent request that reserved the row may still
+    be talking to Razorpay: wait a little for it (our locks are released first) rather than make a second one."""
+    session.commit()
+    deadline = time.monotonic() + START_WAIT_SECONDS
+    while payment.razorpay_order_id is None:
+        if payment.status not in OPEN_PAYMENT_STATES or time.monotonic() > deadline:
+            raise Conflict("payment_starting")
+        time.sleep(0.1)
+        session.refresh(payment)
+    return payment
+
+
+def _reserve(
+    session: Session,
+    principal: Principal,
+    purpose: str,
+    amount: int,
+    description: str,
+    payer: User | None,
+    **link: int,
+) -> Payment | None:
+    """Insert the open Payment row before any provider call; None if a concurrent request got there first
+    (the partial unique index on open payments per order/plan refuses the second INSERT)."""
+    payment = Payment(
+        payer_id=payer.id if payer else principal.id,
+        organization_id=payer.organization_id if payer else principal.organization_id,
+        purpose=purpose,
+        amount_paise=amount,
+        receipt=f"rcpt_{secrets.token_hex(10)}",
+        notes={"description": description},
+        **link,
+    )
+    session.add(payment)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return None
+    return payment
+
+
+def _attach_order(session: Session, principal: Principal, meta: RequestMeta | None, payment: Payment) -> Payment:
+    """Commit the reservation (releasing every lock), create the Razorpay order outside any transaction, then
+    record its id. If Razorpay fails the reservation is marked failed, so the next click starts afresh."""
+    session.commit()
+    link = {k: getattr(payment, k) for k in ("market_order_id", "subscription_id") if getattr(payment, k)}
+    notes = {"purpose": payment.purpose, "receipt": payment.receipt, **{k: str(v) for k, v in link.items()}}
+    data = {"amount": payment.amount_paise, "currency": "INR", "receipt": payment.receipt, "notes": notes}
+    try:
+        order = gateway.call(gateway.client().order.create, data=data)
+    except gateway.ProviderError:
+        payment.status, payment.failure_code = "failed", "provider_unavailable"
+        session.add(payment)
+        session.commit()
+        raise
+    payment.razorpay_order_id = order["id"]
+    session.add(payment)
+    audit.record(
+        session,
+        "payment.create",
+        actor=principal,
+        meta=meta,
+        target_type="payment",
+        target_id=payment.receipt,
+        details={"purpose": payment.purpose, "amount_paise": payment.amount_paise, "razorpay_order_id": order["id"]}
+        | link,
+    )
+    return payment
 
 
 def _start(
@@ -99,59 +181,43 @@ def _start(
     payer: User | None = None,
     **link: int,
 ) -> Payment:
-    """Create the Razorpay order first (no lock held during the call), then our row and its audit entry.
+    """One open payment per order or plan: reuse it, or reserve the row, then create the Razorpay order.
 
     `payer` is who owes the money when someone else starts the payment (a farmer showing a farm-gate QR)."""
-    receipt = f"rcpt_{secrets.token_hex(10)}"
-    notes = {"purpose": purpose, "receipt": receipt, **{k: str(v) for k, v in link.items()}}
-    order = gateway.call(
-        gateway.client().order.create, data={"amount": amount, "currency": "INR", "receipt": receipt, "notes": notes}
-    )
-    payment = Payment(
-        payer_id=payer.id if payer else principal.id,
-        organization_id=payer.organization_id if payer else principal.organization_id,
-        purpose=purpose,
-        amount_paise=amount,
-        receipt=receipt,
-        razorpay_order_id=order["id"],
-        notes={"description": description},
-        **link,
-    )
-    session.add(payment)
-    session.flush()
-    audit.record(
-        session,
-        "payment.create",
-        actor=principal,
-        meta=meta,
-        target_type="payment",
-        target_id=receipt,
-        details={"purpose": purpose, "amount_paise": amount, "razorpay_order_id": order["id"], **link},
-    )
-    return payment
+    existing = _open_payment(session, **link)
+    if existing:
+        return _ready(session, existing)
+    limit("create", principal, meta)
+    payment = _reserve(session, principal, purpose, amount, description, payer, **link)
+    if payment is None:
+        existing = _open_payment(session, **link)
+        if existing is None:
+            raise Conflict("payment_starting")
+        return _ready(session, existing)
+    return _attach_order(session, principal, meta, payment)
+
+
+def order_payable(order: MarketOrder) -> bool:
+    return order.status == "pending_payment" and (order.hold_until is None or order.hold_until > utcnow())
 
 
 def start_order_payment(session: Session, principal: Principal, meta: RequestMeta | None, order_id: int) -> Payment:
-    """A buyer pays a marketplace order; clicking Pay twice reuses the open payment instead of a second one.
+    """A buyer pays a marketplace order; two tabs, a double click or the farm-gate QR racing the buyer's
+    checkout all get the same payment (the order row is locked, and the database refuses a second open one).
 
     The seller's side (the farmer, their FPO admin) may start it too, for the buyer, to show a UPI QR at the
     farm gate: the payment is still the buyer's."""
-    from kisaan_app.models.accounts import User
     from kisaan_app.models.market import Listing
     from kisaan_app.services.market.listings import can_manage
 
     require_role(principal, Role.BUYER, Role.FARMER, Role.ORG_ADMIN, Role.ADMIN)
-    order = session.get(MarketOrder, order_id)
+    order = lock_order(session, order_id)
     listing = session.get(Listing, order.listing_id) if order else None
     seller_side = listing is not None and principal.id != order.buyer_id and can_manage(principal, listing)
     if order is None or not (order.buyer_id == principal.id or seller_side):
         raise NotFound("order_not_found")
-    if order.status != "pending_payment":
+    if not order_payable(order):
         raise Conflict("order_not_payable", status=order.status)
-    existing = _open_payment(session, market_order_id=order.id)
-    if existing:
-        return existing
-    limit("create", principal, meta)
     return _start(
         session,
         principal,
@@ -159,8 +225,8 @@ def start_order_payment(session: Session, principal: Principal, meta: RequestMet
         "market_order",
         order.amount_paise,
         f"Order {order.order_number}",
-        market_order_id=order.id,
         payer=session.get(User, order.buyer_id) if seller_side else None,
+        market_order_id=order.id,
     )
 
 
@@ -169,37 +235,77 @@ def plan_price(plan: str) -> int:
     return {"monthly": settings.plan_monthly_paise, "yearly": settings.plan_yearly_paise}[plan]
 
 
+def _lock_farmer(session: Session, user_id: int) -> None:
+    """Serialise one farmer's plan requests (two tabs buying at once)."""
+    write_lock(session)
+    session.exec(select(User.id).where(User.id == user_id).with_for_update()).first()
+
+
+def _expire_lapsed_plans(session: Session, user_id: int) -> None:
+    lapsed = session.exec(
+        select(Subscription).where(
+            Subscription.user_id == user_id, Subscription.status == "active", col(Subscription.renews_at) <= utcnow()
+        )
+    ).all()
+    for plan in lapsed:
+        plan.status, plan.updated_at = "expired", utcnow()
+        session.add(plan)
+    session.flush()
+
+
 def start_plan_payment(session: Session, principal: Principal, meta: RequestMeta | None, plan: str) -> Payment:
-    """A farmer buys the monthly or yearly advisory plan; it turns active when the payment is captured."""
+    """A farmer buys the monthly or yearly advisory plan; it turns active when the payment is captured.
+
+    At most one pending and one active plan per farmer (the database holds both): a second plan is refused
+    while one is active, or pending for another length (cancel that one first)."""
     require_role(principal, Role.FARMER)
     if plan not in SUBSCRIPTION_PLANS:
         raise ValidationFailed("plan_unknown", field="plan")
+    _lock_farmer(session, principal.id)
+    _expire_lapsed_plans(session, principal.id)
     active = session.exec(
-        select(Subscription).where(
-            Subscription.user_id == principal.id,
-            Subscription.status == "active",
-            col(Subscription.renews_at) > utcnow(),
-        )
+        select(Subscription).where(Subscription.user_id == principal.id, Subscription.status == "active")
     ).first()
     if active:
         raise Conflict("plan_active", until=active.renews_at.date().isoformat() if active.renews_at else "")
     pending = session.exec(
-        select(Subscription).where(
-            Subscription.user_id == principal.id, Subscription.status == "pending", Subscription.plan == plan
-        )
+        select(Subscription).where(Subscription.user_id == principal.id, Subscription.status == "pending")
     ).first()
-    if pending:
-        existing = _open_payment(session, subscription_id=pending.id)
-        if existing:
-            return existing
-    limit("create", principal, meta)
+    if pending and pending.plan != plan:
+        raise Conflict("plan_pending", plan=pending.plan)
     amount = plan_price(plan)
     subscription = pending or Subscription(user_id=principal.id, plan=plan, amount_paise=amount)
     session.add(subscription)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # a second pending plan: the database refuses it even if a lock was missed
+        session.rollback()
+        raise Conflict("plan_pending", plan=plan) from None
     return _start(
         session, principal, meta, "subscription", amount, f"Advisory plan ({plan})", subscription_id=subscription.id
     )
+
+
+def cancel_pending_plan(session: Session, principal: Principal, meta: RequestMeta | None) -> Subscription:
+    """The farmer abandons a plan they have not paid for; money that still arrives for it is given back."""
+    require_role(principal, Role.FARMER)
+    _lock_farmer(session, principal.id)
+    pending = session.exec(
+        select(Subscription).where(Subscription.user_id == principal.id, Subscription.status == "pending")
+    ).first()
+    if pending is None:
+        raise NotFound("plan_not_found")
+    open_payments = session.exec(
+        select(Payment).where(Payment.subscription_id == pending.id, col(Payment.status).in_(OPEN_PAYMENT_STATES))
+    ).all()
+    if any(p.status == "authorized" for p in open_payments):
+        raise Conflict("plan_payment_in_progress")
+    for payment in open_payments:
+        move(session, payment, "cancelled", principal.label)
+    pending.status, pending.cancelled_at, pending.updated_at = "cancelled", utcnow(), utcnow()
+    session.add(pending)
+    audit.record(session, "plan.cancel", actor=principal, meta=meta, target_type="subscription", target_id=pending.id)
+    return pending
 
 
 def verify(
@@ -266,4 +372,18 @@ def resume(session: Session, principal: Principal, receipt: str) -> CheckoutStar
         raise NotFound("payment_not_found")
     if payment.status not in PENDING_STATES and payment.status != "failed":
         raise Conflict("payment_not_payable", status=payment.status)
+    ensure_still_wanted(session, payment)
     return checkout_for(payment)
+
+
+def ensure_still_wanted(session: Session, payment: Payment) -> None:
+    """Checkout, a link or a QR only for a sale that still wants the money: an order still payable, a plan
+    still pending."""
+    if payment.market_order_id:
+        order = session.get(MarketOrder, payment.market_order_id)
+        if order is None or not order_payable(order):
+            raise Conflict("order_not_payable", status=order.status if order else "missing")
+    if payment.subscription_id:
+        plan = session.get(Subscription, payment.subscription_id)
+        if plan is None or plan.status != "pending":
+            raise Conflict("payment_not_payable", status=plan.status if plan else "missing")

@@ -20,11 +20,13 @@ from kisaan_app.models.payments import Payment, Refund, Subscription
 from kisaan_app.realtime.events import org_target, publish_on_commit, user_target
 from kisaan_app.services import audit, inbox
 
-# failed ranks with attempted: a later attempt on the same order may still succeed.
+# failed ranks with attempted: a later attempt on the same order may still succeed. cancelled too: money
+# may still arrive for a cancelled order's payment, and must then be recorded (and given back).
 RANK = {
     "created": 0,
     "attempted": 1,
     "failed": 1,
+    "cancelled": 1,
     "authorized": 2,
     "captured": 3,
     "partially_refunded": 4,
@@ -46,31 +48,87 @@ PLAN_LENGTH = {"monthly": timedelta(days=30), "yearly": timedelta(days=365)}
 def can_move(current: str, new: str) -> bool:
     if new == current:
         return False
-    if new == "failed":
+    if new in ("failed", "cancelled"):
         return current in PENDING_STATES
     return RANK[new] > RANK[current]
 
 
-def locked(session: Session, **where) -> Payment | None:
-    """The payment row, locked until commit, so a webhook and a checkout callback for the same payment apply
-    one after the other, each seeing the other's result.
-
-    PostgreSQL: SELECT … FOR UPDATE. SQLite has no row locks, and its driver runs reads outside a transaction
-    until the first write; a no-op UPDATE first takes the database's write lock, so the read that follows
-    is current and stays current until commit.
-    """
+def write_lock(session: Session) -> None:
+    """SQLite has no row locks, and its driver runs reads outside a transaction until the first write; a no-op
+    UPDATE takes the database's write lock, so the reads that follow are current and stay so until commit."""
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("UPDATE payment SET id = id WHERE 0"))
-    query = select(Payment).filter_by(**where).with_for_update()
-    return session.exec(query).first()
+
+
+def lock_order(session: Session, order_id: int) -> MarketOrder | None:
+    write_lock(session)
+    query = select(MarketOrder).where(MarketOrder.id == order_id).with_for_update()
+    return session.exec(query.execution_options(populate_existing=True)).first()
+
+
+def locked(session: Session, **where) -> Payment | None:
+    """The payment row — and its order first, if it has one — locked until commit, so a webhook, a checkout
+    callback, a refund and the hold release for the same sale apply one after the other, each seeing the
+    other's result. Always order before payment: every path takes them in that order, so none deadlocks.
+    """
+    write_lock(session)
+    peek = session.exec(select(Payment.id, Payment.market_order_id).filter_by(**where)).first()
+    if peek is None:
+        return None
+    if peek.market_order_id:
+        lock_order(session, peek.market_order_id)
+    query = select(Payment).where(Payment.id == peek.id).with_for_update()
+    return session.exec(query.execution_options(populate_existing=True)).first()
+
+
+def amount_mismatch(payment: Payment, entity: dict) -> str | None:
+    """What the provider says was paid must be what we asked for; None when it is (or it says nothing)."""
+    amount, currency = entity.get("amount"), entity.get("currency")
+    if amount is not None and int(amount) != payment.amount_paise:
+        return f"amount {amount} != {payment.amount_paise}"
+    if currency is not None and str(currency) != payment.currency:
+        return f"currency {currency} != {payment.currency}"
+    return None
+
+
+def _record_mismatch(session: Session, payment: Payment, entity: dict, problem: str, source: str) -> None:
+    """Never settle on a figure we did not ask for: record it and put it in front of an admin."""
+    from kisaan_app.services.payments.auto_refunds import alert_admins
+
+    payment.notes = {**payment.notes, "mismatch": problem, "mismatch_attempt": str(entity.get("id") or "")}
+    session.add(payment)
+    audit.record(
+        session,
+        "payment.mismatch",
+        actor_label=source,
+        outcome="failure",
+        target_type="payment",
+        target_id=payment.receipt,
+        organization_id=payment.organization_id,
+        details={"problem": problem, "attempt": entity.get("id")},
+    )
+    alert_admins(session, "payments.mismatch", payment, problem=problem)
 
 
 def apply_provider_payment(session: Session, payment: Payment, entity: dict, source: str) -> bool:
     """Bring `payment` forward to what Razorpay reports about one payment attempt; True if anything changed."""
     new = PROVIDER_STATUS.get(str(entity.get("status")))
-    if new is None or not can_move(payment.status, new):
+    if new is None:
         return False
     attempt_id = entity.get("id")
+    if new in ("authorized", "captured"):
+        problem = amount_mismatch(payment, entity)
+        if problem:
+            _record_mismatch(session, payment, entity, problem, source)
+            return False
+    if new == "captured" and payment.status in PAID_STATES and attempt_id and attempt_id != payment.razorpay_payment_id:
+        # A second attempt on the same order also took money (checkout in two tabs, a link and a QR...).
+        from kisaan_app.services.payments.auto_refunds import give_back
+
+        give_back(session, payment, attempt_id, int(entity.get("amount") or payment.amount_paise), "duplicate_capture")
+        return True
+    if not can_move(payment.status, new):
+        return False
     if attempt_id and new != "failed":
         payment.razorpay_payment_id = attempt_id
     if entity.get("method"):
@@ -128,10 +186,17 @@ def _parties(session: Session, payment: Payment) -> list[int]:
 
 
 def _settle(session: Session, payment: Payment) -> None:
+    """Money arrived: pay the order or start the plan — or, if the sale no longer wants it, give it back."""
+    from kisaan_app.services.payments.auto_refunds import give_back
+
     now = utcnow()
     if payment.market_order_id:
-        order = session.get(MarketOrder, payment.market_order_id)
-        if order and order.status == "pending_payment":
+        order = lock_order(session, payment.market_order_id)  # re-read under lock: the hold may have just expired
+        if order and order.status != "pending_payment":
+            reason = "order_cancelled" if order.status in ("cancelled", "refunded") else "duplicate_capture"
+            give_back(session, payment, payment.razorpay_payment_id or "", payment.amount_paise, reason)
+            return
+        if order:
             order.status, order.paid_at, order.updated_at = "paid", now, now
             session.add(order)
             from kisaan_app.services.market.orders import announce as announce_order
@@ -140,21 +205,12 @@ def _settle(session: Session, payment: Payment) -> None:
             farmer = session.get(User, order.farmer_id)
             if farmer:
                 _tell(session, farmer, "payments.farmer_paid", payment, order=order.order_number)
-        elif order and order.status == "cancelled":
-            # Paid after the hold ran out and the quantity went back on sale: an admin must refund it.
-            audit.record(
-                session,
-                "payment.captured_for_cancelled_order",
-                actor_label="payments",
-                outcome="failure",
-                target_type="payment",
-                target_id=payment.receipt,
-                organization_id=payment.organization_id,
-                details={"order": order.order_number, "amount_paise": payment.amount_paise},
-            )
     if payment.subscription_id:
         plan = session.get(Subscription, payment.subscription_id)
-        if plan and plan.status == "pending":
+        if plan is None or plan.status != "pending" or _other_active_plan(session, plan):
+            give_back(session, payment, payment.razorpay_payment_id or "", payment.amount_paise, "plan_superseded")
+            return
+        if plan:
             plan.status, plan.starts_at = "active", now
             plan.renews_at = now + PLAN_LENGTH[plan.plan]
             plan.updated_at = now
@@ -162,6 +218,13 @@ def _settle(session: Session, payment: Payment) -> None:
     payer = session.get(User, payment.payer_id)
     if payer:
         _tell(session, payer, "payments.payer_paid", payment)
+
+
+def _other_active_plan(session: Session, plan: Subscription) -> bool:
+    query = select(Subscription.id).where(
+        Subscription.user_id == plan.user_id, Subscription.status == "active", Subscription.id != plan.id
+    )
+    return session.exec(query).first() is not None
 
 
 def _tell(session: Session, user: User, key: str, payment: Payment, **params) -> None:
@@ -204,6 +267,40 @@ def recount_refunds(session: Session, payment: Payment, source: str) -> None:
         payment.status = justified
     if can_move(payment.status, justified):
         move(session, payment, justified, source)
+    else:
+        session.add(payment)
+        announce(session, payment)
+    _sync_order(session, payment, source)
+
+
+def _sync_order(session: Session, payment: Payment, source: str) -> None:
+    """A refund changes the sale: partial refunds show on the order; a full one ends it — cancelled with the
+    quantity back on sale before dispatch, refunded after (the produce has left the farm)."""
+    from kisaan_app.services.market.orders import announce as announce_order
+    from kisaan_app.services.market.orders import give_back_quantity
+
+    if not payment.market_order_id or payment.status not in PAID_STATES:
         return
-    session.add(payment)
-    announce(session, payment)
+    order = lock_order(session, payment.market_order_id)
+    if order is None or order.status in ("pending_payment", "cancelled"):
+        return  # money for a cancelled order: the sale already ended
+    order.refunded_paise, order.updated_at = payment.amount_refunded_paise, utcnow()
+    if payment.amount_refunded_paise >= payment.amount_paise and order.status != "refunded":
+        was = order.status
+        order.status = "cancelled" if was == "paid" else "refunded"
+        if was == "paid":
+            give_back_quantity(session, order)
+        audit.record(
+            session,
+            f"order.{order.status}",
+            actor_label=source,
+            target_type="market_order",
+            target_id=order.order_number,
+            organization_id=order.organization_id,
+            details={"from": was, "reason": "refunded"},
+        )
+        session.add(order)
+        announce_order(session, order, f"order_{order.status}")
+        return
+    session.add(order)
+    announce_order(session, order, "order_refund")

@@ -50,6 +50,9 @@ def payable(session: Session, principal: Principal, razorpay_order_id: str) -> P
         raise NotFound("payment_not_found")
     if payment.status not in PENDING_STATES:
         raise Conflict("payment_not_payable", status=payment.status)
+    from kisaan_app.services.payments.checkout import ensure_still_wanted
+
+    ensure_still_wanted(session, payment)
     return payment
 
 

@@ -1,21 +1,26 @@
-"""Refunds: admins for anyone, an org admin for their organisation's payments; full or partial, never more
-than was captured minus earlier refunds, and idempotent on the caller's X-Refund-Idempotency key."""
+"""Refunds: full or partial, never more than was captured minus earlier refunds, idempotent on the caller's
+X-Refund-Idempotency key (namespaced by caller).
+
+Who may refund follows the sale, not the buyer: a platform admin, or the org admin of the SELLER's FPO (the
+order's organisation) — never the buyer's FPO. Plan payments: platform admins only. Once the produce has left
+the farm (dispatched, delivered) only a platform admin may refund, with a reason."""
 
 import re
 
 from sqlmodel import Session, select
 
 from kisaan_app.models.enums import Role
+from kisaan_app.models.market import MarketOrder
 from kisaan_app.models.payments import Payment, Refund
 from kisaan_app.services import audit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
-from kisaan_app.services.errors import Conflict, NotFound, ValidationFailed
+from kisaan_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kisaan_app.services.payments import gateway
 from kisaan_app.services.payments.lifecycle import locked, recount_refunds, refunded_total
 
 REFUNDABLE_STATES = ("captured", "partially_refunded")
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,80}$")
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")  # room for the caller prefix
 
 
 def refundable_paise(session: Session, payment: Payment) -> int:
@@ -24,19 +29,34 @@ def refundable_paise(session: Session, payment: Payment) -> int:
     return payment.amount_paise - refunded_total(session, payment)
 
 
-def _visible(actor: Principal, payment: Payment) -> bool:
-    return actor.role == Role.ADMIN or (
-        actor.organization_id is not None and payment.organization_id == actor.organization_id
-    )
+SHIPPED = ("dispatched", "delivered", "completed")
+
+
+def may_refund(session: Session, actor: Principal, payment: Payment) -> bool:
+    """May `actor` refund this payment at all? (Pages hide the button when not.)"""
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role != Role.ORG_ADMIN or actor.organization_id is None or not payment.market_order_id:
+        return False
+    order = session.get(MarketOrder, payment.market_order_id)
+    return order is not None and order.organization_id == actor.organization_id
 
 
 def payment_for_refund(session: Session, actor: Principal, receipt: str) -> Payment:
-    """The payment an admin (or the buyer's FPO admin) is about to refund; 404 for anyone else."""
+    """The payment an admin (or the seller's FPO admin) is about to refund; 404 for anyone else."""
     require_role(actor, Role.ADMIN, Role.ORG_ADMIN)
     payment = session.exec(select(Payment).where(Payment.receipt == receipt)).first()
-    if payment is None or not _visible(actor, payment):
+    if payment is None or not may_refund(session, actor, payment):
         raise NotFound("payment_not_found")
     return payment
+
+
+def _check_order_allows(session: Session, actor: Principal, payment: Payment) -> None:
+    if not payment.market_order_id:
+        return
+    order = session.get(MarketOrder, payment.market_order_id)  # locked with the payment (see `locked`)
+    if order is not None and order.status in SHIPPED and actor.role != Role.ADMIN:
+        raise PermissionDenied("refund_after_dispatch_admin_only", status=order.status)
 
 
 def refund(
@@ -61,8 +81,11 @@ def refund(
     if not isinstance(amount_paise, int) or amount_paise <= 0:
         raise ValidationFailed("refund_amount", field="amount_paise")
     payment = locked(session, receipt=receipt)
-    if payment is None or not _visible(actor, payment):
+    if payment is None or not may_refund(session, actor, payment):
         raise NotFound("payment_not_found")
+    _check_order_allows(session, actor, payment)
+    # The caller's key is theirs alone: another admin using the same string gets a refund of their own.
+    idempotency_key = f"u{actor.id}:{idempotency_key}"
     earlier = session.exec(select(Refund).where(Refund.idempotency_key == idempotency_key)).first()
     if earlier is not None:
         if earlier.payment_id != payment.id or earlier.amount_paise != amount_paise:

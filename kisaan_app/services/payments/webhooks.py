@@ -17,7 +17,14 @@ from kisaan_app.models.market import QRSession
 from kisaan_app.models.payments import Refund, WebhookEvent
 from kisaan_app.services.errors import DomainError
 from kisaan_app.services.payments import gateway
-from kisaan_app.services.payments.lifecycle import apply_provider_payment, locked, move, recount_refunds
+from kisaan_app.services.payments.lifecycle import (
+    amount_mismatch,
+    apply_provider_payment,
+    locked,
+    move,
+    recount_refunds,
+)
+from kisaan_app.settings import get_settings
 
 SOURCE = "razorpay-webhook"
 
@@ -25,6 +32,11 @@ SOURCE = "razorpay-webhook"
 class WebhookRejected(DomainError):
     status = 400
     code = "webhook_rejected"
+
+
+class WebhookTooLarge(DomainError):
+    status = 413
+    code = "webhook_too_large"
 
 
 @dataclass(frozen=True)
@@ -36,7 +48,10 @@ class WebhookOutcome:
 
 
 def parse(raw_body: bytes, signature: str | None, event_id: str | None) -> tuple[str, dict]:
-    """Reject (400) anything not signed with our webhook secret or not a Razorpay event."""
+    """Reject (400) anything not signed with our webhook secret or not a Razorpay event; 413 before any
+    HMAC work for a body larger than any real event (a cheap way to burn our CPU otherwise)."""
+    if len(raw_body) > get_settings().webhook_max_bytes:
+        raise WebhookTooLarge(limit=get_settings().webhook_max_bytes)
     if not gateway.webhook_signature_valid(raw_body, signature):
         raise WebhookRejected("webhook_signature_invalid", field="X-Razorpay-Signature")
     try:
@@ -102,7 +117,12 @@ def _payment_event(session: Session, name: str, entity: dict, order: dict) -> st
     if name == "order.paid" and entity.get("status") != "captured":
         entity = {**entity, "status": "captured"}
     apply_provider_payment(session, payment, entity, SOURCE)
-    return None
+    return _mismatch_note(payment, entity)
+
+
+def _mismatch_note(payment, entity: dict) -> str | None:
+    problem = amount_mismatch(payment, entity) if entity.get("status") in ("authorized", "captured") else None
+    return f"not settled: {problem}" if problem else None
 
 
 def _refund_event(session: Session, name: str, entity: dict) -> str | None:
@@ -140,7 +160,9 @@ def _link_event(session: Session, name: str, link: dict, entity: dict) -> str | 
     if payment is None:
         return f"no payment for link {link.get('id')}"
     if name == "payment_link.paid":
-        apply_provider_payment(session, payment, {**entity, "status": "captured"}, SOURCE)
+        entity = {**entity, "status": "captured"}
+        apply_provider_payment(session, payment, entity, SOURCE)
+        return _mismatch_note(payment, entity)
     elif name == "payment_link.partially_paid":
         payment.notes = {**payment.notes, "link_amount_paid": int(link.get("amount_paid") or 0)}
         move(session, payment, "attempted", SOURCE)
@@ -158,7 +180,11 @@ def _qr_event(session: Session, name: str, qr: dict, entity: dict) -> str | None
     now = utcnow()
     if name == "qr_code.credited" and payment is not None:
         qr_session.status, qr_session.closed_at = "paid", now
-        apply_provider_payment(session, payment, {**entity, "status": "captured"}, SOURCE)
+        entity = {**entity, "status": "captured"}
+        apply_provider_payment(session, payment, entity, SOURCE)
+        qr_session.updated_at = now
+        session.add(qr_session)
+        return _mismatch_note(payment, entity)
     elif name == "qr_code.closed" and qr_session.status == "active":
         qr_session.status, qr_session.closed_at = "closed", now
     qr_session.updated_at = now
