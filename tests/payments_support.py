@@ -17,9 +17,16 @@ _FIELD = re.compile(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', re.I)
 
 
 def make_order(buyer_id: int, farmer_id: int, amount_paise: int = 250_000, org_id: int | None = None) -> int:
+    """An unpaid order for 10 of a listing's 50 quintals. It belongs to the SELLER's FPO (the farmer's), as
+    orders made from bids do; `org_id` overrides that."""
+    from kisaan_app.models.accounts import User
+
     with session_scope() as session:
+        if org_id is None:
+            org_id = session.get(User, farmer_id).organization_id
         listing = Listing(
             farmer_id=farmer_id,
+            organization_id=org_id,
             crop="Onion",
             quantity=50,
             quantity_remaining=40,

@@ -21,10 +21,12 @@ from tests.payments_support import complete_checkout, make_order, payment, wait_
 
 @pytest.fixture
 def people(payments):
-    org = make_org("Nashik Traders FPO")
-    buyer = make_user("buyer", org_id=org, name="Imran Traders")
-    farmer = make_user("farmer", district="Nashik", name="Ramesh Patil")
-    return {"org": org, "buyer": buyer, "farmer": farmer, "buyer_token": token_for(buyer)}
+    """A sale between FPOs: the order belongs to the seller's FPO (`org`), the buyer is in another one."""
+    org = make_org("Nashik Farmers FPO")
+    buyer_org = make_org("Imran Traders Co-op")
+    buyer = make_user("buyer", org_id=buyer_org, name="Imran Traders")
+    farmer = make_user("farmer", org_id=org, district="Nashik", name="Ramesh Patil")
+    return {"org": org, "buyer_org": buyer_org, "buyer": buyer, "farmer": farmer, "buyer_token": token_for(buyer)}
 
 
 def api(live: str) -> httpx.Client:
@@ -194,7 +196,9 @@ def test_refunds_partial_idempotent_bounded_and_settled_by_webhooks(payments, pe
     half = payment(start["receipt"])
     assert (half.status, half.amount_refunded_paise) == ("partially_refunded", 150_000)
 
-    org_admin = token_for(make_user("org_admin", org_id=people["org"]))
+    buyers_fpo = token_for(make_user("org_admin", org_id=people["buyer_org"]))
+    assert refund(150_000, "refund-by-buyers-fpo", token=buyers_fpo).status_code == 404  # never the buyer's FPO
+    org_admin = token_for(make_user("org_admin", org_id=people["org"]))  # the seller's FPO
     assert refund(150_000, "refund-rest-by-fpo", token=org_admin).status_code == 201
     wait_for(lambda: count(Refund, Refund.status == "processed") == 2)
     done = payment(start["receipt"])

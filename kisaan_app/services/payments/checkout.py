@@ -120,13 +120,14 @@ def _reserve(
     amount: int,
     description: str,
     payer: User | None,
+    organization_id: int | None,
     **link: int,
 ) -> Payment | None:
     """Insert the open Payment row before any provider call; None if a concurrent request got there first
     (the partial unique index on open payments per order/plan refuses the second INSERT)."""
     payment = Payment(
         payer_id=payer.id if payer else principal.id,
-        organization_id=payer.organization_id if payer else principal.organization_id,
+        organization_id=organization_id,
         purpose=purpose,
         amount_paise=amount,
         receipt=f"rcpt_{secrets.token_hex(10)}",
@@ -179,16 +180,18 @@ def _start(
     amount: int,
     description: str,
     payer: User | None = None,
+    organization_id: int | None = None,
     **link: int,
 ) -> Payment:
     """One open payment per order or plan: reuse it, or reserve the row, then create the Razorpay order.
 
-    `payer` is who owes the money when someone else starts the payment (a farmer showing a farm-gate QR)."""
+    `payer` is who owes the money when someone else starts the payment (a farmer showing a farm-gate QR);
+    `organization_id` is the FPO whose books it belongs in (the seller's, for a sale)."""
     existing = _open_payment(session, **link)
     if existing:
         return _ready(session, existing)
     limit("create", principal, meta)
-    payment = _reserve(session, principal, purpose, amount, description, payer, **link)
+    payment = _reserve(session, principal, purpose, amount, description, payer, organization_id, **link)
     if payment is None:
         existing = _open_payment(session, **link)
         if existing is None:
@@ -226,6 +229,7 @@ def start_order_payment(session: Session, principal: Principal, meta: RequestMet
         order.amount_paise,
         f"Order {order.order_number}",
         payer=session.get(User, order.buyer_id) if seller_side else None,
+        organization_id=order.organization_id,
         market_order_id=order.id,
     )
 
@@ -282,7 +286,14 @@ def start_plan_payment(session: Session, principal: Principal, meta: RequestMeta
         session.rollback()
         raise Conflict("plan_pending", plan=plan) from None
     return _start(
-        session, principal, meta, "subscription", amount, f"Advisory plan ({plan})", subscription_id=subscription.id
+        session,
+        principal,
+        meta,
+        "subscription",
+        amount,
+        f"Advisory plan ({plan})",
+        organization_id=principal.organization_id,
+        subscription_id=subscription.id,
     )
 
 
