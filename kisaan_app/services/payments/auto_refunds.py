@@ -44,11 +44,11 @@ def _tell(session: Session, user_id: int, key: str, payment: Payment, amount: in
     )
 
 
-def alert_admins(session: Session, key: str, payment: Payment, **params) -> None:
-    """Put a money problem in front of every platform admin (inbox, live)."""
+def alert_admins(session: Session, key: str, payment: Payment, dedupe: str, **params) -> None:
+    """Put a money problem in front of every platform admin (inbox, live); once per `dedupe`."""
     admins = session.exec(select(User.id).where(User.role == Role.ADMIN, User.is_active == True)).all()  # noqa: E712
     for admin_id in admins:
-        _tell(session, admin_id, key, payment, payment.amount_paise, f"payment:{payment.id}:{key}", **params)
+        _tell(session, admin_id, key, payment, payment.amount_paise, dedupe, **params)
 
 
 def give_back(session: Session, payment: Payment, attempt_id: str, amount: int, reason: str) -> AutoRefund | None:
@@ -65,7 +65,7 @@ def give_back(session: Session, payment: Payment, attempt_id: str, amount: int, 
             target_id=payment.receipt,
             details={"reason": reason, "problem": "no attempt id"},
         )
-        alert_admins(session, "payments.auto_refund_failed", payment)
+        alert_admins(session, "payments.auto_refund_failed", payment, f"payment:{payment.id}:{reason}:no-attempt")
         return None
     existing = session.exec(select(AutoRefund).where(AutoRefund.razorpay_payment_id == attempt_id)).first()
     if existing is not None:
@@ -127,7 +127,8 @@ def process(session_scope: Callable[[], AbstractContextManager[Session]], auto_r
             row.last_error = error
             if row.attempts >= MAX_ATTEMPTS:
                 row.status = "failed"
-                alert_admins(session, "payments.auto_refund_failed", session.get(Payment, row.payment_id))
+                payment = session.get(Payment, row.payment_id)
+                alert_admins(session, "payments.auto_refund_failed", payment, f"auto_refund:{row.id}")
             session.add(row)
             return row.status
         row.status, row.razorpay_refund_id, row.last_error = "requested", answer.get("id"), None

@@ -107,7 +107,8 @@ def _record_mismatch(session: Session, payment: Payment, entity: dict, problem: 
         organization_id=payment.organization_id,
         details={"problem": problem, "attempt": entity.get("id")},
     )
-    alert_admins(session, "payments.mismatch", payment, problem=problem)
+    dedupe = f"payment:{payment.id}:mismatch:{entity.get('id')}"
+    alert_admins(session, "payments.mismatch", payment, dedupe, problem=problem)
 
 
 def apply_provider_payment(session: Session, payment: Payment, entity: dict, source: str) -> bool:
