@@ -60,7 +60,7 @@ class Quantity(TypeDecorator):
         return None if value is None else to_thousandths(value)
 
     def process_result_value(self, value, dialect) -> float | None:
-        return None if value is None else value / self.SCALE
+        return None if value is None else int(value) / self.SCALE  # SUM() on PostgreSQL gives a Decimal
 
     def coerce_compared_value(self, op, value):
         return self  # `column - 2.5` binds 2500, like the column
