@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     trusted_proxy_hops: int = 0
     login_rate_per_account: str = "5/15 minutes"
     login_rate_per_ip: str = "20/15 minutes"
+    # Abuse limits (the `limits` syntax). Login budgets count failed attempts only, taken before the password check.
+    register_rate_per_ip: str = "30/hour"  # sign-ups from one address (an FPO camp signs many up at once)
+    register_rate_per_phone: str = "3/hour"
+    password_reset_rate_per_phone: str = "3/hour"  # reset codes sent to one number
+    password_reset_rate_per_ip: str = "10/hour"  # reset codes asked for from one address
+    password_reset_confirm_rate_per_ip: str = "20/15 minutes"  # code entries from one address
+    password_reset_code_minutes: int = Field(10, ge=1)  # an SMS reset code expires after this
+    password_reset_max_attempts: int = Field(5, ge=1)  # wrong entries before a code is dead
     default_language: str = "en"
     huey_path: Path = PROJECT_ROOT / "data" / "huey.db"
     demo_price_ticks: bool = True

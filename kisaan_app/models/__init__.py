@@ -1,6 +1,15 @@
 """Every table, importable from one place; importing this package registers them all on SQLModel.metadata."""
 
-from kisaan_app.models.accounts import AuthSession, BuyerProfile, FarmerProfile, Organization, User, VoiceProfile
+from kisaan_app.models.accounts import (
+    AuthSession,
+    BuyerProfile,
+    FarmerProfile,
+    MembershipRequest,
+    Organization,
+    PasswordResetCode,
+    User,
+    VoiceProfile,
+)
 from kisaan_app.models.audit import AuditLog
 from kisaan_app.models.feeds import CropHealthReport, MandiPrice, SensorDevice, WeatherAlert
 from kisaan_app.models.market import Bid, Listing, MarketOrder, Negotiation, QRSession
@@ -27,12 +36,14 @@ __all__ = [
     "Listing",
     "MandiPrice",
     "MarketOrder",
+    "MembershipRequest",
     "Negotiation",
     "NotificationCampaign",
     "NotificationHistory",
     "NotificationPreference",
     "NotificationTemplate",
     "Organization",
+    "PasswordResetCode",
     "Payment",
     "PushSubscription",
     "QRSession",

@@ -98,3 +98,51 @@ class VoiceProfile(TableBase, table=True):
     dialect: str | None = Field(default=None, max_length=40)
     speech_rate: float = 1.0
     ivr_enabled: bool = False
+
+
+MEMBERSHIP_STATUSES = ("pending", "approved", "declined")
+
+
+class MembershipRequest(TableBase, table=True):
+    """A farmer asks to join an FPO; its org admin (or a platform admin) approves or declines.
+
+    Membership (User.organization_id) is granted only through an approved request, or directly by a platform
+    admin or the demo seed, so an org admin's powers never reach a stranger who put themselves in the FPO."""
+
+    __tablename__ = "membership_request"
+    __table_args__ = (
+        check_in("status", MEMBERSHIP_STATUSES, "ck_membership_request_status"),
+        # One open request per person: a second ask while one waits is refused by the database too.
+        sa.Index(
+            "uq_membership_request_pending_user",
+            "user_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+        sa.Index("ix_membership_request_organization_status", "organization_id", "status"),
+    )
+
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    organization_id: int = Field(foreign_key="organization.id", ondelete="CASCADE")
+    status: str = Field(default="pending", max_length=10)
+    decided_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PasswordResetCode(TableBase, table=True):
+    """A one-time SMS code to set a new password: only its keyed hash is kept; it expires, is used once, and
+    dies after too many wrong tries. `delivery_id` is the SMS delivery row, whose text is blanked once the code
+    can no longer be used."""
+
+    __tablename__ = "password_reset_code"
+    __table_args__ = (sa.CheckConstraint("attempts >= 0", name="ck_password_reset_code_attempts"),)
+
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    code_hash: str = Field(max_length=64)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    attempts: int = 0
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    invalidated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # superseded or out of tries
+    requested_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    delivery_id: int | None = None

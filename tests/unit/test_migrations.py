@@ -19,6 +19,7 @@ EXPECTED_TABLES = {
     "notification_preference", "notification_history", "payment", "refund", "webhook_event", "subscription",
     "listing", "bid", "negotiation", "market_order", "qr_session", "mandi_price", "weather_alert",
     "sensor_device", "crop_health_report", "notification_campaign", "app_secret", "auto_refund",
+    "membership_request", "password_reset_code",
 }  # fmt: skip
 
 
