@@ -84,7 +84,7 @@ def _fill(engine, n: int) -> tuple[list[int], list[int]]:
                     "f": rng.choice(farmer_ids),
                     "crop": rng.choice(CROPS),
                     "grade": rng.choice("ABC"),
-                    "q": qty,
+                    "q": qty * 1000,  # raw SQL: quantities are stored as thousandths (models.base.Quantity)
                     "p": rng.randrange(80_000, 900_000, 500),
                     "d": rng.choice(DISTRICTS),
                 }

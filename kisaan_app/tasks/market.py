@@ -1,4 +1,4 @@
-"""Marketplace jobs: unpaid orders past their hold give their quantity back."""
+"""Marketplace jobs: unpaid orders past their hold give their quantity back; expired listings close."""
 
 from huey import crontab
 
@@ -12,3 +12,12 @@ def release_expired_order_holds() -> int:
 
     with session_scope() as session:
         return len(release_expired_holds(session))
+
+
+@huey.periodic_task(crontab(minute="*"))
+def expire_listings() -> int:
+    from kisaan_app.db import session_scope
+    from kisaan_app.services.market.listings import expire_listings as expire
+
+    with session_scope() as session:
+        return expire(session)

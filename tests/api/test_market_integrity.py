@@ -10,6 +10,7 @@ from sqlmodel import func, select
 from kisaan_app.db import session_scope
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.market import Bid, Listing, MarketOrder
+from kisaan_app.services.market.listings import expire_listings
 from kisaan_app.settings import get_settings
 from tests.factories import bearer, make_org, make_user, token_for
 
@@ -96,6 +97,11 @@ def test_an_expired_listing_takes_no_bids_or_accepts_and_leaves_search(api, sell
     assert late.status_code == 409 and late.json()["error"]["code"] == "listing_not_open"
     accept = api.post(f"/api/market/bids/{bid['id']}/accept", headers=seller)
     assert accept.status_code == 409 and accept.json()["error"]["code"] == "listing_not_open"
+    with session_scope() as session:  # the minute job then closes it, and its live bids, for good
+        assert expire_listings(session) == 1
+    with session_scope() as session:
+        assert session.get(Listing, listing["id"]).status == "expired"
+        assert session.get(Bid, bid["id"]).status == "expired"
 
 
 def test_a_stale_bid_cannot_be_accepted(api, seller):

@@ -327,3 +327,24 @@ def ensure_open(listing: Listing) -> None:
         raise Conflict("listing_not_open", status=listing.status)
     if listing.expires_at is not None and listing.expires_at <= utcnow():
         raise Conflict("listing_not_open", status="expired")
+
+
+def expire_listings(session: Session) -> int:
+    """Open listings past their expiry become `expired` (search already hides them), and their live bids with
+    them, so both sides see the truth. Run every minute by the market job."""
+    from sqlalchemy import update
+
+    from kisaan_app.models.market import Bid
+
+    now = utcnow()
+    due = select(Listing.id).where(Listing.status == "open", col(Listing.expires_at) <= now)
+    ids = list(session.exec(due).all())
+    if not ids:
+        return 0
+    session.execute(update(Listing).where(col(Listing.id).in_(ids)).values(status="expired", updated_at=now))
+    session.execute(
+        update(Bid)
+        .where(col(Bid.listing_id).in_(ids), col(Bid.status).in_(("open", "countered")))
+        .values(status="expired", updated_at=now)
+    )
+    return len(ids)
