@@ -73,7 +73,7 @@ async def _stored(targets: list[str], after_id: int, topics: set[str] | None) ->
 
 
 async def _stream(request: Request, reader: Principal, topics: set[str] | None, after_id: int) -> AsyncIterator[str]:
-    targets = targets_for(reader.id, reader.organization_id)
+    targets = targets_for(reader.id, reader.organization_id, reader.role)
     subscription = get_bus().subscribe()  # before the replay, so nothing published meanwhile is missed
     try:
         if not await subscription.ready():

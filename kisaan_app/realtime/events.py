@@ -17,7 +17,8 @@ from kisaan_app.models.realtime import RealTimeEvent
 ALL = "all"
 TOPICS = ("price", "weather", "crop_health", "notification", "system", "bid", "payment", "bulk", "campaign")
 DEFAULT_TTL = timedelta(hours=24)
-_TARGET = re.compile(r"^(all|user:\d+|org:\d+)$")
+_TARGET = re.compile(r"^(all|user:\d+|org:\d+|managers:\d+)$")
+MANAGER_ROLES = ("org_admin",)  # who listens on an organisation's `managers:{id}` address
 _PENDING_KEY = "kisaan_pending_events"
 
 
@@ -49,17 +50,26 @@ def org_target(organization_id: int) -> str:
     return f"org:{organization_id}"
 
 
-def targets_for(user_id: int, organization_id: int | None) -> list[str]:
-    """Every address a person listens on: themselves, their organisation, everyone."""
+def managers_target(organization_id: int) -> str:
+    """An FPO's admins only: for events carrying one member's figures (bids, payments, crop health), which the
+    organisation's other members may not see through the REST API."""
+    return f"managers:{organization_id}"
+
+
+def targets_for(user_id: int, organization_id: int | None, role: str | None = None) -> list[str]:
+    """Every address a person listens on: themselves, their organisation (and its managers' address, for an
+    org admin), everyone."""
     targets = [user_target(user_id), ALL]
     if organization_id:
         targets.insert(1, org_target(organization_id))
+        if role in MANAGER_ROLES:
+            targets.insert(2, managers_target(organization_id))
     return targets
 
 
 def _check(target: str, topic: str) -> None:
     if not _TARGET.match(target):
-        raise ValueError(f"bad event target {target!r}: use all, user:<id> or org:<id>")
+        raise ValueError(f"bad event target {target!r}: use all, user:<id>, org:<id> or managers:<id>")
     if topic not in TOPICS:
         raise ValueError(f"unknown event topic {topic!r}")
 

@@ -1,4 +1,4 @@
-"""Which Reflex clients this process holds, by address: `user:{id}`, `org:{id}` and `all`.
+"""Which Reflex clients this process holds, by address: `user:{id}`, `org:{id}`, `managers:{id}` and `all`.
 
 Reflex has no rooms: each process keeps its own map and applies an event only to the tokens it holds.
 """
@@ -27,7 +27,7 @@ class ClientRegistry:
         with self._lock:
             self._forget(info.token)
             self._clients[info.token] = info
-            for target in targets_for(info.user_id, info.organization_id):
+            for target in targets_for(info.user_id, info.organization_id, info.role):
                 self._by_target.setdefault(target, set()).add(info.token)
 
     def unregister(self, token: str) -> ClientInfo | None:
@@ -37,7 +37,7 @@ class ClientRegistry:
     def _forget(self, token: str) -> ClientInfo | None:
         info = self._clients.pop(token, None)
         if info is not None:
-            for target in targets_for(info.user_id, info.organization_id):
+            for target in targets_for(info.user_id, info.organization_id, info.role):
                 tokens = self._by_target.get(target)
                 if tokens is not None:
                     tokens.discard(token)

@@ -4,7 +4,7 @@ from sqlmodel import Session, col, select
 
 from kisaan_app.models.enums import Role
 from kisaan_app.models.feeds import CropHealthReport
-from kisaan_app.realtime import org_target, publish_on_commit, user_target
+from kisaan_app.realtime import managers_target, publish_on_commit, user_target
 from kisaan_app.services import audit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
@@ -58,7 +58,7 @@ def report_issue(
     }
     publish_on_commit(session, user_target(farmer.id), "crop_health", payload)
     if farmer.organization_id:
-        publish_on_commit(session, org_target(farmer.organization_id), "crop_health", payload)
+        publish_on_commit(session, managers_target(farmer.organization_id), "crop_health", payload)
     audit.record(session, "crop_health.reported", actor=farmer, meta=meta, target_type="crop_health_report",
                  target_id=report.id, details={"crop": crop, "issue_type": issue_type})  # fmt: skip
     return report

@@ -15,7 +15,7 @@ from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import Role
 from kisaan_app.models.feeds import CropHealthReport, SensorDevice
-from kisaan_app.realtime import org_target, publish_on_commit, user_target
+from kisaan_app.realtime import managers_target, publish_on_commit, user_target
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import AuthenticationFailed, ValidationFailed
@@ -96,5 +96,5 @@ def record_reading(
                "severity": rule.severity, "note": report.note, "source": "sensor"}  # fmt: skip
     publish_on_commit(session, user_target(farmer.id), "crop_health", payload)
     if farmer.organization_id:
-        publish_on_commit(session, org_target(farmer.organization_id), "crop_health", payload)
+        publish_on_commit(session, managers_target(farmer.organization_id), "crop_health", payload)
     return report

@@ -5,7 +5,7 @@ from sqlmodel import select
 from kisaan_app.db import session_scope
 from kisaan_app.models.feeds import CropHealthReport, SensorDevice
 from kisaan_app.models.realtime import RealTimeEvent
-from kisaan_app.realtime import org_target, user_target
+from kisaan_app.realtime import managers_target, user_target
 from tests.factories import bearer, make_org, make_user, token_for
 
 
@@ -44,4 +44,4 @@ def test_sensor_readings_need_the_device_key_and_raise_alerts_only_past_threshol
     with session_scope() as session:
         assert len(session.exec(select(CropHealthReport)).all()) == 2
         targets = [e.target for e in session.exec(select(RealTimeEvent)).all()]
-        assert targets == [user_target(farmer.id), org_target(org)] * 2  # the farmer and their FPO's admins
+        assert targets == [user_target(farmer.id), managers_target(org)] * 2  # the farmer and their FPO's admins

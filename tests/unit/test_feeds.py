@@ -10,7 +10,7 @@ from kisaan_app.db import session_scope
 from kisaan_app.models.feeds import MandiPrice
 from kisaan_app.models.notifications import NotificationHistory
 from kisaan_app.models.realtime import RealTimeEvent
-from kisaan_app.realtime import ALL, org_target, user_target
+from kisaan_app.realtime import ALL, managers_target, user_target
 from kisaan_app.services import accounts, crop_health, price_board, prices, weather
 from kisaan_app.services.errors import PermissionDenied, ValidationFailed
 from kisaan_app.services.prices import PriceRecord
@@ -166,6 +166,6 @@ def test_crop_health_report_goes_to_farmer_and_their_fpo(db):
             crop_health.report_issue(session, _principal(buyer), META, crop="Onion", issue_type="pest")
     with session_scope() as session:
         targets = sorted(e.target for e in session.exec(select(RealTimeEvent)).all())
-        assert targets == sorted([user_target(farmer.id), org_target(org)])
+        assert targets == sorted([user_target(farmer.id), managers_target(org)])
         assert [r.id for r in crop_health.recent_reports(session, _principal(farmer))] == [report.id]
         assert crop_health.recent_reports(session, _principal(buyer)) == []

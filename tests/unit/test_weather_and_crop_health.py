@@ -11,7 +11,7 @@ from kisaan_app.models.audit import AuditLog
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.feeds import CropHealthReport, SensorDevice
 from kisaan_app.models.realtime import RealTimeEvent
-from kisaan_app.realtime import org_target, user_target
+from kisaan_app.realtime import managers_target, user_target
 from kisaan_app.services import accounts, crop_health, sensors, weather
 from kisaan_app.services.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationFailed
 from tests.factories import META, make_org, make_user
@@ -136,7 +136,7 @@ def test_crop_health_report_rules_and_who_sees_them(db):
             crop_health.report_issue(session, _p(fpo_admin), META, crop="Onion", issue_type="pest")
         report = crop_health.report_issue(session, _p(farmer), META, crop=" Onion ", issue_type="disease",
                                           note="Purple blotch", severity="orange")  # fmt: skip
-    assert [e.target for e in _events("crop_health")] == [user_target(farmer.id), org_target(fpo)]
+    assert [e.target for e in _events("crop_health")] == [user_target(farmer.id), managers_target(fpo)]
     with session_scope() as session:
         assert report.crop == "Onion"
         assert [r.id for r in crop_health.recent_reports(session, _p(fpo_admin))] == [report.id]
@@ -170,7 +170,7 @@ def test_sensor_thresholds(db, metric, value, expected):
         assert session.get(SensorDevice, device.id).last_seen_at is not None
         assert len(session.exec(select(CropHealthReport)).all()) == (1 if expected else 0)
     targets = [e.target for e in _events("crop_health")]
-    assert targets == ([user_target(farmer.id), org_target(fpo)] if expected else [])
+    assert targets == ([user_target(farmer.id), managers_target(fpo)] if expected else [])
 
 
 def test_a_sensor_needs_a_live_key(db):

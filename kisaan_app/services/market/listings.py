@@ -11,7 +11,7 @@ from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import Role
 from kisaan_app.models.market import UNITS, Listing
-from kisaan_app.realtime.events import org_target, publish_on_commit, user_target
+from kisaan_app.realtime.events import managers_target, publish_on_commit, user_target
 from kisaan_app.services import audit, price_board
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
@@ -221,7 +221,7 @@ def announce(session: Session, listing: Listing, kind: str, **extra) -> None:
     }
     publish_on_commit(session, user_target(listing.farmer_id), "bid", payload)
     if listing.organization_id:
-        publish_on_commit(session, org_target(listing.organization_id), "bid", payload)
+        publish_on_commit(session, managers_target(listing.organization_id), "bid", payload)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from kisaan_app.models.base import Quantity, to_thousandths, utcnow
 from kisaan_app.models.enums import Role
 from kisaan_app.models.market import Bid, Listing, MarketOrder
 from kisaan_app.models.payments import Payment
-from kisaan_app.realtime.events import org_target, publish_on_commit, user_target
+from kisaan_app.realtime.events import managers_target, publish_on_commit, user_target
 from kisaan_app.services import audit
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import Conflict, NotFound
@@ -178,7 +178,7 @@ def announce(session: Session, order: MarketOrder, kind: str) -> None:
     for user_id in {order.buyer_id, order.farmer_id}:
         publish_on_commit(session, user_target(user_id), "bid", payload)
     if order.organization_id:
-        publish_on_commit(session, org_target(order.organization_id), "bid", payload)
+        publish_on_commit(session, managers_target(order.organization_id), "bid", payload)
 
 
 def _side(actor: Principal, order: MarketOrder, listing: Listing) -> str | None:

@@ -17,7 +17,7 @@ from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.market import MarketOrder
 from kisaan_app.models.payments import Payment, Refund, Subscription
-from kisaan_app.realtime.events import org_target, publish_on_commit, user_target
+from kisaan_app.realtime.events import managers_target, publish_on_commit, user_target
 from kisaan_app.services import audit, inbox
 
 # failed ranks with attempted: a later attempt on the same order may still succeed. cancelled too: money
@@ -174,7 +174,7 @@ def announce(session: Session, payment: Payment) -> None:
     for user_id in _parties(session, payment):
         publish_on_commit(session, user_target(user_id), "payment", payload)
     if payment.organization_id:
-        publish_on_commit(session, org_target(payment.organization_id), "payment", payload)
+        publish_on_commit(session, managers_target(payment.organization_id), "payment", payload)
 
 
 def _parties(session: Session, payment: Payment) -> list[int]:
