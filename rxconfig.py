@@ -12,6 +12,7 @@ config = rx.Config(
     show_built_with_reflex=False,
     frontend_port=settings.port,
     backend_port=settings.port,
+    backend_host=settings.bind_host,  # loopback unless KISAAN_HOST says otherwise (prod: 0.0.0.0)
     deploy_url=settings.public_url,
     api_url=settings.public_url,
     # Cookies authenticate the API too, so only our own origin may read responses cross-origin.

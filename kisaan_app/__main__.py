@@ -128,9 +128,42 @@ def cmd_sandbox(_args: argparse.Namespace) -> int:
             return 0
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def bind_warning() -> str | None:
+    """In dev the demo logins and the default secret are open to anyone who can reach the port."""
+    settings = get_settings()
+    if settings.env == "dev" and settings.bind_host not in LOOPBACK_HOSTS:
+        return (
+            f"WARNING: serving a dev build on {settings.bind_host}, reachable from other machines. Dev mode has a "
+            "default secret and demo logins; set KISAAN_HOST=127.0.0.1 unless this network is yours alone."
+        )
+    return None
+
+
+def serve_refusal() -> str | None:
+    """Production refuses to serve a database that still has the published demo logins."""
+    if not get_settings().is_prod:
+        return None
+    from kisaan_app.db import session_scope
+    from kisaan_app.seed import demo_logins_present
+
+    with session_scope() as session:
+        present = demo_logins_present(session)
+    if present:
+        return f"refusing to serve in production: demo logins keep their published passwords: {', '.join(present)}"
+    return None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """The production build on one port, with the job worker (and, while any provider has no credentials,
     the sandbox) beside it; Ctrl-C stops them all."""
+    if refusal := serve_refusal():
+        print(refusal, file=sys.stderr)
+        return 2
+    if warning := bind_warning():
+        print(warning, file=sys.stderr, flush=True)
     env = reflex_env()
     worker = subprocess.Popen([sys.executable, "-m", "kisaan_app", "worker"], env=env, cwd=PROJECT_ROOT)
     helpers = [worker]

@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,8 +23,13 @@ def normalise_database_url(url: str) -> str:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KISAAN_", env_file=".env", extra="ignore")
 
-    env: str = Field("dev", description="dev | test | prod. prod refuses default secrets and sets Secure cookies.")
+    env: Literal["dev", "test", "prod"] = Field(
+        "dev", description="dev | test | prod. prod refuses default secrets and sets Secure cookies."
+    )
     port: int = 3000
+    host: str | None = None  # the address serve binds; unset: 127.0.0.1, in prod 0.0.0.0 (see bind_host)
+    api_docs: bool | None = None  # /api/docs and /api/openapi.json; unset: on in dev and test, off in prod
+    body_max_bytes: int = Field(65536, ge=1024)  # request bodies without a route limit (api/edge/limits.py)
     public_url: str = "http://localhost:3000"
     database_url: str = Field(
         f"sqlite:///{PROJECT_ROOT / 'data' / 'kisaansay.db'}",
@@ -95,6 +101,17 @@ class Settings(BaseSettings):
     def _use_installed_postgres_driver(cls, url: str) -> str:
         return normalise_database_url(url)
 
+    @field_validator("env", mode="before")
+    @classmethod
+    def _known_env(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() not in ("dev", "test", "prod"):
+            raise ValueError(f"KISAAN_ENV must be dev, test or prod (got {value!r}); refusing to start")
+        return value.strip().lower() if isinstance(value, str) else value
+
+    # Fail closed in production. The rule is about prod only, by choice: the test suite and the benches run
+    # with KISAAN_ENV=test against the provider sandbox on purpose, so "outside dev" would forbid the very
+    # thing they test. prod refuses a default secret, the sandbox for any provider (Razorpay, SMS, email:
+    # Web Push needs no credentials), and demo logins (seed-demo refuses; serve refuses a database that has them).
     @model_validator(mode="after")
     def _refuse_default_secret_in_prod(self) -> "Settings":
         if self.env == "prod" and (self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32):
@@ -106,6 +123,13 @@ class Settings(BaseSettings):
                 "KISAAN_RAZORPAY_KEY_ID, KISAAN_RAZORPAY_KEY_SECRET and KISAAN_RAZORPAY_WEBHOOK_SECRET must be set "
                 "in production (without them payments go to the local test sandbox)"
             )
+        if self.env == "prod" and (self.sms_sandbox or not self.twilio_auth_token):
+            raise ValueError(
+                "KISAAN_TWILIO_ACCOUNT_SID and KISAAN_TWILIO_AUTH_TOKEN must be set in production "
+                "(without them SMS go to the local test sandbox)"
+            )
+        if self.env == "prod" and self.email_sandbox:
+            raise ValueError("KISAAN_SMTP_HOST must be set in production (without it email goes to the local sandbox)")
         return self
 
     @property
@@ -129,6 +153,15 @@ class Settings(BaseSettings):
     @property
     def is_prod(self) -> bool:
         return self.env == "prod"
+
+    @property
+    def bind_host(self) -> str:
+        """Where serve listens: loopback unless told otherwise, except in prod (a container's 0.0.0.0)."""
+        return self.host or ("0.0.0.0" if self.is_prod else "127.0.0.1")
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.api_docs if self.api_docs is not None else not self.is_prod
 
 
 @lru_cache

@@ -16,6 +16,7 @@ def test_production_refuses_the_default_secret(monkeypatch):
     with pytest.raises(ValidationError):
         Settings(env="prod", secret_key="too-short", _env_file=None)
     keys = {"razorpay_key_id": "rzp_live_x", "razorpay_key_secret": "s" * 24, "razorpay_webhook_secret": "w" * 24}
+    keys |= {"twilio_account_sid": "AC" + "0" * 32, "twilio_auth_token": "t" * 32, "smtp_host": "smtp.example.in"}
     ok = Settings(env="prod", secret_key="x" * 40, _env_file=None, **keys)
     assert ok.is_prod and not ok.payments_sandbox
 
