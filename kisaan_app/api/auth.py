@@ -18,6 +18,7 @@ from kisaan_app.models.accounts import User
 from kisaan_app.services import accounts, profiles
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import DomainError
+from kisaan_app.services.security import safe_next_path
 from kisaan_app.settings import get_settings
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -95,13 +96,6 @@ def change_password(body: PasswordIn, principal: CurrentPrincipal, session: Sess
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-def _safe_next(path: str | None) -> str:
-    """Only same-site relative paths, so the hand-over cannot be turned into an open redirect."""
-    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
-        return path
-    return "/"
-
-
 def set_session_cookie(response: Response, token: str, max_age: timedelta) -> None:
     response.set_cookie(
         SESSION_COOKIE,
@@ -125,7 +119,7 @@ def browser_session(
         token = accounts.redeem_ticket(session, ticket)
     except DomainError as err:
         return RedirectResponse(f"/login?error={err.code}", status_code=status.HTTP_303_SEE_OTHER)
-    response = RedirectResponse(_safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
+    response = RedirectResponse(safe_next_path(next), status_code=status.HTTP_303_SEE_OTHER)
     set_session_cookie(response, token, timedelta(minutes=get_settings().jwt_ttl_minutes))
     return response
 

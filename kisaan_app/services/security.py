@@ -3,6 +3,7 @@
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote, urlsplit
 
 import jwt
 from argon2 import PasswordHasher
@@ -82,3 +83,23 @@ def decode_token(token: str, expected_type: str) -> TokenClaims | None:
         token_type=claims["typ"],
         expires_at=datetime.fromtimestamp(claims["exp"], UTC),
     )
+
+
+def safe_next_path(path: str | None) -> str:
+    """Where a `next=` may send someone after login: only a path on this site, else "/".
+
+    Browsers read a backslash as a slash and drop tabs and newlines inside URLs, so a backslash, `/<tab>/evil`
+    and `//evil` all leave the site; the encoded forms (`/%09/evil`, `/%2F/evil`, `/%5Cevil`) do once
+    something decodes them again. The check runs on the value and on its decoded form, and refuses any
+    control character or backslash outright rather than trying to clean them."""
+    if not path or len(path) > 500:
+        return "/"
+    for form in (path, unquote(path)):
+        if not form.startswith("/") or form.startswith("//") or "\\" in form:
+            return "/"
+        if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in form):
+            return "/"
+        parts = urlsplit(form)
+        if parts.scheme or parts.netloc:
+            return "/"
+    return path

@@ -9,11 +9,8 @@ from kisaan_app.db import session_scope
 from kisaan_app.i18n import error_text
 from kisaan_app.services import accounts
 from kisaan_app.services.errors import DomainError
+from kisaan_app.services.security import safe_next_path
 from kisaan_app.state.session import SessionState, full_page_load
-
-
-def _safe_next(path: str) -> str:
-    return path if path.startswith("/") and not path.startswith("//") else "/"
 
 
 class AuthState(SessionState):
@@ -26,7 +23,7 @@ class AuthState(SessionState):
 
     def _hand_over(self, session, token: str):
         ticket = accounts.login_ticket(token)
-        next_path = _safe_next(self.router.url.query_parameters.get("next", "/"))
+        next_path = safe_next_path(self.router.url.query_parameters.get("next", "/"))
         return full_page_load(f"/api/auth/session?ticket={ticket}&next={quote(next_path)}", new_tab_state=True)
 
     @rx.event
@@ -40,7 +37,7 @@ class AuthState(SessionState):
         elif params.get("next"):
             self.notice = self._tr("login.session_expired")
         if self._current_principal() is not None:
-            return full_page_load(_safe_next(params.get("next", "/")))
+            return full_page_load(safe_next_path(params.get("next", "/")))
 
     @rx.event
     def login(self, form: dict):
