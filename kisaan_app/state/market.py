@@ -14,6 +14,7 @@ from kisaan_app.i18n.formatting import IST, ist, rupees
 from kisaan_app.models.accounts import FarmerProfile, User
 from kisaan_app.models.enums import Role
 from kisaan_app.services import directory
+from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import DomainError, ValidationFailed
 from kisaan_app.services.market import bids, listings, orders, photos
 from kisaan_app.state.paging import FilteredListMixin
@@ -241,8 +242,8 @@ class ListingState(SessionState):
         data = await files[0].read(photos.MAX_BYTES + 1)
         self.error, self.message = "", ""
         try:
-            with session_scope() as session:
-                photos.attach(session, principal, self._meta(), self.listing_id, io.BytesIO(data))
+            # Decoding a photo takes a CPU for a while: off the event loop that carries every open page.
+            await asyncio.to_thread(_attach_photo, principal, self._meta(), self.listing_id, data)
         except DomainError as err:
             self.error = self._error(err)
         self._refresh(principal)
@@ -260,6 +261,11 @@ class ListingState(SessionState):
                     self._refresh(principal)
                 except DomainError:
                     pass
+
+
+def _attach_photo(principal: Principal, meta: RequestMeta, listing_id: int, data: bytes) -> None:
+    with session_scope() as session:
+        photos.attach(session, principal, meta, listing_id, io.BytesIO(data))
 
 
 class SellState(SessionState):

@@ -1,5 +1,10 @@
 """Listing photos: size-limited, decoded with Pillow to prove they are images (names and declared types lie),
-re-encoded as JPEG without metadata (no phone GPS in a public photo), stored under data/uploads/."""
+re-encoded as JPEG without metadata (no phone GPS in a public photo), stored under data/uploads/.
+
+Decoding is the expensive, dangerous part: a 2 MB PNG can declare 12,000 x 12,000 pixels (half a gigabyte
+once decoded). So only the JPEG, PNG and WebP decoders are tried, the pixel count is read from the header
+(Image.open is lazy) and refused before anything is decoded, and JPEGs decode at reduced scale (draft).
+Callers on an event loop run attach() in a worker thread (state/market.py); the API route is a plain def."""
 
 import io
 from pathlib import Path
@@ -16,9 +21,13 @@ from kisaan_app.services.market.listings import managed
 from kisaan_app.settings import PROJECT_ROOT
 
 MAX_BYTES = 2 * 1024 * 1024
-ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
+MAX_PIXELS = 40_000_000  # a 40-megapixel phone photo; more is refused from the header, undecoded
 MAX_SIDE = 1600  # plenty for a phone screen; keeps pages light on 2G
 UPLOADS = PROJECT_ROOT / "data" / "uploads" / "listings"
+# Pillow's own bomb guard (it warns past this and refuses past twice this), for any other caller in the process.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+_NOT_AN_IMAGE = (UnidentifiedImageError, OSError, SyntaxError, ValueError)
 
 
 def attach(session: Session, actor: Principal, meta: RequestMeta | None, listing_id: int, stream: BinaryIO) -> Listing:
@@ -26,17 +35,7 @@ def attach(session: Session, actor: Principal, meta: RequestMeta | None, listing
     raw = stream.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
         raise ValidationFailed("photo_too_large", field="file", max_mb=2)
-    try:
-        with Image.open(io.BytesIO(raw)) as probe:
-            image_format = probe.format
-            probe.verify()
-        image = Image.open(io.BytesIO(raw))
-        image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
-        raise ValidationFailed("photo_not_image", field="file") from None
-    if image_format not in ALLOWED_FORMATS:
-        raise ValidationFailed("photo_not_image", field="file")
-    image.thumbnail((MAX_SIDE, MAX_SIDE))
+    image = decode_photo(raw)
     UPLOADS.mkdir(parents=True, exist_ok=True)
     target = UPLOADS / f"{listing.id}.jpg"
     image.convert("RGB").save(target, "JPEG", quality=82, optimize=True)
@@ -44,6 +43,34 @@ def attach(session: Session, actor: Principal, meta: RequestMeta | None, listing
     session.add(listing)
     audit.record(session, "listing.photo", actor=actor, meta=meta, target_type="listing", target_id=listing.id)
     return listing
+
+
+def decode_photo(raw: bytes) -> Image.Image:
+    """The photo decoded and shrunk to MAX_SIDE, or ValidationFailed; its size is checked before decoding."""
+    try:
+        with Image.open(io.BytesIO(raw), formats=ALLOWED_FORMATS) as probe:
+            _check_pixels(probe)
+            probe.verify()
+        image = Image.open(io.BytesIO(raw), formats=ALLOWED_FORMATS)
+        _check_pixels(image)
+        image.draft(None, (MAX_SIDE, MAX_SIDE))  # JPEG only: decode at 1/2, 1/4 or 1/8 scale
+        image.load()
+    except Image.DecompressionBombError:  # Pillow's own header check, past twice MAX_PIXELS
+        raise _too_many_pixels() from None
+    except _NOT_AN_IMAGE:
+        raise ValidationFailed("photo_not_image", field="file") from None
+    image.thumbnail((MAX_SIDE, MAX_SIDE))
+    return image
+
+
+def _check_pixels(image: Image.Image) -> None:
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise _too_many_pixels()
+
+
+def _too_many_pixels() -> ValidationFailed:
+    return ValidationFailed("photo_too_many_pixels", field="file", max_megapixels=MAX_PIXELS // 1_000_000)
 
 
 def path_of(listing: Listing) -> Path | None:
