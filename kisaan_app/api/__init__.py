@@ -3,20 +3,26 @@
 from fastapi import FastAPI
 
 from kisaan_app.api import audit, auth, crop_health, events, feeds, health, market, notifications, payments, users
+from kisaan_app.api.edge import install_edge
 from kisaan_app.api.errors import install_error_handlers
+from kisaan_app.settings import get_settings
 
 
 def create_api() -> FastAPI:
+    docs = get_settings().docs_enabled  # KISAAN_API_DOCS; off in production unless asked for
     app = FastAPI(
         title="Kisaansay API",
         version="0.1.0",
         description="REST API of Kisaansay. Authenticate with `Authorization: Bearer <token>` from "
         '`POST /api/auth/login`. Errors share one shape: `{"error": {"code", "message", "field", "details"}}`.',
-        openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        openapi_url="/api/openapi.json" if docs else None,
+        docs_url="/api/docs" if docs else None,
         redoc_url=None,
+        # Uploads take one file; other form fields stay small (the body itself is capped by api/edge).
+        form_limits={"max_files": 1, "max_fields": 20, "max_part_size": 64 * 1024},
     )
     install_error_handlers(app)
+    install_edge(app)
     for module in (auth, users, audit, health, events, feeds, crop_health, payments, market, notifications):
         app.include_router(module.router)
     return app

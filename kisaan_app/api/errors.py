@@ -26,6 +26,12 @@ def problem(status: int, code: str, message: str, *, field: str | None = None, d
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def body_too_large(request: Request, limit: int, code: str = "body_too_large") -> JSONResponse:
+    """413 for a request body over its route's limit (api/edge/body_limit.py)."""
+    message = error_text(request_language(request), code, max_kb=max(1, limit // 1024))
+    return problem(413, code, message, details={"max_bytes": limit}, headers={"Connection": "close"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError):
@@ -47,6 +53,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 413 and isinstance(getattr(exc, "limit", None), int):
+            return body_too_large(request, exc.limit, getattr(exc, "code", "body_too_large"))
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = error_text(request_language(request), code) if code in _HTTP_CODES.values() else str(exc.detail)
         return problem(exc.status_code, code, message, headers=getattr(exc, "headers", None))

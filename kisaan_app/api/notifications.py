@@ -231,7 +231,7 @@ def audience_count(body: CountIn, session: SessionDep, principal: Principal = SE
 
 @router.post("/sms/status", status_code=204)
 async def sms_status(request: Request, session: SessionDep, x_twilio_signature: str | None = Header(None)) -> Response:
-    params = {k: str(v) for k, v in (await request.form()).items()}
+    params = {k: str(v) for k, v in (await request.form(max_files=0, max_fields=100)).items()}
     # Twilio signs the URL it called: our public address, not the one a proxy forwarded to us.
     url = get_settings().public_url.rstrip("/") + request.url.path
     if request.url.query:

@@ -135,7 +135,7 @@ def verify_payment(body: VerifyIn, meta: MetaDep, principal: CurrentPrincipal):
 @router.post("/payments/callback", include_in_schema=False)
 async def checkout_callback(request: Request, meta: MetaDep):
     """Checkout in redirect mode POSTs its result here; the payer lands on the payment's page either way."""
-    form = await request.form()
+    form = await request.form(max_files=0, max_fields=100)  # a signed form post: no files, few fields
     fields = {k: str(v) for k, v in form.items()}
     return await run_in_threadpool(_settle_callback, request, meta, fields)
 
