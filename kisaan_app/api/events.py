@@ -11,6 +11,7 @@ heartbeat).
 import asyncio
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
@@ -20,13 +21,13 @@ from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 
-from kisaan_app.api.deps import MetaDep, SessionDep, _bearer, request_token, role_required
+from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep, _bearer, request_token, role_required
 from kisaan_app.db import session_scope
 from kisaan_app.models.enums import Role
 from kisaan_app.realtime.bus import get_bus
 from kisaan_app.realtime.events import TOPICS, Event, targets_for
 from kisaan_app.realtime.store import events_since
-from kisaan_app.services import accounts
+from kisaan_app.services import accounts, live_access
 from kisaan_app.services.broadcasts import send_broadcast
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import AuthenticationFailed, ValidationFailed
@@ -51,9 +52,16 @@ def _topics(raw: str | None) -> set[str] | None:
     return topics or None
 
 
-def _reader(token: str | None) -> Principal | None:
+def _reader(token: str | None, ticket: str | None) -> Principal | None:
     with session_scope() as session:  # a short session: none is held while the stream waits
+        if ticket is not None:
+            return live_access.reader_for_ticket(session, ticket)
         return accounts.principal_for_token(session, token)
+
+
+def _entitled(reader: Principal) -> bool:
+    with session_scope() as session:
+        return live_access.still_entitled(session, reader)
 
 
 def _page(targets: list[str], after_id: int, topics: set[str] | None) -> list[Event]:
@@ -85,7 +93,13 @@ async def _stream(request: Request, reader: Principal, topics: set[str] | None, 
         # (concurrent commits) and must not be skipped for that.
         cursor: int | None = after_id or None
         replayed_to, catch_up, dropped = after_id, bool(after_id), 0
+        checked = time.monotonic()
         while True:
+            if time.monotonic() - checked >= HEARTBEAT_SECONDS:  # a revoked session ends within one heartbeat
+                if not await run_in_threadpool(_entitled, reader):
+                    yield "event: revoked\ndata: {}\n\n"
+                    return
+                checked = time.monotonic()
             if catch_up and cursor is not None:  # a Last-Event-ID reconnect, or our queue overflowed
                 async for event in _stored(targets, cursor, topics):
                     cursor = event.id or cursor
@@ -126,12 +140,15 @@ async def stream(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     topics: Annotated[str | None, Query(description="comma-separated: " + ", ".join(TOPICS))] = None,
-    access_token: Annotated[str | None, Query(description="the JWT, for EventSource (no headers)")] = None,
+    ticket: Annotated[
+        str | None, Query(description="a stream ticket from POST /api/events/ticket, for EventSource (no headers)")
+    ] = None,
     last_event_id: Annotated[int | None, Query(ge=0, description="as the Last-Event-ID header")] = None,
 ) -> StreamingResponse:
-    # The Authorization header, then the query parameter (EventSource cannot set headers), then the cookie.
-    token = request_token(request, credentials) if credentials or not access_token else access_token
-    reader = await run_in_threadpool(_reader, token)
+    # The Authorization header, else a stream ticket (EventSource cannot set headers), else the cookie. Never
+    # the session token in the query string: URLs end up in logs and history.
+    token = request_token(request, credentials) if credentials or ticket is None else None
+    reader = await run_in_threadpool(_reader, token, None if token else ticket)
     if reader is None:
         raise AuthenticationFailed()
     wanted = _topics(topics)
@@ -142,6 +159,17 @@ async def stream(
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+class TicketOut(BaseModel):
+    ticket: str
+    expires_in: int
+
+
+@router.post("/ticket", response_model=TicketOut)
+def stream_ticket(principal: CurrentPrincipal) -> TicketOut:
+    """A one-minute ticket that opens `GET /api/events/stream?ticket=…` and nothing else."""
+    return TicketOut(ticket=live_access.issue_ticket(principal), expires_in=int(live_access.TICKET_TTL.total_seconds()))
 
 
 class BroadcastIn(BaseModel):

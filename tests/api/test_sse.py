@@ -116,14 +116,19 @@ def test_stream_requires_a_valid_token(server):
             (bearer("not.a.jwt"), {}),
             (bearer(_tampered(token, other.id)), {}),
             (bearer(expired), {}),
-            ({}, {"access_token": _tampered(token, other.id)}),
+            ({}, {"ticket": _tampered(token, other.id)}),
+            ({}, {"ticket": token}),  # the 7-day session token is not a stream ticket
         ]:
             denied = client.get(url, headers=headers, params=params)
             assert denied.status_code == 401, (headers, params)
             assert denied.json()["error"]["code"] == "not_authenticated"
         unknown = client.get(url, params={"topics": "price,gossip"}, headers=bearer(token))
         assert unknown.status_code == 422
-        with _open(client, server, access_token=token) as by_query:  # EventSource's way
+        ticket = client.post(f"{server}/api/events/ticket", headers=bearer(token)).json()
+        assert ticket["expires_in"] <= 60
+        # Single-purpose: the ticket opens a stream and is no session token anywhere else.
+        assert client.get(f"{server}/api/auth/me", headers=bearer(ticket["ticket"])).status_code == 401
+        with _open(client, server, ticket=ticket["ticket"]) as by_query:  # EventSource's way
             assert by_query.status_code == 200
             assert by_query.headers["content-type"].startswith("text/event-stream")
             assert by_query.headers["cache-control"] == "no-cache" and by_query.headers["x-accel-buffering"] == "no"
@@ -315,3 +320,38 @@ def test_broadcast_endpoint_permissions_audit_and_delivery(server):
             (admin.id, "organization", str(org_b)),
             (admin.id, "all", None),
         ]
+
+
+def _until_revoked(stream: Stream, timeout: float = 5.0) -> list[str]:
+    """Lines until the server closes the stream (each read is bounded by the client's timeout)."""
+    lines, deadline = [], time.monotonic() + timeout
+    for line in stream._lines:
+        lines.append(line)
+        assert time.monotonic() < deadline, f"stream still open after {timeout}s: {lines}"
+    return lines
+
+
+@pytest.mark.parametrize("change", ["logout", "deactivate", "role"])
+def test_a_revoked_session_closes_its_open_stream_within_a_heartbeat(server, monkeypatch, change):
+    from kisaan_app.models.accounts import User
+
+    monkeypatch.setattr(events_api, "HEARTBEAT_SECONDS", 0.3)
+    farmer = make_user("farmer")
+    token = token_for(farmer)
+    with httpx.Client(timeout=TIMEOUT) as client:
+        ticket = client.post(f"{server}/api/events/ticket", headers=bearer(token)).json()["ticket"]
+        with _open(client, server, ticket=ticket) as response:
+            stream = Stream(response)
+            stream.wait_connected()
+            if change == "logout":
+                assert client.post(f"{server}/api/auth/logout", headers=bearer(token)).status_code in (200, 204)
+            else:
+                with session_scope() as session:
+                    user = session.get(User, farmer.id)
+                    if change == "deactivate":
+                        user.is_active = False
+                    else:
+                        user.role = "buyer"
+                    session.add(user)
+            frames = _until_revoked(stream)
+    assert "event: revoked" in frames  # told why, then closed (the loop above ended: the server hung up)
