@@ -66,6 +66,7 @@ class PaymentOut(BaseModel):
     method: str | None
     razorpay_order_id: str | None
     razorpay_payment_id: str | None
+    can_refund: bool = False  # may the caller refund it now (the pages' Refund button follows the same rule)
     refunds: list[RefundOut] = []
 
 

@@ -6,6 +6,7 @@ from kisaan_app.components.feedback import empty_state, error_banner
 from kisaan_app.components.i18n import tr
 from kisaan_app.components.layout import page_shell
 from kisaan_app.components.payments import sandbox_notice, status_badge
+from kisaan_app.components.refunds import refund_button, refund_dialog
 from kisaan_app.components.tables import data_table, filter_bar, native_select, pager
 from kisaan_app.models.payments import PAYMENT_STATUSES
 from kisaan_app.settings import get_settings
@@ -32,7 +33,6 @@ def _filters() -> rx.Component:
 
 
 def _row(p: rx.Var) -> rx.Component:
-    refundable = rx.match(p["status"], ("captured", True), ("partially_refunded", True), False)
     return rx.table.row(
         rx.table.cell(rx.link(p["description"], href="/payments/view?receipt=" + p["receipt"])),
         rx.table.cell(p["payer"]),
@@ -40,59 +40,8 @@ def _row(p: rx.Var) -> rx.Component:
         rx.table.cell(p["amount"], rx.cond(p["refunded"] != "", rx.text("−", p["refunded"], size="1"))),
         rx.table.cell(status_badge(p["status"])),
         rx.table.cell(p["when"]),
-        rx.table.cell(rx.cond(refundable, rx.button(tr("payments.refund"), size="1", variant="soft",
-                                                    on_click=S.open_refund(p["receipt"]),
-                                                    id="refund-" + p["receipt"]))),
-    )  # fmt: skip
-
-
-def _refund_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            rx.text(tr("payments.refundable"), " ", S.refund_available, size="2"),
-            rx.text(tr("payments.refund_amount"), size="2", weight="medium"),
-            rx.input(name="amount", default_value=S.refund_amount, input_mode="decimal", id="refund-amount"),
-            rx.text(tr("payments.reason"), size="2", weight="medium"),
-            rx.text_area(name="reason", default_value=S.refund_reason, max_length=300, id="refund-reason"),
-            rx.button(tr("payments.review_refund"), type="submit", id="refund-review"),
-            align="stretch",
-        ),
-        on_submit=S.review_refund,
-        reset_on_submit=False,
+        rx.table.cell(refund_button(p)),  # only where the service says this viewer may refund (can_refund)
     )
-
-
-def _refund_confirm() -> rx.Component:
-    return rx.vstack(
-        rx.callout(rx.text(tr("payments.refund_confirm"), " ", S.refund_amount_label, " · ", S.refund_reason),
-                   icon="triangle_alert", color_scheme="orange", id="refund-summary"),
-        rx.hstack(
-            rx.button(tr("payments.confirm_refund"), on_click=S.confirm_refund, loading=S.refund_busy,
-                      color_scheme="red", id="refund-confirm"),
-            rx.button(tr("common.cancel"), on_click=S.close_refund, variant="soft", color_scheme="gray"),
-        ),
-        align="stretch",
-    )  # fmt: skip
-
-
-def _refund_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr("payments.refund"), " · ", S.refund_receipt),
-            error_banner(S.refund_error),
-            rx.match(
-                S.refund_step,
-                ("confirm", _refund_confirm()),
-                ("done", rx.vstack(rx.callout(tr("payments.refund_requested"), icon="circle_check",
-                                              color_scheme="green", id="refund-done"),
-                                   rx.button(tr("common.close"), on_click=S.close_refund))),
-                _refund_form(),
-            ),
-            max_width="420px",
-        ),
-        open=S.refund_open,
-        on_open_change=lambda _open: S.close_refund(),
-    )  # fmt: skip
 
 
 def admin_payments_page() -> rx.Component:
@@ -112,5 +61,5 @@ def admin_payments_page() -> rx.Component:
             empty_state("payments.none", icon="wallet"),
         ),
         pager(S.page, S.pages, S.page_label, S.go_to_page),
-        _refund_dialog(),
+        refund_dialog(),
     )  # fmt: skip

@@ -6,6 +6,7 @@ from kisaan_app.components.feedback import empty_state, error_banner, success_ba
 from kisaan_app.components.i18n import tr
 from kisaan_app.components.layout import page_shell
 from kisaan_app.components.payments import sandbox_notice, status_badge
+from kisaan_app.components.refunds import refund_button, refund_dialog
 from kisaan_app.components.tables import data_table
 from kisaan_app.settings import get_settings
 from kisaan_app.state.payments import PaymentsState as S
@@ -202,6 +203,8 @@ def payment_view_page() -> rx.Component:
                     _info("payments.when", V.detail.get("when", "")),
                     _info("payments.method", V.detail.get("method", "")),
                     _pay_actions(),
+                    # An admin, or the seller's FPO admin, may refund from here too (never the buyer's FPO).
+                    rx.cond(V.detail.get("can_refund", "") == "yes", rx.box(refund_button(V.detail, size="2"))),
                     rx.cond(V.refunds.length() > 0, data_table(
                         ["payments.amount", "payments.status", "payments.reason", "payments.when"],
                         V.refunds, _refund_row, "refunds-table")),
@@ -212,4 +215,5 @@ def payment_view_page() -> rx.Component:
             ),
         ),
         rx.link(tr("payments.back"), href="/payments", class_name="no-print"),
+        refund_dialog(),
     )  # fmt: skip

@@ -30,6 +30,7 @@ def payment_row(r: history.PaymentRow) -> dict[str, str]:
         "status": r.status,
         "method": r.method or "",
         "order_id": r.razorpay_order_id or "",
+        "can_refund": "yes" if r.can_refund else "",  # decided by the service (refunds.refund_offered)
     }
 
 

@@ -17,6 +17,7 @@ from kisaan_app.models.market import MarketOrder
 from kisaan_app.models.payments import PAYMENT_STATUSES, Payment, Refund
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import NotFound, ValidationFailed
+from kisaan_app.services.payments import refunds
 
 CSV_COLUMNS = (
     "receipt",
@@ -68,6 +69,8 @@ class PaymentRow:
     razorpay_payment_id: str | None
     payment_link_url: str | None
     payer_id: int
+    # May this viewer refund it now (refunds.refund_offered)? Pages show the Refund button only then.
+    can_refund: bool = False
 
 
 def _scope(query, principal: Principal):
@@ -105,7 +108,7 @@ def _rows_query(principal: Principal, f: PaymentFilter):
     return _filtered(query, principal, f).order_by(col(Payment.created_at).desc(), col(Payment.id).desc())
 
 
-def _row(payment: Payment, payer: str, organization: str | None) -> PaymentRow:
+def _row(payment: Payment, payer: str, organization: str | None, can_refund: bool = False) -> PaymentRow:
     return PaymentRow(
         payment.receipt,
         payment.created_at,
@@ -121,7 +124,14 @@ def _row(payment: Payment, payer: str, organization: str | None) -> PaymentRow:
         payment.razorpay_payment_id,
         payment.payment_link_url,
         payment.payer_id,
+        can_refund,
     )
+
+
+def _viewed(
+    session: Session, principal: Principal, payment: Payment, payer: str, organization: str | None
+) -> PaymentRow:
+    return _row(payment, payer, organization, refunds.refund_offered(session, principal, payment))
 
 
 def page(
@@ -130,15 +140,15 @@ def page(
     f.check()
     total = session.exec(_filtered(select(func.count()).select_from(Payment), principal, f)).one()
     rows = session.exec(_rows_query(principal, f).limit(min(limit, 500)).offset(max(offset, 0))).all()
-    return [_row(*r) for r in rows], total
+    return [_viewed(session, principal, *r) for r in rows], total
 
 
 def one(session: Session, principal: Principal, receipt: str) -> tuple[PaymentRow, list[Refund]]:
     found = session.exec(_rows_query(principal, PaymentFilter()).where(Payment.receipt == receipt)).first()
     if found is None:
         raise NotFound("payment_not_found")
-    refunds = session.exec(select(Refund).where(Refund.payment_id == found[0].id).order_by(col(Refund.id))).all()
-    return _row(*found), list(refunds)
+    made = session.exec(select(Refund).where(Refund.payment_id == found[0].id).order_by(col(Refund.id))).all()
+    return _viewed(session, principal, *found), list(made)
 
 
 def by_order_id(session: Session, principal: Principal, razorpay_order_id: str) -> tuple[PaymentRow, list[Refund]]:

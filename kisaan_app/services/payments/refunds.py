@@ -42,6 +42,20 @@ def may_refund(session: Session, actor: Principal, payment: Payment) -> bool:
     return order is not None and order.organization_id == actor.organization_id
 
 
+def refund_offered(session: Session, actor: Principal, payment: Payment) -> bool:
+    """Should a page offer `actor` a Refund button for this payment now? The rules `refund` enforces, checked
+    before anyone clicks: who may refund it (`may_refund`), money left to give back, and for an FPO admin
+    an order not yet dispatched."""
+    if payment.status not in REFUNDABLE_STATES or not payment.razorpay_payment_id:
+        return False
+    if not may_refund(session, actor, payment) or refundable_paise(session, payment) <= 0:
+        return False
+    if actor.role == Role.ADMIN or not payment.market_order_id:
+        return True
+    order = session.get(MarketOrder, payment.market_order_id)
+    return order is not None and order.status not in SHIPPED
+
+
 def payment_for_refund(session: Session, actor: Principal, receipt: str) -> Payment:
     """The payment an admin (or the seller's FPO admin) is about to refund; 404 for anyone else."""
     require_role(actor, Role.ADMIN, Role.ORG_ADMIN)
