@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from kisaan_app.models.accounts import FarmerProfile, Organization, User
-from kisaan_app.services import accounts, profiles
+from kisaan_app.services import accounts, membership, profiles
 from kisaan_app.services.context import RequestMeta
 from kisaan_app.settings import get_settings
 
@@ -81,12 +81,13 @@ def seed_demo(session: Session) -> bool:
                 password=demo.password,
                 role=self_signup_role,
                 phone=demo.phone,
-                organization_id=orgs[demo.organization].id if demo.organization else None,
                 district=demo.district,
                 state=demo.state,
             ),
             meta,
         )
+        if demo.organization:  # demo members are placed directly, as a platform admin would
+            membership.assign(session, user, orgs[demo.organization].id, meta=meta)
         if demo.role != self_signup_role:
             user.role = demo.role
             session.add(user)

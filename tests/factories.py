@@ -4,7 +4,7 @@ import itertools
 
 from kisaan_app.db import session_scope
 from kisaan_app.models.accounts import Organization, User
-from kisaan_app.services import accounts
+from kisaan_app.services import accounts, membership
 from kisaan_app.services.context import RequestMeta
 
 PASSWORD = "correct-horse-42"
@@ -41,11 +41,12 @@ def make_user(
                 password=password,
                 role="buyer" if role == "buyer" else "farmer",
                 phone=phone or next_phone(),
-                organization_id=org_id,
                 district=district,
             ),
             META,
         )
+        if org_id is not None:  # placed directly, as the demo seed or a platform admin does
+            membership.assign(session, user, org_id)
         user.role = role
         session.add(user)
         session.flush()

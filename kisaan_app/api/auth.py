@@ -1,7 +1,7 @@
 """/api/auth: register, login (Bearer token), the browser cookie hand-over, me, password, logout."""
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
@@ -15,9 +15,9 @@ from kisaan_app.api.deps import (
     optional_principal,
 )
 from kisaan_app.models.accounts import User
-from kisaan_app.services import accounts, profiles
+from kisaan_app.services import accounts, password_reset, profiles, signup
 from kisaan_app.services.context import Principal
-from kisaan_app.services.errors import DomainError
+from kisaan_app.services.errors import DomainError, ValidationFailed
 from kisaan_app.services.security import safe_next_path
 from kisaan_app.settings import get_settings
 
@@ -30,10 +30,12 @@ class RegisterIn(BaseModel):
     role: str = Field("farmer", description="farmer or buyer")
     phone: str | None = Field(None, max_length=40, examples=["+919876543210"])
     email: str | None = Field(None, max_length=254)
-    organization_id: int | None = None
     preferred_language: str = "en"
     district: str | None = Field(None, max_length=80)
     state: str | None = Field(None, max_length=80)
+    organization_id: Any = Field(
+        None, description="Not accepted: ask to join an FPO after signing up (POST /api/memberships)."
+    )
 
 
 class LoginIn(BaseModel):
@@ -68,13 +70,25 @@ class PasswordIn(BaseModel):
     new_password: str = Field(max_length=200)
 
 
+class ResetRequestIn(BaseModel):
+    phone: str = Field(max_length=40, examples=["+919876543210"])
+
+
+class ResetConfirmIn(BaseModel):
+    phone: str = Field(max_length=40)
+    code: str = Field(max_length=12)
+    new_password: str = Field(max_length=200)
+
+
 def _token_out(token: str, user: User) -> TokenOut:
     return TokenOut(access_token=token, expires_in=get_settings().jwt_ttl_minutes * 60, user=UserOut.of(user))
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=TokenOut)
 def register(body: RegisterIn, session: SessionDep, meta: MetaDep) -> TokenOut:
-    user = accounts.register(session, accounts.Registration(**body.model_dump()), meta)
+    if body.organization_id is not None:  # joining an FPO is a request its admin approves
+        raise ValidationFailed("organization_not_at_signup", field="organization_id")
+    user = signup.sign_up(session, accounts.Registration(**body.model_dump(exclude={"organization_id"})), meta)
     token, _ = accounts.open_session(session, user, "api", meta)
     return _token_out(token, user)
 
@@ -93,6 +107,20 @@ def me(principal: CurrentPrincipal, session: SessionDep) -> profiles.ProfileView
 @router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
 def change_password(body: PasswordIn, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep) -> Response:
     accounts.change_password(session, principal, body.current_password, body.new_password, meta)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/password-reset/request", status_code=status.HTTP_202_ACCEPTED)
+def request_password_reset(body: ResetRequestIn, session: SessionDep, meta: MetaDep) -> dict:
+    """Send a 6-digit code by SMS if the number has an account. The answer is the same either way."""
+    password_reset.request_reset(session, body.phone, meta)
+    return {"status": "accepted"}
+
+
+@router.post("/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT)
+def confirm_password_reset(body: ResetConfirmIn, session: SessionDep, meta: MetaDep) -> Response:
+    """Set a new password with the code; every session of the account is signed out."""
+    password_reset.confirm_reset(session, body.phone, body.code, body.new_password, meta)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

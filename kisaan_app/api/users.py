@@ -1,13 +1,14 @@
 """/api/users and /api/organizations: my profile, the admin user list, role changes, deactivation."""
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from kisaan_app.api.auth import UserOut
 from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep
-from kisaan_app.services import accounts, directory, profiles
+from kisaan_app.services import accounts, directory, membership, password_reset, profiles
 
 router = APIRouter(prefix="/api", tags=["users"])
 
@@ -44,6 +45,22 @@ class OrganizationIn(BaseModel):
     name: str = Field(max_length=200)
     district: str | None = Field(None, max_length=80)
     state: str | None = Field(None, max_length=80)
+
+
+class JoinIn(BaseModel):
+    organization_id: int
+
+
+class JoinRequestOut(BaseModel):
+    id: int
+    user_id: int
+    full_name: str
+    phone: str | None
+    organization_id: int
+    organization_name: str
+    status: str
+    created_at: datetime
+    decided_at: datetime | None
 
 
 @router.get("/users/me", response_model=profiles.ProfileView)
@@ -100,3 +117,36 @@ def organizations(session: SessionDep):
 def create_organization(body: OrganizationIn, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep):
     org = accounts.create_organization(session, principal, body.name, body.district, body.state, meta)
     return OrganizationOut.model_validate(org, from_attributes=True)
+
+
+@router.post("/users/{user_id}/password-reset", status_code=status.HTTP_202_ACCEPTED)
+def send_password_reset(user_id: int, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep) -> dict:
+    """Text the person a reset code (admins; org admins for their own FPO's members)."""
+    password_reset.send_reset_code(session, principal, user_id, meta)
+    return {"status": "sent"}
+
+
+@router.post("/memberships", response_model=JoinRequestOut, status_code=status.HTTP_201_CREATED)
+def ask_to_join(body: JoinIn, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep):
+    """A farmer asks to join an FPO; its admin approves or declines."""
+    return membership.request_to_join(session, principal, body.organization_id, meta)
+
+
+@router.get("/memberships", response_model=list[JoinRequestOut])
+def join_requests(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    status: Literal["pending", "approved", "declined"] | None = "pending",  # noqa: A002 - the query name
+):
+    """Requests to decide: an org admin sees their FPO's, an admin everyone's."""
+    return membership.list_requests(session, principal, status)
+
+
+@router.post("/memberships/{request_id}/approve", response_model=JoinRequestOut)
+def approve_join(request_id: int, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep):
+    return membership.decide(session, principal, request_id, True, meta)
+
+
+@router.post("/memberships/{request_id}/decline", response_model=JoinRequestOut)
+def decline_join(request_id: int, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep):
+    return membership.decide(session, principal, request_id, False, meta)

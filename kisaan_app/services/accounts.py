@@ -17,6 +17,7 @@ from kisaan_app.services.errors import (
     Conflict,
     NotFound,
     PermissionDenied,
+    RateLimited,
     ValidationFailed,
 )
 from kisaan_app.services.validation import (
@@ -59,7 +60,6 @@ class Registration:
     role: str = Role.FARMER.value
     phone: str | None = None
     email: str | None = None
-    organization_id: int | None = None
     preferred_language: str = "en"
     district: str | None = None
     state: str | None = None
@@ -67,7 +67,10 @@ class Registration:
 
 
 def register(session: Session, reg: Registration, meta: RequestMeta | None = None) -> User:
-    """Create a farmer or buyer account with an empty profile. Raises ValidationFailed / Conflict."""
+    """Create a farmer or buyer account with an empty profile. Raises ValidationFailed / Conflict.
+
+    Nobody picks an FPO here: membership is asked for and approved (services/membership). Self-service sign-up
+    goes through services/signup.sign_up, which adds the abuse limits; seeds, the CLI and tests call this."""
     if reg.role not in {r.value for r in SELF_SIGNUP_ROLES}:
         raise ValidationFailed("invalid_role", field="role")
     full_name = check_name(reg.full_name)
@@ -77,8 +80,6 @@ def register(session: Session, reg: Registration, meta: RequestMeta | None = Non
         raise ValidationFailed("phone_or_email_required", field="phone")
     check_password(reg.password)
     language = reg.preferred_language if reg.preferred_language in available_languages() else "en"
-    if reg.organization_id is not None and not session.get(Organization, reg.organization_id):
-        raise ValidationFailed("unknown_organization", field="organization_id")
     if phone and session.exec(select(User.id).where(User.phone == phone)).first():
         raise Conflict("account_exists", field="phone")
     if email and session.exec(select(User.id).where(User.email == email)).first():
@@ -90,7 +91,6 @@ def register(session: Session, reg: Registration, meta: RequestMeta | None = Non
         email=email,
         password_hash=security.hash_password(reg.password),
         role=reg.role,
-        organization_id=reg.organization_id,
         preferred_language=language,
     )
     session.add(user)
@@ -115,25 +115,30 @@ def _find_by_identifier(session: Session, identifier: str) -> User | None:
 
 
 def authenticate(session: Session, identifier: str, password: str, meta: RequestMeta) -> User:
-    """Check credentials under per-IP and per-account limits; audit both outcomes.
+    """Check credentials under per-IP and per-account budgets of failed attempts; audit both outcomes.
 
-    A failed attempt is committed (its audit row and counters) even though the caller gets an error.
+    Each budget unit is reserved atomically BEFORE the password is checked, so parallel wrong guesses cannot
+    run past the budget, and given back when the login succeeds: many farmers signing in behind one carrier
+    NAT address use up nothing. A failed attempt is committed (its audit row) though the caller gets an error.
     """
     settings = get_settings()
+    ip_rule, account_rule = settings.login_rate_per_ip, settings.login_rate_per_account
     ip_key = meta.ip or "unknown"
-    ratelimit.check(settings.login_rate_per_ip, "login-ip", ip_key)
-    ratelimit.hit(settings.login_rate_per_ip, "login-ip", ip_key)
+    ratelimit.reserve(ip_rule, "login-ip", ip_key)
     try:
         ident = normalize_identifier(identifier)
     except ValidationFailed:
         security.verify_password(None, password)  # same cost as a real check
         raise AuthenticationFailed("invalid_credentials") from None
-    ratelimit.check(settings.login_rate_per_account, "login-account", ident)
+    try:
+        ratelimit.reserve(account_rule, "login-account", ident)
+    except RateLimited:
+        ratelimit.release(ip_rule, "login-ip", ip_key)  # a locked account checks no password: no guess made
+        raise
 
     user = _find_by_identifier(session, ident)
     password_ok = security.verify_password(user.password_hash if user else None, password or "")
     if not user or not password_ok or not user.is_active:
-        ratelimit.hit(settings.login_rate_per_account, "login-account", ident)
         reason = "inactive" if (user and password_ok) else "bad_credentials"
         audit.record(
             session,
@@ -147,6 +152,8 @@ def authenticate(session: Session, identifier: str, password: str, meta: Request
         session.commit()
         raise AuthenticationFailed("account_inactive" if reason == "inactive" else "invalid_credentials")
 
+    ratelimit.release(ip_rule, "login-ip", ip_key)
+    ratelimit.release(account_rule, "login-account", ident)
     if security.needs_rehash(user.password_hash):
         user.password_hash = security.hash_password(password)
     user.last_login_at = _now()
@@ -326,24 +333,12 @@ def set_active(session: Session, actor: Principal, user_id: int, active: bool, m
 def set_organization(
     session: Session, actor: Principal, user_id: int, organization_id: int | None, meta: RequestMeta
 ) -> User:
+    """A platform admin puts someone in an FPO (or takes them out) directly; org admins approve requests."""
+    from kisaan_app.services import membership
+
     require_role(actor, Role.ADMIN)
     user = _managed_user(session, actor, user_id)
-    if organization_id is not None and not session.get(Organization, organization_id):
-        raise ValidationFailed("unknown_organization", field="organization_id")
-    old = user.organization_id
-    user.organization_id = organization_id
-    session.add(user)
-    audit.record(
-        session,
-        "user.organization_changed",
-        actor=actor,
-        meta=meta,
-        target_type="user",
-        target_id=user.id,
-        organization_id=organization_id,
-        details={"from": old, "to": organization_id},
-    )
-    return user
+    return membership.assign(session, user, organization_id, actor=actor, meta=meta)
 
 
 def _ensure_profile(session: Session, user: User) -> None:

@@ -1,25 +1,46 @@
 """Rate limits (the `limits` library): in memory by default, shared through Redis when REDIS_URL is set."""
 
+import threading
 import time
+from contextlib import nullcontext
 from functools import lru_cache
 
 from limits import parse
-from limits.storage import storage_from_string
+from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from kisaan_app.services.errors import RateLimited
 from kisaan_app.settings import get_settings
 
+_made_lock = threading.Lock()
+
 
 @lru_cache
-def _limiter() -> MovingWindowRateLimiter:
+def _made_limiter() -> MovingWindowRateLimiter:
     redis_url = get_settings().redis_url
     storage = storage_from_string(redis_url if redis_url else "memory://")
     return MovingWindowRateLimiter(storage)
 
 
+def _limiter() -> MovingWindowRateLimiter:
+    # lru_cache may run the function once per thread racing on the first call: parallel requests would then
+    # each count on a storage of their own. One limiter per process, made under a lock.
+    with _made_lock:
+        return _made_limiter()
+
+
+# The in-memory storage loses counts when threads race on a key's first use (its expiry check pops a key that
+# another thread just created), so in-process counts are serialised here; Redis counts atomically in Lua.
+_memory_lock = threading.Lock()
+
+
+def _serialised():
+    return _memory_lock if isinstance(_limiter().storage, MemoryStorage) else nullcontext()
+
+
 def reset_limiter() -> None:
-    _limiter.cache_clear()
+    with _made_lock:
+        _made_limiter.cache_clear()
 
 
 def check(rule: str, *key: str) -> None:
@@ -43,3 +64,44 @@ def clear(rule: str, *key: str) -> None:
 def acquire(rule: str, *key: str) -> bool:
     """Count one use if `rule` still allows it; False (and nothing counted) when the window is full."""
     return _limiter().hit(parse(rule), *key)
+
+
+def take(rule: str, *key: str) -> None:
+    """Count one use, atomically, or raise RateLimited when the window is full (hit-and-test in one step)."""
+    limit = parse(rule)
+    limiter = _limiter()
+    with _serialised():
+        allowed = limiter.hit(limit, *key)
+    if not allowed:
+        reset_at, _remaining = limiter.get_window_stats(limit, *key)
+        raise RateLimited(retry_after_seconds=int(reset_at - time.time()) + 1)
+
+
+# A budget is a counter that can be given back: reserve() takes a unit before the work it guards (a password
+# check), so parallel attempts can never all slip past a test made before any of them counted; release() returns
+# it when the work turns out not to count (a successful login). It is a fixed window starting at the first
+# reservation (the moving window cannot un-count an entry), kept under its own key prefix.
+
+
+def _budget(rule: str, key: tuple[str, ...]):
+    limit = parse(rule)
+    return limit, _limiter().storage, limit.key_for("budget", *key)
+
+
+def reserve(rule: str, *key: str) -> None:
+    """Take one unit of the budget `rule` for `key`, or raise RateLimited when none is left."""
+    limit, storage, name = _budget(rule, key)
+    with _serialised():
+        over = storage.incr(name, limit.get_expiry(), 1) > limit.amount
+        if over:
+            storage.incr(name, limit.get_expiry(), -1)
+    if over:
+        raise RateLimited(retry_after_seconds=int(storage.get_expiry(name) - time.time()) + 1)
+
+
+def release(rule: str, *key: str) -> None:
+    """Give back a unit taken by reserve()."""
+    limit, storage, name = _budget(rule, key)
+    with _serialised():
+        if storage.get(name) > 0:
+            storage.incr(name, limit.get_expiry(), -1)

@@ -29,16 +29,18 @@ def test_account_is_locked_after_five_failures_even_with_the_right_password(api)
 
 
 def test_per_ip_limit_applies_across_accounts(db, monkeypatch):
+    """Failed logins from one address count together, whichever accounts they tried (successes never count)."""
     from kisaan_app.db import session_scope
     from kisaan_app.services import accounts
+    from kisaan_app.services.errors import AuthenticationFailed
     from kisaan_app.settings import get_settings
 
     monkeypatch.setattr(get_settings(), "login_rate_per_ip", "3/15 minutes")
     users = [make_user() for _ in range(4)]
     meta = RequestMeta(ip="203.0.113.9")
     for user in users[:3]:
-        with session_scope() as session:
-            accounts.login(session, user.phone, PASSWORD, "api", meta)
+        with pytest.raises(AuthenticationFailed), session_scope() as session:
+            accounts.login(session, user.phone, "wrong-password", "api", meta)
     with pytest.raises(RateLimited) as exc, session_scope() as session:
         accounts.login(session, users[3].phone, PASSWORD, "api", meta)
     assert exc.value.params["minutes"] == 15

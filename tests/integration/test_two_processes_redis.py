@@ -23,7 +23,7 @@ from sqlmodel import Session
 from kisaan_app import migrations
 from kisaan_app.db import make_engine
 from kisaan_app.models.accounts import Organization
-from kisaan_app.services import accounts
+from kisaan_app.services import accounts, membership
 from tests.factories import META, PASSWORD, bearer, next_phone
 from tests.services import create_pg_database, drop_pg_database, require_redis
 
@@ -50,9 +50,10 @@ def _people(database_url: str) -> dict:
             for role in ("admin", "farmer"):
                 registration = accounts.Registration(
                     full_name=f"Two-process {role}", password=PASSWORD, role="farmer", phone=next_phone(),
-                    organization_id=org.id if role == "farmer" else None,
                 )  # fmt: skip
                 user = accounts.register(session, registration, META)
+                if role == "farmer":
+                    membership.assign(session, user, org.id)
                 user.role = role
                 session.add(user)
                 session.flush()
