@@ -9,7 +9,7 @@ from kisaan_app.pages.admin_templates import admin_templates_page
 from kisaan_app.pages.admin_users import admin_users_page
 from kisaan_app.pages.alerts_admin import alerts_admin_page
 from kisaan_app.pages.audit import audit_page
-from kisaan_app.pages.auth import login_page, register_page
+from kisaan_app.pages.auth import forgot_password_page, login_page, register_page
 from kisaan_app.pages.dev_outbox import dev_outbox_page
 from kisaan_app.pages.home import home_page
 from kisaan_app.pages.live_admin import live_admin_page
@@ -43,6 +43,9 @@ app = rx.App(
 )
 app.add_page(login_page, route="/login", title="Kisaansay — Log in", on_load=AuthState.load_login)
 app.add_page(register_page, route="/register", title="Kisaansay — Sign up", on_load=AuthState.load_register)
+app.add_page(
+    forgot_password_page, route="/forgot-password", title="Kisaansay — Forgot password", on_load=AuthState.load_forgot
+)
 app.add_page(home_page, route="/", title="Kisaansay", on_load=[HomeState.load, DashboardState.load])
 app.add_page(profile_page, route="/profile", title="Kisaansay — My profile", on_load=ProfileState.load)
 app.add_page(admin_users_page, route="/admin/users", title="Kisaansay — Users", on_load=AdminUsersState.load)

@@ -69,48 +69,116 @@ def _role_cell(row: rx.Var) -> rx.Component:
     )
 
 
+def _reset_button(row: rx.Var) -> rx.Component:
+    return rx.button(
+        tr("users.send_reset"),
+        size="1",
+        variant="soft",
+        color_scheme="gray",
+        on_click=S.send_reset(row["id"]),
+        id="reset-" + row["id"].to(str),
+    )
+
+
 def _action_cell(row: rx.Var) -> rx.Component:
     return rx.cond(
         row["is_self"] == "1",
         rx.fragment(),
-        rx.cond(
-            row["active"] == "1",
-            rx.alert_dialog.root(
-                rx.alert_dialog.trigger(
-                    rx.button(
-                        tr("users.deactivate"),
-                        size="1",
-                        color_scheme="red",
-                        variant="soft",
-                        id="deactivate-" + row["id"].to(str),
-                    )
-                ),
-                rx.alert_dialog.content(
-                    rx.alert_dialog.title(tr("users.deactivate")),
-                    rx.alert_dialog.description(row["full_name"]),
-                    rx.hstack(
-                        rx.alert_dialog.cancel(rx.button(tr("common.cancel"), variant="soft", color_scheme="gray")),
-                        rx.alert_dialog.action(
-                            rx.button(
-                                tr("users.deactivate"),
-                                color_scheme="red",
-                                on_click=S.deactivate(row["id"]),
-                                id="confirm-deactivate",
-                            )
-                        ),
-                        justify="end",
-                        spacing="2",
-                        margin_top="1em",
+        rx.hstack(
+            rx.cond(row["active"] == "1", _reset_button(row)),
+            _status_action(row),
+            spacing="2",
+            wrap="wrap",
+        ),
+    )
+
+
+def _status_action(row: rx.Var) -> rx.Component:
+    return rx.cond(
+        row["active"] == "1",
+        rx.alert_dialog.root(
+            rx.alert_dialog.trigger(
+                rx.button(
+                    tr("users.deactivate"),
+                    size="1",
+                    color_scheme="red",
+                    variant="soft",
+                    id="deactivate-" + row["id"].to(str),
+                )
+            ),
+            rx.alert_dialog.content(
+                rx.alert_dialog.title(tr("users.deactivate")),
+                rx.alert_dialog.description(row["full_name"]),
+                rx.hstack(
+                    rx.alert_dialog.cancel(rx.button(tr("common.cancel"), variant="soft", color_scheme="gray")),
+                    rx.alert_dialog.action(
+                        rx.button(
+                            tr("users.deactivate"),
+                            color_scheme="red",
+                            on_click=S.deactivate(row["id"]),
+                            id="confirm-deactivate",
+                        )
                     ),
+                    justify="end",
+                    spacing="2",
+                    margin_top="1em",
                 ),
             ),
-            rx.button(
-                tr("users.reactivate"),
-                size="1",
-                variant="soft",
-                on_click=S.reactivate(row["id"]),
-                id="reactivate-" + row["id"].to(str),
+        ),
+        rx.button(
+            tr("users.reactivate"),
+            size="1",
+            variant="soft",
+            on_click=S.reactivate(row["id"]),
+            id="reactivate-" + row["id"].to(str),
+        ),
+    )
+
+
+def _join_request(req: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.text(req["full_name"], weight="medium"),
+            rx.text(
+                req["contact"], " · ", req["organization"], " · ", req["asked"], size="1", color=rx.color("gray", 10)
             ),
+            spacing="0",
+            flex="1",
+        ),
+        rx.button(
+            tr("users.approve"),
+            size="1",
+            color_scheme="green",
+            on_click=S.decide_join(req["id"], True),
+            id="approve-" + req["id"].to(str),
+        ),
+        rx.button(
+            tr("users.decline"),
+            size="1",
+            variant="soft",
+            color_scheme="red",
+            on_click=S.decide_join(req["id"], False),
+            id="decline-" + req["id"].to(str),
+        ),
+        spacing="2",
+        width="100%",
+        align="center",
+        class_name="join-request",
+    )
+
+
+def _join_requests() -> rx.Component:
+    return rx.cond(
+        S.join_requests.length() > 0,
+        rx.card(
+            rx.vstack(
+                rx.heading(tr("users.join_requests"), size="4"),
+                rx.foreach(S.join_requests, _join_request),
+                spacing="3",
+                width="100%",
+            ),
+            width="100%",
+            id="join-requests",
         ),
     )
 
@@ -146,6 +214,7 @@ def admin_users_page() -> rx.Component:
         _filters(),
         error_banner(S.error, id="users-error"),
         success_banner(S.message, id="users-message"),
+        _join_requests(),
         rx.text(S.total_label, size="2", color=rx.color("gray", 11)),
         rx.cond(
             S.rows.length() > 0,

@@ -34,6 +34,7 @@ def login_page() -> rx.Component:
                         text_input("password", input_type="password", auto_complete="current-password", required=True),
                     ),
                     submit_button("login.submit", id="login-submit"),
+                    rx.link(tr("login.forgot"), href="/forgot-password", size="2", id="forgot-link"),
                     spacing="3",
                     width="100%",
                 ),
@@ -106,19 +107,7 @@ def register_page() -> rx.Component:
                     ),
                     rx.cond(
                         AuthState.register_role == "farmer",
-                        field(
-                            "register.organization",
-                            rx.el.select(
-                                rx.el.option(tr("register.no_organization"), value=""),
-                                rx.foreach(
-                                    AuthState.organizations, lambda org: rx.el.option(org["name"], value=org["id"])
-                                ),
-                                name="organization_id",
-                                id="organization_id",
-                                class_name="native-select",
-                            ),
-                            errors.get("organization_id", ""),
-                        ),
+                        rx.text(tr("register.join_later"), size="2", color=rx.color("gray", 11)),
                     ),
                     submit_button("register.submit", id="register-submit"),
                     spacing="3",
@@ -133,5 +122,60 @@ def register_page() -> rx.Component:
                 rx.link(tr("nav.login"), href="/login", size="2"),
                 spacing="2",
             ),
+        )
+    )
+
+
+def _reset_request_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.text(tr("forgot.intro"), size="2"),
+            field(
+                "register.phone",
+                text_input("phone", input_type="tel", auto_complete="tel", placeholder="98765 43210", required=True),
+            ),
+            submit_button("forgot.send_code", id="forgot-send"),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=AuthState.request_reset,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def _reset_confirm_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            field(
+                "forgot.code",
+                text_input("code", input_mode="numeric", auto_complete="one-time-code", max_length=6, required=True),
+            ),
+            field(
+                "password.new",
+                text_input("new_password", input_type="password", auto_complete="new-password", required=True),
+            ),
+            submit_button("forgot.set_password", id="forgot-confirm"),
+            rx.button(
+                tr("forgot.new_code"), type="button", variant="ghost", size="2", on_click=AuthState.restart_reset
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=AuthState.confirm_reset,
+        reset_on_submit=True,
+        width="100%",
+    )
+
+
+def forgot_password_page() -> rx.Component:
+    """/forgot-password: ask for an SMS code, then enter it with a new password."""
+    return public_shell(
+        _card(
+            rx.heading(tr("forgot.title"), size="6"),
+            success_banner(AuthState.notice),
+            error_banner(AuthState.form_error, id="forgot-error"),
+            rx.cond(AuthState.reset_step == "code", _reset_confirm_form(), _reset_request_form()),
+            rx.link(tr("nav.login"), href="/login", size="2"),
         )
     )

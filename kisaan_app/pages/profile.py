@@ -100,9 +100,50 @@ def _password_form() -> rx.Component:
     )
 
 
+def _membership_card() -> rx.Component:
+    """A farmer's FPO, and a way to ask to join one (its admin approves)."""
+    org_name = ProfileState.profile["organization_name"]
+    return rx.card(
+        rx.vstack(
+            rx.heading(tr("register.organization"), size="4"),
+            rx.text(rx.cond(org_name != "", org_name, tr("register.no_organization")), id="my-fpo"),
+            rx.cond(
+                ProfileState.join_pending != "",
+                rx.text(tr("profile.join_waiting"), ": ", ProfileState.join_pending, size="2", id="join-pending"),
+                rx.form(
+                    rx.hstack(
+                        rx.el.select(
+                            rx.foreach(
+                                ProfileState.organizations, lambda org: rx.el.option(org["name"], value=org["id"])
+                            ),
+                            name="organization_id",
+                            id="join-organization",
+                            aria_label=tr("register.organization"),
+                            class_name="native-select",
+                        ),
+                        rx.button(tr("profile.join_ask"), type="submit", variant="soft", id="join-submit"),
+                        spacing="2",
+                        wrap="wrap",
+                        width="100%",
+                    ),
+                    on_submit=ProfileState.ask_to_join,
+                    reset_on_submit=False,
+                    width="100%",
+                ),
+            ),
+            error_banner(ProfileState.join_error),
+            success_banner(ProfileState.join_message),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
 def profile_page() -> rx.Component:
     return page_shell(
         "profile.title",
         rx.card(_details_form(), width="100%"),
+        rx.cond(ProfileState.profile["role"] == "farmer", _membership_card()),
         rx.card(_password_form(), width="100%"),
     )

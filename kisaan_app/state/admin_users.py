@@ -3,7 +3,7 @@
 import reflex as rx
 
 from kisaan_app.db import session_scope
-from kisaan_app.services import accounts, directory
+from kisaan_app.services import accounts, directory, membership, password_reset
 from kisaan_app.services.authz import assignable_roles
 from kisaan_app.services.errors import DomainError
 from kisaan_app.state.paging import PagedListMixin
@@ -21,6 +21,7 @@ class AdminUsersState(PagedListMixin, SessionState):
     assignable: list[str] = []
     error: str = ""
     message: str = ""
+    join_requests: list[dict[str, str]] = []
 
     def _refresh(self, principal) -> None:
         flt = directory.UserFilter(
@@ -62,6 +63,45 @@ class AdminUsersState(PagedListMixin, SessionState):
                 {"id": str(o.id), "name": o.name} for o in accounts.list_organizations(session)
             ]
         self._refresh(principal)
+        self._load_join_requests(principal)
+
+    def _load_join_requests(self, principal) -> None:
+        with session_scope() as session:
+            pending = membership.list_requests(session, principal, "pending")
+        self.join_requests = [
+            {
+                "id": str(r.id),
+                "full_name": r.full_name,
+                "contact": r.phone or "",
+                "organization": r.organization_name,
+                "asked": r.created_at.strftime("%Y-%m-%d %H:%M"),
+            }
+            for r in pending
+        ]
+
+    @rx.event
+    def decide_join(self, request_id: str, approve: bool):
+        principal, denied = self._guard()
+        if denied is not None:
+            return denied
+        self.error, self.message = "", ""
+        try:
+            with session_scope() as session:
+                view = membership.decide(session, principal, int(request_id), approve, self._meta())
+        except (DomainError, ValueError) as err:
+            self.error = self._error(err) if isinstance(err, DomainError) else self._tr("error.invalid")
+        else:
+            key = "users.join_approved" if approve else "users.join_declined"
+            self.message = self._tr(key, name=view.full_name)
+        self._load_join_requests(principal)
+        self._refresh(principal)
+
+    @rx.event
+    def send_reset(self, user_id: str):
+        principal, denied = self._guard()
+        if denied is not None:
+            return denied
+        self._act(principal, password_reset.send_reset_code, "users.reset_sent", user_id)
 
     @rx.event
     def apply_filters(self, form: dict):

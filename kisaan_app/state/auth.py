@@ -7,7 +7,7 @@ import reflex as rx
 
 from kisaan_app.db import session_scope
 from kisaan_app.i18n import error_text
-from kisaan_app.services import accounts
+from kisaan_app.services import accounts, password_reset, signup
 from kisaan_app.services.errors import DomainError
 from kisaan_app.services.security import safe_next_path
 from kisaan_app.state.session import SessionState, full_page_load
@@ -18,8 +18,10 @@ class AuthState(SessionState):
     field_errors: dict[str, str] = {}
     notice: str = ""
     submitting: bool = False
-    organizations: list[dict[str, str]] = []
     register_role: str = "farmer"
+    # Forgot password: "" asks for the number, "code" asks for the code and the new password.
+    reset_step: str = ""
+    reset_phone: str = ""
 
     def _hand_over(self, session, token: str):
         ticket = accounts.login_ticket(token)
@@ -34,6 +36,8 @@ class AuthState(SessionState):
             self.form_error = error_text(self.lang, params["error"])
         elif params.get("signed_out"):
             self.notice = self._tr("login.signed_out")
+        elif params.get("reset"):
+            self.notice = self._tr("forgot.done")
         elif params.get("next"):
             self.notice = self._tr("login.session_expired")
         if self._current_principal() is not None:
@@ -55,8 +59,6 @@ class AuthState(SessionState):
     @rx.event
     def load_register(self):
         self.form_error, self.field_errors, self.submitting = "", {}, False
-        with session_scope() as session:
-            self.organizations = [{"id": str(o.id), "name": o.name} for o in accounts.list_organizations(session)]
 
     @rx.event
     def set_register_role(self, role: str | list[str]):
@@ -66,21 +68,19 @@ class AuthState(SessionState):
     @rx.event
     def register(self, form: dict):
         self.form_error, self.field_errors = "", {}
-        org = str(form.get("organization_id") or "")
         reg = accounts.Registration(
             full_name=str(form.get("full_name", "")),
             password=str(form.get("password", "")),
             role=self.register_role,
             phone=str(form.get("phone", "")) or None,
             email=str(form.get("email", "")) or None,
-            organization_id=int(org) if org.isdigit() and self.register_role == "farmer" else None,
             preferred_language=self.lang,
             district=str(form.get("district", "")).strip() or None,
             state=str(form.get("state", "")).strip() or None,
         )
         with session_scope() as session:
             try:
-                user = accounts.register(session, reg, self._meta())
+                user = signup.sign_up(session, reg, self._meta())
                 token, _ = accounts.open_session(session, user, "browser", self._meta())
             except DomainError as err:
                 if err.field:
@@ -89,3 +89,45 @@ class AuthState(SessionState):
                     self.form_error = self._error(err)
                 return
         return self._hand_over(None, token)
+
+    # ------------------------------------------------------------ forgot password
+
+    @rx.event
+    def load_forgot(self):
+        self.form_error, self.field_errors, self.notice = "", {}, ""
+        self.reset_step, self.reset_phone = "", ""
+
+    @rx.event
+    def request_reset(self, form: dict):
+        self.form_error, self.notice = "", ""
+        phone = str(form.get("phone", "")).strip()
+        try:
+            with session_scope() as session:
+                password_reset.request_reset(session, phone, self._meta())
+        except DomainError as err:
+            self.form_error = self._error(err)
+            return
+        self.reset_phone, self.reset_step = phone, "code"
+        self.notice = self._tr("forgot.code_sent")
+
+    @rx.event
+    def confirm_reset(self, form: dict):
+        self.form_error, self.notice = "", ""
+        try:
+            with session_scope() as session:
+                password_reset.confirm_reset(
+                    session,
+                    self.reset_phone,
+                    str(form.get("code", "")),
+                    str(form.get("new_password", "")),
+                    self._meta(),
+                )
+        except DomainError as err:
+            self.form_error = self._error(err)
+            return
+        self.reset_step, self.reset_phone = "", ""
+        return rx.redirect("/login?reset=1")
+
+    @rx.event
+    def restart_reset(self):
+        self.form_error, self.notice, self.reset_step = "", "", ""

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from kisaan_app.db import session_scope
-from kisaan_app.services import accounts, profiles
+from kisaan_app.services import accounts, membership, profiles
 from kisaan_app.services.errors import DomainError
 from kisaan_app.state.session import SessionState
 
@@ -14,6 +14,10 @@ class ProfileState(SessionState):
     saved_message: str = ""
     password_error: str = ""
     password_message: str = ""
+    organizations: list[dict[str, str]] = []
+    join_pending: str = ""  # the FPO a request of mine waits on
+    join_error: str = ""
+    join_message: str = ""
 
     def _fill(self, view: profiles.ProfileView) -> None:
         data = view.as_dict()
@@ -27,8 +31,31 @@ class ProfileState(SessionState):
         if denied is not None:
             return denied
         self.field_errors, self.saved_message, self.password_error, self.password_message = {}, "", "", ""
+        self.join_error, self.join_message = "", ""
         with session_scope() as session:
             self._fill(profiles.get_profile(session, principal))
+            self._load_membership(session, principal)
+
+    def _load_membership(self, session, principal) -> None:
+        self.organizations = [{"id": str(o.id), "name": o.name} for o in accounts.list_organizations(session)]
+        pending = [r for r in membership.my_requests(session, principal) if r.status == "pending"]
+        self.join_pending = pending[0].organization_name if pending else ""
+
+    @rx.event
+    def ask_to_join(self, form: dict):
+        principal, denied = self.authorize()
+        if denied is not None:
+            return denied
+        self.join_error, self.join_message = "", ""
+        org = str(form.get("organization_id", ""))
+        try:
+            with session_scope() as session:
+                view = membership.request_to_join(session, principal, int(org) if org.isdigit() else 0, self._meta())
+        except DomainError as err:
+            self.join_error = self._error(err)
+            return
+        self.join_pending = view.organization_name
+        self.join_message = self._tr("profile.join_sent", org=view.organization_name)
 
     @rx.event
     def save(self, form: dict):
