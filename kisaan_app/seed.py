@@ -182,7 +182,7 @@ def seed_orders(session: Session) -> int:
                 listing_id=listing.id,
                 buyer_id=buyer.id,
                 farmer_id=farmer.id,
-                organization_id=buyer.organization_id,
+                organization_id=listing.organization_id,  # a sale is in the seller's FPO's books
                 quantity=quintals,
                 unit="quintal",
                 price_paise=price_paise,
