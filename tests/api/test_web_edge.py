@@ -9,8 +9,15 @@ import pytest
 from kisaan_app.services import accounts
 from tests.factories import bearer, make_user, token_for
 
-PUBLIC = "http://localhost:3000"  # settings.public_url in the suite (the default)
 EVIL = "https://evil.example"
+
+
+def _public() -> str:
+    """settings.public_url now (a session fixture points it at the live API's port for later tests)."""
+    from kisaan_app.api.edge.origin_guard import origin_of
+    from kisaan_app.settings import get_settings
+
+    return origin_of(get_settings().public_url)
 
 
 def _error(res) -> str:
@@ -106,11 +113,11 @@ def test_lookalike_and_opaque_origins_are_refused(api, cookie_session, origin):
 def test_without_origin_the_referer_decides(api, cookie_session):
     assert api.post("/api/auth/logout", headers={"Referer": f"{EVIL}/page"}).status_code == 403
     assert api.post("/api/auth/logout").status_code == 403  # neither header: refused (fail closed)
-    assert api.post("/api/auth/logout", headers={"Referer": f"{PUBLIC}/profile"}).status_code == 204
+    assert api.post("/api/auth/logout", headers={"Referer": f"{_public()}/profile"}).status_code == 204
 
 
 def test_our_own_origin_may_write_with_the_cookie(api, cookie_session):
-    assert api.post("/api/auth/logout", headers={"Origin": PUBLIC}).status_code == 204
+    assert api.post("/api/auth/logout", headers={"Origin": _public()}).status_code == 204
 
 
 def test_the_host_the_request_went_to_counts_as_our_own(api, cookie_session):
@@ -167,7 +174,7 @@ def test_pages_get_a_policy_reflex_can_run_under(api):
     policy = res.headers["content-security-policy"]
     assert "default-src 'self'" in policy and "object-src 'none'" in policy
     assert "'unsafe-eval'" in policy  # rx.call_script evaluates its script (checkout, logout)
-    assert "ws://testserver" in policy and "ws://localhost:3000" in policy  # the /_event socket
+    assert "ws://testserver" in policy and _public().replace("http", "ws", 1) in policy  # the /_event socket
     assert "https://checkout.razorpay.com" in policy
 
 
