@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 _RUN_DIR = Path(tempfile.mkdtemp(prefix="kisaan-tests-"))
@@ -62,9 +63,18 @@ def db(database):
     import kisaan_app.models  # noqa: F401 - registers every table
     from kisaan_app.db import get_engine
 
-    with get_engine().begin() as conn:
-        for table in reversed(SQLModel.metadata.sorted_tables):
-            conn.execute(sa.delete(table))
+    # A provider stand-in may still be delivering a webhook (its own thread) as the test ends; on PostgreSQL
+    # its row locks can deadlock with this sweep, which then simply runs again.
+    for attempt in range(5):
+        try:
+            with get_engine().begin() as conn:
+                for table in reversed(SQLModel.metadata.sorted_tables):
+                    conn.execute(sa.delete(table))
+            break
+        except sa.exc.OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
     _use_database(database)
 
 

@@ -81,6 +81,28 @@ def locked(session: Session, **where) -> Payment | None:
     return session.exec(query.execution_options(populate_existing=True)).first()
 
 
+def _another_open(session: Session, payment: Payment) -> bool:
+    link = {"market_order_id": payment.market_order_id} if payment.market_order_id else None
+    link = link or ({"subscription_id": payment.subscription_id} if payment.subscription_id else None)
+    if link is None:
+        return False
+    query = (
+        select(Payment.id)
+        .filter_by(**link)
+        .where(Payment.id != payment.id, Payment.status.in_(PENDING_STATES + ("authorized",)))
+    )
+    return session.exec(query).first() is not None
+
+
+def settled_its_sale(session: Session, payment: Payment) -> bool:
+    """Did this payment's capture pay its order or plan? Not if that capture is being given back."""
+    from kisaan_app.models.payments import AutoRefund
+
+    attempt = payment.razorpay_payment_id
+    query = select(AutoRefund.id).where(AutoRefund.razorpay_payment_id == attempt)
+    return bool(attempt) and session.exec(query).first() is None
+
+
 def amount_mismatch(payment: Payment, entity: dict) -> str | None:
     """What the provider says was paid must be what we asked for; None when it is (or it says nothing)."""
     amount, currency = entity.get("amount"), entity.get("currency")
@@ -128,6 +150,10 @@ def apply_provider_payment(session: Session, payment: Payment, entity: dict, sou
 
         give_back(session, payment, attempt_id, int(entity.get("amount") or payment.amount_paise), "duplicate_capture")
         return True
+    if new == "authorized" and payment.status in ("failed", "cancelled") and _another_open(session, payment):
+        # A late retry on a payment already given up, while a newer one is open for the same sale: it must not
+        # reopen (two open payments for one order). If it is captured, that capture is given back.
+        return False
     if not can_move(payment.status, new):
         return False
     if attempt_id and new != "failed":
@@ -280,8 +306,8 @@ def _sync_order(session: Session, payment: Payment, source: str) -> None:
     from kisaan_app.services.market.orders import announce as announce_order
     from kisaan_app.services.market.orders import give_back_quantity
 
-    if not payment.market_order_id or payment.status not in PAID_STATES:
-        return
+    if not payment.market_order_id or payment.status not in PAID_STATES or not settled_its_sale(session, payment):
+        return  # a capture being given back never paid the order: its refund does not end the sale
     order = lock_order(session, payment.market_order_id)
     if order is None or order.status in ("pending_payment", "cancelled"):
         return  # money for a cancelled order: the sale already ended

@@ -17,7 +17,7 @@ from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kisaan_app.services.payments import gateway
-from kisaan_app.services.payments.lifecycle import locked, recount_refunds, refunded_total
+from kisaan_app.services.payments.lifecycle import locked, recount_refunds, refunded_total, settled_its_sale
 
 REFUNDABLE_STATES = ("captured", "partially_refunded")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")  # room for the caller prefix
@@ -107,6 +107,8 @@ def refund(
         return earlier
     if payment.status not in REFUNDABLE_STATES or not payment.razorpay_payment_id:
         raise Conflict("payment_not_refundable", status=payment.status)
+    if not settled_its_sale(session, payment):  # its money is already on its way back automatically
+        raise Conflict("refund_already_automatic")
     available = refundable_paise(session, payment)
     if amount_paise > available:
         raise ValidationFailed("refund_too_large", field="amount_paise", available=available)
