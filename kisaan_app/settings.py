@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     vapid_public_key: str | None = None
     vapid_subject: str = "mailto:ops@kisaansay.test"
     push_ttl_seconds: int = 24 * 3600  # how long a push service keeps a message for an offline device
+    # Hosts a Web Push endpoint may name (comma-separated; "*." covers subdomains): FCM, Mozilla, Apple, Windows.
+    push_service_hosts: str = (
+        "fcm.googleapis.com,updates.push.services.mozilla.com,*.push.services.mozilla.com,*.push.apple.com,"
+        "*.notify.windows.com"
+    )
     escalate_after_minutes: int = 15  # an unread critical alert goes out again by SMS after this
     sms_rate: str = "20/second"  # per-provider send limits (the `limits` syntax), shared through Redis if set
     email_rate: str = "20/second"
@@ -144,6 +149,16 @@ class Settings(BaseSettings):
     def payments_sandbox(self) -> bool:
         """True when no Razorpay keys are set: payments run against the local stand-in, in test mode."""
         return not self.razorpay_key_id
+
+    @property
+    def push_hosts(self) -> tuple[str, ...]:
+        return tuple(h.strip().lower() for h in self.push_service_hosts.split(",") if h.strip())
+
+    @property
+    def push_sandbox(self) -> bool:
+        """The Web Push stand-in runs beside the app (it starts whenever some provider is sandboxed), never in
+        prod: only then may a push endpoint be the stand-in's own http://127.0.0.1 address."""
+        return not self.is_prod and self.needs_sandbox
 
     @property
     def needs_sandbox(self) -> bool:

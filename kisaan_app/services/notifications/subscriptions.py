@@ -1,32 +1,16 @@
 """A person's Web Push devices: subscribe (or move a device to whoever is signed in now), unsubscribe."""
 
-import base64
-import binascii
-from urllib.parse import urlsplit
-
 from sqlmodel import Session, delete, select
 
 from kisaan_app.models.notifications import PushSubscription
 from kisaan_app.services.context import Principal
-from kisaan_app.services.errors import ValidationFailed
-from kisaan_app.settings import get_settings
-
-
-def _key_bytes(value: str, field: str) -> int:
-    try:
-        return len(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
-    except (binascii.Error, ValueError):
-        raise ValidationFailed("push_subscription_invalid", field=field) from None
+from kisaan_app.services.notifications.push_endpoints import check_endpoint, check_keys
 
 
 def _check(endpoint: str, p256dh: str, auth: str) -> None:
-    parts = urlsplit(endpoint)
-    # Browsers only hand out https push services; plain http is the local stand-in, refused in production.
-    allowed = ("https",) if get_settings().is_prod else ("https", "http")
-    if parts.scheme not in allowed or not parts.netloc or len(endpoint) > 1000:
-        raise ValidationFailed("push_endpoint_invalid", field="endpoint")
-    if _key_bytes(p256dh, "keys.p256dh") != 65 or _key_bytes(auth, "keys.auth") != 16:
-        raise ValidationFailed("push_subscription_invalid", field="keys")
+    # Keys first: they need no network. The endpoint's host is resolved, and every address must be public.
+    check_keys(p256dh, auth)
+    check_endpoint(endpoint)
 
 
 def subscribe(

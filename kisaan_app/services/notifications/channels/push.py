@@ -9,6 +9,7 @@ from sqlmodel import delete, select
 from kisaan_app.db import session_scope
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.notifications import NotificationHistory, PushSubscription
+from kisaan_app.services.errors import ValidationFailed
 from kisaan_app.services.notifications.channels import vapid
 from kisaan_app.services.notifications.channels.base import (
     PROVIDER_TIMEOUT_SECONDS,
@@ -16,6 +17,8 @@ from kisaan_app.services.notifications.channels.base import (
     Sent,
     TransientSendError,
 )
+from kisaan_app.services.notifications.push_endpoints import check_endpoint, check_keys
+from kisaan_app.services.outbound import NoRedirectSession
 from kisaan_app.settings import get_settings
 
 MAX_PAYLOAD_BYTES = 3800  # encryption adds ~100 bytes; push services accept 4096
@@ -47,6 +50,31 @@ def _mark_success(endpoint: str) -> None:
             session.add(sub)
 
 
+def _post(info: dict, body: str, private_key: str, critical: bool, session: requests.Session) -> requests.Response:
+    settings = get_settings()
+    return webpush(
+        subscription_info=info,
+        data=body,
+        vapid_private_key=private_key,
+        vapid_claims={"sub": settings.vapid_subject},  # a fresh dict: pywebpush writes aud/exp into it
+        ttl=settings.push_ttl_seconds,
+        timeout=PROVIDER_TIMEOUT_SECONDS,
+        headers={"Urgency": "high" if critical else "normal"},
+        requests_session=session,
+    )
+
+
+def _check_target(info: dict) -> None:
+    """Again at send time: the name may resolve elsewhere now, and rows stored before the checks existed
+    may hold keys pywebpush cannot use. Either fails this delivery alone, for good."""
+    try:
+        check_keys(info["keys"]["p256dh"], info["keys"]["auth"])
+        check_endpoint(info["endpoint"])
+    except ValidationFailed as err:
+        error = TransientSendError if err.code == "outbound_host_unresolved" else PermanentSendError
+        raise error(err.code, str(err.params.get("host", ""))) from None
+
+
 def send(delivery: NotificationHistory) -> Sent:
     with session_scope() as session:
         sub = session.exec(select(PushSubscription).where(PushSubscription.endpoint == delivery.recipient)).first()
@@ -54,20 +82,13 @@ def send(delivery: NotificationHistory) -> Sent:
         if sub is None:
             raise PermanentSendError("push_unsubscribed", "the device unsubscribed before the send")
         info = {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}}
+    _check_target(info)
     body = payload(delivery)
     if len(body.encode()) > MAX_PAYLOAD_BYTES:
         raise PermanentSendError("push_payload_too_large", f"{len(body.encode())} bytes")
-    settings = get_settings()
     try:
-        response = webpush(
-            subscription_info=info,
-            data=body,
-            vapid_private_key=keys.private_key,
-            vapid_claims={"sub": settings.vapid_subject},  # a fresh dict: pywebpush writes aud/exp into it
-            ttl=settings.push_ttl_seconds,
-            timeout=PROVIDER_TIMEOUT_SECONDS,
-            headers={"Urgency": "high" if delivery.is_critical else "normal"},
-        )
+        with NoRedirectSession() as session:
+            response = _post(info, body, keys.private_key, delivery.is_critical, session)
     except WebPushException as err:
         status = err.response.status_code if err.response is not None else 0
         reason = (err.response.text if err.response is not None else str(err))[:300]
@@ -76,6 +97,8 @@ def send(delivery: NotificationHistory) -> Sent:
             raise PermanentSendError("push_gone", reason) from None
         if status == 413:
             raise PermanentSendError("push_payload_too_large", reason) from None
+        if 300 <= status < 400:  # never followed: a redirect could point anywhere, inside included
+            raise PermanentSendError("push_redirect_refused", str(status)) from None
         if status == 429 or status >= 500 or status == 0:
             raise TransientSendError(f"push_{status}", reason, retry_after=_retry_after(err.response)) from None
         raise PermanentSendError(f"push_{status}", reason) from None
