@@ -1,11 +1,13 @@
 """Notification jobs: send deliveries (in small batches), write campaigns, sweep due retries, escalate."""
 
+import logging
 from datetime import timedelta
 
 from huey import crontab
 
 from kisaan_app.jobs import huey
 
+log = logging.getLogger(__name__)
 BATCH = 25  # deliveries per task: fewer queue round trips than one task each, still spread over workers
 SWEEP_GRACE = timedelta(minutes=2)  # a pending row no task took by then was lost (e.g. a worker restart)
 
@@ -53,7 +55,10 @@ def sweep_deliveries() -> dict[str, int]:
     with session_scope() as session:
         lost_campaigns = stalled(session, utcnow() - SWEEP_GRACE)
     for campaign_id in lost_campaigns:
-        write_deliveries(campaign_id)
+        try:
+            write_deliveries(campaign_id)
+        except Exception:  # one broken campaign must not keep every due delivery waiting behind it
+            log.exception("sweeper: campaign %s could not be written", campaign_id)
     return deliver_due(grace=SWEEP_GRACE)
 
 

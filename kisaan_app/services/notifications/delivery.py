@@ -4,6 +4,7 @@ A row is claimed with a compare-and-set on (status pending, due), so a task and 
 twice; the claim leases it for a few minutes in case the process dies mid-send.
 """
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,9 +15,18 @@ from kisaan_app.db import session_scope
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.notifications import NotificationHistory
 from kisaan_app.services import ratelimit
-from kisaan_app.services.notifications.channels import SendError, Sent, TransientSendError, email, push, sms
+from kisaan_app.services.notifications.channels import (
+    PermanentSendError,
+    SendError,
+    Sent,
+    TransientSendError,
+    email,
+    push,
+    sms,
+)
 from kisaan_app.settings import get_settings
 
+log = logging.getLogger(__name__)
 SENDERS = {"sms": sms.send, "email": email.send, "push": push.send}
 LEASE = timedelta(minutes=5)
 MAX_BACKOFF_SECONDS = 3600.0
@@ -96,14 +106,27 @@ def _attempt(row: NotificationHistory, now: datetime) -> Outcome:
         sent = SENDERS[row.channel](row)
     except SendError as err:
         return _failed(row, err, now)
+    except Exception as err:  # noqa: BLE001 - a poison pill fails its own row, never the batch behind it
+        log.exception("delivery %s (%s) raised", row.id, row.channel)
+        return _failed(row, PermanentSendError("internal_error", f"{type(err).__name__}: {err}"), now)
     return _sent(row, sent)
+
+
+def _attempt_safely(row: NotificationHistory, now: datetime) -> Outcome:
+    """Even recording the answer can fail (the database went away): the row keeps its lease and the sweeper
+    sends it again when the lease ends; the rest of the batch goes on."""
+    try:
+        return _attempt(row, now)
+    except Exception:  # noqa: BLE001
+        log.exception("recording delivery %s failed; the sweeper will retry it", row.id)
+        return Outcome("pending", now + LEASE)
 
 
 def deliver_many(delivery_ids: list[int], now: datetime | None = None) -> dict[int, Outcome]:
     """Attempt each of these deliveries that is pending and due (one claim for all, one commit per answer);
     the others are reported with their current status, unchanged."""
     now = now or utcnow()
-    outcomes = {row.id: _attempt(row, now) for row in _claim(list(delivery_ids), now)}
+    outcomes = {row.id: _attempt_safely(row, now) for row in _claim(list(delivery_ids), now)}
     rest = [i for i in delivery_ids if i not in outcomes]
     if rest:
         with session_scope() as session:

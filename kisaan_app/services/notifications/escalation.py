@@ -7,7 +7,9 @@ from sqlmodel import Session, col, select
 from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.notifications import NotificationHistory
+from kisaan_app.services.notifications.audience import Reach
 from kisaan_app.services.notifications.dispatch import enqueue_on_commit, existing_keys
+from kisaan_app.services.notifications.preferences import allowed_channels
 from kisaan_app.settings import get_settings
 
 LOOKBACK = timedelta(hours=24)  # older alerts are stale: an SMS about yesterday's storm helps nobody
@@ -29,6 +31,13 @@ def escalate_unread(session: Session, now: datetime | None = None) -> int:
             col(User.phone).is_not(None),
         )
     ).all()
+    # Critical alerts skip quiet hours, never an opt-out: whoever turned SMS off for the category gets none.
+    prefs = Reach.load(session, [user for _alert, user in alerts]).preferences
+    alerts = [
+        (alert, user)
+        for alert, user in alerts
+        if "sms" in allowed_channels(prefs.get(user.id), alert.category, critical=True, now=now)
+    ]
     keys = {alert.id: f"escalate:{alert.id}" for alert, _user in alerts}
     done = existing_keys(session, list(keys.values()))
     rows = [

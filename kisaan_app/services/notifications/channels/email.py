@@ -43,7 +43,16 @@ def relay() -> Relay:
     )
 
 
+def _header(value: str, name: str) -> str:
+    """CR or LF in a header would start a new header (Bcc: ...): this message fails, on its own."""
+    if "\r" in value or "\n" in value:
+        raise PermanentSendError("email_header_invalid", f"{name} contains a line break")
+    return value
+
+
 def build_message(delivery: NotificationHistory) -> EmailMessage:
+    _header(delivery.recipient, "To")
+    _header(delivery.subject or "", "Subject")
     msg = EmailMessage()
     msg["From"] = get_settings().email_from
     msg["To"] = delivery.recipient
