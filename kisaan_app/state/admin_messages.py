@@ -177,27 +177,21 @@ class AdminMessagesState(DraftMixin, SessionState):
         return None
 
     @rx.event
-    def preview(self):
-        from kisaan_app.services.notifications import templates
-
+    async def preview(self):
         principal, denied = self._guard()
         if denied is not None:
             return denied
         self.error = self.preview_subject = self.preview_body = self.preview_segments = ""
         key = self._text("template_key")
+        ask = (key, self._first_channel(), self._text("language") or "en", self._text("text"), self._text("subject"))
         try:
-            with session_scope() as session:
-                if key:
-                    found = templates.find_template(session, key, self._first_channel(), self._text("language") or "en")
-                    if found is None:
-                        self.error = self._tr("messages.template_missing")
-                        return None
-                    result = templates.preview(session, principal, template_id=found.id, data=SAMPLE_DATA)
-                else:
-                    result = templates.preview(session, principal, body=self._text("text"),
-                                               subject=self._text("subject"), data=SAMPLE_DATA)  # fmt: skip
+            # Rendering runs a template: off the event loop, like any database work.
+            result = await asyncio.to_thread(_preview, principal, *ask)
         except DomainError as err:
             self.error = self._error(err)
+            return None
+        if result is None:
+            self.error = self._tr("messages.template_missing")
             return None
         if result.missing:
             self.error = self._tr("messages.missing_variables", names=", ".join(result.missing))
@@ -306,3 +300,16 @@ def _start(principal, meta, args: dict):
 
     with session_scope() as session:
         return campaigns.start_campaign(session, principal, meta, **args)
+
+
+def _preview(principal, key: str, channel: str, language: str, text: str, subject: str):
+    """A stored template's preview, or free text filled as notify() fills it; None: no such template."""
+    from kisaan_app.services.notifications import templates
+
+    with session_scope() as session:
+        if not key:
+            return templates.preview(session, principal, body=text, subject=subject, data=SAMPLE_DATA, plain=True)
+        found = templates.find_template(session, key, channel, language)
+        if found is None:
+            return None
+        return templates.preview(session, principal, template_id=found.id, data=SAMPLE_DATA)

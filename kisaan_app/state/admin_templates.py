@@ -1,5 +1,6 @@
 """/admin/templates: message templates per channel and language; edit, and preview with sample data first."""
 
+import asyncio
 import json
 
 import reflex as rx
@@ -84,9 +85,7 @@ class AdminTemplatesState(DraftMixin, SessionState):
         self.editor_open = False
 
     @rx.event
-    def preview(self):
-        from kisaan_app.services.notifications import templates
-
+    async def preview(self):
         principal, denied = self._guard()
         if denied is not None:
             return denied
@@ -99,10 +98,10 @@ class AdminTemplatesState(DraftMixin, SessionState):
         if not isinstance(data, dict):
             self.field_errors = {"sample": self._tr("templates.sample_invalid")}
             return
+        body, subject = self.draft.get("body", ""), self.draft.get("subject") or None
         try:
-            with session_scope() as session:
-                result = templates.preview(session, principal, body=self.draft.get("body", ""),
-                                           subject=self.draft.get("subject") or None, data=data)  # fmt: skip
+            # Rendering runs an admin's template: off the event loop (it has a time budget, still).
+            result = await asyncio.to_thread(_preview, principal, body, subject, data)
         except DomainError as err:
             self.field_errors = {err.field or "form": self._error(err)}
             return
@@ -144,3 +143,10 @@ class AdminTemplatesState(DraftMixin, SessionState):
         self.message = self._tr("templates.saved", name=saved_key)
         self.editor_open = False
         self._refresh(principal)
+
+
+def _preview(principal, body: str, subject: str | None, data: dict):
+    from kisaan_app.services.notifications import templates
+
+    with session_scope() as session:
+        return templates.preview(session, principal, body=body, subject=subject, data=data)

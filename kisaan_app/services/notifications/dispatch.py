@@ -62,19 +62,22 @@ class Composer:
         return self._templates[pair]
 
     def compose(self, channel: str, language: str, data: dict) -> Content:
-        if self.key:
-            tpl = self._template(channel, language)
-            subject, body, html_body, tpl_id = tpl.subject, tpl.body, tpl.html_body, tpl.id
-        else:
-            subject, body, html_body, tpl_id = self.subject, self.text or "", None, None
-        text = templates.render(body, data)
-        if html_body:
-            rich = templates.render(html_body, data, html=True)
+        if not self.key:  # free text is never Jinja: only its {{ name }} placeholders are filled
+            text = templates.fill_text(self.text or "", data)
+            subject = templates.fill_text(self.subject, data)[:200] if self.subject else None
+            rich = "<p>" + html.escape(text).replace("\n", "<br>") + "</p>" if channel == "email" else None
+            return Content(subject, text, rich, None)
+        tpl = self._template(channel, language)
+        cap = templates.MAX_CHARS.get(channel, templates.MAX_CHARS["email"])
+        text = templates.render(tpl.body, data, max_chars=cap)
+        if tpl.html_body:
+            rich = templates.render(tpl.html_body, data, html=True, max_chars=templates.MAX_CHARS["email"])
         elif channel == "email":
             rich = "<p>" + html.escape(text).replace("\n", "<br>") + "</p>"
         else:
             rich = None
-        return Content(templates.render(subject, data)[:200] if subject else None, text, rich, tpl_id)
+        subject = templates.render(tpl.subject, data, max_chars=1000)[:200] if tpl.subject else None
+        return Content(subject, text, rich, tpl.id)
 
 
 def existing_keys(session: Session, keys: list[str]) -> set[str]:

@@ -1,11 +1,13 @@
-"""Message templates: sandboxed Jinja2, a missing variable is an error naming it, never a blank in an SMS."""
+"""Message templates: sandboxed Jinja2 on a budget (template_budget.py); a missing variable is an error naming
+it, never a blank in an SMS. Free text (a message typed without a template) is never Jinja: only plain
+`{{ name }}` placeholders are filled in, anything else stays as typed."""
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta
 from jinja2.exceptions import SecurityError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
 from sqlmodel import Session, col, select
 
 from kisaan_app.models.enums import Role
@@ -14,14 +16,19 @@ from kisaan_app.services import audit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import NotFound, ValidationFailed
+from kisaan_app.services.notifications.template_budget import BudgetedEnvironment, BudgetExceeded, render_within
 
 MAX_BODY = 5000
+# The most a rendered message may be, per channel (SMS: Twilio's 1,600-character body limit).
+MAX_CHARS = {"email": 20_000, "in_app": 5000, "push": 2000, "sms": 1600}
+MAX_TEXT_CHARS = 20_000  # free text after its placeholders are filled
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 @lru_cache
-def _env(html: bool) -> SandboxedEnvironment:
+def _env(html: bool) -> BudgetedEnvironment:
     # Sandboxed: templates are written by admins in the browser and must not reach Python internals.
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=html, keep_trailing_newline=True)
+    return BudgetedEnvironment(undefined=StrictUndefined, autoescape=html, keep_trailing_newline=True)
 
 
 @lru_cache(maxsize=512)
@@ -47,16 +54,40 @@ def missing(body: str, data: dict) -> list[str]:
     return [name for name in variables(body) if name not in data]
 
 
-def render(body: str, data: dict, *, html: bool = False) -> str:
+def render(body: str, data: dict, *, html: bool = False, max_chars: int = MAX_CHARS["email"]) -> str:
+    """A stored template, rendered in the budgeted sandbox; every way it can fail is a ValidationFailed."""
     absent = missing(body, data)
     if absent:
         raise ValidationFailed("template_missing_variable", field=absent[0], name=", ".join(absent))
     try:
-        return _compiled(body, html).render(**data)
+        return render_within(_compiled(body, html), data, max_chars)
     except UndefinedError as err:  # e.g. {{ farmer.village }} with no village in the data
         raise ValidationFailed("template_missing_variable", field="body", name=str(err.message)) from None
     except SecurityError:
         raise ValidationFailed("template_unsafe", field="body") from None
+    except BudgetExceeded as err:
+        code = "template_too_slow" if err.reason == "time" else "template_too_large"
+        raise ValidationFailed(code, field="body", limit=max_chars) from None
+    except (OverflowError, MemoryError, RecursionError):  # 1e308 ** 2, a macro calling itself
+        raise ValidationFailed("template_too_large", field="body", limit=max_chars) from None
+    except (ArithmeticError, LookupError, TypeError, ValueError) as err:  # {{ 1 / 0 }}, {{ "a" - 1 }}
+        raise ValidationFailed("template_error", field="body", reason=type(err).__name__) from None
+
+
+def placeholders(text: str) -> list[str]:
+    """The `{{ name }}` placeholders in free text, in order of first use."""
+    return list(dict.fromkeys(PLACEHOLDER.findall(text)))
+
+
+def fill_text(text: str, data: dict, *, max_chars: int = MAX_TEXT_CHARS) -> str:
+    """Free text as typed, with its plain placeholders filled: `{{ 7*7 }}` or `{% ... %}` stay literal."""
+    absent = [name for name in placeholders(text) if name not in data]
+    if absent:
+        raise ValidationFailed("template_missing_variable", field=absent[0], name=", ".join(absent))
+    filled = PLACEHOLDER.sub(lambda m: str(data[m.group(1)]), text)
+    if len(filled) > max_chars:
+        raise ValidationFailed("template_too_large", field="text", limit=max_chars)
+    return filled
 
 
 @dataclass(frozen=True)
@@ -174,8 +205,10 @@ def preview(
     body: str | None = None,
     subject: str | None = None,
     data: dict,
+    plain: bool = False,
 ) -> Preview:
-    """Render with sample data; unknown variables are listed (and shown as {{ name }}) instead of raising."""
+    """Render with sample data; unknown variables are listed (and shown as {{ name }}) instead of raising.
+    `plain`: the body is free text (a message typed without a template), filled as notify() would fill it."""
     require_role(actor, Role.ADMIN, Role.ORG_ADMIN)
     html_body, channel = None, None
     if template_id is not None:
@@ -185,16 +218,21 @@ def preview(
         body, subject, html_body, channel = row.body, row.subject, row.html_body, row.channel
     if not body:
         raise ValidationFailed("template_body_required", field="body")
-    absent = sorted({*missing(body, data), *missing(subject or "", data), *missing(html_body or "", data)})
+    plain = plain and template_id is None  # a stored template is always a template
+    if plain:
+        absent = sorted({*placeholders(body), *placeholders(subject or "")} - set(data))
+    else:
+        absent = sorted({*missing(body, data), *missing(subject or "", data), *missing(html_body or "", data)})
     sample = {**{name: "{{ " + name + " }}" for name in absent}, **data}
-    text = render(body, sample)
+    fill = fill_text if plain else render
+    text = fill(body, sample, max_chars=MAX_CHARS.get(channel or "", MAX_CHARS["email"]))
     segments = None
     if channel in (None, "sms"):
         from kisaan_app.sandbox.twilio_standin import segment_count  # the same counting Twilio bills by
 
         segments = segment_count(text)[0]
     return Preview(
-        render(subject, sample) if subject else None,
+        fill(subject, sample) if subject else None,
         text,
         segments,
         absent,
