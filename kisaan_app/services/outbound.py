@@ -59,7 +59,7 @@ def host_allowed(host: str, allowed_hosts: Iterable[str]) -> bool:
     return False
 
 
-def check_public_url(url: str, allowed_hosts: Iterable[str], *, resolver: Resolver = resolve_host) -> str:
+def check_public_url(url: str, allowed_hosts: Iterable[str], *, resolver: Resolver | None = None) -> str:
     """Return the URL's host if the server may fetch it, else raise ValidationFailed naming why:
     `outbound_url_invalid` (not an https URL), `outbound_host_not_allowed`, `outbound_host_unresolved`,
     `outbound_address_not_public`."""
@@ -80,7 +80,7 @@ def check_public_url(url: str, allowed_hosts: Iterable[str], *, resolver: Resolv
     if not host_allowed(host, allowed_hosts):
         raise ValidationFailed("outbound_host_not_allowed", field="endpoint", host=host)
     try:
-        addresses = resolver(host, port)
+        addresses = (resolver or resolve_host)(host, port)
     except (OSError, UnicodeError):
         raise ValidationFailed("outbound_host_unresolved", field="endpoint", host=host) from None
     if not addresses or not all(is_public_address(ipaddress.ip_address(a.split("%")[0])) for a in addresses):
@@ -92,9 +92,8 @@ class NoRedirectSession(requests.Session):
     """A requests session that never follows a redirect, whatever the caller (here: pywebpush) asks for.
     A 3xx comes back as the response; the channel treats it as a refusal."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.max_redirects = 0
+    def get_redirect_target(self, resp: requests.Response) -> None:
+        return None  # requests follows a redirect only when this names one
 
     def request(self, method: str | bytes, url: str | bytes, *args: object, **kwargs: object) -> requests.Response:
         kwargs["allow_redirects"] = False
