@@ -214,12 +214,16 @@ def principal_for_token(session: Session, token: str | None) -> Principal | None
     if not token:
         return None
     claims = security.decode_token(token, security.SESSION_TOKEN)
-    if claims is None:
-        return None
+    return principal_for_session(session, claims.session_id, claims.user_id) if claims else None
+
+
+def principal_for_session(session: Session, session_id: str, user_id: int) -> Principal | None:
+    """The person behind a login session as the database says now; None once it is revoked or expired, or the
+    account deactivated."""
     row = session.exec(
         select(AuthSession, User)
         .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.sid == claims.session_id, AuthSession.user_id == claims.user_id)
+        .where(AuthSession.sid == session_id, AuthSession.user_id == user_id)
     ).first()
     if row is None:
         return None
