@@ -525,7 +525,12 @@ def test_redeliver_sends_the_same_event_again(
     payment = paid_payment(client, browser, 1500)
     first = wait_for(lambda: receiver.about(payment["id"], "payment.captured"))[0]
     event_id = first["headers"]["x-razorpay-event-id"]
-    listed = {e["id"]: e for e in browser.get("/sandbox/webhooks").json()}
+
+    def delivered() -> dict | None:  # the state turns "delivered" once the answer is back, a moment later
+        found = {e["id"]: e for e in browser.get("/sandbox/webhooks").json()}
+        return found if found[event_id]["state"] == "delivered" else None
+
+    listed = wait_for(delivered)
     assert listed[event_id]["event"] == "payment.captured" and listed[event_id]["state"] == "delivered"
     assert listed[event_id]["body"] == first["body"] and listed[event_id]["last_status"] == 200
 
