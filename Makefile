@@ -63,6 +63,7 @@ bench: setup
 
 lint: setup
 	$(PY) -m ruff check kisaan_app tests bench
+	$(PY) -m ruff format --check kisaan_app tests bench
 
 clean:
 	rm -rf $(STAMPS) .web .states

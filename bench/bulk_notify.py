@@ -194,9 +194,13 @@ def main() -> None:
         "KISAAN_EMAIL_RATE": "1000000/second",
     }
     setup = subprocess.run(
-        [sys.executable, "-c", SETUP, str(args.recipients)], env=env, cwd=ROOT, check=True, capture_output=True,
+        [sys.executable, "-c", SETUP, str(args.recipients)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
         text=True,
-    )  # fmt: skip
+    )
     token = setup.stdout.strip().splitlines()[-1]
 
     def start(*cmd: str) -> subprocess.Popen:
@@ -205,10 +209,22 @@ def main() -> None:
         )
 
     sandbox = start("-m", "kisaan_app", "sandbox")
-    server = start("-m", "uvicorn", "--factory", "kisaan_app.api:create_api", "--port", str(api_port),
-                   "--log-level", "warning")  # fmt: skip
-    worker = start("-m", "huey.bin.huey_consumer", "kisaan_app.jobs.huey", "-w", str(args.workers), "-k", "thread",
-                   "-m", "1", "-l", str(run_dir / "huey.log"))  # fmt: skip
+    server = start(
+        "-m", "uvicorn", "--factory", "kisaan_app.api:create_api", "--port", str(api_port), "--log-level", "warning"
+    )
+    worker = start(
+        "-m",
+        "huey.bin.huey_consumer",
+        "kisaan_app.jobs.huey",
+        "-w",
+        str(args.workers),
+        "-k",
+        "thread",
+        "-m",
+        "1",
+        "-l",
+        str(run_dir / "huey.log"),
+    )
     try:
         _wait(f"http://127.0.0.1:{sandbox_port}/health", sandbox)
         _wait(f"{api}/api/health", server)
@@ -235,23 +251,35 @@ def main() -> None:
                     break
                 time.sleep(0.5)
             elapsed = time.perf_counter() - t0
-        cpu = {name: tree_usage(proc.pid)[0] - cpu0[name] for name, proc in (("worker", worker), ("api", server),
-                                                                              ("sandbox", sandbox))}  # fmt: skip
+        cpu = {
+            name: tree_usage(proc.pid)[0] - cpu0[name]
+            for name, proc in (("worker", worker), ("api", server), ("sandbox", sandbox))
+        }
         latencies = _latencies_ms(database_url, campaign["batch_id"])
     finally:
         for proc in (worker, server, sandbox):
             stop(proc)
         drop_database(args.database, database_url)
-    print(f"\nbulk notify bench — {args.recipients} farmers x (SMS + email), {args.workers} worker threads, "
-          f"{args.database}")  # fmt: skip
-    print(f"  campaign request: {request_s * 1000:.0f} ms; all {total} rows written and enqueued after "
-          f"{written_s or float('nan'):.1f} s")  # fmt: skip
-    print(f"  final ({final}/{expected}: email accepted, SMS delivered per callback) after {elapsed:.1f} s → "
-          f"{(final or 0) / elapsed:.0f} deliveries/s")  # fmt: skip
-    print(f"  per delivery (row written → final): p50 {percentile(latencies, 50) / 1000:.1f} s  "
-          f"p99 {percentile(latencies, 99) / 1000:.1f} s")  # fmt: skip
-    print(f"  peak RSS: worker {peak.peak['worker']:.0f} MB, API {peak.peak['api']:.0f} MB; CPU seconds: "
-          + ", ".join(f"{name} {seconds:.1f}" for name, seconds in cpu.items()))  # fmt: skip
+    print(
+        f"\nbulk notify bench — {args.recipients} farmers x (SMS + email), {args.workers} worker threads, "
+        f"{args.database}"
+    )
+    print(
+        f"  campaign request: {request_s * 1000:.0f} ms; all {total} rows written and enqueued after "
+        f"{written_s or float('nan'):.1f} s"
+    )
+    print(
+        f"  final ({final}/{expected}: email accepted, SMS delivered per callback) after {elapsed:.1f} s → "
+        f"{(final or 0) / elapsed:.0f} deliveries/s"
+    )
+    print(
+        f"  per delivery (row written → final): p50 {percentile(latencies, 50) / 1000:.1f} s  "
+        f"p99 {percentile(latencies, 99) / 1000:.1f} s"
+    )
+    print(
+        f"  peak RSS: worker {peak.peak['worker']:.0f} MB, API {peak.peak['api']:.0f} MB; CPU seconds: "
+        + ", ".join(f"{name} {seconds:.1f}" for name, seconds in cpu.items())
+    )
     print("  baseline, same run:")
     print("    " + _rates("bare Twilio SDK messages.create at the stand-in", sms_base))
     print("    " + _rates("bare aiosmtplib.send to the SMTP stand-in", email_base))

@@ -130,18 +130,29 @@ class Dashboard:
             socketio_path="_event",
             namespaces=[NAMESPACE],
         )
-        await self.sio.emit("event", json.dumps({"name": self.load_event, "payload": {},
-                                                 "router_data": {"pathname": "/", "asPath": "/"}}),
-                            namespace=NAMESPACE)  # fmt: skip
+        await self.sio.emit(
+            "event",
+            json.dumps({"name": self.load_event, "payload": {}, "router_data": {"pathname": "/", "asPath": "/"}}),
+            namespace=NAMESPACE,
+        )
 
     async def close(self) -> None:
         await self.sio.disconnect()
 
 
 def _post_tick(base: str, admin: str, modal: int) -> None:
-    body = json.dumps({"state": "Maharashtra", "district": "Nashik", "market": "Lasalgaon", "commodity": "Onion",
-                       "variety": "Red", "min_price": modal - 200, "max_price": modal + 200,
-                       "modal_price": modal}).encode()  # fmt: skip
+    body = json.dumps(
+        {
+            "state": "Maharashtra",
+            "district": "Nashik",
+            "market": "Lasalgaon",
+            "commodity": "Onion",
+            "variety": "Red",
+            "min_price": modal - 200,
+            "max_price": modal + 200,
+            "modal_price": modal,
+        }
+    ).encode()
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {admin}"}
     req = urllib.request.Request(f"{base}/api/prices/ticks", data=body, method="POST", headers=headers)
     urllib.request.urlopen(req, timeout=10).read()
@@ -178,11 +189,14 @@ def run(mode: str, sizes: list[int], seconds: int) -> list[dict]:
         work = Path(tempfile.mkdtemp(prefix=f"kisaan-bench-{mode}-{n}-"))
         port = _free_port()
         env = reflex_env() | {
-            "KISAAN_ENV": "test", "KISAAN_SECRET_KEY": "bench-secret-key-0123456789-0123456789",
-            "KISAAN_PORT": str(port), "KISAAN_PUBLIC_URL": f"http://localhost:{port}",
-            "DATABASE_URL": f"sqlite:///{work / 'bench.db'}", "KISAAN_HUEY_PATH": str(work / "huey.db"),
+            "KISAAN_ENV": "test",
+            "KISAAN_SECRET_KEY": "bench-secret-key-0123456789-0123456789",
+            "KISAAN_PORT": str(port),
+            "KISAAN_PUBLIC_URL": f"http://localhost:{port}",
+            "DATABASE_URL": f"sqlite:///{work / 'bench.db'}",
+            "KISAAN_HUEY_PATH": str(work / "huey.db"),
             "KISAAN_LOGIN_RATE_PER_IP": "100000/minute",
-        }  # fmt: skip
+        }
         env.pop("REDIS_URL", None)
         if mode == "redis":
             env["REDIS_URL"] = os.environ.get("KISAAN_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -200,12 +214,20 @@ def run(mode: str, sizes: list[int], seconds: int) -> list[dict]:
         finally:
             _stop(server)
         result = {
-            "mode": mode, "clients": n, "delivered": delivered, "expected": expected,
-            "p50_ms": _pct(lat, 50), "p95_ms": _pct(lat, 95), "p99_ms": _pct(lat, 99),
-            "cpu_s": cpu_end - cpu_idle, "rss_mb": rss_end, "rss_idle_mb": rss_idle, "worker_rss_mb": worker_rss,
+            "mode": mode,
+            "clients": n,
+            "delivered": delivered,
+            "expected": expected,
+            "p50_ms": _pct(lat, 50),
+            "p95_ms": _pct(lat, 95),
+            "p99_ms": _pct(lat, 99),
+            "cpu_s": cpu_end - cpu_idle,
+            "rss_mb": rss_end,
+            "rss_idle_mb": rss_idle,
+            "worker_rss_mb": worker_rss,
             "pss_mb": pss_end,
             "kb_per_client": (rss_end - rss_idle) * 1024 / n,
-        }  # fmt: skip
+        }
         results.append(result)
         _print(result)
     return results

@@ -6,27 +6,57 @@ from kisaan_app.models.notifications import NotificationTemplate
 
 # key, category, language, subject, in-app/push text, SMS text
 TEXTS = (
-    ("weather.red_alert", "weather", "en", "Red alert for {{ district }}",
-     "{{ name }}, {{ warning }} expected in {{ district }}. Protect your crop and stay safe.",
-     "RED ALERT {{ district }}: {{ warning }}. Cover harvested crop, stay indoors. -Kisaansay"),
-    ("weather.red_alert", "weather", "hi", "{{ district }} के लिए लाल चेतावनी",
-     "{{ name }} जी, {{ district }} में {{ warning }} की आशंका है। फसल बचाएँ और सुरक्षित रहें।",
-     "लाल चेतावनी {{ district }}: {{ warning }}। कटी फसल ढकें, घर में रहें। -किसानसे"),
-    ("market.bid_received", "market", "en", "New bid on your {{ crop }}",
-     "{{ buyer }} offered ₹{{ price }} per quintal for your {{ crop }}.",
-     "Kisaansay: {{ buyer }} bid Rs {{ price }}/qtl for your {{ crop }}. Open the app to accept."),
-    ("market.bid_received", "market", "hi", "आपकी {{ crop }} पर नई बोली",
-     "{{ buyer }} ने आपकी {{ crop }} के लिए ₹{{ price }} प्रति क्विंटल की बोली लगाई।",
-     "किसानसे: {{ buyer }} ने {{ crop }} के लिए ₹{{ price }}/क्विंटल बोली लगाई। ऐप में देखें।"),
-    ("payments.received", "payments", "en", "₹{{ amount }} received",
-     "{{ name }}, ₹{{ amount }} from {{ payer }} has reached your account.",
-     "Kisaansay: Rs {{ amount }} received from {{ payer }}. Ref {{ reference }}."),
-    ("payments.received", "payments", "hi", "₹{{ amount }} प्राप्त हुए",
-     "{{ name }} जी, {{ payer }} से ₹{{ amount }} आपके खाते में आ गए हैं।",
-     "किसानसे: {{ payer }} से ₹{{ amount }} मिले। संदर्भ {{ reference }}।"),
+    (
+        "weather.red_alert",
+        "weather",
+        "en",
+        "Red alert for {{ district }}",
+        "{{ name }}, {{ warning }} expected in {{ district }}. Protect your crop and stay safe.",
+        "RED ALERT {{ district }}: {{ warning }}. Cover harvested crop, stay indoors. -Kisaansay",
+    ),
+    (
+        "weather.red_alert",
+        "weather",
+        "hi",
+        "{{ district }} के लिए लाल चेतावनी",
+        "{{ name }} जी, {{ district }} में {{ warning }} की आशंका है। फसल बचाएँ और सुरक्षित रहें।",
+        "लाल चेतावनी {{ district }}: {{ warning }}। कटी फसल ढकें, घर में रहें। -किसानसे",
+    ),
+    (
+        "market.bid_received",
+        "market",
+        "en",
+        "New bid on your {{ crop }}",
+        "{{ buyer }} offered ₹{{ price }} per quintal for your {{ crop }}.",
+        "Kisaansay: {{ buyer }} bid Rs {{ price }}/qtl for your {{ crop }}. Open the app to accept.",
+    ),
+    (
+        "market.bid_received",
+        "market",
+        "hi",
+        "आपकी {{ crop }} पर नई बोली",
+        "{{ buyer }} ने आपकी {{ crop }} के लिए ₹{{ price }} प्रति क्विंटल की बोली लगाई।",
+        "किसानसे: {{ buyer }} ने {{ crop }} के लिए ₹{{ price }}/क्विंटल बोली लगाई। ऐप में देखें।",
+    ),
+    (
+        "payments.received",
+        "payments",
+        "en",
+        "₹{{ amount }} received",
+        "{{ name }}, ₹{{ amount }} from {{ payer }} has reached your account.",
+        "Kisaansay: Rs {{ amount }} received from {{ payer }}. Ref {{ reference }}.",
+    ),
+    (
+        "payments.received",
+        "payments",
+        "hi",
+        "₹{{ amount }} प्राप्त हुए",
+        "{{ name }} जी, {{ payer }} से ₹{{ amount }} आपके खाते में आ गए हैं।",
+        "किसानसे: {{ payer }} से ₹{{ amount }} मिले। संदर्भ {{ reference }}।",
+    ),
     ("system.announcement", "system", "en", "{{ title }}", "{{ message }}", "Kisaansay: {{ message }}"),
     ("system.announcement", "system", "hi", "{{ title }}", "{{ message }}", "किसानसे: {{ message }}"),
-)  # fmt: skip
+)
 
 
 def _email_html(text: str) -> str:
@@ -46,8 +76,11 @@ def seed_notification_templates(session: Session) -> int:
     )
     added = 0
     for key, category, language, subject, text, sms_text in TEXTS:
-        for channel, body, html_body in (("in_app", text, None), ("sms", sms_text, None),
-                                         ("email", text, _email_html(text))):  # fmt: skip
+        for channel, body, html_body in (
+            ("in_app", text, None),
+            ("sms", sms_text, None),
+            ("email", text, _email_html(text)),
+        ):
             if (key, channel, language) in have:
                 continue
             names = sorted({*variables(body), *variables(subject), *variables(html_body or "")})
@@ -61,7 +94,7 @@ def seed_notification_templates(session: Session) -> int:
                     body=body,
                     html_body=html_body,
                     variables=names,
-                )  # fmt: skip
+                )
             )
             added += 1
     return added

@@ -98,9 +98,18 @@ def import_prices(session: SessionDep, meta: MetaDep, admin: AdminOnly, file: Up
     except UnicodeDecodeError:
         raise ValidationFailed("csv_not_utf8", field="file") from None
     report = prices.import_csv(session, io.StringIO(text, newline=""))
-    audit.record(session, "prices.imported", actor=admin, meta=meta, details={
-        "file": file.filename, "inserted": report.inserted, "updated": report.updated,
-        "skipped": len(report.skipped)})  # fmt: skip
+    audit.record(
+        session,
+        "prices.imported",
+        actor=admin,
+        meta=meta,
+        details={
+            "file": file.filename,
+            "inserted": report.inserted,
+            "updated": report.updated,
+            "skipped": len(report.skipped),
+        },
+    )
     return ImportOut(
         inserted=report.inserted,
         updated=report.updated,
@@ -119,14 +128,15 @@ def post_tick(body: TickIn, session: SessionDep, _admin: AdminOnly):
                 "min_price": str(body.min_price),
                 "max_price": str(body.max_price),
                 "modal_price": str(body.modal_price),
-            }  # fmt: skip
+            }
         )
     except ValueError as err:
         raise ValidationFailed("price_row", field="modal_price", reason=str(err)) from None
     price_board.record_tick(session, record, source="api")
     # Answer with the row as written (the board may hide it: an old date, or a newer day already stored).
-    previous = prices.previous_modal_paise(session, record.market, record.commodity, record.variety,
-                                           before=record.arrival_date)  # fmt: skip
+    previous = prices.previous_modal_paise(
+        session, record.market, record.commodity, record.variety, before=record.arrival_date
+    )
     change = None if previous is None else record.modal_price_paise - previous
     return price_board.PriceRow(
         commodity=record.commodity,

@@ -138,9 +138,13 @@ def vapid_key(session: SessionDep) -> dict:
 @router.post("/push/subscribe", status_code=201)
 def push_subscribe(body: SubscribeIn, request: Request, session: SessionDep, principal: CurrentPrincipal) -> dict:
     row = subscriptions.subscribe(
-        session, principal, endpoint=body.endpoint, p256dh=body.keys.p256dh, auth=body.keys.auth,
+        session,
+        principal,
+        endpoint=body.endpoint,
+        p256dh=body.keys.p256dh,
+        auth=body.keys.auth,
         user_agent=request.headers.get("user-agent"),
-    )  # fmt: skip
+    )
     return {"id": row.id, "endpoint": row.endpoint}
 
 
@@ -167,19 +171,37 @@ def _recipients(session: Session, body: SendIn) -> tuple[int, ...]:
 
 def _send(session: Session, principal: Principal, body: SendIn, channels: list[str]) -> dict:
     result = notify(
-        session, principal, Audience(user_ids=_recipients(session, body), role=""), body.category,
-        template_key=body.template_key, subject=body.subject, text=body.text, data=body.data, channels=channels,
-        critical=body.critical, idempotency_key=body.idempotency_key, url=body.url,
-    )  # fmt: skip
+        session,
+        principal,
+        Audience(user_ids=_recipients(session, body), role=""),
+        body.category,
+        template_key=body.template_key,
+        subject=body.subject,
+        text=body.text,
+        data=body.data,
+        channels=channels,
+        critical=body.critical,
+        idempotency_key=body.idempotency_key,
+        url=body.url,
+    )
     return asdict(result)
 
 
 def _bulk(session: Session, principal: Principal, meta: RequestMeta, body: BulkIn, channels: list[str]) -> dict:
     view = campaigns.start_campaign(
-        session, principal, meta, audience=body.audience(), channels=channels, category=body.category,
-        template_key=body.template_key, subject=body.subject, text=body.text, critical=body.critical,
-        title=body.title, data=body.data,
-    )  # fmt: skip
+        session,
+        principal,
+        meta,
+        audience=body.audience(),
+        channels=channels,
+        category=body.category,
+        template_key=body.template_key,
+        subject=body.subject,
+        text=body.text,
+        critical=body.critical,
+        title=body.title,
+        data=body.data,
+    )
     return asdict(view)
 
 
@@ -249,9 +271,14 @@ def _history(session: Session, principal: Principal, flt: history.HistoryFilter,
 
 
 HistoryQuery = dict(
-    status=Query(None, max_length=12), batch_id=Query(None, max_length=40), search=Query(None, max_length=100),
-    date_from=Query(None), date_to=Query(None), limit=Query(50, ge=1, le=200), offset=Query(0, ge=0),
-)  # fmt: skip
+    status=Query(None, max_length=12),
+    batch_id=Query(None, max_length=40),
+    search=Query(None, max_length=100),
+    date_from=Query(None),
+    date_to=Query(None),
+    limit=Query(50, ge=1, le=200),
+    offset=Query(0, ge=0),
+)
 
 
 @router.get("/history")

@@ -4,8 +4,15 @@ import reflex as rx
 
 from kisaan_app.components.i18n import tr, tr_prefixed
 
-STATUS_COLOURS = {"created": "gray", "attempted": "amber", "failed": "red", "authorized": "blue",
-                  "captured": "green", "partially_refunded": "purple", "refunded": "purple"}  # fmt: skip
+STATUS_COLOURS = {
+    "created": "gray",
+    "attempted": "amber",
+    "failed": "red",
+    "authorized": "blue",
+    "captured": "green",
+    "partially_refunded": "purple",
+    "refunded": "purple",
+}
 
 
 def status_badge(status: rx.Var) -> rx.Component:

@@ -15,9 +15,15 @@ def refund_button(row: rx.Var, size: str = "1") -> rx.Component:
     """`row` is a payment row (a dict var with `receipt` and `can_refund`); nothing at all when not allowed."""
     return rx.cond(
         row["can_refund"] == "yes",
-        rx.button(tr("payments.refund"), size=size, variant="soft", on_click=S.open_refund(row["receipt"]),
-                  id="refund-" + row["receipt"], class_name="refund-button no-print"),
-    )  # fmt: skip
+        rx.button(
+            tr("payments.refund"),
+            size=size,
+            variant="soft",
+            on_click=S.open_refund(row["receipt"]),
+            id="refund-" + row["receipt"],
+            class_name="refund-button no-print",
+        ),
+    )
 
 
 def _refund_form() -> rx.Component:
@@ -38,15 +44,24 @@ def _refund_form() -> rx.Component:
 
 def _refund_confirm() -> rx.Component:
     return rx.vstack(
-        rx.callout(rx.text(tr("payments.refund_confirm"), " ", S.refund_amount_label, " · ", S.refund_reason),
-                   icon="triangle_alert", color_scheme="orange", id="refund-summary"),
+        rx.callout(
+            rx.text(tr("payments.refund_confirm"), " ", S.refund_amount_label, " · ", S.refund_reason),
+            icon="triangle_alert",
+            color_scheme="orange",
+            id="refund-summary",
+        ),
         rx.hstack(
-            rx.button(tr("payments.confirm_refund"), on_click=S.confirm_refund, loading=S.refund_busy,
-                      color_scheme="red", id="refund-confirm"),
+            rx.button(
+                tr("payments.confirm_refund"),
+                on_click=S.confirm_refund,
+                loading=S.refund_busy,
+                color_scheme="red",
+                id="refund-confirm",
+            ),
             rx.button(tr("common.cancel"), on_click=S.close_refund, variant="soft", color_scheme="gray"),
         ),
         align="stretch",
-    )  # fmt: skip
+    )
 
 
 def refund_dialog() -> rx.Component:
@@ -57,13 +72,19 @@ def refund_dialog() -> rx.Component:
             rx.match(
                 S.refund_step,
                 ("confirm", _refund_confirm()),
-                ("done", rx.vstack(rx.callout(tr("payments.refund_requested"), icon="circle_check",
-                                              color_scheme="green", id="refund-done"),
-                                   rx.button(tr("common.close"), on_click=S.close_refund))),
+                (
+                    "done",
+                    rx.vstack(
+                        rx.callout(
+                            tr("payments.refund_requested"), icon="circle_check", color_scheme="green", id="refund-done"
+                        ),
+                        rx.button(tr("common.close"), on_click=S.close_refund),
+                    ),
+                ),
                 _refund_form(),
             ),
             max_width="420px",
         ),
         open=S.refund_open,
         on_open_change=lambda _open: S.close_refund(),
-    )  # fmt: skip
+    )

@@ -60,7 +60,10 @@ def tick(session: Session, rng: random.Random, series: int = 3, today: date | No
         fields = {name: getattr(row, name) for name in _SERIES}
         anchor = previous_modal_paise(session, row.market, row.commodity, row.variety, before=day)
         low, modal, high = _step(row, anchor, rng)
-        record_tick(session, PriceRecord(**fields, arrival_date=day, min_price_paise=low, max_price_paise=high,
-                                         modal_price_paise=modal), source="demo")  # fmt: skip
+        record_tick(
+            session,
+            PriceRecord(**fields, arrival_date=day, min_price_paise=low, max_price_paise=high, modal_price_paise=modal),
+            source="demo",
+        )
         moved += 1
     return moved

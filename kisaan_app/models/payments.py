@@ -29,6 +29,7 @@ AUTO_REFUND_STATUSES = ("pending", "requested", "failed")
 def _where_in(column: str, values: tuple[str, ...]) -> sa.TextClause:
     return sa.text(f"{column} IN ({', '.join(repr(v) for v in values)})")
 
+
 REFUND_STATUSES = ("pending", "processed", "failed")
 SUBSCRIPTION_PLANS = ("monthly", "yearly")
 SUBSCRIPTION_STATUSES = ("pending", "active", "expired", "cancelled")

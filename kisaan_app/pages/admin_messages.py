@@ -19,18 +19,25 @@ LANGUAGES = (("", "common.all"), ("en", "messages.lang_en"), ("hi", "messages.la
 def _audience() -> rx.Component:
     organizations = rx.foreach(S.organizations, lambda o: rx.el.option(o[1], value=o[0]))
     return rx.flex(
-        field("messages.organization",
-              draft_select(S, "organization_id", [("", tr("common.all"))], dynamic=organizations, id="msg-org")),
-        field("messages.district", rx.vstack(
-            draft_input(S, "district", debounce_timeout=400, list="msg-district-list", width="100%", id="msg-district"),
-            rx.el.datalist(rx.foreach(S.district_options, lambda d: rx.el.option(value=d)), id="msg-district-list"),
-            width="100%",
-        )),
+        field(
+            "messages.organization",
+            draft_select(S, "organization_id", [("", tr("common.all"))], dynamic=organizations, id="msg-org"),
+        ),
+        field(
+            "messages.district",
+            rx.vstack(
+                draft_input(
+                    S, "district", debounce_timeout=400, list="msg-district-list", width="100%", id="msg-district"
+                ),
+                rx.el.datalist(rx.foreach(S.district_options, lambda d: rx.el.option(value=d)), id="msg-district-list"),
+                width="100%",
+            ),
+        ),
         field("messages.crop", draft_input(S, "crop", debounce_timeout=400, id="msg-crop")),
         field("messages.language", draft_select(S, "language", [(v, tr(k)) for v, k in LANGUAGES], id="msg-language")),
         wrap="wrap",
         spacing="3",
-    )  # fmt: skip
+    )
 
 
 def _channels() -> rx.Component:
@@ -54,10 +61,14 @@ def _message() -> rx.Component:
     templates = rx.foreach(S.templates, lambda t: rx.el.option(t[1], value=t[0]))
     return rx.vstack(
         rx.flex(
-            field("messages.category",
-                  draft_select(S, "category", [(c, tr(f"category.{c}")) for c in CATEGORY_ORDER], id="msg-category")),
-            field("messages.template", draft_select(S, "template_key", [("", tr("messages.free_text"))],
-                                                    dynamic=templates, id="msg-template")),
+            field(
+                "messages.category",
+                draft_select(S, "category", [(c, tr(f"category.{c}")) for c in CATEGORY_ORDER], id="msg-category"),
+            ),
+            field(
+                "messages.template",
+                draft_select(S, "template_key", [("", tr("messages.free_text"))], dynamic=templates, id="msg-template"),
+            ),
             wrap="wrap",
             spacing="3",
         ),
@@ -65,14 +76,17 @@ def _message() -> rx.Component:
             S.draft.get("template_key", "") == "",
             rx.vstack(
                 field("messages.subject", draft_input(S, "subject", max_length=200, id="msg-subject")),
-                field("messages.text", draft_input(S, "text", multiline=True, max_length=2000, rows="4", id="msg-text"),
-                      hint_key="messages.text_hint"),
+                field(
+                    "messages.text",
+                    draft_input(S, "text", multiline=True, max_length=2000, rows="4", id="msg-text"),
+                    hint_key="messages.text_hint",
+                ),
                 align="stretch",
                 width="100%",
             ),
         ),
         align="stretch",
-    )  # fmt: skip
+    )
 
 
 def _counts() -> rx.Component:
@@ -81,8 +95,12 @@ def _counts() -> rx.Component:
         rx.cond(
             S.count_rows.length() > 0,
             rx.flex(
-                rx.foreach(S.count_rows, lambda r: rx.badge(tr_prefixed("channel.", r[0]), ": ", r[1], size="2",
-                                                            variant="soft", id="count-" + r[0])),
+                rx.foreach(
+                    S.count_rows,
+                    lambda r: rx.badge(
+                        tr_prefixed("channel.", r[0]), ": ", r[1], size="2", variant="soft", id="count-" + r[0]
+                    ),
+                ),
                 wrap="wrap",
                 spacing="2",
                 id="recipient-counts",
@@ -90,7 +108,7 @@ def _counts() -> rx.Component:
             rx.text(tr("messages.no_channel"), size="2", color=rx.color("gray", 10)),
         ),
         spacing="1",
-    )  # fmt: skip
+    )
 
 
 def _compose() -> rx.Component:
@@ -106,14 +124,20 @@ def _compose() -> rx.Component:
             error_banner(S.error, id="msg-error"),
             action_row(
                 rx.button(tr("messages.preview"), on_click=S.preview, variant="soft", id="msg-preview-button"),
-                rx.button(rx.icon("send", size=16), tr("messages.send"), on_click=S.send, loading=S.sending,
-                          color_scheme="green", id="msg-send"),
+                rx.button(
+                    rx.icon("send", size=16),
+                    tr("messages.send"),
+                    on_click=S.send,
+                    loading=S.sending,
+                    color_scheme="green",
+                    id="msg-send",
+                ),
             ),
             spacing="3",
             align="stretch",
         ),
         width="100%",
-    )  # fmt: skip
+    )
 
 
 def _progress() -> rx.Component:
@@ -124,22 +148,32 @@ def _progress() -> rx.Component:
                 rx.hstack(
                     rx.heading(S.campaign_title, size="4"),
                     rx.spacer(),
-                    rx.badge(rx.cond(S.campaign_done, tr("messages.done"), tr("messages.running")),
-                             color_scheme=rx.cond(S.campaign_done, "green", "blue"), id="campaign-state"),
+                    rx.badge(
+                        rx.cond(S.campaign_done, tr("messages.done"), tr("messages.running")),
+                        color_scheme=rx.cond(S.campaign_done, "green", "blue"),
+                        id="campaign-state",
+                    ),
                     width="100%",
                 ),
-                rx.progress(value=S.percent, max=100, size="3", color_scheme="green", id="campaign-bar",
-                            aria_label=tr("messages.progress_title")),
+                rx.progress(
+                    value=S.percent,
+                    max=100,
+                    size="3",
+                    color_scheme="green",
+                    id="campaign-bar",
+                    aria_label=tr("messages.progress_title"),
+                ),
                 rx.text(S.progress_label, size="2", id="campaign-figures"),
-                rx.link(tr("messages.see_history"), href="/admin/messages/history?campaign=" + S.campaign_batch,
-                        size="2"),
+                rx.link(
+                    tr("messages.see_history"), href="/admin/messages/history?campaign=" + S.campaign_batch, size="2"
+                ),
                 align="stretch",
             ),
             id="campaign-progress",
             custom_attrs={"data-done": rx.cond(S.campaign_done, "true", "false")},
             width="100%",
         ),
-    )  # fmt: skip
+    )
 
 
 def _campaign(c: rx.Var) -> rx.Component:
@@ -164,8 +198,12 @@ def admin_messages_page() -> rx.Component:
         rx.heading(tr("messages.recent"), size="4"),
         rx.cond(
             S.campaigns.length() > 0,
-            data_table(["messages.title", "messages.channels", "messages.total", "messages.when"], S.campaigns,
-                       _campaign, "campaigns-table"),
+            data_table(
+                ["messages.title", "messages.channels", "messages.total", "messages.when"],
+                S.campaigns,
+                _campaign,
+                "campaigns-table",
+            ),
             empty_state("messages.no_campaigns", icon="send"),
         ),
-    )  # fmt: skip
+    )

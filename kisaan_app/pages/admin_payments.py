@@ -16,20 +16,26 @@ from kisaan_app.state.admin_payments import AdminPaymentsState as S
 def _filters() -> rx.Component:
     return filter_bar(
         S.apply_filters,
-        native_select("status", [("", tr("common.all"))] + [(s, tr(f"payment_status.{s}")) for s in PAYMENT_STATUSES],
-                      aria_label=tr("payments.status"), id="filter-status"),
+        native_select(
+            "status",
+            [("", tr("common.all"))] + [(s, tr(f"payment_status.{s}")) for s in PAYMENT_STATUSES],
+            aria_label=tr("payments.status"),
+            id="filter-status",
+        ),
         rx.input(name="date_from", type="date", size="2", aria_label=tr("payments.from")),
         rx.input(name="date_to", type="date", size="2", aria_label=tr("payments.to")),
-        native_select("organization_id", [("", tr("common.all"))],
-                      dynamic=rx.foreach(S.organizations, lambda o: rx.el.option(o[1], value=o[0])),
-                      aria_label=tr("payments.organization"), id="filter-org"),
-        rx.input(name="min_amount", placeholder=tr("payments.min_amount"), input_mode="decimal", size="2",
-                 width="7em"),
-        rx.input(name="max_amount", placeholder=tr("payments.max_amount"), input_mode="decimal", size="2",
-                 width="7em"),
+        native_select(
+            "organization_id",
+            [("", tr("common.all"))],
+            dynamic=rx.foreach(S.organizations, lambda o: rx.el.option(o[1], value=o[0])),
+            aria_label=tr("payments.organization"),
+            id="filter-org",
+        ),
+        rx.input(name="min_amount", placeholder=tr("payments.min_amount"), input_mode="decimal", size="2", width="7em"),
+        rx.input(name="max_amount", placeholder=tr("payments.max_amount"), input_mode="decimal", size="2", width="7em"),
         rx.button(tr("common.apply"), type="submit", size="2"),
         rx.link(tr("payments.export_csv"), href=S.export_url, is_external=True, id="export-csv"),
-    )  # fmt: skip
+    )
 
 
 def _row(p: rx.Var) -> rx.Component:
@@ -54,12 +60,21 @@ def admin_payments_page() -> rx.Component:
         rx.cond(
             S.rows.length() > 0,
             data_table(
-                ["payments.what", "payments.payer", "payments.organization", "payments.amount", "payments.status",
-                 "payments.when", "payments.actions"],
-                S.rows, _row, "admin-payments-table",
+                [
+                    "payments.what",
+                    "payments.payer",
+                    "payments.organization",
+                    "payments.amount",
+                    "payments.status",
+                    "payments.when",
+                    "payments.actions",
+                ],
+                S.rows,
+                _row,
+                "admin-payments-table",
             ),
             empty_state("payments.none", icon="wallet"),
         ),
         pager(S.page, S.pages, S.page_label, S.go_to_page),
         refund_dialog(),
-    )  # fmt: skip
+    )

@@ -21,30 +21,57 @@ def _editor() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading(rx.cond(S.editing_id > 0, tr("templates.edit"), tr("templates.new")), size="4"),
-            field("templates.key", draft_input(S, "key", max_length=80, placeholder="weather.red_alert",
-                                               id="tpl-key"), _error("key"), hint_key="templates.key_hint"),
+            field(
+                "templates.key",
+                draft_input(S, "key", max_length=80, placeholder="weather.red_alert", id="tpl-key"),
+                _error("key"),
+                hint_key="templates.key_hint",
+            ),
             rx.flex(
-                field("templates.channel", draft_select(S, "channel", [(c, tr(f"channel.{c}")) for c in CHANNELS],
-                                                        id="tpl-channel"), _error("channel")),
-                field("templates.language", draft_select(S, "language", [("en", tr("messages.lang_en")),
-                                                                         ("hi", tr("messages.lang_hi"))],
-                                                         id="tpl-language"), _error("language")),
-                field("templates.category", draft_select(S, "category",
-                                                         [(c, tr(f"category.{c}")) for c in CATEGORIES],
-                                                         id="tpl-category"), _error("category")),
+                field(
+                    "templates.channel",
+                    draft_select(S, "channel", [(c, tr(f"channel.{c}")) for c in CHANNELS], id="tpl-channel"),
+                    _error("channel"),
+                ),
+                field(
+                    "templates.language",
+                    draft_select(
+                        S,
+                        "language",
+                        [("en", tr("messages.lang_en")), ("hi", tr("messages.lang_hi"))],
+                        id="tpl-language",
+                    ),
+                    _error("language"),
+                ),
+                field(
+                    "templates.category",
+                    draft_select(S, "category", [(c, tr(f"category.{c}")) for c in CATEGORIES], id="tpl-category"),
+                    _error("category"),
+                ),
                 wrap="wrap",
                 spacing="3",
             ),
             field("templates.subject", draft_input(S, "subject", max_length=200, id="tpl-subject"), _error("subject")),
-            field("templates.body", draft_input(S, "body", multiline=True, rows="5", id="tpl-body"), _error("body"),
-                  hint_key="templates.body_hint"),
+            field(
+                "templates.body",
+                draft_input(S, "body", multiline=True, rows="5", id="tpl-body"),
+                _error("body"),
+                hint_key="templates.body_hint",
+            ),
             rx.cond(
                 S.draft.get("channel", "") == "email",
-                field("templates.html_body", draft_input(S, "html_body", multiline=True, rows="4", id="tpl-html"),
-                      _error("html_body")),
+                field(
+                    "templates.html_body",
+                    draft_input(S, "html_body", multiline=True, rows="4", id="tpl-html"),
+                    _error("html_body"),
+                ),
             ),
-            field("templates.sample", draft_input(S, "sample", multiline=True, rows="3", font_family="monospace",
-                                                  id="tpl-sample"), _error("sample"), hint_key="templates.sample_hint"),
+            field(
+                "templates.sample",
+                draft_input(S, "sample", multiline=True, rows="3", font_family="monospace", id="tpl-sample"),
+                _error("sample"),
+                hint_key="templates.sample_hint",
+            ),
             error_banner(_error("form")),
             message_preview(S.preview_subject, S.preview_body, S.preview_note, "tpl-preview"),
             action_row(
@@ -56,19 +83,24 @@ def _editor() -> rx.Component:
         ),
         width="100%",
         id="template-editor",
-    )  # fmt: skip
+    )
 
 
 def _row(t: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.text(t["key"], weight="medium"), rx.text(t["body"], size="1", color=rx.color("gray", 10),
-                                                                  max_width="18em", truncate=True)),
+        rx.table.cell(
+            rx.text(t["key"], weight="medium"),
+            rx.text(t["body"], size="1", color=rx.color("gray", 10), max_width="18em", truncate=True),
+        ),
         rx.table.cell(tr_prefixed("channel.", t["channel"])),
         rx.table.cell(t["language"]),
         rx.table.cell(t["variables"]),
-        rx.table.cell(rx.button(tr("templates.edit"), size="1", variant="soft", on_click=S.edit(t["id"]),
-                                id="tpl-edit-" + t["id"])),
-    )  # fmt: skip
+        rx.table.cell(
+            rx.button(
+                tr("templates.edit"), size="1", variant="soft", on_click=S.edit(t["id"]), id="tpl-edit-" + t["id"]
+            )
+        ),
+    )
 
 
 def admin_templates_page() -> rx.Component:
@@ -84,8 +116,12 @@ def admin_templates_page() -> rx.Component:
         rx.cond(S.editor_open, _editor()),
         rx.cond(
             S.rows.length() > 0,
-            data_table(["templates.key", "templates.channel", "templates.language", "templates.variables",
-                        "payments.actions"], S.rows, _row, "templates-table"),
+            data_table(
+                ["templates.key", "templates.channel", "templates.language", "templates.variables", "payments.actions"],
+                S.rows,
+                _row,
+                "templates-table",
+            ),
             empty_state("templates.none", icon="file_text"),
         ),
-    )  # fmt: skip
+    )

@@ -55,11 +55,21 @@ def dev_outbox_page() -> rx.Component:
             rx.vstack(
                 rx.text(tr("outbox.intro"), size="2"),
                 rx.flex(
-                    native_select("provider", [("", tr("outbox.all_providers"))] +
-                                  [(p, tr(f"outbox.provider_{p}")) for p in PROVIDERS],
-                                  on_change=S.set_provider, aria_label=tr("outbox.provider"), id="outbox-provider"),
-                    rx.button(rx.icon("refresh_cw", size=16), tr("outbox.refresh"), on_click=S.fetch,
-                              loading=S.fetching, variant="soft", id="outbox-refresh"),
+                    native_select(
+                        "provider",
+                        [("", tr("outbox.all_providers"))] + [(p, tr(f"outbox.provider_{p}")) for p in PROVIDERS],
+                        on_change=S.set_provider,
+                        aria_label=tr("outbox.provider"),
+                        id="outbox-provider",
+                    ),
+                    rx.button(
+                        rx.icon("refresh_cw", size=16),
+                        tr("outbox.refresh"),
+                        on_click=S.fetch,
+                        loading=S.fetching,
+                        variant="soft",
+                        id="outbox-refresh",
+                    ),
                     spacing="2",
                     wrap="wrap",
                 ),
@@ -70,4 +80,4 @@ def dev_outbox_page() -> rx.Component:
                 width="100%",
             ),
         ),
-    )  # fmt: skip
+    )

@@ -35,7 +35,7 @@ def _broadcast_form() -> rx.Component:
                             ("warning", tr("live.level_warning")),
                             ("critical", tr("live.level_critical")),
                         ],
-                    ),  # fmt: skip
+                    ),
                     rx.cond(
                         S.is_admin,
                         native_select(

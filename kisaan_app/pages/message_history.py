@@ -14,25 +14,45 @@ CHART_COLOURS = {"in_app": "#2e7d32", "push": "#1565c0", "sms": "#ef6c00", "emai
 
 
 def status_badge(status: rx.Var) -> rx.Component:
-    colour = rx.match(status, ("delivered", "green"), ("read", "green"), ("sent", "blue"), ("queued", "blue"),
-                      ("failed", "red"), ("undelivered", "red"), "gray")  # fmt: skip
+    colour = rx.match(
+        status,
+        ("delivered", "green"),
+        ("read", "green"),
+        ("sent", "blue"),
+        ("queued", "blue"),
+        ("failed", "red"),
+        ("undelivered", "red"),
+        "gray",
+    )
     return rx.badge(tr_prefixed("delivery_status.", status), color_scheme=colour)
 
 
 def _filters() -> rx.Component:
     return filter_bar(
         S.apply_filters,
-        native_select("channel", [("", tr("history.all_channels"))] + [(c, tr(f"channel.{c}")) for c in CHANNELS],
-                      aria_label=tr("history.channel"), id="history-channel"),
-        native_select("status",
-                      [("", tr("history.all_statuses"))] + [(s, tr(f"delivery_status.{s}")) for s in DELIVERY_STATUSES],
-                      aria_label=tr("history.status"), id="history-status"),
-        native_select("batch_id", [("", tr("history.all_campaigns"))],
-                      dynamic=rx.foreach(S.campaigns, lambda c: rx.el.option(c["title"], value=c["batch_id"])),
-                      value=S.filters.get("batch_id", ""), aria_label=tr("history.campaign"), id="history-campaign"),
+        native_select(
+            "channel",
+            [("", tr("history.all_channels"))] + [(c, tr(f"channel.{c}")) for c in CHANNELS],
+            aria_label=tr("history.channel"),
+            id="history-channel",
+        ),
+        native_select(
+            "status",
+            [("", tr("history.all_statuses"))] + [(s, tr(f"delivery_status.{s}")) for s in DELIVERY_STATUSES],
+            aria_label=tr("history.status"),
+            id="history-status",
+        ),
+        native_select(
+            "batch_id",
+            [("", tr("history.all_campaigns"))],
+            dynamic=rx.foreach(S.campaigns, lambda c: rx.el.option(c["title"], value=c["batch_id"])),
+            value=S.filters.get("batch_id", ""),
+            aria_label=tr("history.campaign"),
+            id="history-campaign",
+        ),
         rx.input(name="search", placeholder=tr("history.search"), size="2", width="11em"),
         rx.button(tr("common.apply"), type="submit", size="2", id="history-apply"),
-    )  # fmt: skip
+    )
 
 
 def _channel_card(c: rx.Var) -> rx.Component:
@@ -40,18 +60,32 @@ def _channel_card(c: rx.Var) -> rx.Component:
         rx.vstack(
             rx.text(tr_prefixed("channel.", c["channel"]), weight="bold", size="2"),
             rx.heading(c["rate"], size="6"),
-            rx.text(tr("history.sent"), " ", c["sent"], " · ", tr("history.delivered"), " ", c["delivered"], " · ",
-                    tr("history.failed"), " ", c["failed"], size="1"),
+            rx.text(
+                tr("history.sent"),
+                " ",
+                c["sent"],
+                " · ",
+                tr("history.delivered"),
+                " ",
+                c["delivered"],
+                " · ",
+                tr("history.failed"),
+                " ",
+                c["failed"],
+                size="1",
+            ),
             spacing="1",
         ),
         min_width="9.5em",
         class_name="channel-stat",
-    )  # fmt: skip
+    )
 
 
 def _stats() -> rx.Component:
-    bars = [rx.recharts.bar(data_key=f"{ch}_sent", name=tr(f"channel.{ch}"), fill=CHART_COLOURS[ch],
-                             stack_id="sent") for ch in CHANNELS]
+    bars = [
+        rx.recharts.bar(data_key=f"{ch}_sent", name=tr(f"channel.{ch}"), fill=CHART_COLOURS[ch], stack_id="sent")
+        for ch in CHANNELS
+    ]
     return rx.card(
         rx.vstack(
             rx.heading(tr("history.stats"), size="4"),
@@ -99,9 +133,12 @@ def _row(d: rx.Var) -> rx.Component:
 def _detail_line(label_key: str, value: rx.Var) -> rx.Component:
     return rx.cond(
         value != "",
-        rx.hstack(rx.text(tr(label_key), size="2", color=rx.color("gray", 10), min_width="8em"),
-                  rx.text(value, size="2", word_break="break-all"), align="start"),
-    )  # fmt: skip
+        rx.hstack(
+            rx.text(tr(label_key), size="2", color=rx.color("gray", 10), min_width="8em"),
+            rx.text(value, size="2", word_break="break-all"),
+            align="start",
+        ),
+    )
 
 
 def _detail() -> rx.Component:
@@ -143,10 +180,21 @@ def message_history_page() -> rx.Component:
         rx.text(S.total_label, size="2"),
         rx.cond(
             S.rows.length() > 0,
-            data_table(["history.when", "history.channel", "history.recipient", "history.status", "history.attempts",
-                        "history.error_code"], S.rows, _row, "history-table"),
+            data_table(
+                [
+                    "history.when",
+                    "history.channel",
+                    "history.recipient",
+                    "history.status",
+                    "history.attempts",
+                    "history.error_code",
+                ],
+                S.rows,
+                _row,
+                "history-table",
+            ),
             empty_state("history.none", icon="mail"),
         ),
         pager(S.page, S.pages, S.page_label, S.go_to_page),
         _detail(),
-    )  # fmt: skip
+    )

@@ -63,21 +63,26 @@ def _quiet_hours() -> rx.Component:
             rx.heading(tr("prefs.quiet_hours"), size="4"),
             rx.text(tr("prefs.quiet_intro"), size="2"),
             rx.flex(
-                field("prefs.quiet_from", rx.input(type="time", value=S.quiet_start, on_change=S.set_quiet_start,
-                                                   id="quiet-start")),
-                field("prefs.quiet_to", rx.input(type="time", value=S.quiet_end, on_change=S.set_quiet_end,
-                                                 id="quiet-end")),
+                field(
+                    "prefs.quiet_from",
+                    rx.input(type="time", value=S.quiet_start, on_change=S.set_quiet_start, id="quiet-start"),
+                ),
+                field(
+                    "prefs.quiet_to",
+                    rx.input(type="time", value=S.quiet_end, on_change=S.set_quiet_end, id="quiet-end"),
+                ),
                 spacing="3",
             ),
             align="stretch",
         ),
         width="100%",
-    )  # fmt: skip
+    )
 
 
 def _this_device() -> rx.Component:
-    refused = rx.match(S.push_status, ("denied", True), ("unsupported", True), ("failed", True),
-                       ("server_error", True), False)  # fmt: skip
+    refused = rx.match(
+        S.push_status, ("denied", True), ("unsupported", True), ("failed", True), ("server_error", True), False
+    )
     return rx.card(
         rx.vstack(
             rx.heading(tr("prefs.push_title"), size="4"),

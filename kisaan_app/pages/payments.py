@@ -72,14 +72,18 @@ def _plan_card() -> rx.Component:
                         color_scheme="green",
                         id="plan-active",
                     ),
-                    rx.flex(_plan_button("monthly", S.monthly_price), _plan_button("yearly", S.yearly_price),
-                            wrap="wrap", gap="2"),
+                    rx.flex(
+                        _plan_button("monthly", S.monthly_price),
+                        _plan_button("yearly", S.yearly_price),
+                        wrap="wrap",
+                        gap="2",
+                    ),
                 ),
                 align="stretch",
             ),
             width="100%",
         ),
-    )  # fmt: skip
+    )
 
 
 def _payment_row(p: rx.Var) -> rx.Component:
@@ -121,19 +125,27 @@ def payments_page() -> rx.Component:
 def _result_banner() -> rx.Component:
     return rx.match(
         V.result,
-        ("paid", rx.cond(V.is_paid, success_banner(tr("payments.result_paid")),
-                         rx.callout(tr("payments.result_confirming"), icon="loader", width="100%"))),
+        (
+            "paid",
+            rx.cond(
+                V.is_paid,
+                success_banner(tr("payments.result_paid")),
+                rx.callout(tr("payments.result_confirming"), icon="loader", width="100%"),
+            ),
+        ),
         ("failed", error_banner(tr("payments.result_failed"))),
         ("signature_invalid", error_banner(tr("payments.result_unverified"))),
         rx.fragment(),
-    )  # fmt: skip
+    )
 
 
 def _info(label_key: str, value: rx.Var) -> rx.Component:
     # Receipts and Razorpay ids are long unbroken strings: let them wrap inside a 360 px card.
-    return rx.hstack(rx.text(tr(label_key), color=rx.color("gray", 11), size="2", min_width="8em"),
-                     rx.text(value, size="2", weight="medium", overflow_wrap="anywhere", min_width="0"),
-                     width="100%")  # fmt: skip
+    return rx.hstack(
+        rx.text(tr(label_key), color=rx.color("gray", 11), size="2", min_width="8em"),
+        rx.text(value, size="2", weight="medium", overflow_wrap="anywhere", min_width="0"),
+        width="100%",
+    )
 
 
 def _refund_row(r: rx.Var) -> rx.Component:
@@ -152,13 +164,18 @@ def _qr_block() -> rx.Component:
             rx.image(src=V.qr_svg, alt=tr("payments.qr_alt"), width="240px", height="240px", id="upi-qr"),
             rx.text(tr("payments.qr_scan"), " ", V.qr_amount, weight="bold"),
             rx.text(tr("payments.qr_valid_until"), " ", V.qr_until, size="1"),
-            rx.button(tr("payments.print"), on_click=rx.call_script("window.print()"), variant="soft",
-                      class_name="no-print", id="print-qr"),
+            rx.button(
+                tr("payments.print"),
+                on_click=rx.call_script("window.print()"),
+                variant="soft",
+                class_name="no-print",
+                id="print-qr",
+            ),
             align="center",
             class_name="printable-qr",
             width="100%",
         ),
-    )  # fmt: skip
+    )
 
 
 def _pay_actions() -> rx.Component:
@@ -166,22 +183,29 @@ def _pay_actions() -> rx.Component:
         V.is_pending | (V.detail.get("status", "") == "failed"),
         rx.vstack(
             rx.flex(
-                rx.cond(V.detail.get("payer_is_me", "") == "yes",
-                        rx.button(tr("payments.pay_now"), on_click=V.pay_now, id="pay-now")),
-                rx.button(tr("payments.make_link"), on_click=V.make_link, variant="soft", loading=V.busy,
-                          id="make-link"),
+                rx.cond(
+                    V.detail.get("payer_is_me", "") == "yes",
+                    rx.button(tr("payments.pay_now"), on_click=V.pay_now, id="pay-now"),
+                ),
+                rx.button(
+                    tr("payments.make_link"), on_click=V.make_link, variant="soft", loading=V.busy, id="make-link"
+                ),
                 rx.button(tr("payments.make_qr"), on_click=V.make_qr, variant="soft", loading=V.busy, id="make-qr"),
                 wrap="wrap",
                 gap="2",
                 class_name="no-print",
             ),
-            rx.cond(V.link_url != "", rx.text(tr("payments.link_ready"), " ",
-                                              rx.link(V.link_url, href=V.link_url, id="payment-link"), size="2")),
+            rx.cond(
+                V.link_url != "",
+                rx.text(
+                    tr("payments.link_ready"), " ", rx.link(V.link_url, href=V.link_url, id="payment-link"), size="2"
+                ),
+            ),
             _qr_block(),
             width="100%",
             align="stretch",
         ),
-    )  # fmt: skip
+    )
 
 
 def payment_view_page() -> rx.Component:
@@ -194,20 +218,30 @@ def payment_view_page() -> rx.Component:
             V.detail.get("receipt", "") != "",
             rx.card(
                 rx.vstack(
-                    rx.hstack(rx.heading(V.detail.get("description", ""), size="4"), rx.spacer(),
-                              rx.box(status_badge(V.detail.get("status", "")), id="payment-status")),
+                    rx.hstack(
+                        rx.heading(V.detail.get("description", ""), size="4"),
+                        rx.spacer(),
+                        rx.box(status_badge(V.detail.get("status", "")), id="payment-status"),
+                    ),
                     _info("payments.amount", V.detail.get("amount", "")),
-                    rx.cond(V.detail.get("refunded", "") != "",
-                            _info("payments.refunded", V.detail.get("refunded", ""))),
+                    rx.cond(
+                        V.detail.get("refunded", "") != "", _info("payments.refunded", V.detail.get("refunded", ""))
+                    ),
                     _info("payments.receipt", V.detail.get("receipt", "")),
                     _info("payments.when", V.detail.get("when", "")),
                     _info("payments.method", V.detail.get("method", "")),
                     _pay_actions(),
                     # An admin, or the seller's FPO admin, may refund from here too (never the buyer's FPO).
                     rx.cond(V.detail.get("can_refund", "") == "yes", rx.box(refund_button(V.detail, size="2"))),
-                    rx.cond(V.refunds.length() > 0, data_table(
-                        ["payments.amount", "payments.status", "payments.reason", "payments.when"],
-                        V.refunds, _refund_row, "refunds-table")),
+                    rx.cond(
+                        V.refunds.length() > 0,
+                        data_table(
+                            ["payments.amount", "payments.status", "payments.reason", "payments.when"],
+                            V.refunds,
+                            _refund_row,
+                            "refunds-table",
+                        ),
+                    ),
                     align="stretch",
                     spacing="3",
                 ),
@@ -216,4 +250,4 @@ def payment_view_page() -> rx.Component:
         ),
         rx.link(tr("payments.back"), href="/payments", class_name="no-print"),
         refund_dialog(),
-    )  # fmt: skip
+    )

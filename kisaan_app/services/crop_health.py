@@ -59,8 +59,15 @@ def report_issue(
     publish_on_commit(session, user_target(farmer.id), "crop_health", payload)
     if farmer.organization_id:
         publish_on_commit(session, managers_target(farmer.organization_id), "crop_health", payload)
-    audit.record(session, "crop_health.reported", actor=farmer, meta=meta, target_type="crop_health_report",
-                 target_id=report.id, details={"crop": crop, "issue_type": issue_type})  # fmt: skip
+    audit.record(
+        session,
+        "crop_health.reported",
+        actor=farmer,
+        meta=meta,
+        target_type="crop_health_report",
+        target_id=report.id,
+        details={"crop": crop, "issue_type": issue_type},
+    )
     return report
 
 

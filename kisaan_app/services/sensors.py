@@ -51,8 +51,9 @@ def register_device(session: Session, farmer: Principal, name: str, crop: str | 
     if not 1 <= len(name) <= 80:
         raise ValidationFailed("device_name", field="name")
     api_key = "ks_" + secrets.token_urlsafe(32)
-    device = SensorDevice(farmer_id=farmer.id, name=name, crop=(crop or "").strip() or None,
-                          api_key_hash=_digest(api_key))  # fmt: skip
+    device = SensorDevice(
+        farmer_id=farmer.id, name=name, crop=(crop or "").strip() or None, api_key_hash=_digest(api_key)
+    )
     session.add(device)
     session.flush()
     return device, api_key
@@ -85,15 +86,29 @@ def record_reading(
         return None
     farmer = session.get(User, device.farmer_id)
     report = CropHealthReport(
-        farmer_id=farmer.id, organization_id=farmer.organization_id, device_id=device.id,
-        crop=(crop or device.crop or "—")[:60], issue_type=rule.issue_type, source="sensor",
-        severity=rule.severity, metric=metric, value=value, alert_raised=True,
+        farmer_id=farmer.id,
+        organization_id=farmer.organization_id,
+        device_id=device.id,
+        crop=(crop or device.crop or "—")[:60],
+        issue_type=rule.issue_type,
+        source="sensor",
+        severity=rule.severity,
+        metric=metric,
+        value=value,
+        alert_raised=True,
         note=f"{device.name}: {metric} = {value:g}",
-    )  # fmt: skip
+    )
     session.add(report)
     session.flush()
-    payload = {"id": report.id, "farmer_id": farmer.id, "crop": report.crop, "issue_type": rule.issue_type,
-               "severity": rule.severity, "note": report.note, "source": "sensor"}  # fmt: skip
+    payload = {
+        "id": report.id,
+        "farmer_id": farmer.id,
+        "crop": report.crop,
+        "issue_type": rule.issue_type,
+        "severity": rule.severity,
+        "note": report.note,
+        "source": "sensor",
+    }
     publish_on_commit(session, user_target(farmer.id), "crop_health", payload)
     if farmer.organization_id:
         publish_on_commit(session, managers_target(farmer.organization_id), "crop_health", payload)

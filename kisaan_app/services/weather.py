@@ -189,6 +189,7 @@ def cancel_alert(session: Session, actor: Principal, meta: RequestMeta | None, a
     session.add(alert)
     for farmer in farmers_in_district(session, alert.district, alert.organization_id):
         publish_on_commit(session, user_target(farmer.id), "weather", {"id": alert.id, "cancelled": True})
-    audit.record(session, "weather.alert_cancelled", actor=actor, meta=meta, target_type="weather_alert",
-                 target_id=alert.id)  # fmt: skip
+    audit.record(
+        session, "weather.alert_cancelled", actor=actor, meta=meta, target_type="weather_alert", target_id=alert.id
+    )
     return alert

@@ -98,8 +98,13 @@ class AdminMessagesState(DraftMixin, SessionState):
 
         with session_scope() as session:
             p = campaigns.progress(session, principal, self.campaign_id)
-        self.progress = {"total": p.total, "sent": p.sent, "delivered": p.delivered, "failed": p.failed,
-                         "pending": p.pending}  # fmt: skip
+        self.progress = {
+            "total": p.total,
+            "sent": p.sent,
+            "delivered": p.delivered,
+            "failed": p.failed,
+            "pending": p.pending,
+        }
         self.campaign_done = bool(p.done)
 
     def _guard(self):
@@ -122,8 +127,13 @@ class AdminMessagesState(DraftMixin, SessionState):
     @rx.var
     def progress_label(self) -> str:
         p = self.progress
-        return self._tr("messages.progress", sent=p.get("sent", 0), delivered=p.get("delivered", 0),
-                        failed=p.get("failed", 0), total=p.get("total", 0))  # fmt: skip
+        return self._tr(
+            "messages.progress",
+            sent=p.get("sent", 0),
+            delivered=p.get("delivered", 0),
+            failed=p.get("failed", 0),
+            total=p.get("total", 0),
+        )
 
     # ------------------------------------------------------------ events
 
@@ -217,9 +227,15 @@ class AdminMessagesState(DraftMixin, SessionState):
                 return None
             self.sending = True
             key = self._text("template_key") or None
-            args = dict(audience=self._audience(), channels=list(self.channels), category=self._category(),
-                        template_key=key, subject=None if key else self._text("subject") or None,
-                        text=None if key else self._text("text"), critical=self.critical)  # fmt: skip
+            args = dict(
+                audience=self._audience(),
+                channels=list(self.channels),
+                category=self._category(),
+                template_key=key,
+                subject=None if key else self._text("subject") or None,
+                text=None if key else self._text("text"),
+                critical=self.critical,
+            )
             meta = self._meta()
         view, error = None, ""
         try:

@@ -86,8 +86,12 @@ class AdminPaymentsState(FilteredListMixin, SessionState):
 
     @rx.var
     def export_url(self) -> str:
-        wanted = {"status": "status", "date_from": "date_from", "date_to": "date_to",
-                  "organization_id": "organization_id"}  # fmt: skip
+        wanted = {
+            "status": "status",
+            "date_from": "date_from",
+            "date_to": "date_to",
+            "organization_id": "organization_id",
+        }
         query = {api: self.filters[k] for k, api in wanted.items() if self.filters.get(k)}
         for name in ("min_amount", "max_amount"):
             try:
@@ -156,8 +160,13 @@ class AdminPaymentsState(FilteredListMixin, SessionState):
             if self.refund_busy or self.refund_step != "confirm":
                 return None
             self.refund_busy, self.refund_error = True, ""
-            args = (self.refund_receipt, paise_from_rupees(self.refund_amount, "amount"), self.refund_reason,
-                    self.refund_key, self._meta())  # fmt: skip
+            args = (
+                self.refund_receipt,
+                paise_from_rupees(self.refund_amount, "amount"),
+                self.refund_reason,
+                self.refund_key,
+                self._meta(),
+            )
         try:
             await asyncio.to_thread(_refund, principal, *args)
             outcome = {"refund_step": "done"}

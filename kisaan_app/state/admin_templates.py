@@ -36,11 +36,19 @@ class AdminTemplatesState(DraftMixin, SessionState):
         with session_scope() as session:
             found = templates.list_templates(session, principal)
         self.rows = [
-            {"id": str(t.id), "key": t.key, "channel": t.channel, "language": t.language, "category": t.category,
-             "subject": t.subject or "", "body": t.body, "html_body": t.html_body or "",
-             "variables": ", ".join(t.variables or [])}
+            {
+                "id": str(t.id),
+                "key": t.key,
+                "channel": t.channel,
+                "language": t.language,
+                "category": t.category,
+                "subject": t.subject or "",
+                "body": t.body,
+                "html_body": t.html_body or "",
+                "variables": ", ".join(t.variables or []),
+            }
             for t in found
-        ]  # fmt: skip
+        ]
 
     def _clear_preview(self) -> None:
         self.preview_subject = self.preview_body = self.preview_note = ""

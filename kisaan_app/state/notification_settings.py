@@ -80,8 +80,9 @@ class NotificationSettingsState(SessionState):
         if denied is not None:
             return denied
         self.error = self.message = ""
-        channels = {cat: [ch for ch in CHANNELS if ch == "in_app" or f"{cat}:{ch}" in self.enabled]
-                    for cat in CATEGORIES}  # fmt: skip
+        channels = {
+            cat: [ch for ch in CHANNELS if ch == "in_app" or f"{cat}:{ch}" in self.enabled] for cat in CATEGORIES
+        }
         try:
             with session_scope() as session:
                 view = preferences.save_preferences(

@@ -62,10 +62,14 @@ class PaymentsState(SessionState):
             self.payments = [payment_row(r) for r in rows]
             orders = overview.orders_awaiting_payment(session, principal) if principal.role == Role.BUYER else []
             self.awaiting = [
-                {"id": str(o.id), "number": o.order_number, "amount": rupees(o.amount_paise, decimals=True),
-                 "quantity": f"{o.quantity:g} {o.unit}"}
+                {
+                    "id": str(o.id),
+                    "number": o.order_number,
+                    "amount": rupees(o.amount_paise, decimals=True),
+                    "quantity": f"{o.quantity:g} {o.unit}",
+                }
                 for o in orders
-            ]  # fmt: skip
+            ]
             plan = overview.current_plan(session, principal)
         self.plan_status, self.plan_name = plan.status, plan.plan or ""
         self.plan_renews = ist(plan.renews_at, "%d %b %Y") if plan.renews_at else ""
@@ -147,10 +151,15 @@ class PaymentViewState(SessionState):
         self.link_url = row.payment_link_url or ""
         self.detail = {**payment_row(row), "payer_is_me": "yes" if row.payer_id == principal.id else "no"}
         self.refunds = [
-            {"id": r.razorpay_refund_id or "", "amount": rupees(r.amount_paise, decimals=True), "status": r.status,
-             "reason": r.reason, "when": ist(r.created_at)}
+            {
+                "id": r.razorpay_refund_id or "",
+                "amount": rupees(r.amount_paise, decimals=True),
+                "status": r.status,
+                "reason": r.reason,
+                "when": ist(r.created_at),
+            }
             for r in refunds
-        ]  # fmt: skip
+        ]
 
     @rx.event
     def load(self):

@@ -22,8 +22,9 @@ def test_farmer_reports_a_problem_and_a_buyer_cannot(api):
 def test_sensor_readings_need_the_device_key_and_raise_alerts_only_past_thresholds(api):
     org = make_org("Nashik FPO")
     farmer = make_user("farmer", org_id=org)
-    device = api.post("/api/crop-health/devices", json={"name": "Plot 3 probe", "crop": "Onion"},
-                      headers=bearer(token_for(farmer)))  # fmt: skip
+    device = api.post(
+        "/api/crop-health/devices", json={"name": "Plot 3 probe", "crop": "Onion"}, headers=bearer(token_for(farmer))
+    )
     assert device.status_code == 201
     key = device.json()["api_key"]
     with session_scope() as session:
@@ -32,8 +33,10 @@ def test_sensor_readings_need_the_device_key_and_raise_alerts_only_past_threshol
 
     url = "/api/crop-health/readings"
     assert api.post(url, json={"metric": "soil_moisture_pct", "value": 5}).status_code == 401
-    assert api.post(url, json={"metric": "soil_moisture_pct", "value": 5},
-                    headers={"X-Device-Key": key + "x"}).status_code == 401  # fmt: skip
+    assert (
+        api.post(url, json={"metric": "soil_moisture_pct", "value": 5}, headers={"X-Device-Key": key + "x"}).status_code
+        == 401
+    )
     assert api.post(url, json={"metric": "rainfall", "value": 5}, headers={"X-Device-Key": key}).status_code == 422
     normal = api.post(url, json={"metric": "soil_moisture_pct", "value": 30}, headers={"X-Device-Key": key})
     assert normal.status_code == 200 and normal.json() == {"alert": None}

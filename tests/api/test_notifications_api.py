@@ -24,10 +24,14 @@ def test_an_admin_sends_an_sms_and_sees_it_delivered_in_history_and_stats(api, m
     headers = admin_headers()
     sent = api.post(
         "/api/notifications/sms/send",
-        json={"phones": ["98220 00001"], "category": "weather", "text": "Hail in {{ district }} tonight",
-              "data": {"district": "Nashik"}},
+        json={
+            "phones": ["98220 00001"],
+            "category": "weather",
+            "text": "Hail in {{ district }} tonight",
+            "data": {"district": "Nashik"},
+        },
         headers=headers,
-    )  # fmt: skip
+    )
     assert sent.status_code == 201, sent.text
     assert sent.json()["deliveries"] == {"sms": 1}
     assert deliver_due() == {"queued": 1}
@@ -72,18 +76,27 @@ def test_farmers_cannot_send_and_a_missing_variable_names_itself(api, messaging)
 def test_email_from_a_template_reaches_the_smtp_standin(api, messaging):
     farmer = person(email="kiran@example.in")
     headers = admin_headers()
-    template = {"key": "payments.received", "channel": "email", "category": "payments",
-                "subject": "₹{{ amount }} received", "body": "Namaste {{ name }}, ₹{{ amount }} arrived.",
-                "html_body": "<p>Namaste {{ name }}, <b>₹{{ amount }}</b> arrived.</p>"}  # fmt: skip
+    template = {
+        "key": "payments.received",
+        "channel": "email",
+        "category": "payments",
+        "subject": "₹{{ amount }} received",
+        "body": "Namaste {{ name }}, ₹{{ amount }} arrived.",
+        "html_body": "<p>Namaste {{ name }}, <b>₹{{ amount }}</b> arrived.</p>",
+    }
     created = api.post("/api/notifications/templates", json=template, headers=headers)
     assert created.status_code == 201, created.text
     assert created.json()["variables"] == ["amount", "name"]
     sent = api.post(
         "/api/notifications/email/template",
-        json={"user_ids": [farmer.id], "template_key": "payments.received", "category": "payments",
-              "data": {"amount": "2,500"}},
+        json={
+            "user_ids": [farmer.id],
+            "template_key": "payments.received",
+            "category": "payments",
+            "data": {"amount": "2,500"},
+        },
         headers=headers,
-    )  # fmt: skip
+    )
     assert sent.status_code == 201, sent.text
     assert deliver_due() == {"sent": 1}
     (mail,) = [r.detail for r in messaging.outbox.list("smtp", "email")]
@@ -158,10 +171,15 @@ def test_a_district_campaign_runs_in_the_background_and_reports_progress(api, me
 
     started = api.post(
         "/api/notifications/campaigns",
-        json={"district": "Nashik", "channels": ["in_app", "sms"], "category": "weather", "title": "Hail",
-              "text": "Hail warning for Nashik tonight, {{ name }}"},
+        json={
+            "district": "Nashik",
+            "channels": ["in_app", "sms"],
+            "category": "weather",
+            "title": "Hail",
+            "text": "Hail warning for Nashik tonight, {{ name }}",
+        },
         headers=headers,
-    )  # fmt: skip
+    )
     assert started.status_code == 202, started.text
     campaign = started.json()
     assert campaign["recipients"] == 6 and campaign["status"] == "queued"
@@ -175,8 +193,9 @@ def test_a_district_campaign_runs_in_the_background_and_reports_progress(api, me
     assert progress["total"] == 12 and progress["pending"] == 6 and progress["delivered"] == 6
     assert progress["done"] is False
     assert deliver_due() == {"queued": 6}
-    done = wait_for(lambda: (p := api.get(f"/api/notifications/campaigns/{campaign['id']}", headers=headers).json())
-                    ["done"] and p)  # fmt: skip
+    done = wait_for(
+        lambda: (p := api.get(f"/api/notifications/campaigns/{campaign['id']}", headers=headers).json())["done"] and p
+    )
     assert done["per_channel"]["sms"]["delivered"] == 6 and done["failed"] == 0
     # The sender's screen hears it on the bus; the throttle's trailing update carries the final state.
     final = wait_for(lambda: [e for e in campaign_events() if e.payload["done"]])
@@ -217,8 +236,13 @@ def test_a_campaign_checks_every_language_it_will_render_before_starting(api, db
     for language, body in (("en", "Rain {{ mm }} mm"), ("hi", "{{ mm }} मिमी बारिश, {{ hour }} बजे")):
         spec = {"key": "weather.rain", "channel": "in_app", "language": language, "category": "weather", "body": body}
         assert api.post("/api/notifications/templates", json=spec, headers=headers).status_code == 201
-    body = {"district": "Nashik", "channels": ["in_app"], "category": "weather", "template_key": "weather.rain",
-            "data": {"mm": 40}}  # fmt: skip
+    body = {
+        "district": "Nashik",
+        "channels": ["in_app"],
+        "category": "weather",
+        "template_key": "weather.rain",
+        "data": {"mm": 40},
+    }
     refused = api.post("/api/notifications/campaigns", json=body, headers=headers)
     assert refused.status_code == 422 and refused.json()["error"]["details"]["name"] == "hour"
     assert api.get("/api/notifications/campaigns", headers=headers).json() == []

@@ -35,8 +35,9 @@ def test_can_refund_follows_the_sale_and_the_dispatch_rule(payments, sale, live_
     assert hidden.status_code == 404
 
     seller = bearer(token_for(sale["farmer"]))
-    shipped = client(live_api_url).post(f"/api/market/orders/{order_id}/status", json={"status": "dispatched"},
-                                        headers=seller)  # fmt: skip
+    shipped = client(live_api_url).post(
+        f"/api/market/orders/{order_id}/status", json={"status": "dispatched"}, headers=seller
+    )
     assert shipped.status_code == 200, shipped.text
     assert _history(live_api_url, sale["seller_fpo_token"])[receipt] is False  # after dispatch: admins only
     assert _history(live_api_url, sale["admin_token"])[receipt] is True

@@ -27,8 +27,14 @@ SAVITA = "+919800000004"  # a Pune farmer (the seed): her advisory plan is in th
 RAMESH = "+919800000003"  # the seller, Nashik FPO (the seed)
 NASHIK, PUNE = "Nashik Onion Growers FPO", "Pune Kisan Producer Company"
 SETUP = RequestMeta(ip="127.0.0.1", user_agent="e2e setup")
-SERVER_SETTINGS = ("DATABASE_URL", "KISAAN_SECRET_KEY", "KISAAN_SANDBOX_PORT", "KISAAN_SANDBOX_PUBLIC_URL",
-                   "KISAAN_PUBLIC_URL", "KISAAN_HUEY_PATH")  # fmt: skip
+SERVER_SETTINGS = (
+    "DATABASE_URL",
+    "KISAAN_SECRET_KEY",
+    "KISAAN_SANDBOX_PORT",
+    "KISAAN_SANDBOX_PUBLIC_URL",
+    "KISAAN_PUBLIC_URL",
+    "KISAAN_HUEY_PATH",
+)
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +78,9 @@ def _register(session, admin, name: str, phone: str, password: str, role: str, o
 
     user = session.exec(select(User).where(User.phone == "+91" + phone)).first()
     if user is None:
-        reg = accounts.Registration(full_name=name, password=password, role=role, phone=phone, district="Pune",
-                                    state="Maharashtra")  # fmt: skip
+        reg = accounts.Registration(
+            full_name=name, password=password, role=role, phone=phone, district="Pune", state="Maharashtra"
+        )
         user = accounts.register(session, reg)
         session.flush()
     if user.organization_id != org_id:
@@ -109,9 +116,20 @@ def _new_sale(people, quintals: float = 2, rupees_per_quintal: int = 2000) -> tu
     price = rupees_per_quintal * 100
     with session_scope() as session:
         seller = accounts.to_principal(_user(session, RAMESH))
-        listing = listings.create_listing(session, seller, None, listings.ListingInput(
-            crop="Onion", quantity=10, unit="quintal", price_paise=price, district="Nashik", state="Maharashtra",
-            auto_accept_price_paise=price))  # fmt: skip
+        listing = listings.create_listing(
+            session,
+            seller,
+            None,
+            listings.ListingInput(
+                crop="Onion",
+                quantity=10,
+                unit="quintal",
+                price_paise=price,
+                district="Nashik",
+                state="Maharashtra",
+                auto_accept_price_paise=price,
+            ),
+        )
         buyer = accounts.to_principal(_user(session, "+91" + PUNE_BUYER[0]))
         order = bids.place_bid(session, buyer, None, listing.id, quintals, price)
         assert isinstance(order, MarketOrder) and order.status == "pending_payment"

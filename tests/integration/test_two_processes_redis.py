@@ -49,8 +49,11 @@ def _people(database_url: str) -> dict:
             tokens = {}
             for role in ("admin", "farmer"):
                 registration = accounts.Registration(
-                    full_name=f"Two-process {role}", password=PASSWORD, role="farmer", phone=next_phone(),
-                )  # fmt: skip
+                    full_name=f"Two-process {role}",
+                    password=PASSWORD,
+                    role="farmer",
+                    phone=next_phone(),
+                )
                 user = accounts.register(session, registration, META)
                 if role == "farmer":
                     membership.assign(session, user, org.id)
@@ -79,10 +82,25 @@ def _server(name: str, database_url: str, redis_url: str | None, logs: Path) -> 
     log = logs / f"{name}.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "kisaan_app.api:create_api", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "kisaan_app.api:create_api",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -139,10 +157,18 @@ def _broadcast_reaches_both_processes_once(database_url: str, redis_url: str | N
         _wait_up([base_a, base_b], logs)
         client = stack.enter_context(httpx.Client(timeout=RECEIVE_SECONDS))
         streams = [
-            _Frames(stack.enter_context(client.stream("GET", f"{base}/api/events/stream", params={"topics": "system"},
-                                                      headers=bearer(people["farmer"]))))
+            _Frames(
+                stack.enter_context(
+                    client.stream(
+                        "GET",
+                        f"{base}/api/events/stream",
+                        params={"topics": "system"},
+                        headers=bearer(people["farmer"]),
+                    )
+                )
+            )
             for base in (base_a, base_b)
-        ]  # fmt: skip
+        ]
         sent = []
         for message in ("from A, first", "from A, second"):
             response = client.post(

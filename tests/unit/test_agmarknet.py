@@ -19,9 +19,18 @@ KEY = "579b464db66ec23bdd000001test"
 
 
 def _record(day: date, market: str, modal: int, state: str = "Maharashtra") -> dict:
-    return {"state": state, "district": "Nashik", "market": market, "commodity": "Onion", "variety": "Red",
-            "grade": "FAQ", "arrival_date": day.strftime("%d/%m/%Y"), "min_price": str(modal - 300),
-            "max_price": str(modal + 300), "modal_price": str(modal)}  # fmt: skip
+    return {
+        "state": state,
+        "district": "Nashik",
+        "market": market,
+        "commodity": "Onion",
+        "variety": "Red",
+        "grade": "FAQ",
+        "arrival_date": day.strftime("%d/%m/%Y"),
+        "min_price": str(modal - 300),
+        "max_price": str(modal + 300),
+        "modal_price": str(modal),
+    }
 
 
 @pytest.fixture

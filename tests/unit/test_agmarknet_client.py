@@ -24,9 +24,18 @@ TODAY = date.today()
 
 def _record(day: date, market: str, modal) -> dict:
     # data.gov.in sends strings, but a stand-in (or a future API version) may send numbers: both must parse.
-    return {"state": "Maharashtra", "district": "Nashik", "market": market, "commodity": "Onion",
-            "variety": "Red", "grade": "FAQ", "arrival_date": day.strftime("%d/%m/%Y"),
-            "min_price": modal - 300, "max_price": modal + 300, "modal_price": modal}  # fmt: skip
+    return {
+        "state": "Maharashtra",
+        "district": "Nashik",
+        "market": market,
+        "commodity": "Onion",
+        "variety": "Red",
+        "grade": "FAQ",
+        "arrival_date": day.strftime("%d/%m/%Y"),
+        "min_price": modal - 300,
+        "max_price": modal + 300,
+        "modal_price": modal,
+    }
 
 
 @pytest.fixture
@@ -76,9 +85,12 @@ def test_numbers_in_records_parse_and_todays_row_goes_live(db, stand_in):
 
 @pytest.mark.parametrize(
     ("status", "body", "match"),
-    [(200, b"<html>maintenance</html>", "unexpected answer"), (200, b'{"message": "no records"}', "unexpected"),
-     (429, b"quota exceeded", "HTTP 429")],
-)  # fmt: skip
+    [
+        (200, b"<html>maintenance</html>", "unexpected answer"),
+        (200, b'{"message": "no records"}', "unexpected"),
+        (429, b"quota exceeded", "HTTP 429"),
+    ],
+)
 def test_answers_that_are_not_records_are_a_clear_error(stand_in, status, body, match):
     base, answers = stand_in
     answers[f"/resource/{RESOURCE}"] = (status, body)
@@ -119,7 +131,20 @@ def test_demo_ticks_are_scheduled_only_without_a_key(db, agmarknet_settings, mon
     agmarknet_settings(None)
     assert feed_tasks.schedule_demo_ticks.call_local() == 4 and scheduled == [0, 15, 30, 45]
     with session_scope() as session:  # one tick moves real rows
-        upsert(session, PriceRecord("Punjab", "Ludhiana", "Khanna", "Wheat", "PBW 343", "FAQ",
-                                    TODAY - timedelta(days=1), 240000, 245000, 242500))  # fmt: skip
+        upsert(
+            session,
+            PriceRecord(
+                "Punjab",
+                "Ludhiana",
+                "Khanna",
+                "Wheat",
+                "PBW 343",
+                "FAQ",
+                TODAY - timedelta(days=1),
+                240000,
+                245000,
+                242500,
+            ),
+        )
     monkeypatch.setattr(feed_tasks, "_rng", random.Random(5))
     assert feed_tasks.demo_price_tick.call_local() == 1

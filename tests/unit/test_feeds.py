@@ -107,10 +107,17 @@ def test_weather_alert_reaches_only_that_districts_farmers(db):
     now = weather.utcnow()
     with session_scope() as session:
         alert = weather.issue_alert(
-            session, _principal(admin), META, district="Nashik", state="Maharashtra", severity="red",
-            title="Heavy rain", message="Move harvest under cover", valid_from=now,
+            session,
+            _principal(admin),
+            META,
+            district="Nashik",
+            state="Maharashtra",
+            severity="red",
+            title="Heavy rain",
+            message="Move harvest under cover",
+            valid_from=now,
             valid_until=now + timedelta(hours=6),
-        )  # fmt: skip
+        )
     with session_scope() as session:
         weather_events = session.exec(select(RealTimeEvent).where(RealTimeEvent.topic == "weather")).all()
         assert sorted(e.target for e in weather_events) == sorted(
@@ -131,8 +138,15 @@ def test_weather_alert_rules(db):
     fpo_b_admin, farmer = make_user("org_admin", org_id=org_b), make_user("farmer", district="Nashik")
     admin = make_user("admin")
     now = weather.utcnow()
-    good = dict(district="Nashik", state="MH", severity="orange", title="Hail", message="Cover nurseries",
-                valid_from=now, valid_until=now + timedelta(hours=3))  # fmt: skip
+    good = dict(
+        district="Nashik",
+        state="MH",
+        severity="orange",
+        title="Hail",
+        message="Cover nurseries",
+        valid_from=now,
+        valid_until=now + timedelta(hours=3),
+    )
     with session_scope() as session:
         with pytest.raises(PermissionDenied):
             weather.issue_alert(session, _principal(farmer), META, **good)
@@ -158,8 +172,9 @@ def test_crop_health_report_goes_to_farmer_and_their_fpo(db):
     org = make_org("Nashik FPO")
     farmer, buyer = make_user("farmer", org_id=org), make_user("buyer")
     with session_scope() as session:
-        report = crop_health.report_issue(session, _principal(farmer), META, crop="Onion", issue_type="pest",
-                                          note="Thrips on leaves")  # fmt: skip
+        report = crop_health.report_issue(
+            session, _principal(farmer), META, crop="Onion", issue_type="pest", note="Thrips on leaves"
+        )
         with pytest.raises(ValidationFailed):
             crop_health.report_issue(session, _principal(farmer), META, crop="Onion", issue_type="aliens")
         with pytest.raises(PermissionDenied):

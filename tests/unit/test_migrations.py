@@ -14,13 +14,38 @@ from kisaan_app.db import make_engine
 from tests.services import create_pg_database, drop_pg_database
 
 EXPECTED_TABLES = {
-    "organization", "user_account", "farmer_profile", "buyer_profile", "auth_session", "voice_profile",
-    "audit_log", "websocket_connection", "realtime_event", "push_subscription", "notification_template",
-    "notification_preference", "notification_history", "payment", "refund", "webhook_event", "subscription",
-    "listing", "bid", "negotiation", "market_order", "qr_session", "mandi_price", "weather_alert",
-    "sensor_device", "crop_health_report", "notification_campaign", "app_secret", "auto_refund",
-    "membership_request", "password_reset_code",
-}  # fmt: skip
+    "organization",
+    "user_account",
+    "farmer_profile",
+    "buyer_profile",
+    "auth_session",
+    "voice_profile",
+    "audit_log",
+    "websocket_connection",
+    "realtime_event",
+    "push_subscription",
+    "notification_template",
+    "notification_preference",
+    "notification_history",
+    "payment",
+    "refund",
+    "webhook_event",
+    "subscription",
+    "listing",
+    "bid",
+    "negotiation",
+    "market_order",
+    "qr_session",
+    "mandi_price",
+    "weather_alert",
+    "sensor_device",
+    "crop_health_report",
+    "notification_campaign",
+    "app_secret",
+    "auto_refund",
+    "membership_request",
+    "password_reset_code",
+}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -110,8 +135,10 @@ def test_constraints_are_enforced_by_the_database(empty_database):
         rejected(payment, amount=100, refunded=101, status="captured", receipt="r1")
         rejected(payment, amount=100, refunded=0, status="paid-ish", receipt="r2")
         with engine.begin() as conn:
-            conn.execute(sa.text(payment), {"now": now, "uid": user_id, "amount": 100, "refunded": 0,
-                                            "status": "created", "receipt": "r3"})  # fmt: skip
+            conn.execute(
+                sa.text(payment),
+                {"now": now, "uid": user_id, "amount": 100, "refunded": 0, "status": "created", "receipt": "r3"},
+            )
         rejected(payment, amount=100, refunded=0, status="created", receipt="r3")  # receipt is unique
 
         webhook = (

@@ -212,8 +212,9 @@ def test_quiet_hours_hold_back_sms_but_critical_alerts_bypass_them(db):
 
 
 def test_quiet_hours_wrap_midnight():
-    row_ = preferences.NotificationPreference(user_id=1, quiet_hours_start=datetime(2026, 1, 1, 22).time(),
-                                              quiet_hours_end=datetime(2026, 1, 1, 6).time())  # fmt: skip
+    row_ = preferences.NotificationPreference(
+        user_id=1, quiet_hours_start=datetime(2026, 1, 1, 22).time(), quiet_hours_end=datetime(2026, 1, 1, 6).time()
+    )
     at = lambda h: datetime(2026, 12, 1, h, tzinfo=ZoneInfo("Asia/Kolkata")).astimezone(UTC)  # noqa: E731
     assert preferences.in_quiet_hours(row_, at(23)) and preferences.in_quiet_hours(row_, at(2))
     assert not preferences.in_quiet_hours(row_, at(12))
@@ -264,8 +265,13 @@ def test_a_push_payload_over_the_limit_fails_without_reaching_the_service(messag
 def test_email_logs_in_when_a_relay_is_configured(messaging, monkeypatch):
     from kisaan_app.sandbox.smtp_standin import SANDBOX_SMTP_PASSWORD, SANDBOX_SMTP_USERNAME
 
-    relay = {"HOST": "127.0.0.1", "PORT": str(messaging.config.smtp_port), "STARTTLS": "false",
-             "USERNAME": SANDBOX_SMTP_USERNAME, "PASSWORD": SANDBOX_SMTP_PASSWORD}  # fmt: skip
+    relay = {
+        "HOST": "127.0.0.1",
+        "PORT": str(messaging.config.smtp_port),
+        "STARTTLS": "false",
+        "USERNAME": SANDBOX_SMTP_USERNAME,
+        "PASSWORD": SANDBOX_SMTP_PASSWORD,
+    }
     for name, value in relay.items():
         monkeypatch.setenv(f"KISAAN_SMTP_{name}", value)
     get_settings.cache_clear()
@@ -302,9 +308,16 @@ def test_the_sweeper_recovers_lost_enqueues(messaging, monkeypatch):
     with session_scope() as session:
         admin = accounts.to_principal(person(role="admin", email="boss@example.in"))
         started = campaigns.start_campaign(
-            session, admin, None, audience=Audience(district="Nashik"), channels=["in_app"], category="system",
-            template_key=None, subject="Hi", text="Hello {{ name }}",
-        )  # fmt: skip
+            session,
+            admin,
+            None,
+            audience=Audience(district="Nashik"),
+            channels=["in_app"],
+            category="system",
+            template_key=None,
+            subject="Hi",
+            text="Hello {{ name }}",
+        )
     monkeypatch.setattr(delivery, "utcnow", lambda: utcnow() + timedelta(seconds=1))
     assert tasks.sweep_deliveries.call_local() == {"sent": 1}
     assert row(rows(channel="email")[0].id).status == "sent"

@@ -52,12 +52,22 @@ def _admin():
 def test_save_finds_and_falls_back_to_english(db):
     admin = _admin()
     with session_scope() as session:
-        for channel, language, body in (("sms", "en", "Rain {{ d }}"), ("sms", "hi", "बारिश {{ d }}"),
-                                        ("email", "en", "Email rain {{ d }}")):  # fmt: skip
+        for channel, language, body in (
+            ("sms", "en", "Rain {{ d }}"),
+            ("sms", "hi", "बारिश {{ d }}"),
+            ("email", "en", "Email rain {{ d }}"),
+        ):
             templates.save_template(
-                session, admin, META, key="weather.red_alert", channel=channel, language=language,
-                category="weather", subject="Alert", body=body,
-            )  # fmt: skip
+                session,
+                admin,
+                META,
+                key="weather.red_alert",
+                channel=channel,
+                language=language,
+                category="weather",
+                subject="Alert",
+                body=body,
+            )
         find = templates.find_template
         assert find(session, "weather.red_alert", "sms", "hi").body == "बारिश {{ d }}"
         assert find(session, "weather.red_alert", "email", "hi").body == "Email rain {{ d }}"  # English fallback
@@ -88,8 +98,14 @@ def test_saving_again_updates_and_only_admins_may(db):
 def test_preview_of_a_stored_template(db):
     admin = _admin()
     with session_scope() as session:
-        row = _save(session, admin, key="market.bid_received", language="hi", category="market",
-                    body="{{ buyer }} ने ₹{{ price }} की बोली लगाई")  # fmt: skip
+        row = _save(
+            session,
+            admin,
+            key="market.bid_received",
+            language="hi",
+            category="market",
+            body="{{ buyer }} ने ₹{{ price }} की बोली लगाई",
+        )
         shown = templates.preview(session, admin, template_id=row.id, data={"buyer": "इमरान"})
         assert shown.missing == ["price"] and shown.body.startswith("इमरान ने ₹{{ price }}")
         assert shown.segments == 1

@@ -19,8 +19,10 @@ TODAY = date.today()
 def _put(state, district, market, commodity, day, modal_rupees, variety="Red") -> None:
     modal = modal_rupees * 100
     with session_scope() as session:
-        prices.upsert(session, PriceRecord(state, district, market, commodity, variety, "FAQ", day,
-                                           modal - 10000, modal + 10000, modal))  # fmt: skip
+        prices.upsert(
+            session,
+            PriceRecord(state, district, market, commodity, variety, "FAQ", day, modal - 10000, modal + 10000, modal),
+        )
 
 
 def test_board_lists_the_district_first_then_the_state_never_elsewhere(db):
@@ -99,10 +101,18 @@ def test_a_tick_is_stored_and_announced_to_everyone_with_a_compact_payload(db):
         [event] = session.exec(select(RealTimeEvent)).all()
     assert (event.target, event.topic) == (ALL, "price")
     assert event.payload | {"arrival_date": None} == {
-        "commodity": "Onion", "variety": "Red", "market": "Lasalgaon", "district": "Nashik", "state": "Maharashtra",
-        "arrival_date": None, "min_paise": 230000, "max_paise": 260000, "modal_paise": 245000,
-        "change_paise": 5000, "direction": "up",
-    }  # fmt: skip
+        "commodity": "Onion",
+        "variety": "Red",
+        "market": "Lasalgaon",
+        "district": "Nashik",
+        "state": "Maharashtra",
+        "arrival_date": None,
+        "min_paise": 230000,
+        "max_paise": 260000,
+        "modal_paise": 245000,
+        "change_paise": 5000,
+        "direction": "up",
+    }
     assert event.payload["arrival_date"] == TODAY.isoformat()
 
 

@@ -25,10 +25,17 @@ def _alert(actor: User, *, district="Nashik", severity="orange", hours=6, starts
     now = utcnow()
     with session_scope() as session:
         return weather.issue_alert(
-            session, _p(actor), META, district=district, state="Maharashtra", severity=severity, title=title,
-            message="Keep the harvest covered", valid_from=now + timedelta(hours=starts_in),
+            session,
+            _p(actor),
+            META,
+            district=district,
+            state="Maharashtra",
+            severity=severity,
+            title=title,
+            message="Keep the harvest covered",
+            valid_from=now + timedelta(hours=starts_in),
             valid_until=now + timedelta(hours=starts_in + hours),
-        )  # fmt: skip
+        )
 
 
 def _events(topic: str) -> list[RealTimeEvent]:
@@ -92,8 +99,15 @@ def test_warnings_in_force_are_red_first_then_newest(db):
 def test_warning_validation(db, change, code, field):
     admin = make_user("admin")
     now = utcnow()
-    good = dict(district="Nashik", state="", severity="red", title="Hail", message="Cover the nursery",
-                valid_from=now, valid_until=now + timedelta(hours=6))  # fmt: skip
+    good = dict(
+        district="Nashik",
+        state="",
+        severity="red",
+        title="Hail",
+        message="Cover the nursery",
+        valid_from=now,
+        valid_until=now + timedelta(hours=6),
+    )
     with session_scope() as session, pytest.raises(ValidationFailed) as err:
         weather.issue_alert(session, _p(admin), META, **(good | change))
     assert (err.value.code, err.value.field) == (code, field)
@@ -134,8 +148,9 @@ def test_crop_health_report_rules_and_who_sees_them(db):
             assert err.value.code == code
         with pytest.raises(PermissionDenied):
             crop_health.report_issue(session, _p(fpo_admin), META, crop="Onion", issue_type="pest")
-        report = crop_health.report_issue(session, _p(farmer), META, crop=" Onion ", issue_type="disease",
-                                          note="Purple blotch", severity="orange")  # fmt: skip
+        report = crop_health.report_issue(
+            session, _p(farmer), META, crop=" Onion ", issue_type="disease", note="Purple blotch", severity="orange"
+        )
     assert [e.target for e in _events("crop_health")] == [user_target(farmer.id), managers_target(fpo)]
     with session_scope() as session:
         assert report.crop == "Onion"
@@ -196,10 +211,12 @@ def test_warnings_go_through_the_notification_pipeline_and_red_ignores_quiet_hou
     now_ist = datetime.now(ZoneInfo("Asia/Kolkata"))
     with session_scope() as session:  # asleep right now, and wants weather by SMS
         preferences.save_preferences(
-            session, _p(farmer), channels={"weather": ["in_app", "sms"]},
+            session,
+            _p(farmer),
+            channels={"weather": ["in_app", "sms"]},
             quiet_start=(now_ist - timedelta(hours=1)).strftime("%H:%M"),
             quiet_end=(now_ist + timedelta(hours=1)).strftime("%H:%M"),
-        )  # fmt: skip
+        )
     admin = make_user("admin")
     yellow = _alert(admin, severity="yellow", title="Light showers")
     red = _alert(admin, severity="red", title="Cloudburst")

@@ -10,9 +10,17 @@ from kisaan_app.services.notifications.channels.sms import auth_token
 
 # Callbacks can arrive out of order: "sent" after "delivered" must not undo it.
 RANK = {"pending": 0, "queued": 1, "sent": 2, "delivered": 3, "read": 4, "undelivered": 3, "failed": 3}
-TWILIO_STATUS = {"accepted": "queued", "scheduled": "queued", "queued": "queued", "sending": "queued",
-                 "sent": "sent", "delivered": "delivered", "read": "delivered", "undelivered": "undelivered",
-                 "failed": "failed"}  # fmt: skip
+TWILIO_STATUS = {
+    "accepted": "queued",
+    "scheduled": "queued",
+    "queued": "queued",
+    "sending": "queued",
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "delivered",
+    "undelivered": "undelivered",
+    "failed": "failed",
+}
 
 
 class NotYetRecorded(DomainError):

@@ -27,8 +27,16 @@ from kisaan_app.services.notifications.dispatch import Composer, notify, on_comm
 CHUNK_SIZE = 500
 BATCH_PREFIX = "c:"  # campaign batch ids; other batches (single sends) have no progress bar to feed
 ANNOUNCE_INTERVAL = 0.5
-BUCKETS = {"pending": "pending", "queued": "sent", "sent": "sent", "delivered": "delivered", "read": "delivered",
-           "failed": "failed", "undelivered": "failed", "skipped": "failed"}  # fmt: skip
+BUCKETS = {
+    "pending": "pending",
+    "queued": "sent",
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "delivered",
+    "failed": "failed",
+    "undelivered": "failed",
+    "skipped": "failed",
+}
 
 
 @dataclass(frozen=True)
@@ -59,9 +67,16 @@ class CampaignProgress:
 
 def _view(row: NotificationCampaign) -> CampaignView:
     return CampaignView(
-        row.id, row.batch_id, row.title, row.category, row.channels, row.recipients, row.total, row.status,
+        row.id,
+        row.batch_id,
+        row.title,
+        row.category,
+        row.channels,
+        row.recipients,
+        row.total,
+        row.status,
         row.created_at,
-    )  # fmt: skip
+    )
 
 
 def start_campaign(
@@ -93,17 +108,30 @@ def start_campaign(
             composer.compose(channel, language, sample)
     recipients = len(people)
     row = NotificationCampaign(
-        batch_id=BATCH_PREFIX + uuid.uuid4().hex, title=(title or subject or template_key or (text or "")[:60])[:200],
-        created_by_id=actor.id, organization_id=audience.organization_id,
-        audience={**audience.as_dict(), "data": data or {}}, channels=list(channels), category=category,
-        template_key=template_key, subject=subject, body=text, is_critical=critical, recipients=recipients,
-    )  # fmt: skip
+        batch_id=BATCH_PREFIX + uuid.uuid4().hex,
+        title=(title or subject or template_key or (text or "")[:60])[:200],
+        created_by_id=actor.id,
+        organization_id=audience.organization_id,
+        audience={**audience.as_dict(), "data": data or {}},
+        channels=list(channels),
+        category=category,
+        template_key=template_key,
+        subject=subject,
+        body=text,
+        is_critical=critical,
+        recipients=recipients,
+    )
     session.add(row)
     session.flush()
     audit.record(
-        session, "notification.bulk_send", actor=actor, meta=meta, target_type="notification_campaign",
-        target_id=row.id, details={"recipients": recipients, "channels": channels, "category": category},
-    )  # fmt: skip
+        session,
+        "notification.bulk_send",
+        actor=actor,
+        meta=meta,
+        target_type="notification_campaign",
+        target_id=row.id,
+        details={"recipients": recipients, "channels": channels, "category": category},
+    )
     from kisaan_app.tasks.notifications import run_campaign
 
     on_commit(session, run_campaign, row.id)
@@ -128,10 +156,19 @@ def write_deliveries(campaign_id: int, chunk_size: int = CHUNK_SIZE) -> int:
         with session_scope() as session:
             row = session.get(NotificationCampaign, campaign_id)
             result = notify(
-                session, None, Audience(user_ids=tuple(user_ids[start : start + chunk_size]), role=""),
-                row.category, template_key=row.template_key, subject=row.subject, text=row.body, data=data,
-                channels=row.channels, critical=row.is_critical, idempotency_key=row.batch_id, batch_id=row.batch_id,
-            )  # fmt: skip
+                session,
+                None,
+                Audience(user_ids=tuple(user_ids[start : start + chunk_size]), role=""),
+                row.category,
+                template_key=row.template_key,
+                subject=row.subject,
+                text=row.body,
+                data=data,
+                channels=row.channels,
+                critical=row.is_critical,
+                idempotency_key=row.batch_id,
+                batch_id=row.batch_id,
+            )
             written += sum(result.deliveries.values())
             row.total += sum(result.deliveries.values())
             session.add(row)
@@ -176,9 +213,13 @@ def _progress(session: Session, row: NotificationCampaign) -> CampaignProgress:
     # SMS stays "sent" until Twilio's callback; email and push are final once their service accepts them.
     waiting = sums["pending"] + per_channel.get("sms", {}).get("sent", 0)
     return CampaignProgress(
-        total=max(row.total, sum(sums.values())), **sums, per_channel=per_channel,
-        done=row.status == "written" and waiting == 0, campaign_id=row.id, status=row.status,
-    )  # fmt: skip
+        total=max(row.total, sum(sums.values())),
+        **sums,
+        per_channel=per_channel,
+        done=row.status == "written" and waiting == 0,
+        campaign_id=row.id,
+        status=row.status,
+    )
 
 
 def _visible(session: Session, actor: Principal, campaign_id: int) -> NotificationCampaign:

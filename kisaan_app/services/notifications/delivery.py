@@ -94,9 +94,15 @@ def _failed(row: NotificationHistory, err: SendError, now: datetime) -> Outcome:
 
 def _sent(row: NotificationHistory, sent: Sent) -> Outcome:
     _finish(
-        row.id, status=sent.status, provider_message_id=sent.provider_message_id, segments=sent.segments,
-        sent_at=utcnow(), next_attempt_at=None, error_code=None, error_message=None,
-    )  # fmt: skip
+        row.id,
+        status=sent.status,
+        provider_message_id=sent.provider_message_id,
+        segments=sent.segments,
+        sent_at=utcnow(),
+        next_attempt_at=None,
+        error_code=None,
+        error_message=None,
+    )
     return Outcome(sent.status)
 
 

@@ -164,16 +164,30 @@ def _write(
 ) -> NotificationHistory:
     if channel == "in_app":
         row = inbox.add(
-            session, user.id, category=category, title=content.subject or content.body[:80], body=content.body,
-            url=url, critical=critical, idempotency_key=key,
-        )  # fmt: skip
+            session,
+            user.id,
+            category=category,
+            title=content.subject or content.body[:80],
+            body=content.body,
+            url=url,
+            critical=critical,
+            idempotency_key=key,
+        )
     else:
         data = {"url": url, **({"html": content.html_body} if content.html_body else {})}
         row = NotificationHistory(
-            idempotency_key=key, user_id=user.id, channel=channel, category=category, is_critical=critical,
-            recipient=recipient, language=user.preferred_language, subject=content.subject, body=content.body,
-            data=data, status="pending",
-        )  # fmt: skip
+            idempotency_key=key,
+            user_id=user.id,
+            channel=channel,
+            category=category,
+            is_critical=critical,
+            recipient=recipient,
+            language=user.preferred_language,
+            subject=content.subject,
+            body=content.body,
+            data=data,
+            status="pending",
+        )
     row.organization_id, row.template_id, row.batch_id = user.organization_id, content.template_id, batch
     session.add(row)
     return row

@@ -55,7 +55,7 @@ def escalate_unread(session: Session, now: datetime | None = None) -> int:
             body=alert.body if not alert.subject else f"{alert.subject}: {alert.body}"[:1600],
             data={"escalated_from": alert.id},
             status="pending",
-        )  # fmt: skip
+        )
         for alert, user in alerts
         if keys[alert.id] not in done
     ]

@@ -68,10 +68,25 @@ class StatsView:
 
 def _view(r: NotificationHistory) -> DeliveryView:
     return DeliveryView(
-        r.id, r.created_at, r.channel, r.category, r.status, r.recipient, r.user_id, r.subject, r.body, r.batch_id,
-        r.attempts, r.segments, r.provider_message_id, r.error_code, r.error_message, r.sent_at, r.delivered_at,
+        r.id,
+        r.created_at,
+        r.channel,
+        r.category,
+        r.status,
+        r.recipient,
+        r.user_id,
+        r.subject,
+        r.body,
+        r.batch_id,
+        r.attempts,
+        r.segments,
+        r.provider_message_id,
+        r.error_code,
+        r.error_message,
+        r.sent_at,
+        r.delivered_at,
         r.is_critical,
-    )  # fmt: skip
+    )
 
 
 def _scope(actor: Principal) -> list:

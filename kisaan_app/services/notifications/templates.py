@@ -168,9 +168,14 @@ def save_template(
     session.add(row)
     session.flush()
     audit.record(
-        session, "notification.template_saved", actor=actor, meta=meta_, target_type="notification_template",
-        target_id=row.id, details={"key": key, "channel": channel, "language": language},
-    )  # fmt: skip
+        session,
+        "notification.template_saved",
+        actor=actor,
+        meta=meta_,
+        target_type="notification_template",
+        target_id=row.id,
+        details={"key": key, "channel": channel, "language": language},
+    )
     return row
 
 

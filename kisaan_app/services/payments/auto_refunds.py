@@ -116,9 +116,7 @@ def process(session_scope: Callable[[], AbstractContextManager[Session]], auto_r
     except gateway.ProviderError as err:
         answer, error = None, str(err.params.get("reason") or err.code)[:300]
     with session_scope() as session:
-        row = session.exec(
-            select(AutoRefund).where(AutoRefund.id == auto_refund_id).with_for_update()
-        ).one()
+        row = session.exec(select(AutoRefund).where(AutoRefund.id == auto_refund_id).with_for_update()).one()
         if row.status != "pending":
             return row.status
         row.attempts += 1

@@ -89,9 +89,13 @@ async def _connection(via: Relay) -> aiosmtplib.SMTP:
         _local.smtp = None
     if _local.smtp is None:
         smtp = aiosmtplib.SMTP(
-            hostname=via.hostname, port=via.port, start_tls=via.start_tls, username=via.username,
-            password=via.password, timeout=PROVIDER_TIMEOUT_SECONDS,
-        )  # fmt: skip
+            hostname=via.hostname,
+            port=via.port,
+            start_tls=via.start_tls,
+            username=via.username,
+            password=via.password,
+            timeout=PROVIDER_TIMEOUT_SECONDS,
+        )
         await smtp.connect()
         _local.smtp, _local.relay = smtp, via
     return _local.smtp
