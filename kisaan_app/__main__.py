@@ -57,7 +57,7 @@ def cmd_import_prices(args: argparse.Namespace) -> int:
     """Agmarknet CSV in; every bad row reported with its line number; exit 1 if any row was skipped."""
     from kisaan_app.db import session_scope
     from kisaan_app.services.errors import DomainError
-    from kisaan_app.services.prices import import_csv_file
+    from kisaan_app.services.feeds.prices import import_csv_file
 
     try:
         with session_scope() as session:

@@ -136,7 +136,7 @@ def seed_prices(session: Session):
     from sqlmodel import select
 
     from kisaan_app.models.feeds import MandiPrice
-    from kisaan_app.services.prices import import_sample
+    from kisaan_app.services.feeds.prices import import_sample
 
     if session.exec(select(MandiPrice.id).where(MandiPrice.source == "demo").limit(1)).first() is not None:
         return None

@@ -9,9 +9,10 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep, role_required
 from kisaan_app.models.enums import Role
-from kisaan_app.services import audit, price_board, prices, weather
+from kisaan_app.services import audit
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import ValidationFailed
+from kisaan_app.services.feeds import price_board, prices, weather
 
 router = APIRouter(prefix="/api", tags=["prices and weather"])
 MAX_CSV_BYTES = 5 * 1024 * 1024

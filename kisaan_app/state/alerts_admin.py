@@ -21,7 +21,7 @@ class AlertsAdminState(SessionState):
     message: str = ""
 
     def _refresh(self, principal) -> None:
-        from kisaan_app.services import weather
+        from kisaan_app.services.feeds import weather
 
         with session_scope() as session:
             self.district_options = directory.districts(session, principal)
@@ -51,7 +51,7 @@ class AlertsAdminState(SessionState):
 
     @rx.event
     def issue(self, form: dict):
-        from kisaan_app.services import weather
+        from kisaan_app.services.feeds import weather
 
         principal, denied = self.authorize(*ADMIN_ROLES)
         if denied is not None:
@@ -82,7 +82,7 @@ class AlertsAdminState(SessionState):
 
     @rx.event
     def cancel(self, alert_id: str):
-        from kisaan_app.services import weather
+        from kisaan_app.services.feeds import weather
 
         principal, denied = self.authorize(*ADMIN_ROLES)
         if denied is not None:

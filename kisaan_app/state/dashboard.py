@@ -96,7 +96,7 @@ class DashboardState(SessionState):
         self.loaded = True
 
     def _load_prices(self, session) -> None:
-        from kisaan_app.services import price_board as prices
+        from kisaan_app.services.feeds import price_board as prices
 
         rows = prices.latest_prices(session, self.my_crops, self.my_district or None, self.my_state or None)
         self.prices = [
@@ -116,7 +116,7 @@ class DashboardState(SessionState):
         ]
 
     def _load_trend(self, session) -> None:
-        from kisaan_app.services import price_board as prices
+        from kisaan_app.services.feeds import price_board as prices
 
         if not self.selected_crop:
             self.trend = []
@@ -127,7 +127,7 @@ class DashboardState(SessionState):
         self.trend = [{"date": p.date.strftime("%d %b"), "modal": round(p.modal_rupees)} for p in points]
 
     def _load_alerts(self, session) -> None:
-        from kisaan_app.services import weather
+        from kisaan_app.services.feeds import weather
 
         if not self.my_district:
             self.alerts = []

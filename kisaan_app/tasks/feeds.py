@@ -29,7 +29,7 @@ def demo_ticks_wanted() -> bool:
 @huey.task()
 def demo_price_tick() -> int:
     from kisaan_app.db import session_scope
-    from kisaan_app.feeds.demo_ticker import tick
+    from kisaan_app.services.feeds.demo_ticker import tick
 
     with session_scope() as session:
         return tick(session, _rng)
@@ -47,7 +47,7 @@ def schedule_demo_ticks() -> int:
 @huey.periodic_task(crontab(minute="5", hour="*/6"), retries=2, retry_delay=600)
 def pull_agmarknet() -> int:
     from kisaan_app.db import session_scope
-    from kisaan_app.feeds_agmarknet import fetch_records, pull
+    from kisaan_app.services.feeds.agmarknet import fetch_records, pull
 
     api_key = agmarknet_key()
     if not api_key:

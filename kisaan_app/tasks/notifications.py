@@ -75,7 +75,7 @@ def escalate_unread_alerts() -> int:
 def notify_weather_alert(alert_id: int) -> None:
     """Push / SMS / email for a weather warning's farmers, written here rather than in the issuing request."""
     from kisaan_app.db import session_scope
-    from kisaan_app.services.weather import send_on_provider_channels
+    from kisaan_app.services.feeds.weather import send_on_provider_channels
 
     with session_scope() as session:
         send_on_provider_channels(session, alert_id)

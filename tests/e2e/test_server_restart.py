@@ -19,7 +19,8 @@ from sqlmodel import select
 from kisaan_app.db import session_scope
 from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
-from kisaan_app.services import accounts, weather
+from kisaan_app.services import accounts
+from kisaan_app.services.feeds import weather
 
 with session_scope() as session:
     admin = session.exec(select(User).where(User.phone == "+919800000001")).one()

@@ -9,11 +9,11 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from sqlmodel import select
 
-from kisaan_app import feeds_agmarknet
 from kisaan_app.db import session_scope
-from kisaan_app.feeds_agmarknet import RESOURCE, AgmarknetError, fetch_records, pull
 from kisaan_app.models.feeds import MandiPrice
 from kisaan_app.models.realtime import RealTimeEvent
+from kisaan_app.services.feeds import agmarknet as feeds_agmarknet
+from kisaan_app.services.feeds.agmarknet import RESOURCE, AgmarknetError, fetch_records, pull
 
 KEY = "579b464db66ec23bdd000001test"
 

@@ -11,10 +11,10 @@ import pytest
 from sqlmodel import select
 
 from kisaan_app.db import session_scope
-from kisaan_app.feeds_agmarknet import RESOURCE, AgmarknetError, fetch_records, pull
 from kisaan_app.models.feeds import MandiPrice
 from kisaan_app.models.realtime import RealTimeEvent
-from kisaan_app.services.prices import PriceRecord, upsert
+from kisaan_app.services.feeds.agmarknet import RESOURCE, AgmarknetError, fetch_records, pull
+from kisaan_app.services.feeds.prices import PriceRecord, upsert
 from kisaan_app.settings import get_settings
 from kisaan_app.tasks import feeds as feed_tasks
 

@@ -11,9 +11,10 @@ from kisaan_app.models.feeds import MandiPrice
 from kisaan_app.models.notifications import NotificationHistory
 from kisaan_app.models.realtime import RealTimeEvent
 from kisaan_app.realtime import ALL, managers_target, user_target
-from kisaan_app.services import accounts, crop_health, price_board, prices, weather
+from kisaan_app.services import accounts, crop_health
 from kisaan_app.services.errors import PermissionDenied, ValidationFailed
-from kisaan_app.services.prices import PriceRecord
+from kisaan_app.services.feeds import price_board, prices, weather
+from kisaan_app.services.feeds.prices import PriceRecord
 from tests.factories import META, make_org, make_user
 
 HEADER = (

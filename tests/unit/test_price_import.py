@@ -11,8 +11,8 @@ from sqlmodel import func, select
 
 from kisaan_app.db import session_scope
 from kisaan_app.models.feeds import MandiPrice
-from kisaan_app.services import prices
 from kisaan_app.services.errors import ValidationFailed
+from kisaan_app.services.feeds import prices
 
 TODAY = date.today()
 

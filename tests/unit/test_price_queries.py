@@ -6,12 +6,12 @@ from datetime import date, timedelta
 from sqlmodel import select
 
 from kisaan_app.db import session_scope
-from kisaan_app.feeds.demo_ticker import latest_per_series, tick
 from kisaan_app.models.feeds import MandiPrice
 from kisaan_app.models.realtime import RealTimeEvent
 from kisaan_app.realtime import ALL
-from kisaan_app.services import price_board, prices
-from kisaan_app.services.prices import PriceRecord
+from kisaan_app.services.feeds import price_board, prices
+from kisaan_app.services.feeds.demo_ticker import latest_per_series, tick
+from kisaan_app.services.feeds.prices import PriceRecord
 
 TODAY = date.today()
 

@@ -12,8 +12,9 @@ from kisaan_app.models.base import utcnow
 from kisaan_app.models.feeds import CropHealthReport, SensorDevice
 from kisaan_app.models.realtime import RealTimeEvent
 from kisaan_app.realtime import managers_target, user_target
-from kisaan_app.services import accounts, crop_health, sensors, weather
+from kisaan_app.services import accounts, crop_health, sensors
 from kisaan_app.services.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationFailed
+from kisaan_app.services.feeds import weather
 from tests.factories import META, make_org, make_user
 
 

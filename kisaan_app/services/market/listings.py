@@ -12,10 +12,11 @@ from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import Role
 from kisaan_app.models.market import UNITS, Listing
 from kisaan_app.realtime.events import managers_target, publish_on_commit, user_target
-from kisaan_app.services import audit, price_board
+from kisaan_app.services import audit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from kisaan_app.services.feeds import price_board
 
 MAX_QUANTITY = {"kg": 1_000_000, "quintal": 10_000, "tonne": 1_000}  # one listing, not a warehouse
 MAX_PRICE_PAISE = 10_000_000_00  # ₹1 crore per unit: anything above is a typo

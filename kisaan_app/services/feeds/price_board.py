@@ -9,7 +9,7 @@ from sqlmodel import Session, col, or_, select
 
 from kisaan_app.models.feeds import MandiPrice
 from kisaan_app.realtime import ALL, publish_on_commit
-from kisaan_app.services.prices import PriceRecord, upsert
+from kisaan_app.services.feeds.prices import PriceRecord, upsert
 
 LOOKBACK_DAYS = 30
 

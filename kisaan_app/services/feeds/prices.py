@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from kisaan_app.models.feeds import MandiPrice
 from kisaan_app.services.errors import ValidationFailed
 
-SAMPLE_CSV = Path(__file__).resolve().parent.parent / "data" / "agmarknet_sample.csv"
+SAMPLE_CSV = Path(__file__).resolve().parents[2] / "data" / "agmarknet_sample.csv"
 # Agmarknet's exports spell spaces as _x0020_; people's spreadsheets do not. Both map to one name.
 COLUMNS = {
     "state": "state",

@@ -13,8 +13,8 @@ from sqlalchemy import and_
 from sqlmodel import Session, col, func, select
 
 from kisaan_app.models.feeds import MandiPrice
-from kisaan_app.services.price_board import record_tick
-from kisaan_app.services.prices import PriceRecord, previous_modal_paise
+from kisaan_app.services.feeds.price_board import record_tick
+from kisaan_app.services.feeds.prices import PriceRecord, previous_modal_paise
 
 LOOKBACK_DAYS = 7  # a series silent for a week is not one to animate
 TICK_VOLATILITY = {"Tomato": 0.012, "Onion": 0.008, "Potato": 0.006, "Garlic": 0.008}

@@ -8,8 +8,8 @@ from datetime import date
 import httpx
 from sqlmodel import Session
 
-from kisaan_app.services.price_board import record_tick
-from kisaan_app.services.prices import ImportReport, RowError, parse_row, upsert
+from kisaan_app.services.feeds.price_board import record_tick
+from kisaan_app.services.feeds.prices import ImportReport, RowError, parse_row, upsert
 
 log = logging.getLogger(__name__)
 RESOURCE = "9ef84268-d588-465a-a308-a864a43d0070"
