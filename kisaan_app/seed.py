@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from kisaan_app.models.accounts import FarmerProfile, Organization, User
-from kisaan_app.services import accounts, membership, profiles
+from kisaan_app.services import accounts
+from kisaan_app.services.accounts import membership, profiles
 from kisaan_app.services.context import RequestMeta
 from kisaan_app.settings import get_settings
 
@@ -105,7 +106,7 @@ def seed_demo(session: Session) -> bool:
 
 def demo_logins_present(session: Session) -> list[str]:
     """The demo logins that still open with their published password (production refuses to serve them)."""
-    from kisaan_app.services.security import verify_password
+    from kisaan_app.services.accounts.security import verify_password
 
     present = []
     for demo in DEMO_LOGINS:

@@ -4,7 +4,8 @@ import itertools
 
 from kisaan_app.db import session_scope
 from kisaan_app.models.accounts import Organization, User
-from kisaan_app.services import accounts, membership
+from kisaan_app.services import accounts
+from kisaan_app.services.accounts import membership
 from kisaan_app.services.context import RequestMeta
 
 PASSWORD = "correct-horse-42"

@@ -15,10 +15,11 @@ from kisaan_app.api.deps import (
     optional_principal,
 )
 from kisaan_app.models.accounts import User
-from kisaan_app.services import accounts, password_reset, profiles, signup
+from kisaan_app.services import accounts
+from kisaan_app.services.accounts import password_reset, profiles, signup
+from kisaan_app.services.accounts.security import safe_next_path
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import DomainError, ValidationFailed
-from kisaan_app.services.security import safe_next_path
 from kisaan_app.settings import get_settings
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep, role_required
 from kisaan_app.models.accounts import User
 from kisaan_app.models.enums import Role
+from kisaan_app.services.accounts.validation import normalize_phone
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import NotFound, ValidationFailed
 from kisaan_app.services.notifications import (
@@ -32,7 +33,6 @@ from kisaan_app.services.notifications import (
 )
 from kisaan_app.services.notifications.audience import count_by_channel
 from kisaan_app.services.notifications.channels import vapid
-from kisaan_app.services.validation import normalize_phone
 from kisaan_app.settings import get_settings
 
 router = APIRouter(prefix="/api/notifications", tags=["notifications"])

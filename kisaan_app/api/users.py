@@ -8,7 +8,8 @@ from pydantic import BaseModel, Field
 
 from kisaan_app.api.auth import UserOut
 from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep
-from kisaan_app.services import accounts, directory, membership, password_reset, profiles
+from kisaan_app.services import accounts
+from kisaan_app.services.accounts import directory, membership, password_reset, profiles
 
 router = APIRouter(prefix="/api", tags=["users"])
 

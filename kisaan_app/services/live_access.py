@@ -11,8 +11,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from kisaan_app.services import security
-from kisaan_app.services.accounts import principal_for_session
+from kisaan_app.services.accounts import principal_for_session, security
 from kisaan_app.services.context import Principal
 
 STREAM_TICKET = "stream"

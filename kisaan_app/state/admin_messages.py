@@ -12,7 +12,7 @@ import reflex as rx
 from kisaan_app.db import session_scope
 from kisaan_app.i18n.formatting import ist
 from kisaan_app.models.notifications import CATEGORIES, CHANNELS
-from kisaan_app.services import directory
+from kisaan_app.services.accounts import directory
 from kisaan_app.services.errors import DomainError
 from kisaan_app.state.drafts import DraftMixin
 from kisaan_app.state.session import ADMIN_ROLES, SessionState

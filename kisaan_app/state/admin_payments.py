@@ -10,7 +10,7 @@ import reflex as rx
 
 from kisaan_app.db import session_scope
 from kisaan_app.i18n.formatting import rupees
-from kisaan_app.services import directory
+from kisaan_app.services.accounts import directory
 from kisaan_app.services.errors import DomainError, ValidationFailed
 from kisaan_app.services.payments import history, refunds
 from kisaan_app.state.paging import FilteredListMixin

@@ -3,7 +3,8 @@
 import reflex as rx
 
 from kisaan_app.db import session_scope
-from kisaan_app.services import accounts, directory, membership, password_reset
+from kisaan_app.services import accounts
+from kisaan_app.services.accounts import directory, membership, password_reset
 from kisaan_app.services.authz import assignable_roles
 from kisaan_app.services.errors import DomainError
 from kisaan_app.state.paging import PagedListMixin

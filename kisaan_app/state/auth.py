@@ -7,9 +7,10 @@ import reflex as rx
 
 from kisaan_app.db import session_scope
 from kisaan_app.i18n import error_text
-from kisaan_app.services import accounts, password_reset, signup
+from kisaan_app.services import accounts
+from kisaan_app.services.accounts import password_reset, signup
+from kisaan_app.services.accounts.security import safe_next_path
 from kisaan_app.services.errors import DomainError
-from kisaan_app.services.security import safe_next_path
 from kisaan_app.state.session import SessionState, full_page_load
 
 

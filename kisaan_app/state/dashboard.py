@@ -12,7 +12,8 @@ from kisaan_app.db import session_scope
 from kisaan_app.i18n.formatting import ist, rupees
 from kisaan_app.models.enums import Role
 from kisaan_app.realtime.events import Event
-from kisaan_app.services import inbox, profiles
+from kisaan_app.services import inbox
+from kisaan_app.services.accounts import profiles
 from kisaan_app.services.errors import DomainError
 from kisaan_app.state.session import SessionState
 

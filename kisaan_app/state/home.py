@@ -4,7 +4,7 @@ import reflex as rx
 
 from kisaan_app.db import session_scope
 from kisaan_app.models.enums import Role
-from kisaan_app.services import directory, profiles
+from kisaan_app.services.accounts import directory, profiles
 from kisaan_app.state.session import SessionState
 
 

@@ -13,7 +13,7 @@ from kisaan_app.db import session_scope
 from kisaan_app.i18n.formatting import IST, ist, rupees
 from kisaan_app.models.accounts import FarmerProfile, User
 from kisaan_app.models.enums import Role
-from kisaan_app.services import directory
+from kisaan_app.services.accounts import directory
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import DomainError, ValidationFailed
 from kisaan_app.services.market import bids, listings, orders, photos

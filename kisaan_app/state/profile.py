@@ -3,7 +3,8 @@
 import reflex as rx
 
 from kisaan_app.db import session_scope
-from kisaan_app.services import accounts, membership, profiles
+from kisaan_app.services import accounts
+from kisaan_app.services.accounts import membership, profiles
 from kisaan_app.services.errors import DomainError
 from kisaan_app.state.session import SessionState
 

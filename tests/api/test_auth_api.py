@@ -8,7 +8,7 @@ from sqlmodel import func, select
 from kisaan_app.db import session_scope
 from kisaan_app.models.accounts import AuthSession, User
 from kisaan_app.models.audit import AuditLog
-from kisaan_app.services import security
+from kisaan_app.services.accounts import security
 from tests.factories import PASSWORD, bearer, make_user
 
 

@@ -20,8 +20,7 @@ from kisaan_app.db import session_scope
 from kisaan_app.models.audit import AuditLog
 from kisaan_app.realtime import ALL, org_target, publish_now, user_target
 from kisaan_app.realtime.bus import MemoryBus, get_bus, reset_bus
-from kisaan_app.services import security
-from kisaan_app.services.accounts import to_principal
+from kisaan_app.services.accounts import security, to_principal
 from tests.asyncio_thread import run_async
 from tests.factories import bearer, make_org, make_user, token_for
 

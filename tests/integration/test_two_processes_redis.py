@@ -23,7 +23,8 @@ from sqlmodel import Session
 from kisaan_app import migrations
 from kisaan_app.db import make_engine
 from kisaan_app.models.accounts import Organization
-from kisaan_app.services import accounts, membership
+from kisaan_app.services import accounts
+from kisaan_app.services.accounts import membership
 from tests.factories import META, PASSWORD, bearer, next_phone
 from tests.services import create_pg_database, drop_pg_database, require_redis
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kisaan_app.services.security import safe_next_path
+from kisaan_app.services.accounts.security import safe_next_path
 
 
 @pytest.mark.parametrize(

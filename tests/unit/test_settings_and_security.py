@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
-from kisaan_app.services import security
+from kisaan_app.services.accounts import security
 from kisaan_app.settings import Settings
 
 

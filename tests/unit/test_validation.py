@@ -2,8 +2,7 @@
 
 import pytest
 
-from kisaan_app.services.errors import ValidationFailed
-from kisaan_app.services.validation import (
+from kisaan_app.services.accounts.validation import (
     check_crops,
     check_land_area,
     check_password,
@@ -13,6 +12,7 @@ from kisaan_app.services.validation import (
     normalize_identifier,
     normalize_phone,
 )
+from kisaan_app.services.errors import ValidationFailed
 
 
 @pytest.mark.parametrize("raw", ["9876543210", "09876543210", "+91 98765 43210", "+91-98765-43210", "919876543210"])

@@ -8,9 +8,15 @@ from kisaan_app.i18n import available_languages
 from kisaan_app.models.accounts import BuyerProfile, FarmerProfile, Organization, User
 from kisaan_app.models.enums import Role
 from kisaan_app.services import audit
+from kisaan_app.services.accounts.validation import (
+    check_crops,
+    check_land_area,
+    check_name,
+    normalize_gstin,
+    optional_text,
+)
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import NotFound, ValidationFailed
-from kisaan_app.services.validation import check_crops, check_land_area, check_name, normalize_gstin, optional_text
 
 
 @dataclass

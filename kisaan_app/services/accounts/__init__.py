@@ -9,7 +9,16 @@ from sqlmodel import Session, col, select, update
 from kisaan_app.i18n import available_languages
 from kisaan_app.models.accounts import AuthSession, BuyerProfile, FarmerProfile, Organization, User
 from kisaan_app.models.enums import SELF_SIGNUP_ROLES, Role
-from kisaan_app.services import audit, ratelimit, security
+from kisaan_app.services import audit, ratelimit
+from kisaan_app.services.accounts import security
+from kisaan_app.services.accounts.validation import (
+    check_name,
+    check_password,
+    looks_like_email,
+    normalize_email,
+    normalize_identifier,
+    normalize_phone,
+)
 from kisaan_app.services.authz import assignable_roles, can_manage, require_role
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import (
@@ -19,14 +28,6 @@ from kisaan_app.services.errors import (
     PermissionDenied,
     RateLimited,
     ValidationFailed,
-)
-from kisaan_app.services.validation import (
-    check_name,
-    check_password,
-    looks_like_email,
-    normalize_email,
-    normalize_identifier,
-    normalize_phone,
 )
 from kisaan_app.settings import get_settings
 
@@ -338,7 +339,7 @@ def set_organization(
     session: Session, actor: Principal, user_id: int, organization_id: int | None, meta: RequestMeta
 ) -> User:
     """A platform admin puts someone in an FPO (or takes them out) directly; org admins approve requests."""
-    from kisaan_app.services import membership
+    from kisaan_app.services.accounts import membership
 
     require_role(actor, Role.ADMIN)
     user = _managed_user(session, actor, user_id)

@@ -21,13 +21,13 @@ from kisaan_app.models.accounts import PasswordResetCode, User
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import Role
 from kisaan_app.models.notifications import NotificationHistory
-from kisaan_app.services import audit, ratelimit, security
-from kisaan_app.services.accounts import revoke_all_sessions
+from kisaan_app.services import audit, ratelimit
+from kisaan_app.services.accounts import revoke_all_sessions, security
+from kisaan_app.services.accounts.validation import check_password, normalize_phone
 from kisaan_app.services.authz import can_manage, require_role
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import NotFound, ValidationFailed
 from kisaan_app.services.notifications.dispatch import enqueue_on_commit
-from kisaan_app.services.validation import check_password, normalize_phone
 from kisaan_app.settings import get_settings
 
 CODE_DIGITS = 6

@@ -5,9 +5,9 @@ from sqlmodel import Session
 from kisaan_app.models.accounts import User
 from kisaan_app.services import ratelimit
 from kisaan_app.services.accounts import Registration, register
+from kisaan_app.services.accounts.validation import normalize_email, normalize_phone
 from kisaan_app.services.context import RequestMeta
 from kisaan_app.services.errors import ValidationFailed
-from kisaan_app.services.validation import normalize_email, normalize_phone
 from kisaan_app.settings import get_settings
 
 
