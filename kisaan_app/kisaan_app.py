@@ -3,38 +3,38 @@
 import reflex as rx
 
 from kisaan_app.api import create_api
+from kisaan_app.pages.admin_alerts import alerts_admin_page
+from kisaan_app.pages.admin_audit import audit_page
+from kisaan_app.pages.admin_live import live_admin_page
 from kisaan_app.pages.admin_messages import admin_messages_page
+from kisaan_app.pages.admin_messages_history import message_history_page
 from kisaan_app.pages.admin_payments import admin_payments_page
 from kisaan_app.pages.admin_templates import admin_templates_page
 from kisaan_app.pages.admin_users import admin_users_page
-from kisaan_app.pages.alerts_admin import alerts_admin_page
-from kisaan_app.pages.audit import audit_page
 from kisaan_app.pages.auth import forgot_password_page, login_page, register_page
 from kisaan_app.pages.dev_outbox import dev_outbox_page
 from kisaan_app.pages.home import home_page
-from kisaan_app.pages.live_admin import live_admin_page
 from kisaan_app.pages.market import listing_page, market_page, orders_page, sell_page
-from kisaan_app.pages.message_history import message_history_page
-from kisaan_app.pages.notification_settings import notification_settings_page
 from kisaan_app.pages.payments import payment_view_page, payments_page
 from kisaan_app.pages.profile import profile_page
+from kisaan_app.pages.settings_notifications import notification_settings_page
 from kisaan_app.pwa import head_components
+from kisaan_app.state.admin_alerts import AlertsAdminState
+from kisaan_app.state.admin_audit import AuditState
+from kisaan_app.state.admin_live import LiveAdminState
 from kisaan_app.state.admin_messages import AdminMessagesState
+from kisaan_app.state.admin_messages_history import MessageHistoryState
 from kisaan_app.state.admin_payments import AdminPaymentsState
 from kisaan_app.state.admin_templates import AdminTemplatesState
 from kisaan_app.state.admin_users import AdminUsersState
-from kisaan_app.state.alerts_admin import AlertsAdminState
-from kisaan_app.state.audit import AuditState
 from kisaan_app.state.auth import AuthState
 from kisaan_app.state.dashboard import DashboardState
 from kisaan_app.state.dev_outbox import DevOutboxState
 from kisaan_app.state.home import HomeState
-from kisaan_app.state.live_admin import LiveAdminState
 from kisaan_app.state.market import ListingState, MarketState, OrdersState, SellState
-from kisaan_app.state.message_history import MessageHistoryState
-from kisaan_app.state.notification_settings import NotificationSettingsState
 from kisaan_app.state.payments import PaymentsState, PaymentViewState
 from kisaan_app.state.profile import ProfileState
+from kisaan_app.state.settings_notifications import NotificationSettingsState
 
 app = rx.App(
     api_transformer=create_api(),

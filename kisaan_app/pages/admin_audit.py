@@ -6,7 +6,7 @@ from kisaan_app.components.feedback import empty_state
 from kisaan_app.components.i18n import tr
 from kisaan_app.components.layout import page_shell
 from kisaan_app.components.tables import data_table, filter_bar, native_select, pager
-from kisaan_app.state.audit import AuditState as S
+from kisaan_app.state.admin_audit import AuditState as S
 
 ACTIONS = [
     "auth.login",

@@ -8,7 +8,7 @@ from kisaan_app.components.i18n import tr, tr_prefixed
 from kisaan_app.components.layout import page_shell
 from kisaan_app.components.tables import data_table
 from kisaan_app.models.notifications import CATEGORIES, CHANNELS
-from kisaan_app.state.notification_settings import NotificationSettingsState as S
+from kisaan_app.state.settings_notifications import NotificationSettingsState as S
 
 COMPACT_CELLS = {"& .rt-TableCell, & .rt-TableColumnHeaderCell, & .rt-TableRowHeaderCell": {"padding": "6px 5px"}}
 

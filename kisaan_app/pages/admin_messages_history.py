@@ -7,8 +7,8 @@ from kisaan_app.components.i18n import tr, tr_prefixed
 from kisaan_app.components.layout import page_shell
 from kisaan_app.components.tables import data_table, filter_bar, native_select, pager
 from kisaan_app.models.notifications import CHANNELS, DELIVERY_STATUSES
-from kisaan_app.state.message_history import STATS_DAYS
-from kisaan_app.state.message_history import MessageHistoryState as S
+from kisaan_app.state.admin_messages_history import STATS_DAYS
+from kisaan_app.state.admin_messages_history import MessageHistoryState as S
 
 CHART_COLOURS = {"in_app": "#2e7d32", "push": "#1565c0", "sms": "#ef6c00", "email": "#6a1b9a"}
 

@@ -6,7 +6,7 @@ from kisaan_app.components.feedback import empty_state, error_banner, success_ba
 from kisaan_app.components.i18n import tr
 from kisaan_app.components.layout import page_shell
 from kisaan_app.components.tables import native_select
-from kisaan_app.state.live_admin import LiveAdminState as S
+from kisaan_app.state.admin_live import LiveAdminState as S
 
 
 def _figure(label_key: str, value: rx.Var, figure_id: str) -> rx.Component:

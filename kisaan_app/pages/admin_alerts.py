@@ -7,7 +7,7 @@ from kisaan_app.components.forms import field
 from kisaan_app.components.i18n import tr, tr_prefixed
 from kisaan_app.components.layout import page_shell
 from kisaan_app.components.tables import native_select
-from kisaan_app.state.alerts_admin import AlertsAdminState as S
+from kisaan_app.state.admin_alerts import AlertsAdminState as S
 
 SEVERITIES = ("red", "orange", "yellow", "green")
 
