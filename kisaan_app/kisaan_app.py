@@ -1,91 +1,17 @@
-"""The Reflex app: pages, the REST API mounted in front, PWA head tags."""
+"""The Reflex app: pages from the route table (routes.py), the REST API mounted in front, PWA head tags."""
 
 import reflex as rx
 
 from kisaan_app.api import create_api
-from kisaan_app.pages.admin_alerts import alerts_admin_page
-from kisaan_app.pages.admin_audit import audit_page
-from kisaan_app.pages.admin_live import live_admin_page
-from kisaan_app.pages.admin_messages import admin_messages_page
-from kisaan_app.pages.admin_messages_history import message_history_page
-from kisaan_app.pages.admin_payments import admin_payments_page
-from kisaan_app.pages.admin_templates import admin_templates_page
-from kisaan_app.pages.admin_users import admin_users_page
-from kisaan_app.pages.auth import forgot_password_page, login_page, register_page
-from kisaan_app.pages.dev_outbox import dev_outbox_page
-from kisaan_app.pages.home import home_page
-from kisaan_app.pages.market import listing_page, market_page, orders_page, sell_page
-from kisaan_app.pages.payments import payment_view_page, payments_page
-from kisaan_app.pages.profile import profile_page
-from kisaan_app.pages.settings_notifications import notification_settings_page
 from kisaan_app.pwa import head_components
-from kisaan_app.state.admin_alerts import AlertsAdminState
-from kisaan_app.state.admin_audit import AuditState
-from kisaan_app.state.admin_live import LiveAdminState
-from kisaan_app.state.admin_messages import AdminMessagesState
-from kisaan_app.state.admin_messages_history import MessageHistoryState
-from kisaan_app.state.admin_payments import AdminPaymentsState
-from kisaan_app.state.admin_templates import AdminTemplatesState
-from kisaan_app.state.admin_users import AdminUsersState
-from kisaan_app.state.auth import AuthState
-from kisaan_app.state.dashboard import DashboardState
-from kisaan_app.state.dev_outbox import DevOutboxState
-from kisaan_app.state.home import HomeState
-from kisaan_app.state.market import ListingState, MarketState, OrdersState, SellState
-from kisaan_app.state.payments import PaymentsState, PaymentViewState
-from kisaan_app.state.profile import ProfileState
-from kisaan_app.state.settings_notifications import NotificationSettingsState
+from kisaan_app.routes import register_pages
 
 app = rx.App(
     api_transformer=create_api(),
     head_components=head_components(),
     stylesheets=["/styles.css"],
 )
-app.add_page(login_page, route="/login", title="Kisaansay — Log in", on_load=AuthState.load_login)
-app.add_page(register_page, route="/register", title="Kisaansay — Sign up", on_load=AuthState.load_register)
-app.add_page(
-    forgot_password_page, route="/forgot-password", title="Kisaansay — Forgot password", on_load=AuthState.load_forgot
-)
-app.add_page(home_page, route="/", title="Kisaansay", on_load=[HomeState.load, DashboardState.load])
-app.add_page(profile_page, route="/profile", title="Kisaansay — My profile", on_load=ProfileState.load)
-app.add_page(admin_users_page, route="/admin/users", title="Kisaansay — Users", on_load=AdminUsersState.load)
-app.add_page(live_admin_page, route="/admin/live", title="Kisaansay — Live", on_load=LiveAdminState.load)
-app.add_page(
-    alerts_admin_page, route="/admin/alerts", title="Kisaansay — Weather alerts", on_load=AlertsAdminState.load
-)
-app.add_page(audit_page, route="/admin/audit", title="Kisaansay — Audit log", on_load=AuditState.load)
-app.add_page(market_page, route="/market", title="Kisaansay — Market", on_load=MarketState.load)
-app.add_page(listing_page, route="/market/listing", title="Kisaansay — Listing", on_load=ListingState.load)
-app.add_page(sell_page, route="/market/sell", title="Kisaansay — Sell produce", on_load=SellState.load)
-app.add_page(orders_page, route="/orders", title="Kisaansay — Orders", on_load=OrdersState.load)
-app.add_page(payments_page, route="/payments", title="Kisaansay — Payments", on_load=PaymentsState.load)
-app.add_page(payment_view_page, route="/payments/view", title="Kisaansay — Payment", on_load=PaymentViewState.load)
-app.add_page(
-    admin_payments_page,
-    route="/admin/payments",
-    title="Kisaansay — Payments (admin)",
-    on_load=AdminPaymentsState.load,
-)
-
-app.add_page(
-    notification_settings_page,
-    route="/settings/notifications",
-    title="Kisaansay — Notifications",
-    on_load=NotificationSettingsState.load,
-)
-app.add_page(
-    admin_messages_page, route="/admin/messages", title="Kisaansay — Messages", on_load=AdminMessagesState.load
-)
-app.add_page(
-    message_history_page,
-    route="/admin/messages/history",
-    title="Kisaansay — Message history",
-    on_load=MessageHistoryState.load,
-)
-app.add_page(
-    admin_templates_page, route="/admin/templates", title="Kisaansay — Templates", on_load=AdminTemplatesState.load
-)
-app.add_page(dev_outbox_page, route="/dev/outbox", title="Kisaansay — Developer outbox", on_load=DevOutboxState.load)
+register_pages(app)
 
 
 @app.register_lifespan_task

@@ -1,0 +1,95 @@
+"""Every page of the app in one table: its route, the function that builds it, what runs when it loads, and the
+catalogue key of its title. kisaan_app.py registers them all; a new page is one new row here."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import reflex as rx
+
+from kisaan_app.pages.admin_alerts import alerts_admin_page
+from kisaan_app.pages.admin_audit import audit_page
+from kisaan_app.pages.admin_live import live_admin_page
+from kisaan_app.pages.admin_messages import admin_messages_page
+from kisaan_app.pages.admin_messages_history import message_history_page
+from kisaan_app.pages.admin_payments import admin_payments_page
+from kisaan_app.pages.admin_templates import admin_templates_page
+from kisaan_app.pages.admin_users import admin_users_page
+from kisaan_app.pages.auth import forgot_password_page, login_page, register_page
+from kisaan_app.pages.dev_outbox import dev_outbox_page
+from kisaan_app.pages.home import home_page
+from kisaan_app.pages.market import listing_page, market_page, orders_page, sell_page
+from kisaan_app.pages.payments import payment_view_page, payments_page
+from kisaan_app.pages.profile import profile_page
+from kisaan_app.pages.settings_notifications import notification_settings_page
+from kisaan_app.state.admin_alerts import AlertsAdminState
+from kisaan_app.state.admin_audit import AuditState
+from kisaan_app.state.admin_live import LiveAdminState
+from kisaan_app.state.admin_messages import AdminMessagesState
+from kisaan_app.state.admin_messages_history import MessageHistoryState
+from kisaan_app.state.admin_payments import AdminPaymentsState
+from kisaan_app.state.admin_templates import AdminTemplatesState
+from kisaan_app.state.admin_users import AdminUsersState
+from kisaan_app.state.auth import AuthState
+from kisaan_app.state.dashboard import DashboardState
+from kisaan_app.state.dev_outbox import DevOutboxState
+from kisaan_app.state.home import HomeState
+from kisaan_app.state.market import ListingState, MarketState, OrdersState, SellState
+from kisaan_app.state.payments import PaymentsState, PaymentViewState
+from kisaan_app.state.profile import ProfileState
+from kisaan_app.state.session import SessionState
+from kisaan_app.state.settings_notifications import NotificationSettingsState
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str
+    page: Callable[[], rx.Component]
+    on_load: Any | Sequence[Any]  # an event handler, or several run in order
+    title_key: str  # `page_title.*` in every catalogue
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("/login", login_page, AuthState.load_login, "page_title.login"),
+    Route("/register", register_page, AuthState.load_register, "page_title.register"),
+    Route("/forgot-password", forgot_password_page, AuthState.load_forgot, "page_title.forgot_password"),
+    Route("/", home_page, [HomeState.load, DashboardState.load], "page_title.home"),
+    Route("/profile", profile_page, ProfileState.load, "page_title.profile"),
+    Route("/admin/users", admin_users_page, AdminUsersState.load, "page_title.admin_users"),
+    Route("/admin/live", live_admin_page, LiveAdminState.load, "page_title.admin_live"),
+    Route("/admin/alerts", alerts_admin_page, AlertsAdminState.load, "page_title.admin_alerts"),
+    Route("/admin/audit", audit_page, AuditState.load, "page_title.admin_audit"),
+    Route("/market", market_page, MarketState.load, "page_title.market"),
+    Route("/market/listing", listing_page, ListingState.load, "page_title.market_listing"),
+    Route("/market/sell", sell_page, SellState.load, "page_title.market_sell"),
+    Route("/orders", orders_page, OrdersState.load, "page_title.orders"),
+    Route("/payments", payments_page, PaymentsState.load, "page_title.payments"),
+    Route("/payments/view", payment_view_page, PaymentViewState.load, "page_title.payment_view"),
+    Route("/admin/payments", admin_payments_page, AdminPaymentsState.load, "page_title.admin_payments"),
+    Route(
+        "/settings/notifications",
+        notification_settings_page,
+        NotificationSettingsState.load,
+        "page_title.settings_notifications",
+    ),
+    Route("/admin/messages", admin_messages_page, AdminMessagesState.load, "page_title.admin_messages"),
+    Route(
+        "/admin/messages/history",
+        message_history_page,
+        MessageHistoryState.load,
+        "page_title.admin_messages_history",
+    ),
+    Route("/admin/templates", admin_templates_page, AdminTemplatesState.load, "page_title.admin_templates"),
+    Route("/dev/outbox", dev_outbox_page, DevOutboxState.load, "page_title.dev_outbox"),
+)
+
+
+def page_title(key: str) -> rx.Var:
+    """The title in the reader's language: a Var on the language cookie, so <title> follows a language switch
+    in the open tab. The prerendered HTML carries the default language until the page hydrates."""
+    return SessionState.t[key]
+
+
+def register_pages(app: rx.App) -> None:
+    for route in ROUTES:
+        app.add_page(route.page, route=route.path, title=page_title(route.title_key), on_load=route.on_load)
