@@ -11,7 +11,7 @@ import reflex as rx
 from kisaan_app.db import session_scope
 from kisaan_app.i18n.formatting import ist, rupees
 from kisaan_app.models.enums import Role
-from kisaan_app.services.errors import DomainError
+from kisaan_app.services.errors import DomainError, ErrorCode, known_code
 from kisaan_app.services.payments import checkout, history, links, overview
 from kisaan_app.services.payments.lifecycle import PENDING_STATES
 from kisaan_app.state.checkout import open_checkout
@@ -172,7 +172,7 @@ class PaymentViewState(SessionState):
         self.result_reason = str(params.get("reason", ""))[:120]
         self.error, self.busy, self.qr_svg, self.detail, self.refunds = "", False, "", {}, []
         if not self.receipt:
-            self.error = self._error(DomainError(params.get("code") or "payment_not_found"))
+            self.error = self._error(DomainError(known_code(params.get("code"), ErrorCode.PAYMENT_NOT_FOUND)))
             return None
         try:
             self._refresh(principal)

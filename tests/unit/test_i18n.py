@@ -4,7 +4,10 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from kisaan_app.i18n import available_languages, catalogue, catalogues, error_text, t
+from kisaan_app.services.errors import DomainError, ErrorCode, NotFound, ValidationFailed, known_code
 
 ROOT = Path(__file__).resolve().parents[2] / "kisaan_app"
 
@@ -40,16 +43,36 @@ def test_every_key_used_in_pages_exists():
     assert not missing, missing
 
 
-def test_every_error_code_raised_has_a_message():
+def test_every_error_code_has_a_message_in_every_catalogue():
+    for code in ErrorCode:
+        for lang, cat in catalogues().items():
+            assert cat.get(f"error.{code}"), (lang, code)
+
+
+def test_every_error_code_raised_is_a_member():
+    """Raising with an unknown code fails at run time; this finds it before a path runs."""
     codes: set[str] = set()
     pattern = re.compile(
-        r"""(?:ValidationFailed|AuthenticationFailed|PermissionDenied|NotFound|Conflict|WebhookRejected|ProviderRejected|ProviderError)\(\s*["']([a-z_]+)["']"""
+        r"""(?:DomainError|ValidationFailed|AuthenticationFailed|PermissionDenied|NotFound|Conflict|WebhookRejected|ProviderRejected|ProviderError)\(\s*["']([a-z_]+)["']"""
     )
     for path in _source_files():
         codes.update(pattern.findall(path.read_text(encoding="utf-8")))
     assert "invalid_phone" in codes
-    missing = sorted(c for c in codes if f"error.{c}" not in catalogues()["en"])
-    assert not missing, missing
+    unknown = sorted(c for c in codes if c not in {str(m) for m in ErrorCode})
+    assert not unknown, unknown
+
+
+def test_raising_with_an_unknown_code_fails():
+    with pytest.raises(ValueError, match="no_such_code"):
+        ValidationFailed("no_such_code")
+    with pytest.raises(ValueError):
+        DomainError("Invalid_Phone")  # codes are exact
+    err = ValidationFailed("invalid_phone", field="phone")
+    assert err.code is ErrorCode.INVALID_PHONE and err.code == "invalid_phone" and f"{err.code}" == "invalid_phone"
+    assert NotFound().code is ErrorCode.NOT_FOUND
+    assert known_code("payment_not_found", ErrorCode.INVALID) is ErrorCode.PAYMENT_NOT_FOUND
+    assert known_code("<script>", ErrorCode.PAYMENT_NOT_FOUND) is ErrorCode.PAYMENT_NOT_FOUND
+    assert known_code(None, ErrorCode.INVALID) is ErrorCode.INVALID
 
 
 def test_lookup_falls_back_and_formats():

@@ -5,7 +5,7 @@ from twilio.request_validator import RequestValidator
 
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.notifications import NotificationHistory
-from kisaan_app.services.errors import DomainError, PermissionDenied
+from kisaan_app.services.errors import DomainError, ErrorCode, PermissionDenied
 from kisaan_app.services.notifications.channels.sms import auth_token
 
 # Callbacks can arrive out of order: "sent" after "delivered" must not undo it.
@@ -27,7 +27,7 @@ class NotYetRecorded(DomainError):
     """The callback beat our own write of the message id; a 5xx makes Twilio send it again shortly."""
 
     status = 503
-    code = "delivery_not_recorded_yet"
+    code = ErrorCode.DELIVERY_NOT_RECORDED_YET
 
 
 def twilio_status(session: Session, url: str, params: dict[str, str], signature: str | None) -> str:

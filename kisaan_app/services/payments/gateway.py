@@ -13,7 +13,7 @@ import razorpay
 import requests
 from razorpay.errors import BadRequestError, GatewayError, ServerError
 
-from kisaan_app.services.errors import DomainError
+from kisaan_app.services.errors import DomainError, ErrorCode
 from kisaan_app.settings import get_settings
 
 TIMEOUT_SECONDS = 10
@@ -23,14 +23,14 @@ class ProviderError(DomainError):
     """Razorpay did not answer, or answered with a server error."""
 
     status = 502
-    code = "payment_provider_unavailable"
+    code = ErrorCode.PAYMENT_PROVIDER_UNAVAILABLE
 
 
 class ProviderRejected(ProviderError):
     """Razorpay refused the request as invalid (its BAD_REQUEST_ERROR)."""
 
     status = 400
-    code = "payment_provider_rejected"
+    code = ErrorCode.PAYMENT_PROVIDER_REJECTED
 
 
 @dataclass(frozen=True)

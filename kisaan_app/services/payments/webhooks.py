@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.market import QRSession
 from kisaan_app.models.payments import Refund, WebhookEvent
-from kisaan_app.services.errors import DomainError
+from kisaan_app.services.errors import DomainError, ErrorCode
 from kisaan_app.services.payments import gateway
 from kisaan_app.services.payments.lifecycle import (
     amount_mismatch,
@@ -31,12 +31,12 @@ SOURCE = "razorpay-webhook"
 
 class WebhookRejected(DomainError):
     status = 400
-    code = "webhook_rejected"
+    code = ErrorCode.WEBHOOK_REJECTED
 
 
 class WebhookTooLarge(DomainError):
     status = 413
-    code = "webhook_too_large"
+    code = ErrorCode.WEBHOOK_TOO_LARGE
 
 
 @dataclass(frozen=True)
