@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, Relationship
 
 from kisaan_app.models.base import TableBase, UTCDateTime, check_in
-from kisaan_app.models.enums import Language, Role
+from kisaan_app.models.enums import Language, MembershipStatus, Role
 
 
 class Organization(TableBase, table=True):
@@ -100,7 +100,7 @@ class VoiceProfile(TableBase, table=True):
     ivr_enabled: bool = False
 
 
-MEMBERSHIP_STATUSES = ("pending", "approved", "declined")
+MEMBERSHIP_STATUSES = tuple(MembershipStatus)
 
 
 class MembershipRequest(TableBase, table=True):
@@ -117,15 +117,15 @@ class MembershipRequest(TableBase, table=True):
             "uq_membership_request_pending_user",
             "user_id",
             unique=True,
-            sqlite_where=sa.text("status = 'pending'"),
-            postgresql_where=sa.text("status = 'pending'"),
+            sqlite_where=sa.text(f"status = '{MembershipStatus.PENDING}'"),
+            postgresql_where=sa.text(f"status = '{MembershipStatus.PENDING}'"),
         ),
         sa.Index("ix_membership_request_organization_status", "organization_id", "status"),
     )
 
     user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
     organization_id: int = Field(foreign_key="organization.id", ondelete="CASCADE")
-    status: str = Field(default="pending", max_length=10)
+    status: str = Field(default=MembershipStatus.PENDING, max_length=10)
     decided_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

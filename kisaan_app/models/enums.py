@@ -16,3 +16,116 @@ class Language(StrEnum):
 
 
 SELF_SIGNUP_ROLES = (Role.FARMER, Role.BUYER)
+
+
+# Statuses. Values are what the database stores (CHECK constraints list them), so renaming a value needs a
+# migration; a StrEnum member equals its value, so rows read back as plain strings compare equal to members.
+
+
+class MembershipStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class ListingStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    RESERVED = "reserved"
+    SOLD = "sold"
+    CLOSED = "closed"
+    EXPIRED = "expired"
+
+
+class BidStatus(StrEnum):
+    OPEN = "open"
+    COUNTERED = "countered"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+class OrderStatus(StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    DISPATCHED = "dispatched"
+    DELIVERED = "delivered"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
+class QRStatus(StrEnum):
+    ACTIVE = "active"
+    PAID = "paid"
+    CLOSED = "closed"
+    EXPIRED = "expired"
+
+
+class PaymentStatus(StrEnum):
+    """Forward order; "failed" may follow created/attempted only (services/payments/lifecycle.py enforces it).
+    "cancelled": its order was cancelled before money arrived (money that still arrives is refunded)."""
+
+    CREATED = "created"
+    ATTEMPTED = "attempted"
+    AUTHORIZED = "authorized"
+    CAPTURED = "captured"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+    PARTIALLY_REFUNDED = "partially_refunded"
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"
+    PROCESSED = "processed"
+    FAILED = "failed"
+
+
+class AutoRefundStatus(StrEnum):
+    PENDING = "pending"
+    REQUESTED = "requested"
+    FAILED = "failed"
+
+
+class SubscriptionStatus(StrEnum):
+    """A farmer's plan."""
+
+    PENDING = "pending"
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class DeliveryStatus(StrEnum):
+    """One message to one person on one channel (NotificationHistory)."""
+
+    PENDING = "pending"
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    UNDELIVERED = "undelivered"
+    SKIPPED = "skipped"
+
+
+class CampaignStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+
+
+class ReportStatus(StrEnum):
+    """A crop-health report."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class ConnectionStatus(StrEnum):
+    ONLINE = "online"
+    STALE = "stale"
+    CLOSED = "closed"

@@ -6,11 +6,12 @@ import sqlalchemy as sa
 from sqlmodel import Field
 
 from kisaan_app.models.base import TableBase, UTCDateTime, check_in
+from kisaan_app.models.enums import ReportStatus
 
 SEVERITIES = ("green", "yellow", "orange", "red")  # IMD colour codes
 CROP_ISSUES = ("pest", "disease", "water_stress", "nutrient", "sensor", "other")
 REPORT_SOURCES = ("farmer", "sensor")
-REPORT_STATUSES = ("open", "acknowledged", "resolved")
+REPORT_STATUSES = tuple(ReportStatus)
 
 
 class MandiPrice(TableBase, table=True):
@@ -98,5 +99,5 @@ class CropHealthReport(TableBase, table=True):
     metric: str | None = Field(default=None, max_length=40)  # e.g. soil_moisture_pct
     value: float | None = None
     note: str | None = Field(default=None, max_length=1000)
-    status: str = Field(default="open", max_length=14)
+    status: str = Field(default=ReportStatus.OPEN, max_length=14)
     alert_raised: bool = False

@@ -6,13 +6,14 @@ import sqlalchemy as sa
 from sqlmodel import Field
 
 from kisaan_app.models.base import Money, Quantity, TableBase, UTCDateTime, check_in
+from kisaan_app.models.enums import BidStatus, ListingStatus, OrderStatus, QRStatus
 
 UNITS = ("kg", "quintal", "tonne")
-LISTING_STATUSES = ("draft", "open", "reserved", "sold", "closed", "expired")
-BID_STATUSES = ("open", "countered", "accepted", "rejected", "withdrawn", "expired")
+LISTING_STATUSES = tuple(ListingStatus)
+BID_STATUSES = tuple(BidStatus)
 NEGOTIATION_KINDS = ("offer", "counter", "accept", "reject", "withdraw", "message")
-ORDER_STATUSES = ("pending_payment", "paid", "dispatched", "delivered", "completed", "cancelled", "refunded")
-QR_STATUSES = ("active", "paid", "closed", "expired")
+ORDER_STATUSES = tuple(OrderStatus)
+QR_STATUSES = tuple(QRStatus)
 
 
 class Listing(TableBase, table=True):
@@ -59,7 +60,7 @@ class Listing(TableBase, table=True):
     state: str = Field(max_length=80)
     village: str | None = Field(default=None, max_length=120)
     description: str | None = Field(default=None, max_length=1000)
-    status: str = Field(default="open", max_length=10)
+    status: str = Field(default=ListingStatus.OPEN, max_length=10)
     available_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
@@ -77,7 +78,7 @@ class Bid(TableBase, table=True):
     buyer_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
     quantity: float = Field(sa_type=Quantity)
     price_paise: int = Field(sa_type=Money)  # per listing unit; the latest agreed or offered figure
-    status: str = Field(default="open", max_length=10)
+    status: str = Field(default=BidStatus.OPEN, max_length=10)
     message: str | None = Field(default=None, max_length=500)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -121,7 +122,7 @@ class MarketOrder(TableBase, table=True):
     unit: str = Field(default="quintal", max_length=10)
     price_paise: int = Field(sa_type=Money)
     amount_paise: int = Field(sa_type=Money)
-    status: str = Field(default="pending_payment", max_length=16, index=True)
+    status: str = Field(default=OrderStatus.PENDING_PAYMENT, max_length=16, index=True)
     hold_until: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)  # unpaid → released after
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     refunded_paise: int = Field(default=0, sa_type=Money, sa_column_kwargs={"server_default": "0"})
@@ -141,7 +142,7 @@ class QRSession(TableBase, table=True):
     amount_paise: int = Field(sa_type=Money)
     upi_payload: str | None = Field(default=None, max_length=500)  # the upi:// string the QR encodes
     image_url: str | None = Field(default=None, max_length=300)
-    status: str = Field(default="active", max_length=10, index=True)
+    status: str = Field(default=QRStatus.ACTIVE, max_length=10, index=True)
     close_by: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")

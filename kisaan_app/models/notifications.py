@@ -6,10 +6,11 @@ import sqlalchemy as sa
 from sqlmodel import Field
 
 from kisaan_app.models.base import TableBase, UTCDateTime, check_in
+from kisaan_app.models.enums import CampaignStatus, DeliveryStatus
 
 CHANNELS = ("in_app", "push", "sms", "email")
 CATEGORIES = ("weather", "prices", "market", "payments", "system")
-DELIVERY_STATUSES = ("pending", "queued", "sent", "delivered", "read", "failed", "undelivered", "skipped")
+DELIVERY_STATUSES = tuple(DeliveryStatus)
 
 
 class PushSubscription(TableBase, table=True):
@@ -88,7 +89,7 @@ class NotificationHistory(TableBase, table=True):
     subject: str | None = Field(default=None, max_length=200)
     body: str = Field(sa_type=sa.Text)
     data: dict = Field(default_factory=dict, sa_type=sa.JSON)  # e.g. the url a push click opens
-    status: str = Field(default="pending", max_length=12)
+    status: str = Field(default=DeliveryStatus.PENDING, max_length=12)
     attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     segments: int | None = None  # SMS parts
     provider_message_id: str | None = Field(default=None, max_length=120, index=True)
@@ -119,7 +120,7 @@ class NotificationCampaign(TableBase, table=True):
     is_critical: bool = False
     total: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # recipients x channels, once queued
     recipients: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    status: str = Field(default="queued", max_length=12)  # queued | running | done
+    status: str = Field(default=CampaignStatus.QUEUED, max_length=12)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

@@ -6,33 +6,23 @@ import sqlalchemy as sa
 from sqlmodel import Field
 
 from kisaan_app.models.base import Money, TableBase, UTCDateTime, check_in
+from kisaan_app.models.enums import AutoRefundStatus, PaymentStatus, RefundStatus, SubscriptionStatus
 
 PAYMENT_PURPOSES = ("market_order", "subscription")
-# Forward order; "failed" may follow created/attempted only (services enforce the transitions).
-# "cancelled": its order was cancelled before money arrived (money that still arrives is refunded).
-PAYMENT_STATUSES = (
-    "created",
-    "attempted",
-    "authorized",
-    "captured",
-    "failed",
-    "cancelled",
-    "refunded",
-    "partially_refunded",
-)
+PAYMENT_STATUSES = tuple(PaymentStatus)
 # A payment still able to take money: at most one per order and per plan (partial unique indexes below).
-OPEN_PAYMENT_STATES = ("created", "attempted", "authorized")
+OPEN_PAYMENT_STATES = (PaymentStatus.CREATED, PaymentStatus.ATTEMPTED, PaymentStatus.AUTHORIZED)
 AUTO_REFUND_REASONS = ("duplicate_capture", "order_cancelled", "plan_superseded")
-AUTO_REFUND_STATUSES = ("pending", "requested", "failed")
+AUTO_REFUND_STATUSES = tuple(AutoRefundStatus)
 
 
 def _where_in(column: str, values: tuple[str, ...]) -> sa.TextClause:
-    return sa.text(f"{column} IN ({', '.join(repr(v) for v in values)})")
+    return sa.text(f"{column} IN ({', '.join(repr(str(v)) for v in values)})")  # str: a member's repr is not SQL
 
 
-REFUND_STATUSES = ("pending", "processed", "failed")
+REFUND_STATUSES = tuple(RefundStatus)
 SUBSCRIPTION_PLANS = ("monthly", "yearly")
-SUBSCRIPTION_STATUSES = ("pending", "active", "expired", "cancelled")
+SUBSCRIPTION_STATUSES = tuple(SubscriptionStatus)
 
 
 class Payment(TableBase, table=True):
@@ -71,7 +61,7 @@ class Payment(TableBase, table=True):
     amount_paise: int = Field(sa_type=Money)
     amount_refunded_paise: int = Field(default=0, sa_type=Money, sa_column_kwargs={"server_default": "0"})
     currency: str = Field(default="INR", max_length=3)
-    status: str = Field(default="created", max_length=20)
+    status: str = Field(default=PaymentStatus.CREATED, max_length=20)
     receipt: str = Field(max_length=40, unique=True)
     razorpay_order_id: str | None = Field(default=None, max_length=40, unique=True)
     razorpay_payment_id: str | None = Field(default=None, max_length=40, unique=True)
@@ -95,7 +85,7 @@ class Refund(TableBase, table=True):
 
     payment_id: int = Field(foreign_key="payment.id", index=True, ondelete="RESTRICT")
     amount_paise: int = Field(sa_type=Money)
-    status: str = Field(default="pending", max_length=12)
+    status: str = Field(default=RefundStatus.PENDING, max_length=12)
     reason: str = Field(max_length=300)
     idempotency_key: str = Field(max_length=80, unique=True)  # sent to Razorpay as X-Refund-Idempotency
     razorpay_refund_id: str | None = Field(default=None, max_length=40, unique=True)
@@ -131,22 +121,22 @@ class Subscription(TableBase, table=True):
             "uq_subscription_pending_user",
             "user_id",
             unique=True,
-            sqlite_where=sa.text("status = 'pending'"),
-            postgresql_where=sa.text("status = 'pending'"),
+            sqlite_where=sa.text(f"status = '{SubscriptionStatus.PENDING}'"),
+            postgresql_where=sa.text(f"status = '{SubscriptionStatus.PENDING}'"),
         ),
         sa.Index(
             "uq_subscription_active_user",
             "user_id",
             unique=True,
-            sqlite_where=sa.text("status = 'active'"),
-            postgresql_where=sa.text("status = 'active'"),
+            sqlite_where=sa.text(f"status = '{SubscriptionStatus.ACTIVE}'"),
+            postgresql_where=sa.text(f"status = '{SubscriptionStatus.ACTIVE}'"),
         ),
     )
 
     user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="RESTRICT")
     plan: str = Field(max_length=10)
     amount_paise: int = Field(sa_type=Money)
-    status: str = Field(default="pending", max_length=12, index=True)
+    status: str = Field(default=SubscriptionStatus.PENDING, max_length=12, index=True)
     starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     renews_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -170,7 +160,7 @@ class AutoRefund(TableBase, table=True):
     razorpay_payment_id: str = Field(max_length=40, unique=True)  # the captured attempt to give back
     amount_paise: int = Field(sa_type=Money)
     reason: str = Field(max_length=20)
-    status: str = Field(default="pending", max_length=10, index=True)
+    status: str = Field(default=AutoRefundStatus.PENDING, max_length=10, index=True)
     razorpay_refund_id: str | None = Field(default=None, max_length=40)
     attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     last_error: str | None = Field(default=None, max_length=300)

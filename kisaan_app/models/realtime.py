@@ -6,8 +6,9 @@ import sqlalchemy as sa
 from sqlmodel import Field
 
 from kisaan_app.models.base import TableBase, UTCDateTime, check_in, utcnow
+from kisaan_app.models.enums import ConnectionStatus
 
-CONNECTION_STATUSES = ("online", "stale", "closed")
+CONNECTION_STATUSES = tuple(ConnectionStatus)
 
 
 class WebSocketConnection(TableBase, table=True):
@@ -26,7 +27,7 @@ class WebSocketConnection(TableBase, table=True):
     process_id: str = Field(max_length=80)  # host:pid of the server process holding the socket
     user_agent: str | None = Field(default=None, max_length=300)
     ip: str | None = Field(default=None, max_length=64)
-    status: str = Field(default="online", max_length=10)
+    status: str = Field(default=ConnectionStatus.ONLINE, max_length=10)
     connected_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     last_event_id: int | None = None  # the newest RealTimeEvent this client has applied: replay starts after it

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, delete, func, select, update
 
 from kisaan_app.models.accounts import Organization
 from kisaan_app.models.base import utcnow
+from kisaan_app.models.enums import ConnectionStatus
 from kisaan_app.models.realtime import WebSocketConnection
 from kisaan_app.services.context import Principal, RequestMeta
 
@@ -29,10 +30,10 @@ def connect(session: Session, token: str, principal: Principal, meta: RequestMet
     if row is None:
         row = WebSocketConnection(client_token=token, user_id=principal.id, role=principal.role, process_id=PROCESS_ID)
         row.connected_at = now
-    elif row.user_id != principal.id or row.status != "online":
+    elif row.user_id != principal.id or row.status != ConnectionStatus.ONLINE:
         row.connected_at = now  # another person in this tab, or it came back: a new connection
     row.user_id, row.role, row.organization_id = principal.id, principal.role, principal.organization_id
-    row.process_id, row.status, row.last_seen_at = PROCESS_ID, "online", now
+    row.process_id, row.status, row.last_seen_at = PROCESS_ID, ConnectionStatus.ONLINE, now
     row.ip, row.user_agent = meta.ip, (meta.user_agent or "")[:300] or None
     session.add(row)
     session.flush()
@@ -45,7 +46,7 @@ def heartbeat(session: Session, tokens: list[str]) -> int:
     result = session.exec(
         update(WebSocketConnection)
         .where(col(WebSocketConnection.client_token).in_(tokens))
-        .values(last_seen_at=utcnow(), status="online")
+        .values(last_seen_at=utcnow(), status=ConnectionStatus.ONLINE)
     )
     return result.rowcount
 
@@ -56,7 +57,7 @@ def disconnect(session: Session, tokens: list[str]) -> int:
     result = session.exec(
         update(WebSocketConnection)
         .where(col(WebSocketConnection.client_token).in_(tokens))
-        .values(status="closed", last_seen_at=utcnow())
+        .values(status=ConnectionStatus.CLOSED, last_seen_at=utcnow())
     )
     return result.rowcount
 
@@ -66,12 +67,15 @@ def sweep(session: Session, now: datetime | None = None) -> tuple[int, int]:
     now = now or utcnow()
     marked = session.exec(
         update(WebSocketConnection)
-        .where(WebSocketConnection.status == "online", col(WebSocketConnection.last_seen_at) < now - STALE_AFTER)
-        .values(status="stale")
+        .where(
+            WebSocketConnection.status == ConnectionStatus.ONLINE,
+            col(WebSocketConnection.last_seen_at) < now - STALE_AFTER,
+        )
+        .values(status=ConnectionStatus.STALE)
     ).rowcount
     removed = session.exec(
         delete(WebSocketConnection).where(
-            col(WebSocketConnection.status).in_(["stale", "closed"]),
+            col(WebSocketConnection.status).in_([ConnectionStatus.STALE, ConnectionStatus.CLOSED]),
             col(WebSocketConnection.last_seen_at) < now - REMOVE_STALE_AFTER,
         )
     ).rowcount
@@ -87,7 +91,7 @@ class LiveCounts:
 
 def live_counts(session: Session, viewer: Principal) -> LiveCounts:
     """Connected clients (one person may have several tabs), scoped to an org admin's organisation."""
-    online = [WebSocketConnection.status == "online"]
+    online = [WebSocketConnection.status == ConnectionStatus.ONLINE]
     if viewer.role != "admin":
         online.append(WebSocketConnection.organization_id == viewer.organization_id)
     by_role = dict(

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, col, func, select, update
 
 from kisaan_app.models.base import utcnow
+from kisaan_app.models.enums import DeliveryStatus
 from kisaan_app.models.notifications import NotificationHistory
 from kisaan_app.realtime import publish_on_commit, user_target
 from kisaan_app.services.context import Principal
@@ -51,7 +52,7 @@ def add(
         subject=title[:200],
         body=body,
         data={"url": url},
-        status="delivered",
+        status=DeliveryStatus.DELIVERED,
         attempts=1,
         sent_at=now,
         delivered_at=now,
@@ -101,7 +102,7 @@ def mark_read(session: Session, reader: Principal, notification_id: int | None =
     if notification_id is not None:
         conditions.append(NotificationHistory.id == notification_id)
     changed = session.exec(
-        update(NotificationHistory).where(*conditions).values(read_at=utcnow(), status="read")
+        update(NotificationHistory).where(*conditions).values(read_at=utcnow(), status=DeliveryStatus.READ)
     ).rowcount
     if changed:
         # Other tabs of the same person update their unread badge too.

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select, update
 from kisaan_app.i18n import t
 from kisaan_app.models.accounts import MEMBERSHIP_STATUSES, MembershipRequest, Organization, User
 from kisaan_app.models.base import utcnow
-from kisaan_app.models.enums import Role
+from kisaan_app.models.enums import MembershipStatus, Role
 from kisaan_app.services import audit, inbox
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
@@ -75,7 +75,7 @@ def request_to_join(session: Session, principal: Principal, organization_id: int
     if user.organization_id == organization_id:
         raise Conflict("already_member", field="organization_id")
     pending = select(MembershipRequest.id).where(
-        MembershipRequest.user_id == user.id, MembershipRequest.status == "pending"
+        MembershipRequest.user_id == user.id, MembershipRequest.status == MembershipStatus.PENDING
     )
     if session.exec(pending).first() is not None:
         raise Conflict("join_request_pending", field="organization_id")
@@ -111,7 +111,9 @@ def _view(row: MembershipRequest, user: User, org: Organization) -> JoinRequestV
     )
 
 
-def list_requests(session: Session, viewer: Principal, status: str | None = "pending") -> list[JoinRequestView]:
+def list_requests(
+    session: Session, viewer: Principal, status: str | None = MembershipStatus.PENDING
+) -> list[JoinRequestView]:
     """Requests the viewer may decide: an org admin their own FPO's (none without an FPO), an admin all."""
     require_role(viewer, Role.ADMIN, Role.ORG_ADMIN)
     if status is not None and status not in MEMBERSHIP_STATUSES:
@@ -159,10 +161,10 @@ def decide(session: Session, actor: Principal, request_id: int, approve: bool, m
     row = session.get(MembershipRequest, request_id)
     if row is None or not _may_decide(actor, row):
         raise NotFound("join_request_not_found")  # another FPO's requests do not exist for this admin
-    status = "approved" if approve else "declined"
+    status = MembershipStatus.APPROVED if approve else MembershipStatus.DECLINED
     won = session.exec(
         update(MembershipRequest)
-        .where(MembershipRequest.id == row.id, MembershipRequest.status == "pending")
+        .where(MembershipRequest.id == row.id, MembershipRequest.status == MembershipStatus.PENDING)
         .values(status=status, decided_by_id=actor.id, decided_at=utcnow(), updated_at=utcnow())
     ).rowcount
     if won != 1:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select, update
 from kisaan_app.i18n import t
 from kisaan_app.models.accounts import PasswordResetCode, User
 from kisaan_app.models.base import utcnow
-from kisaan_app.models.enums import Role
+from kisaan_app.models.enums import DeliveryStatus, Role
 from kisaan_app.models.notifications import NotificationHistory
 from kisaan_app.services import audit, ratelimit
 from kisaan_app.services.accounts import revoke_all_sessions, security
@@ -84,7 +84,7 @@ def _issue(session: Session, user: User, requested_by: Principal | None) -> None
         language=user.preferred_language,
         body=t(user.preferred_language, "reset.sms", otp=code, minutes=settings.password_reset_code_minutes),
         data={"password_reset": row.id},
-        status="pending",
+        status=DeliveryStatus.PENDING,
     )
     session.add(sms)
     session.flush()

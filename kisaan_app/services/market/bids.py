@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from kisaan_app.models.base import utcnow
-from kisaan_app.models.enums import Role
+from kisaan_app.models.enums import BidStatus, Role
 from kisaan_app.models.market import Bid, Listing, MarketOrder, Negotiation
 from kisaan_app.realtime.events import publish_on_commit, user_target
 from kisaan_app.services import audit
@@ -26,7 +26,7 @@ from kisaan_app.services.market.listings import (
 )
 from kisaan_app.settings import get_settings
 
-LIVE_STATUSES = ("open", "countered")
+LIVE_STATUSES = (BidStatus.OPEN, BidStatus.COUNTERED)
 
 
 def _fresh_until():
@@ -98,7 +98,7 @@ def place_bid(
     raised = bid is not None
     if bid is None:
         bid = Bid(listing_id=listing.id, buyer_id=buyer.id, quantity=quantity, price_paise=price_paise, message=note)
-    bid.quantity, bid.price_paise, bid.status, bid.updated_at = quantity, price_paise, "open", utcnow()
+    bid.quantity, bid.price_paise, bid.status, bid.updated_at = quantity, price_paise, BidStatus.OPEN, utcnow()
     bid.expires_at = _fresh_until()
     session.add(bid)
     session.flush()
@@ -160,7 +160,7 @@ def counter(
     _live(bid)
     _fresh(bid)
     ensure_open(listing)
-    expected = "open" if side == "seller" else "countered"
+    expected = BidStatus.OPEN if side == "seller" else BidStatus.COUNTERED
     if bid.status != expected:
         raise Conflict("not_your_turn")
     price_paise = check_price(price_paise)
@@ -168,7 +168,7 @@ def counter(
     if quantity > listing.quantity_remaining:
         raise ValidationFailed("quantity_over_remaining", field="quantity", remaining=f"{listing.quantity_remaining:g}")
     bid.price_paise, bid.quantity, bid.updated_at = price_paise, quantity, utcnow()
-    bid.status = "countered" if side == "seller" else "open"
+    bid.status = BidStatus.COUNTERED if side == "seller" else BidStatus.OPEN
     bid.expires_at = _fresh_until()
     session.add(bid)
     _add(session, bid, actor, "counter" if side == "seller" else "offer", price_paise, quantity, _note(message))
@@ -193,7 +193,7 @@ def accept(session: Session, actor: Principal, meta: RequestMeta | None, bid_id:
     _live(bid)
     _fresh(bid)
     ensure_open(listing)
-    if bid.status != ("open" if side == "seller" else "countered"):
+    if bid.status != (BidStatus.OPEN if side == "seller" else BidStatus.COUNTERED):
         raise Conflict("not_your_turn")
     _add(session, bid, actor, "accept", bid.price_paise, bid.quantity, None)
     return create_from_bid(session, bid, listing, actor, meta)
@@ -206,7 +206,7 @@ def reject(
     if side != "seller":
         raise NotFound("bid_not_found")
     _live(bid)
-    bid.status, bid.updated_at = "rejected", utcnow()
+    bid.status, bid.updated_at = BidStatus.REJECTED, utcnow()
     session.add(bid)
     _add(session, bid, actor, "reject", None, None, _note(message))
     audit.record(session, "bid.reject", actor=actor, meta=meta, target_type="bid", target_id=bid.id)
@@ -220,7 +220,7 @@ def withdraw(session: Session, actor: Principal, meta: RequestMeta | None, bid_i
     if side != "buyer":
         raise NotFound("bid_not_found")
     _live(bid)
-    bid.status, bid.updated_at = "withdrawn", utcnow()
+    bid.status, bid.updated_at = BidStatus.WITHDRAWN, utcnow()
     session.add(bid)
     _add(session, bid, actor, "withdraw", None, None, None)
     audit.record(session, "bid.withdraw", actor=actor, meta=meta, target_type="bid", target_id=bid.id)
@@ -231,7 +231,7 @@ def withdraw(session: Session, actor: Principal, meta: RequestMeta | None, bid_i
 def reject_open_bids(session: Session, listing: Listing, actor: Principal, note: str) -> int:
     bids = session.exec(select(Bid).where(Bid.listing_id == listing.id, col(Bid.status).in_(LIVE_STATUSES))).all()
     for bid in bids:
-        bid.status, bid.updated_at = "rejected", utcnow()
+        bid.status, bid.updated_at = BidStatus.REJECTED, utcnow()
         session.add(bid)
         _add(session, bid, actor, "reject", None, None, note)
         _tell(session, bid, listing, "bid_rejected")

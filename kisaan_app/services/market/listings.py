@@ -9,7 +9,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
-from kisaan_app.models.enums import Role
+from kisaan_app.models.enums import BidStatus, ListingStatus, Role
 from kisaan_app.models.market import UNITS, Listing
 from kisaan_app.realtime.events import managers_target, publish_on_commit, user_target
 from kisaan_app.services import audit
@@ -194,9 +194,9 @@ def close_listing(session: Session, actor: Principal, meta: RequestMeta | None, 
     from kisaan_app.services.market.bids import reject_open_bids
 
     listing = managed(session, actor, listing_id, lock=True)
-    if listing.status in ("closed", "expired"):
+    if listing.status in (ListingStatus.CLOSED, ListingStatus.EXPIRED):
         return listing
-    listing.status, listing.updated_at = "closed", utcnow()
+    listing.status, listing.updated_at = ListingStatus.CLOSED, utcnow()
     session.add(listing)
     reject_open_bids(session, listing, actor, note="listing closed")
     audit.record(
@@ -236,7 +236,7 @@ class ListingFilter:
 
 
 def _filtered(query, f: ListingFilter):
-    query = query.where(Listing.status == "open", col(Listing.quantity_remaining) > 0)
+    query = query.where(Listing.status == ListingStatus.OPEN, col(Listing.quantity_remaining) > 0)
     # An expired listing leaves search the moment it expires, not when a job gets round to it.
     query = query.where(or_(col(Listing.expires_at).is_(None), col(Listing.expires_at) > utcnow()))
     if f.crop:
@@ -283,7 +283,7 @@ def visible(session: Session, viewer: Principal, listing_id: int) -> Listing:
     listing = session.get(Listing, listing_id)
     if listing is None:
         raise NotFound("listing_not_found")
-    if listing.status != "open" and not can_manage(viewer, listing):
+    if listing.status != ListingStatus.OPEN and not can_manage(viewer, listing):
         bid = session.exec(select(Bid.id).where(Bid.listing_id == listing_id, Bid.buyer_id == viewer.id)).first()
         if bid is None:
             raise NotFound("listing_not_found")
@@ -324,10 +324,10 @@ def mine(session: Session, actor: Principal, limit: int = 50) -> list[Listing]:
 
 
 def ensure_open(listing: Listing) -> None:
-    if listing.status != "open":
+    if listing.status != ListingStatus.OPEN:
         raise Conflict("listing_not_open", status=listing.status)
     if listing.expires_at is not None and listing.expires_at <= utcnow():
-        raise Conflict("listing_not_open", status="expired")
+        raise Conflict("listing_not_open", status=ListingStatus.EXPIRED)
 
 
 def expire_listings(session: Session) -> int:
@@ -338,14 +338,16 @@ def expire_listings(session: Session) -> int:
     from kisaan_app.models.market import Bid
 
     now = utcnow()
-    due = select(Listing.id).where(Listing.status == "open", col(Listing.expires_at) <= now)
+    due = select(Listing.id).where(Listing.status == ListingStatus.OPEN, col(Listing.expires_at) <= now)
     ids = list(session.exec(due).all())
     if not ids:
         return 0
-    session.execute(update(Listing).where(col(Listing.id).in_(ids)).values(status="expired", updated_at=now))
+    session.execute(
+        update(Listing).where(col(Listing.id).in_(ids)).values(status=ListingStatus.EXPIRED, updated_at=now)
+    )
     session.execute(
         update(Bid)
-        .where(col(Bid.listing_id).in_(ids), col(Bid.status).in_(("open", "countered")))
-        .values(status="expired", updated_at=now)
+        .where(col(Bid.listing_id).in_(ids), col(Bid.status).in_((BidStatus.OPEN, BidStatus.COUNTERED)))
+        .values(status=BidStatus.EXPIRED, updated_at=now)
     )
     return len(ids)

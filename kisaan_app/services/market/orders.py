@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from kisaan_app.models.base import Quantity, to_thousandths, utcnow
-from kisaan_app.models.enums import Role
+from kisaan_app.models.enums import BidStatus, ListingStatus, OrderStatus, PaymentStatus, Role
 from kisaan_app.models.market import Bid, Listing, MarketOrder
 from kisaan_app.models.payments import Payment
 from kisaan_app.realtime.events import managers_target, publish_on_commit, user_target
@@ -26,11 +26,16 @@ from kisaan_app.settings import get_settings
 
 # Who may make each step: the buyer, the seller's side (farmer, their FPO admin, an admin), or either.
 STEPS = {
-    ("paid", "dispatched"): "seller",
-    ("dispatched", "delivered"): "buyer",
-    ("pending_payment", "cancelled"): "either",
+    (OrderStatus.PAID, OrderStatus.DISPATCHED): "seller",
+    (OrderStatus.DISPATCHED, OrderStatus.DELIVERED): "buyer",
+    (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED): "either",
 }
-MONEY_IN_FLIGHT = ("authorized", "captured", "partially_refunded", "refunded")
+MONEY_IN_FLIGHT = (
+    PaymentStatus.AUTHORIZED,
+    PaymentStatus.CAPTURED,
+    PaymentStatus.PARTIALLY_REFUNDED,
+    PaymentStatus.REFUNDED,
+)
 
 
 def _take(session: Session, listing_id: int, quantity: float) -> bool:
@@ -39,7 +44,9 @@ def _take(session: Session, listing_id: int, quantity: float) -> bool:
     result = session.execute(
         update(Listing)
         .where(
-            col(Listing.id) == listing_id, col(Listing.status) == "open", col(Listing.quantity_remaining) >= quantity
+            col(Listing.id) == listing_id,
+            col(Listing.status) == ListingStatus.OPEN,
+            col(Listing.quantity_remaining) >= quantity,
         )
         .values(quantity_remaining=Listing.quantity_remaining - quantity, updated_at=utcnow())
     )
@@ -58,8 +65,8 @@ def _give_back(session: Session, listing: Listing, quantity: float) -> None:
         .values(quantity_remaining=Listing.quantity_remaining + quantity, updated_at=utcnow())
     )
     session.refresh(listing)
-    if listing.status == "sold" and listing.quantity_remaining > 0:
-        listing.status = "open"
+    if listing.status == ListingStatus.SOLD and listing.quantity_remaining > 0:
+        listing.status = ListingStatus.OPEN
         session.add(listing)
 
 
@@ -80,7 +87,7 @@ def _check_unpaid_limit(session: Session, buyer_id: int) -> None:
     unpaid = session.exec(
         select(func.count())
         .select_from(MarketOrder)
-        .where(MarketOrder.buyer_id == buyer_id, MarketOrder.status == "pending_payment")
+        .where(MarketOrder.buyer_id == buyer_id, MarketOrder.status == OrderStatus.PENDING_PAYMENT)
     ).one()
     if unpaid >= limit:
         raise Conflict("too_many_unpaid_orders", limit=limit)
@@ -94,10 +101,10 @@ def create_from_bid(
         raise Conflict("not_enough_quantity", remaining=f"{listing.quantity_remaining:g}")
     session.refresh(listing)
     if listing.quantity_remaining <= 0:
-        listing.status = "sold"
+        listing.status = ListingStatus.SOLD
         session.add(listing)
     now = utcnow()
-    bid.status, bid.updated_at = "accepted", now
+    bid.status, bid.updated_at = BidStatus.ACCEPTED, now
     session.add(bid)
     order = MarketOrder(
         order_number=f"KS-{now:%y%m%d}-{secrets.token_hex(3).upper()}",
@@ -214,7 +221,7 @@ def advance(
         raise Conflict("order_transition", status=order.status, wanted=new_status)
     if who not in ("either", side):
         raise Conflict("order_transition_side", status=order.status, wanted=new_status)
-    if new_status == "cancelled":
+    if new_status == OrderStatus.CANCELLED:
         if _money_moving(session, order):
             raise Conflict("order_payment_in_progress")
         give_back_quantity(session, order)
@@ -240,7 +247,7 @@ def release_expired_holds(session: Session) -> list[str]:
     write_lock(session)
     overdue = session.exec(
         select(MarketOrder)
-        .where(MarketOrder.status == "pending_payment", col(MarketOrder.hold_until) < utcnow())
+        .where(MarketOrder.status == OrderStatus.PENDING_PAYMENT, col(MarketOrder.hold_until) < utcnow())
         .with_for_update()
         .execution_options(populate_existing=True)
     ).all()
@@ -249,7 +256,7 @@ def release_expired_holds(session: Session) -> list[str]:
             continue
         give_back_quantity(session, order)
         cancel_open_payments(session, order, "hold-expiry")
-        order.status, order.updated_at = "cancelled", utcnow()
+        order.status, order.updated_at = OrderStatus.CANCELLED, utcnow()
         session.add(order)
         audit.record(
             session,

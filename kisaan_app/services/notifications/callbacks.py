@@ -4,22 +4,31 @@ from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
 from kisaan_app.models.base import utcnow
+from kisaan_app.models.enums import DeliveryStatus
 from kisaan_app.models.notifications import NotificationHistory
 from kisaan_app.services.errors import DomainError, ErrorCode, PermissionDenied
 from kisaan_app.services.notifications.channels.sms import auth_token
 
 # Callbacks can arrive out of order: "sent" after "delivered" must not undo it.
-RANK = {"pending": 0, "queued": 1, "sent": 2, "delivered": 3, "read": 4, "undelivered": 3, "failed": 3}
+RANK = {
+    DeliveryStatus.PENDING: 0,
+    DeliveryStatus.QUEUED: 1,
+    DeliveryStatus.SENT: 2,
+    DeliveryStatus.DELIVERED: 3,
+    DeliveryStatus.READ: 4,
+    DeliveryStatus.UNDELIVERED: 3,
+    DeliveryStatus.FAILED: 3,
+}
 TWILIO_STATUS = {
-    "accepted": "queued",
-    "scheduled": "queued",
-    "queued": "queued",
-    "sending": "queued",
-    "sent": "sent",
-    "delivered": "delivered",
-    "read": "delivered",
-    "undelivered": "undelivered",
-    "failed": "failed",
+    "accepted": DeliveryStatus.QUEUED,
+    "scheduled": DeliveryStatus.QUEUED,
+    "queued": DeliveryStatus.QUEUED,
+    "sending": DeliveryStatus.QUEUED,
+    "sent": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.DELIVERED,
+    "undelivered": DeliveryStatus.UNDELIVERED,
+    "failed": DeliveryStatus.FAILED,
 }
 
 
@@ -43,7 +52,7 @@ def twilio_status(session: Session, url: str, params: dict[str, str], signature:
         return row.status
     row.status = status
     row.updated_at = utcnow()
-    if status == "delivered":
+    if status == DeliveryStatus.DELIVERED:
         row.delivered_at = row.updated_at
     if params.get("ErrorCode"):
         row.error_code = params["ErrorCode"][:40]

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, func, select
 
 from kisaan_app.db import session_scope
 from kisaan_app.models.base import utcnow
-from kisaan_app.models.enums import Role
+from kisaan_app.models.enums import CampaignStatus, DeliveryStatus, Role
 from kisaan_app.models.notifications import NotificationCampaign, NotificationHistory
 from kisaan_app.realtime import publish_on_commit, user_target
 from kisaan_app.services import audit
@@ -28,14 +28,14 @@ CHUNK_SIZE = 500
 BATCH_PREFIX = "c:"  # campaign batch ids; other batches (single sends) have no progress bar to feed
 ANNOUNCE_INTERVAL = 0.5
 BUCKETS = {
-    "pending": "pending",
-    "queued": "sent",
-    "sent": "sent",
-    "delivered": "delivered",
-    "read": "delivered",
-    "failed": "failed",
-    "undelivered": "failed",
-    "skipped": "failed",
+    DeliveryStatus.PENDING: "pending",
+    DeliveryStatus.QUEUED: "sent",
+    DeliveryStatus.SENT: "sent",
+    DeliveryStatus.DELIVERED: "delivered",
+    DeliveryStatus.READ: "delivered",
+    DeliveryStatus.FAILED: "failed",
+    DeliveryStatus.UNDELIVERED: "failed",
+    DeliveryStatus.SKIPPED: "failed",
 }
 
 
@@ -62,7 +62,7 @@ class CampaignProgress:
     per_channel: dict[str, dict[str, int]]
     done: bool
     campaign_id: int = 0
-    status: str = "queued"
+    status: str = CampaignStatus.QUEUED
 
 
 def _view(row: NotificationCampaign) -> CampaignView:
@@ -149,7 +149,7 @@ def write_deliveries(campaign_id: int, chunk_size: int = CHUNK_SIZE) -> int:
         data = spec.pop("data", {})
         audience = Audience(**{**spec, "user_ids": tuple(spec.get("user_ids") or ())})
         user_ids = [u.id for u in resolve(session, None, audience)]
-        row.status = "running"
+        row.status = CampaignStatus.RUNNING
         session.add(row)
     written = 0
     for start in range(0, len(user_ids), chunk_size):
@@ -187,7 +187,7 @@ def stalled(session: Session, older_than: datetime) -> list[int]:
     return list(
         session.exec(
             select(NotificationCampaign.id).where(
-                col(NotificationCampaign.status).in_(("queued", "running")),
+                col(NotificationCampaign.status).in_((CampaignStatus.QUEUED, CampaignStatus.RUNNING)),
                 col(NotificationCampaign.updated_at) < older_than,
             )
         ).all()

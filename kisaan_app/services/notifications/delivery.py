@@ -13,6 +13,7 @@ from sqlmodel import col, or_, select, update
 
 from kisaan_app.db import session_scope
 from kisaan_app.models.base import utcnow
+from kisaan_app.models.enums import DeliveryStatus
 from kisaan_app.models.notifications import NotificationHistory
 from kisaan_app.services import ratelimit
 from kisaan_app.services.notifications.channels import (
@@ -51,7 +52,9 @@ def _claim(delivery_ids: list[int], now: datetime) -> list[NotificationHistory]:
         due = or_(col(NotificationHistory.next_attempt_at).is_(None), col(NotificationHistory.next_attempt_at) <= now)
         won = session.exec(
             update(NotificationHistory)
-            .where(col(NotificationHistory.id).in_(delivery_ids), NotificationHistory.status == "pending", due)
+            .where(
+                col(NotificationHistory.id).in_(delivery_ids), NotificationHistory.status == DeliveryStatus.PENDING, due
+            )
             .values(attempts=NotificationHistory.attempts + 1, next_attempt_at=now + LEASE, updated_at=now)
             .returning(NotificationHistory.id)
         ).all()
@@ -86,10 +89,16 @@ def _finish(delivery_id: int, **changes: object) -> NotificationHistory:
 def _failed(row: NotificationHistory, err: SendError, now: datetime) -> Outcome:
     if err.transient and row.attempts < get_settings().send_max_attempts:
         retry_at = now + timedelta(seconds=backoff_seconds(row.attempts, err.retry_after))
-        _finish(row.id, status="pending", next_attempt_at=retry_at, error_code=err.code, error_message=err.message)
-        return Outcome("pending", retry_at)
-    _finish(row.id, status="failed", next_attempt_at=None, error_code=err.code, error_message=err.message)
-    return Outcome("failed")
+        _finish(
+            row.id,
+            status=DeliveryStatus.PENDING,
+            next_attempt_at=retry_at,
+            error_code=err.code,
+            error_message=err.message,
+        )
+        return Outcome(DeliveryStatus.PENDING, retry_at)
+    _finish(row.id, status=DeliveryStatus.FAILED, next_attempt_at=None, error_code=err.code, error_message=err.message)
+    return Outcome(DeliveryStatus.FAILED)
 
 
 def _sent(row: NotificationHistory, sent: Sent) -> Outcome:
@@ -125,7 +134,7 @@ def _attempt_safely(row: NotificationHistory, now: datetime) -> Outcome:
         return _attempt(row, now)
     except Exception:  # noqa: BLE001
         log.exception("recording delivery %s failed; the sweeper will retry it", row.id)
-        return Outcome("pending", now + LEASE)
+        return Outcome(DeliveryStatus.PENDING, now + LEASE)
 
 
 def deliver_many(delivery_ids: list[int], now: datetime | None = None) -> dict[int, Outcome]:
@@ -160,7 +169,7 @@ def due_ids(now: datetime | None = None, grace: timedelta = timedelta(0), limit:
             session.exec(
                 select(NotificationHistory.id)
                 .where(
-                    NotificationHistory.status == "pending",
+                    NotificationHistory.status == DeliveryStatus.PENDING,
                     or_(
                         col(NotificationHistory.next_attempt_at) <= now,
                         col(NotificationHistory.next_attempt_at).is_(None)

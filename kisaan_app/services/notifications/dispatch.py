@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from kisaan_app.models.accounts import User
+from kisaan_app.models.enums import DeliveryStatus
 from kisaan_app.models.notifications import CATEGORIES, CHANNELS, NotificationHistory, NotificationTemplate
 from kisaan_app.services import inbox
 from kisaan_app.services.context import Principal
@@ -186,7 +187,7 @@ def _write(
             subject=content.subject,
             body=content.body,
             data=data,
-            status="pending",
+            status=DeliveryStatus.PENDING,
         )
     row.organization_id, row.template_id, row.batch_id = user.organization_id, content.template_id, batch
     session.add(row)

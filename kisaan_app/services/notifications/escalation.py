@@ -6,6 +6,7 @@ from sqlmodel import Session, col, select
 
 from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
+from kisaan_app.models.enums import DeliveryStatus
 from kisaan_app.models.notifications import NotificationHistory
 from kisaan_app.services.notifications.audience import Reach
 from kisaan_app.services.notifications.dispatch import enqueue_on_commit, existing_keys
@@ -54,7 +55,7 @@ def escalate_unread(session: Session, now: datetime | None = None) -> int:
             subject=alert.subject,
             body=alert.body if not alert.subject else f"{alert.subject}: {alert.body}"[:1600],
             data={"escalated_from": alert.id},
-            status="pending",
+            status=DeliveryStatus.PENDING,
         )
         for alert, user in alerts
         if keys[alert.id] not in done

@@ -6,15 +6,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import Session, col, func, or_, select
 
 from kisaan_app.models.base import utcnow
-from kisaan_app.models.enums import Role
+from kisaan_app.models.enums import DeliveryStatus, Role
 from kisaan_app.models.notifications import NotificationHistory
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import NotFound
 from kisaan_app.services.notifications.channels import sms
 
-REACHED = ("sent", "delivered", "read")
-FAILED = ("failed", "undelivered")
+REACHED = (DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ)
+FAILED = (DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED)
 STATS_CHANNELS = ("sms", "email", "push", "in_app")
 
 
@@ -159,7 +159,7 @@ def stats(session: Session, actor: Principal, days: int = 14) -> StatsView:
         t = totals[channel]
         t["total"] += 1
         t["sent"] += status in REACHED
-        t["delivered"] += status in ("delivered", "read")
+        t["delivered"] += status in (DeliveryStatus.DELIVERED, DeliveryStatus.READ)
         t["failed"] += status in FAILED
         day = by_day.get(created_at.date().isoformat())
         if day is not None and (status in REACHED or status in FAILED):

@@ -17,7 +17,7 @@ from kisaan_app.i18n import t
 from kisaan_app.i18n.formatting import rupees
 from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
-from kisaan_app.models.enums import Role
+from kisaan_app.models.enums import AutoRefundStatus, RefundStatus, Role
 from kisaan_app.models.payments import AutoRefund, Payment, Refund
 from kisaan_app.services import audit, inbox
 from kisaan_app.services.payments import gateway
@@ -100,7 +100,7 @@ def process(session_scope: Callable[[], AbstractContextManager[Session]], auto_r
     """Ask Razorpay for one automatic refund, outside any transaction; record the answer in a new one."""
     with session_scope() as session:
         row = session.get(AutoRefund, auto_refund_id)
-        if row is None or row.status != "pending":
+        if row is None or row.status != AutoRefundStatus.PENDING:
             return row.status if row else "missing"
         attempt, amount, key = row.razorpay_payment_id, row.amount_paise, f"auto-refund-{row.id}"
         payment = session.get(Payment, row.payment_id)
@@ -117,19 +117,19 @@ def process(session_scope: Callable[[], AbstractContextManager[Session]], auto_r
         answer, error = None, str(err.params.get("reason") or err.code)[:300]
     with session_scope() as session:
         row = session.exec(select(AutoRefund).where(AutoRefund.id == auto_refund_id).with_for_update()).one()
-        if row.status != "pending":
+        if row.status != AutoRefundStatus.PENDING:
             return row.status
         row.attempts += 1
         row.updated_at = utcnow()
         if answer is None:
             row.last_error = error
             if row.attempts >= MAX_ATTEMPTS:
-                row.status = "failed"
+                row.status = AutoRefundStatus.FAILED
                 payment = session.get(Payment, row.payment_id)
                 alert_admins(session, "payments.auto_refund_failed", payment, f"auto_refund:{row.id}")
             session.add(row)
             return row.status
-        row.status, row.razorpay_refund_id, row.last_error = "requested", answer.get("id"), None
+        row.status, row.razorpay_refund_id, row.last_error = AutoRefundStatus.REQUESTED, answer.get("id"), None
         session.add(row)
         _record_own_refund(session, row, answer)
         return row.status
@@ -152,8 +152,8 @@ def _record_own_refund(session: Session, row: AutoRefund, answer: dict) -> None:
             idempotency_key=f"auto-refund-{row.id}",
             razorpay_refund_id=answer.get("id"),
         )
-    if answer.get("status") == "processed":
-        refund.status = "processed"
+    if answer.get("status") == RefundStatus.PROCESSED:
+        refund.status = RefundStatus.PROCESSED
     session.add(refund)
     session.flush()
     recount_refunds(session, payment, SOURCE)
@@ -163,7 +163,10 @@ def sweep(session_scope: Callable[[], AbstractContextManager[Session]]) -> int:
     """Retry automatic refunds still pending (a lost enqueue, a provider outage)."""
     with session_scope() as session:
         ids = session.exec(
-            select(AutoRefund.id).where(AutoRefund.status == "pending").order_by(col(AutoRefund.id)).limit(200)
+            select(AutoRefund.id)
+            .where(AutoRefund.status == AutoRefundStatus.PENDING)
+            .order_by(col(AutoRefund.id))
+            .limit(200)
         ).all()
     for auto_refund_id in ids:
         try:

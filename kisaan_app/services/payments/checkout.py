@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
-from kisaan_app.models.enums import Role
+from kisaan_app.models.enums import OrderStatus, PaymentStatus, Role, SubscriptionStatus
 from kisaan_app.models.market import MarketOrder
 from kisaan_app.models.payments import OPEN_PAYMENT_STATES, SUBSCRIPTION_PLANS, Payment, Subscription
 from kisaan_app.services import audit, ratelimit
@@ -153,7 +153,7 @@ def _attach_order(session: Session, principal: Principal, meta: RequestMeta | No
     try:
         order = gateway.call(gateway.client().order.create, data=data)
     except gateway.ProviderError:
-        payment.status, payment.failure_code = "failed", "provider_unavailable"
+        payment.status, payment.failure_code = PaymentStatus.FAILED, "provider_unavailable"
         session.add(payment)
         session.commit()
         raise
@@ -201,7 +201,7 @@ def _start(
 
 
 def order_payable(order: MarketOrder) -> bool:
-    return order.status == "pending_payment" and (order.hold_until is None or order.hold_until > utcnow())
+    return order.status == OrderStatus.PENDING_PAYMENT and (order.hold_until is None or order.hold_until > utcnow())
 
 
 def start_order_payment(session: Session, principal: Principal, meta: RequestMeta | None, order_id: int) -> Payment:
@@ -248,11 +248,13 @@ def _lock_farmer(session: Session, user_id: int) -> None:
 def _expire_lapsed_plans(session: Session, user_id: int) -> None:
     lapsed = session.exec(
         select(Subscription).where(
-            Subscription.user_id == user_id, Subscription.status == "active", col(Subscription.renews_at) <= utcnow()
+            Subscription.user_id == user_id,
+            Subscription.status == SubscriptionStatus.ACTIVE,
+            col(Subscription.renews_at) <= utcnow(),
         )
     ).all()
     for plan in lapsed:
-        plan.status, plan.updated_at = "expired", utcnow()
+        plan.status, plan.updated_at = SubscriptionStatus.EXPIRED, utcnow()
         session.add(plan)
     session.flush()
 
@@ -268,12 +270,16 @@ def start_plan_payment(session: Session, principal: Principal, meta: RequestMeta
     _lock_farmer(session, principal.id)
     _expire_lapsed_plans(session, principal.id)
     active = session.exec(
-        select(Subscription).where(Subscription.user_id == principal.id, Subscription.status == "active")
+        select(Subscription).where(
+            Subscription.user_id == principal.id, Subscription.status == SubscriptionStatus.ACTIVE
+        )
     ).first()
     if active:
         raise Conflict("plan_active", until=active.renews_at.date().isoformat() if active.renews_at else "")
     pending = session.exec(
-        select(Subscription).where(Subscription.user_id == principal.id, Subscription.status == "pending")
+        select(Subscription).where(
+            Subscription.user_id == principal.id, Subscription.status == SubscriptionStatus.PENDING
+        )
     ).first()
     if pending and pending.plan != plan:
         raise Conflict("plan_pending", plan=pending.plan)
@@ -302,18 +308,20 @@ def cancel_pending_plan(session: Session, principal: Principal, meta: RequestMet
     require_role(principal, Role.FARMER)
     _lock_farmer(session, principal.id)
     pending = session.exec(
-        select(Subscription).where(Subscription.user_id == principal.id, Subscription.status == "pending")
+        select(Subscription).where(
+            Subscription.user_id == principal.id, Subscription.status == SubscriptionStatus.PENDING
+        )
     ).first()
     if pending is None:
         raise NotFound("plan_not_found")
     open_payments = session.exec(
         select(Payment).where(Payment.subscription_id == pending.id, col(Payment.status).in_(OPEN_PAYMENT_STATES))
     ).all()
-    if any(p.status == "authorized" for p in open_payments):
+    if any(p.status == PaymentStatus.AUTHORIZED for p in open_payments):
         raise Conflict("plan_payment_in_progress")
     for payment in open_payments:
-        move(session, payment, "cancelled", principal.label)
-    pending.status, pending.cancelled_at, pending.updated_at = "cancelled", utcnow(), utcnow()
+        move(session, payment, PaymentStatus.CANCELLED, principal.label)
+    pending.status, pending.cancelled_at, pending.updated_at = SubscriptionStatus.CANCELLED, utcnow(), utcnow()
     session.add(pending)
     audit.record(session, "plan.cancel", actor=principal, meta=meta, target_type="subscription", target_id=pending.id)
     return pending
@@ -351,7 +359,7 @@ def verify(
     try:
         entity = gateway.call(gateway.client().payment.fetch, payment_id)
     except gateway.ProviderError:
-        entity = {"id": payment_id, "status": "authorized"}  # the signature alone proves authorisation
+        entity = {"id": payment_id, "status": PaymentStatus.AUTHORIZED}  # the signature alone proves authorisation
     if entity.get("order_id") not in (None, payment.razorpay_order_id):
         raise Conflict("payment_order_mismatch")
     payment = locked(session, id=payment.id)
@@ -366,8 +374,8 @@ def note_failed_attempt(session: Session, order_id: str) -> str | None:
     payment = locked(session, razorpay_order_id=order_id)
     if payment is None:
         return None
-    if payment.status == "created":
-        payment.status = "attempted"
+    if payment.status == PaymentStatus.CREATED:
+        payment.status = PaymentStatus.ATTEMPTED
         session.add(payment)
     return payment.receipt
 
@@ -381,7 +389,7 @@ def resume(session: Session, principal: Principal, receipt: str) -> CheckoutStar
     payment = session.exec(select(Payment).where(Payment.receipt == receipt, Payment.payer_id == principal.id)).first()
     if payment is None:
         raise NotFound("payment_not_found")
-    if payment.status not in PENDING_STATES and payment.status != "failed":
+    if payment.status not in PENDING_STATES and payment.status != PaymentStatus.FAILED:
         raise Conflict("payment_not_payable", status=payment.status)
     ensure_still_wanted(session, payment)
     return checkout_for(payment)
@@ -396,5 +404,5 @@ def ensure_still_wanted(session: Session, payment: Payment) -> None:
             raise Conflict("order_not_payable", status=order.status if order else "missing")
     if payment.subscription_id:
         plan = session.get(Subscription, payment.subscription_id)
-        if plan is None or plan.status != "pending":
+        if plan is None or plan.status != SubscriptionStatus.PENDING:
             raise Conflict("payment_not_payable", status=plan.status if plan else "missing")

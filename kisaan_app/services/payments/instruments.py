@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager
 from sqlmodel import Session, col, select
 
 from kisaan_app.models.base import utcnow
+from kisaan_app.models.enums import PaymentStatus, QRStatus
 from kisaan_app.models.market import MarketOrder, QRSession
 from kisaan_app.models.payments import Payment
 from kisaan_app.services.payments import gateway
@@ -34,7 +35,7 @@ def cancel_open_payments(session: Session, order: MarketOrder, source: str) -> l
     ).all()
     for payment in rows:
         payment.failure_code = "order_cancelled"
-        move(session, payment, "cancelled", source)
+        move(session, payment, PaymentStatus.CANCELLED, source)
         on_commit(session, close_payment_instruments, payment.id)
     return [p.id for p in rows]
 
@@ -46,11 +47,13 @@ def close_instruments(session_scope: Callable[[], AbstractContextManager[Session
     closed (or paid) counts as done: the webhook that follows records whatever happened."""
     with session_scope() as session:
         payment = session.get(Payment, payment_id)
-        if payment is None or payment.status != "cancelled":
+        if payment is None or payment.status != PaymentStatus.CANCELLED:
             return 0
         link_id = payment.payment_link_id
         qr_ids = session.exec(
-            select(QRSession.razorpay_qr_id).where(QRSession.payment_id == payment_id, QRSession.status == "active")
+            select(QRSession.razorpay_qr_id).where(
+                QRSession.payment_id == payment_id, QRSession.status == QRStatus.ACTIVE
+            )
         ).all()
     closed: list[str] = []
     if link_id:
@@ -61,8 +64,8 @@ def close_instruments(session_scope: Callable[[], AbstractContextManager[Session
             closed.append(qr_id)
     with session_scope() as session:
         for qr in session.exec(select(QRSession).where(col(QRSession.razorpay_qr_id).in_(qr_ids))).all():
-            if qr.status == "active":
-                qr.status, qr.closed_at, qr.updated_at = "closed", utcnow(), utcnow()
+            if qr.status == QRStatus.ACTIVE:
+                qr.status, qr.closed_at, qr.updated_at = QRStatus.CLOSED, utcnow(), utcnow()
                 session.add(qr)
     return len(closed)
 

@@ -15,6 +15,7 @@ from kisaan_app.i18n import t
 from kisaan_app.i18n.formatting import rupees
 from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
+from kisaan_app.models.enums import OrderStatus, PaymentStatus, RefundStatus, SubscriptionStatus
 from kisaan_app.models.market import MarketOrder
 from kisaan_app.models.payments import Payment, Refund, Subscription
 from kisaan_app.realtime.events import managers_target, publish_on_commit, user_target
@@ -23,24 +24,24 @@ from kisaan_app.services import audit, inbox
 # failed ranks with attempted: a later attempt on the same order may still succeed. cancelled too: money
 # may still arrive for a cancelled order's payment, and must then be recorded (and given back).
 RANK = {
-    "created": 0,
-    "attempted": 1,
-    "failed": 1,
-    "cancelled": 1,
-    "authorized": 2,
-    "captured": 3,
-    "partially_refunded": 4,
-    "refunded": 5,
+    PaymentStatus.CREATED: 0,
+    PaymentStatus.ATTEMPTED: 1,
+    PaymentStatus.FAILED: 1,
+    PaymentStatus.CANCELLED: 1,
+    PaymentStatus.AUTHORIZED: 2,
+    PaymentStatus.CAPTURED: 3,
+    PaymentStatus.PARTIALLY_REFUNDED: 4,
+    PaymentStatus.REFUNDED: 5,
 }
-PAID_STATES = ("captured", "partially_refunded", "refunded")
-PENDING_STATES = ("created", "attempted")
+PAID_STATES = (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
+PENDING_STATES = (PaymentStatus.CREATED, PaymentStatus.ATTEMPTED)
 # What Razorpay's payment entity status means for our row (refunds arrive as refund events of their own).
 PROVIDER_STATUS = {
-    "created": "attempted",
-    "authorized": "authorized",
-    "captured": "captured",
-    "refunded": "captured",
-    "failed": "failed",
+    "created": PaymentStatus.ATTEMPTED,
+    "authorized": PaymentStatus.AUTHORIZED,
+    "captured": PaymentStatus.CAPTURED,
+    "refunded": PaymentStatus.CAPTURED,
+    "failed": PaymentStatus.FAILED,
 }
 PLAN_LENGTH = {"monthly": timedelta(days=30), "yearly": timedelta(days=365)}
 
@@ -48,7 +49,7 @@ PLAN_LENGTH = {"monthly": timedelta(days=30), "yearly": timedelta(days=365)}
 def can_move(current: str, new: str) -> bool:
     if new == current:
         return False
-    if new in ("failed", "cancelled"):
+    if new in (PaymentStatus.FAILED, PaymentStatus.CANCELLED):
         return current in PENDING_STATES
     return RANK[new] > RANK[current]
 
@@ -89,7 +90,7 @@ def _another_open(session: Session, payment: Payment) -> bool:
     query = (
         select(Payment.id)
         .filter_by(**link)
-        .where(Payment.id != payment.id, Payment.status.in_(PENDING_STATES + ("authorized",)))
+        .where(Payment.id != payment.id, Payment.status.in_(PENDING_STATES + (PaymentStatus.AUTHORIZED,)))
     )
     return session.exec(query).first() is not None
 
@@ -139,28 +140,37 @@ def apply_provider_payment(session: Session, payment: Payment, entity: dict, sou
     if new is None:
         return False
     attempt_id = entity.get("id")
-    if new in ("authorized", "captured"):
+    if new in (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED):
         problem = amount_mismatch(payment, entity)
         if problem:
             _record_mismatch(session, payment, entity, problem, source)
             return False
-    if new == "captured" and payment.status in PAID_STATES and attempt_id and attempt_id != payment.razorpay_payment_id:
+    if (
+        new == PaymentStatus.CAPTURED
+        and payment.status in PAID_STATES
+        and attempt_id
+        and attempt_id != payment.razorpay_payment_id
+    ):
         # A second attempt on the same order also took money (checkout in two tabs, a link and a QR...).
         from kisaan_app.services.payments.auto_refunds import give_back
 
         give_back(session, payment, attempt_id, int(entity.get("amount") or payment.amount_paise), "duplicate_capture")
         return True
-    if new == "authorized" and payment.status in ("failed", "cancelled") and _another_open(session, payment):
+    if (
+        new == PaymentStatus.AUTHORIZED
+        and payment.status in (PaymentStatus.FAILED, PaymentStatus.CANCELLED)
+        and _another_open(session, payment)
+    ):
         # A late retry on a payment already given up, while a newer one is open for the same sale: it must not
         # reopen (two open payments for one order). If it is captured, that capture is given back.
         return False
     if not can_move(payment.status, new):
         return False
-    if attempt_id and new != "failed":
+    if attempt_id and new != PaymentStatus.FAILED:
         payment.razorpay_payment_id = attempt_id
     if entity.get("method"):
         payment.method = str(entity["method"])[:20]
-    if new == "failed":
+    if new == PaymentStatus.FAILED:
         payment.failure_code = str(entity.get("error_code") or "payment_failed")[:60]
         payment.failure_reason = str(entity.get("error_description") or "")[:300] or None
     move(session, payment, new, source)
@@ -175,9 +185,9 @@ def move(session: Session, payment: Payment, new: str, source: str) -> None:
     was = payment.status
     payment.status = new
     payment.updated_at = now
-    if new in ("authorized", "captured") and payment.authorized_at is None:
+    if new in (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED) and payment.authorized_at is None:
         payment.authorized_at = now
-    if new == "captured":
+    if new == PaymentStatus.CAPTURED:
         payment.captured_at = now
         payment.failure_code = payment.failure_reason = None
         _settle(session, payment)
@@ -219,12 +229,16 @@ def _settle(session: Session, payment: Payment) -> None:
     now = utcnow()
     if payment.market_order_id:
         order = lock_order(session, payment.market_order_id)  # re-read under lock: the hold may have just expired
-        if order and order.status != "pending_payment":
-            reason = "order_cancelled" if order.status in ("cancelled", "refunded") else "duplicate_capture"
+        if order and order.status != OrderStatus.PENDING_PAYMENT:
+            reason = (
+                "order_cancelled"
+                if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED)
+                else "duplicate_capture"
+            )
             give_back(session, payment, payment.razorpay_payment_id or "", payment.amount_paise, reason)
             return
         if order:
-            order.status, order.paid_at, order.updated_at = "paid", now, now
+            order.status, order.paid_at, order.updated_at = OrderStatus.PAID, now, now
             session.add(order)
             from kisaan_app.services.market.orders import announce as announce_order
 
@@ -234,11 +248,11 @@ def _settle(session: Session, payment: Payment) -> None:
                 _tell(session, farmer, "payments.farmer_paid", payment, order=order.order_number)
     if payment.subscription_id:
         plan = session.get(Subscription, payment.subscription_id)
-        if plan is None or plan.status != "pending" or _other_active_plan(session, plan):
+        if plan is None or plan.status != SubscriptionStatus.PENDING or _other_active_plan(session, plan):
             give_back(session, payment, payment.razorpay_payment_id or "", payment.amount_paise, "plan_superseded")
             return
         if plan:
-            plan.status, plan.starts_at = "active", now
+            plan.status, plan.starts_at = SubscriptionStatus.ACTIVE, now
             plan.renews_at = now + PLAN_LENGTH[plan.plan]
             plan.updated_at = now
             session.add(plan)
@@ -249,7 +263,9 @@ def _settle(session: Session, payment: Payment) -> None:
 
 def _other_active_plan(session: Session, plan: Subscription) -> bool:
     query = select(Subscription.id).where(
-        Subscription.user_id == plan.user_id, Subscription.status == "active", Subscription.id != plan.id
+        Subscription.user_id == plan.user_id,
+        Subscription.status == SubscriptionStatus.ACTIVE,
+        Subscription.id != plan.id,
     )
     return session.exec(query).first() is not None
 
@@ -269,7 +285,9 @@ def _tell(session: Session, user: User, key: str, payment: Payment, **params) ->
 
 def refunded_total(session: Session, payment: Payment) -> int:
     """Paise refunded or on their way back (pending + processed); failed refunds give the money back."""
-    rows = session.exec(select(Refund).where(Refund.payment_id == payment.id, Refund.status != "failed")).all()
+    rows = session.exec(
+        select(Refund).where(Refund.payment_id == payment.id, Refund.status != RefundStatus.FAILED)
+    ).all()
     return sum(r.amount_paise for r in rows)
 
 
@@ -280,7 +298,13 @@ def recount_refunds(session: Session, payment: Payment, source: str) -> None:
     the remaining refunds justify (captured or partially refunded)."""
     total = refunded_total(session, payment)
     payment.amount_refunded_paise = total
-    justified = "refunded" if total >= payment.amount_paise else "partially_refunded" if total else "captured"
+    justified = (
+        PaymentStatus.REFUNDED
+        if total >= payment.amount_paise
+        else PaymentStatus.PARTIALLY_REFUNDED
+        if total
+        else PaymentStatus.CAPTURED
+    )
     if RANK[justified] < RANK[payment.status] and payment.status in PAID_STATES:
         audit.record(
             session,
@@ -309,13 +333,13 @@ def _sync_order(session: Session, payment: Payment, source: str) -> None:
     if not payment.market_order_id or payment.status not in PAID_STATES or not settled_its_sale(session, payment):
         return  # a capture being given back never paid the order: its refund does not end the sale
     order = lock_order(session, payment.market_order_id)
-    if order is None or order.status in ("pending_payment", "cancelled"):
+    if order is None or order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
         return  # money for a cancelled order: the sale already ended
     order.refunded_paise, order.updated_at = payment.amount_refunded_paise, utcnow()
-    if payment.amount_refunded_paise >= payment.amount_paise and order.status != "refunded":
+    if payment.amount_refunded_paise >= payment.amount_paise and order.status != OrderStatus.REFUNDED:
         was = order.status
-        order.status = "cancelled" if was == "paid" else "refunded"
-        if was == "paid":
+        order.status = OrderStatus.CANCELLED if was == OrderStatus.PAID else OrderStatus.REFUNDED
+        if was == OrderStatus.PAID:
             give_back_quantity(session, order)
         audit.record(
             session,

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
-from kisaan_app.models.enums import Role
+from kisaan_app.models.enums import PaymentStatus, QRStatus, Role
 from kisaan_app.models.market import QRSession
 from kisaan_app.models.payments import Payment
 from kisaan_app.services import audit
@@ -112,7 +112,7 @@ def link_callback(session: Session, params: dict[str, str]) -> Payment:
     if not ok or params.get("razorpay_payment_link_reference_id") != payment.receipt:
         raise ValidationFailed("payment_signature_invalid", field="razorpay_signature")
     if params.get("razorpay_payment_link_status") == "paid":
-        entity = {"id": params["razorpay_payment_id"], "status": "captured"}
+        entity = {"id": params["razorpay_payment_id"], "status": PaymentStatus.CAPTURED}
         apply_provider_payment(session, payment, entity, "payment-link-callback")
     return payment
 
@@ -137,7 +137,7 @@ def create_qr(session: Session, principal: Principal, meta: RequestMeta | None, 
     now = utcnow()
     current = session.exec(
         select(QRSession).where(
-            QRSession.payment_id == payment.id, QRSession.status == "active", col(QRSession.close_by) > now
+            QRSession.payment_id == payment.id, QRSession.status == QRStatus.ACTIVE, col(QRSession.close_by) > now
         )
     ).first()
     if current:
@@ -184,7 +184,7 @@ def open_qr(session: Session, receipt: str) -> QRSession | None:
     query = (
         select(QRSession)
         .join(Payment, col(Payment.id) == QRSession.payment_id)
-        .where(Payment.receipt == receipt, QRSession.status == "active", col(QRSession.close_by) > utcnow())
+        .where(Payment.receipt == receipt, QRSession.status == QRStatus.ACTIVE, col(QRSession.close_by) > utcnow())
     )
     return session.exec(query.order_by(col(QRSession.id).desc())).first()
 
@@ -200,10 +200,10 @@ def close_open_qrs(session: Session, payment: Payment) -> int:
     """Close the payment's still-open QR codes at Razorpay (it was paid some other way)."""
     closed = 0
     for qr_session in session.exec(
-        select(QRSession).where(QRSession.payment_id == payment.id, QRSession.status == "active")
+        select(QRSession).where(QRSession.payment_id == payment.id, QRSession.status == QRStatus.ACTIVE)
     ).all():
         gateway.call(gateway.client().qrcode.close, qr_session.razorpay_qr_id)
-        qr_session.status, qr_session.closed_at = "closed", utcnow()
+        qr_session.status, qr_session.closed_at = QRStatus.CLOSED, utcnow()
         session.add(qr_session)
         closed += 1
     return closed

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from kisaan_app.models.base import utcnow
+from kisaan_app.models.enums import PaymentStatus, QRStatus
 from kisaan_app.models.market import QRSession
 from kisaan_app.models.payments import Payment
 from kisaan_app.services.payments import gateway
@@ -17,7 +18,7 @@ from kisaan_app.services.payments.links import close_open_qrs
 
 log = logging.getLogger(__name__)
 LOOKBACK = timedelta(days=7)  # Razorpay orders older than this are not worth asking about
-BEST_FIRST = ("captured", "authorized", "failed", "created")
+BEST_FIRST = (PaymentStatus.CAPTURED, PaymentStatus.AUTHORIZED, PaymentStatus.FAILED, PaymentStatus.CREATED)
 
 
 @dataclass
@@ -56,7 +57,7 @@ def reconcile(session_factory, older_than: timedelta, limit: int = 200) -> Recon
         paid_with_qr = session.exec(
             select(QRSession.payment_id)
             .join(Payment, col(Payment.id) == QRSession.payment_id)
-            .where(QRSession.status == "active", col(Payment.status).in_(PAID_STATES))
+            .where(QRSession.status == QRStatus.ACTIVE, col(Payment.status).in_(PAID_STATES))
         ).all()
     for payment_id, order_id in pending:
         report.checked += 1

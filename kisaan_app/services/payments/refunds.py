@@ -9,7 +9,7 @@ import re
 
 from sqlmodel import Session, select
 
-from kisaan_app.models.enums import Role
+from kisaan_app.models.enums import OrderStatus, PaymentStatus, RefundStatus, Role
 from kisaan_app.models.market import MarketOrder
 from kisaan_app.models.payments import Payment, Refund
 from kisaan_app.services import audit
@@ -19,7 +19,7 @@ from kisaan_app.services.errors import Conflict, NotFound, PermissionDenied, Val
 from kisaan_app.services.payments import gateway
 from kisaan_app.services.payments.lifecycle import locked, recount_refunds, refunded_total, settled_its_sale
 
-REFUNDABLE_STATES = ("captured", "partially_refunded")
+REFUNDABLE_STATES = (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED)
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")  # room for the caller prefix
 
 
@@ -29,7 +29,7 @@ def refundable_paise(session: Session, payment: Payment) -> int:
     return payment.amount_paise - refunded_total(session, payment)
 
 
-SHIPPED = ("dispatched", "delivered", "completed")
+SHIPPED = (OrderStatus.DISPATCHED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
 
 
 def may_refund(session: Session, actor: Principal, payment: Payment) -> bool:
@@ -130,8 +130,8 @@ def refund(
             razorpay_refund_id=answer["id"],
         )
     row.requested_by_id = actor.id
-    if answer.get("status") == "processed":
-        row.status = "processed"
+    if answer.get("status") == RefundStatus.PROCESSED:
+        row.status = RefundStatus.PROCESSED
     session.add(row)
     session.flush()
     recount_refunds(session, payment, actor.label)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from kisaan_app.models.base import utcnow
+from kisaan_app.models.enums import PaymentStatus, QRStatus, RefundStatus
 from kisaan_app.models.market import QRSession
 from kisaan_app.models.payments import Refund, WebhookEvent
 from kisaan_app.services.errors import DomainError, ErrorCode
@@ -114,14 +115,18 @@ def _payment_event(session: Session, name: str, entity: dict, order: dict) -> st
     payment = locked(session, razorpay_order_id=order_id) if order_id else None
     if payment is None:
         return f"no payment for order {order_id}"
-    if name == "order.paid" and entity.get("status") != "captured":
-        entity = {**entity, "status": "captured"}
+    if name == "order.paid" and entity.get("status") != PaymentStatus.CAPTURED:
+        entity = {**entity, "status": PaymentStatus.CAPTURED}
     apply_provider_payment(session, payment, entity, SOURCE)
     return _mismatch_note(payment, entity)
 
 
 def _mismatch_note(payment, entity: dict) -> str | None:
-    problem = amount_mismatch(payment, entity) if entity.get("status") in ("authorized", "captured") else None
+    problem = (
+        amount_mismatch(payment, entity)
+        if entity.get("status") in (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED)
+        else None
+    )
     return f"not settled: {problem}" if problem else None
 
 
@@ -144,10 +149,10 @@ def _refund_event(session: Session, name: str, entity: dict) -> str | None:
             idempotency_key=f"razorpay:{refund_id}",
             razorpay_refund_id=refund_id,
         )
-    if name == "refund.processed" and refund.status != "processed":
-        refund.status, refund.processed_at = "processed", utcnow()
-    elif name == "refund.failed" and refund.status == "pending":
-        refund.status, refund.failure_reason = "failed", "Razorpay reported the refund failed"
+    if name == "refund.processed" and refund.status != RefundStatus.PROCESSED:
+        refund.status, refund.processed_at = RefundStatus.PROCESSED, utcnow()
+    elif name == "refund.failed" and refund.status == RefundStatus.PENDING:
+        refund.status, refund.failure_reason = RefundStatus.FAILED, "Razorpay reported the refund failed"
     refund.updated_at = utcnow()
     session.add(refund)
     session.flush()
@@ -160,15 +165,15 @@ def _link_event(session: Session, name: str, link: dict, entity: dict) -> str | 
     if payment is None:
         return f"no payment for link {link.get('id')}"
     if name == "payment_link.paid":
-        entity = {**entity, "status": "captured"}
+        entity = {**entity, "status": PaymentStatus.CAPTURED}
         apply_provider_payment(session, payment, entity, SOURCE)
         return _mismatch_note(payment, entity)
     elif name == "payment_link.partially_paid":
         payment.notes = {**payment.notes, "link_amount_paid": int(link.get("amount_paid") or 0)}
-        move(session, payment, "attempted", SOURCE)
+        move(session, payment, PaymentStatus.ATTEMPTED, SOURCE)
     elif name in ("payment_link.expired", "payment_link.cancelled"):
         payment.failure_code = name.split(".")[1]
-        move(session, payment, "failed", SOURCE)
+        move(session, payment, PaymentStatus.FAILED, SOURCE)
     return None
 
 
@@ -179,14 +184,14 @@ def _qr_event(session: Session, name: str, qr: dict, entity: dict) -> str | None
     payment = locked(session, id=qr_session.payment_id)
     now = utcnow()
     if name == "qr_code.credited" and payment is not None:
-        qr_session.status, qr_session.closed_at = "paid", now
-        entity = {**entity, "status": "captured"}
+        qr_session.status, qr_session.closed_at = QRStatus.PAID, now
+        entity = {**entity, "status": PaymentStatus.CAPTURED}
         apply_provider_payment(session, payment, entity, SOURCE)
         qr_session.updated_at = now
         session.add(qr_session)
         return _mismatch_note(payment, entity)
-    elif name == "qr_code.closed" and qr_session.status == "active":
-        qr_session.status, qr_session.closed_at = "closed", now
+    elif name == "qr_code.closed" and qr_session.status == QRStatus.ACTIVE:
+        qr_session.status, qr_session.closed_at = QRStatus.CLOSED, now
     qr_session.updated_at = now
     session.add(qr_session)
     return None

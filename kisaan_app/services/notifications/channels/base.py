@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from kisaan_app.models.enums import DeliveryStatus
+
 PROVIDER_TIMEOUT_SECONDS = 10.0
 
 
@@ -9,7 +11,7 @@ PROVIDER_TIMEOUT_SECONDS = 10.0
 class Sent:
     provider_message_id: str | None
     segments: int | None = None
-    status: str = "sent"  # SMS: Twilio's first status ("queued"); callbacks move it on
+    status: str = DeliveryStatus.SENT  # SMS: Twilio's first status ("queued"); callbacks move it on
 
 
 class SendError(Exception):

@@ -8,6 +8,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from kisaan_app.models.enums import DeliveryStatus
 from kisaan_app.models.notifications import NotificationHistory
 from kisaan_app.services.notifications.channels.base import (
     PROVIDER_TIMEOUT_SECONDS,
@@ -70,7 +71,7 @@ def send(delivery: NotificationHistory) -> Sent:
         raise error(str(err.code or err.status), err.msg or "") from None
     except requests.RequestException as err:
         raise TransientSendError("sms_provider_unreachable", type(err).__name__) from None
-    return Sent(message.sid, int(message.num_segments or 1), status="queued")
+    return Sent(message.sid, int(message.num_segments or 1), status=DeliveryStatus.QUEUED)
 
 
 _balance_cache: dict[str, tuple[float, dict | None]] = {}
