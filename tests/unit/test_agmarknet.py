@@ -12,7 +12,7 @@ from sqlmodel import select
 from kisaan_app.db import session_scope
 from kisaan_app.models.feeds import MandiPrice
 from kisaan_app.models.realtime import RealTimeEvent
-from kisaan_app.services.feeds import agmarknet as feeds_agmarknet
+from kisaan_app.services.feeds import agmarknet
 from kisaan_app.services.feeds.agmarknet import RESOURCE, AgmarknetError, fetch_records, pull
 
 KEY = "579b464db66ec23bdd000001test"
@@ -68,7 +68,7 @@ def data_gov_in(monkeypatch):
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setattr(feeds_agmarknet, "PAGE_SIZE", 3)  # exercise paging on a small table
+    monkeypatch.setattr(agmarknet, "PAGE_SIZE", 3)  # exercise paging on a small table
     yield f"http://127.0.0.1:{server.server_address[1]}", requests
     server.shutdown()
 

@@ -1,4 +1,8 @@
-"""Accounts: sign up, log in (with rate limits and audit), sessions, passwords, profiles, roles, deactivation."""
+"""Accounts: sign up, log in (with rate limits and audit), sessions, passwords, roles, deactivation.
+
+The package's core lives here; beside it: signup (abuse limits on register), password_reset, membership (FPO
+join requests), profiles, directory (the admins' user list), security (hashing, tokens), validation (people's
+details)."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -70,8 +74,8 @@ class Registration:
 def register(session: Session, reg: Registration, meta: RequestMeta | None = None) -> User:
     """Create a farmer or buyer account with an empty profile. Raises ValidationFailed / Conflict.
 
-    Nobody picks an FPO here: membership is asked for and approved (services/membership). Self-service sign-up
-    goes through services/signup.sign_up, which adds the abuse limits; seeds, the CLI and tests call this."""
+    Nobody picks an FPO here: membership is asked for and approved (accounts/membership.py). Self-service
+    sign-up goes through accounts/signup.sign_up, which adds the abuse limits; seeds, the CLI and tests call this."""
     if reg.role not in {r.value for r in SELF_SIGNUP_ROLES}:
         raise ValidationFailed("invalid_role", field="role")
     full_name = check_name(reg.full_name)

@@ -1,2 +1,4 @@
-"""Where mandi prices come from besides a CSV: the demo ticker (and, at kisaan_app/feeds_agmarknet.py for
-now, the data.gov.in Agmarknet pull). Each writes through services.prices and tells dashboards on commit."""
+"""What the farmer dashboard is fed: mandi prices (prices = CSV import and queries, price_board = the latest
+rows, trends and live ticks, agmarknet = the data.gov.in pull, demo_ticker = ticks for a local run without a key)
+and IMD-style weather warnings (weather). Every writer goes through prices/price_board and tells open dashboards
+after commit."""
