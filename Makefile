@@ -62,8 +62,8 @@ bench: setup
 	$(PY) bench/fanout.py
 
 lint: setup
-	$(PY) -m ruff check kisaan_app tests bench
-	$(PY) -m ruff format --check kisaan_app tests bench
+	$(PY) -m ruff check kisaan_app sandbox tests bench
+	$(PY) -m ruff format --check kisaan_app sandbox tests bench
 
 clean:
 	rm -rf $(STAMPS) .web .states

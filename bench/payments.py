@@ -94,7 +94,7 @@ def _pay(api: str, sandbox: str, token: str, order_id: int) -> tuple[float, floa
 def _baseline_sdk_creates(sandbox_port: int, n: int) -> list[float]:
     import razorpay
 
-    from kisaan_app.sandbox.server import SANDBOX_RAZORPAY_KEY_ID, SANDBOX_RAZORPAY_KEY_SECRET
+    from kisaan_app.providers.sandbox_keys import SANDBOX_RAZORPAY_KEY_ID, SANDBOX_RAZORPAY_KEY_SECRET
 
     client = razorpay.Client(
         auth=(SANDBOX_RAZORPAY_KEY_ID, SANDBOX_RAZORPAY_KEY_SECRET), base_url=f"http://127.0.0.1:{sandbox_port}"
@@ -153,7 +153,7 @@ def main() -> None:
     )
     jobs = json.loads(setup.stdout.strip().splitlines()[-1])
     sandbox = subprocess.Popen(
-        [sys.executable, "-m", "kisaan_app", "sandbox"],
+        [sys.executable, "-m", "sandbox"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

@@ -109,23 +109,18 @@ def cmd_worker(_args: argparse.Namespace) -> int:
     )
 
 
+SANDBOX_COMMAND = [sys.executable, "-m", "sandbox"]  # the stand-ins live outside kisaan_app (top-level sandbox/)
+
+
 def cmd_sandbox(_args: argparse.Namespace) -> int:
-    """The provider stand-ins (Razorpay …) on 127.0.0.1, sending their webhooks to this app."""
-    import time
+    """The provider stand-ins (Razorpay …) on 127.0.0.1, sending their webhooks to this app.
 
-    from kisaan_app.sandbox.server import SandboxConfig, SandboxServer
-
-    settings = get_settings()
-    config = SandboxConfig(
-        port=settings.sandbox_port, app_url=settings.public_url, smtp_port=settings.sandbox_smtp_port
-    )
-    with SandboxServer(config):
-        print(f"provider sandbox on {config.url} (outbox: {config.url}/outbox)", flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            return 0
+    They are not part of the product, so kisaan_app never imports them: this runs `python -m sandbox` from the
+    project root, which reads the same settings (ports, public URL)."""
+    try:
+        return subprocess.call(SANDBOX_COMMAND, env=reflex_env(), cwd=PROJECT_ROOT)
+    except KeyboardInterrupt:  # Ctrl-C reached the child too; it has stopped
+        return 0
 
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
@@ -168,7 +163,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     worker = subprocess.Popen([sys.executable, "-m", "kisaan_app", "worker"], env=env, cwd=PROJECT_ROOT)
     helpers = [worker]
     if get_settings().needs_sandbox:
-        helpers.append(subprocess.Popen([sys.executable, "-m", "kisaan_app", "sandbox"], env=env, cwd=PROJECT_ROOT))
+        helpers.append(subprocess.Popen(SANDBOX_COMMAND, env=env, cwd=PROJECT_ROOT))
     web_cmd = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--loglevel", args.loglevel]
     web = subprocess.Popen(web_cmd, env=env, cwd=PROJECT_ROOT)
 

@@ -24,11 +24,12 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from kisaan_app.sandbox import smtp_standin, twilio_standin, webpush_standin
-from kisaan_app.sandbox.outbox import Outbox
-from kisaan_app.sandbox.server import SandboxConfig, free_port
-from kisaan_app.sandbox.twilio_standin import SandboxTwilioHttpClient, segment_count
-from kisaan_app.sandbox.webpush_standin import b64url_encode
+from kisaan_app.providers.sms_segments import segment_count
+from kisaan_app.providers.twilio_http import TwilioEndpointHttpClient
+from sandbox import smtp_standin, twilio_standin, webpush_standin
+from sandbox.outbox import Outbox
+from sandbox.server import SandboxConfig, free_port
+from sandbox.webpush_standin import b64url_encode
 from tests.asyncio_thread import run_async
 from tests.sandbox.support import TWILIO_SIGNATURE_VECTOR, wait_for
 from tests.sandbox.support import Served as _Served
@@ -87,7 +88,7 @@ def twilio(config: SandboxConfig, standin: str) -> Client:
     return Client(
         config.twilio_account_sid,
         config.twilio_auth_token,
-        http_client=SandboxTwilioHttpClient(config.url, timeout=10),
+        http_client=TwilioEndpointHttpClient(config.url, timeout=10),
     )
 
 
@@ -144,7 +145,7 @@ def test_request_validator_documented_vector() -> None:
 
 
 def test_http_client_rewrites_only_twilio_hosts() -> None:
-    client = SandboxTwilioHttpClient("http://127.0.0.1:9999", timeout=5)
+    client = TwilioEndpointHttpClient("http://127.0.0.1:9999", timeout=5)
     assert (
         client.rewrite("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json?Page=1")
         == "http://127.0.0.1:9999/2010-04-01/Accounts/AC1/Messages.json?Page=1"
@@ -191,7 +192,7 @@ def test_list_is_newest_first_and_pages(twilio: Client) -> None:
 
 
 def test_wrong_credentials_are_20003(config: SandboxConfig, standin: str) -> None:
-    bad = Client(config.twilio_account_sid, "wrong-token", http_client=SandboxTwilioHttpClient(standin, timeout=10))
+    bad = Client(config.twilio_account_sid, "wrong-token", http_client=TwilioEndpointHttpClient(standin, timeout=10))
     with pytest.raises(TwilioRestException) as exc:
         bad.messages.create(to="+919812345678", from_=FROM_NUMBER, body="hi")
     assert (exc.value.status, exc.value.code) == (401, 20003)
