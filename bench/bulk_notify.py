@@ -40,6 +40,7 @@ from bench.payments import _wait  # noqa: E402
 SETUP = """
 import sys
 import sqlalchemy as sa
+import kisaan_app.tasks  # noqa: F401 - registers the named jobs services enqueue in this process
 from kisaan_app import migrations
 from kisaan_app.db import get_engine, session_scope
 from kisaan_app.models.accounts import FarmerProfile, User
@@ -210,12 +211,12 @@ def main() -> None:
 
     sandbox = start("-m", "sandbox")
     server = start(
-        "-m", "uvicorn", "--factory", "kisaan_app.api:create_api", "--port", str(api_port), "--log-level", "warning"
+        "-m", "uvicorn", "--factory", "kisaan_app.asgi:create_app", "--port", str(api_port), "--log-level", "warning"
     )
     worker = start(
         "-m",
         "huey.bin.huey_consumer",
-        "kisaan_app.jobs.huey",
+        "kisaan_app.tasks.huey",
         "-w",
         str(args.workers),
         "-k",

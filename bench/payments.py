@@ -36,6 +36,7 @@ SEED_BAR_PER_MINUTE, SEED_BAR_CREATE_S = 100, 2.0
 _FIELD = re.compile(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', re.I)
 SETUP = """
 import json, sys
+import kisaan_app.tasks  # registers the named jobs services enqueue in this process
 from kisaan_app import migrations
 from kisaan_app.db import session_scope
 from kisaan_app.services import accounts
@@ -165,7 +166,7 @@ def main() -> None:
             "-m",
             "uvicorn",
             "--factory",
-            "kisaan_app.api:create_api",
+            "kisaan_app.asgi:create_app",
             "--port",
             str(api_port),
             "--log-level",

@@ -22,6 +22,11 @@ def reflex_env() -> dict[str, str]:
     return env
 
 
+def register_jobs() -> None:
+    """Commands that run services in this process register the named jobs those services may enqueue."""
+    import kisaan_app.tasks  # noqa: F401
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from kisaan_app import migrations
 
@@ -34,6 +39,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_seed_demo(_args: argparse.Namespace) -> int:
+    register_jobs()
     from kisaan_app.db import session_scope
     from kisaan_app.seed import seed_demo, seed_notifications, seed_orders, seed_prices
 
@@ -55,6 +61,7 @@ def cmd_seed_demo(_args: argparse.Namespace) -> int:
 
 def cmd_import_prices(args: argparse.Namespace) -> int:
     """Agmarknet CSV in; every bad row reported with its line number; exit 1 if any row was skipped."""
+    register_jobs()
     from kisaan_app.db import session_scope
     from kisaan_app.services.errors import DomainError
     from kisaan_app.services.prices import import_csv_file
@@ -85,6 +92,7 @@ def cmd_demo_logins(_args: argparse.Namespace) -> int:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
+    register_jobs()
     from kisaan_app.db import session_scope
     from kisaan_app.services import accounts
 
@@ -101,9 +109,10 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
 def cmd_worker(_args: argparse.Namespace) -> int:
     return subprocess.call(
+        # The target is the tasks package's huey, so the consumer imports (and registers) every task.
         # -m 1: an idle worker polls the queue at least once a second (huey's default backs off to 10 s), so a
         # bulk send or a notification starts within a second of being queued.
-        [sys.executable, "-m", "huey.bin.huey_consumer", "kisaan_app.jobs.huey", "-w", "2", "-m", "1"],
+        [sys.executable, "-m", "huey.bin.huey_consumer", "kisaan_app.tasks.huey", "-w", "2", "-m", "1"],
         env=reflex_env(),
         cwd=PROJECT_ROOT,
     )

@@ -17,6 +17,7 @@ import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
+import kisaan_app.tasks  # noqa: E402, F401 - the test process registers every named job, as the web process does
 from tests.services import create_pg_database, drop_pg_database  # noqa: E402
 
 
