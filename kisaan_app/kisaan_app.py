@@ -94,9 +94,10 @@ app.add_page(dev_outbox_page, route="/dev/outbox", title="Kisaansay — Develope
 async def deliver_live_events(app: rx.App):
     """Apply bus events to the clients this process holds (see kisaan_app/realtime/hub.py)."""
     from kisaan_app.realtime.hub import Hub
+    from kisaan_app.services.connections import record_heartbeat
     from kisaan_app.state.live import make_applier
 
-    hub = Hub(make_applier(app))
+    hub = Hub(make_applier(app), record_heartbeat=record_heartbeat)
     await hub.run(connected_tokens=lambda: set(app.event_namespace.token_to_sid) if app.event_namespace else set())
 
 
