@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from kisaan_app.i18n.formatting import IST
-from kisaan_app.services.errors import ValidationFailed
+from kisaan_app.services.errors import NotFound, ValidationFailed
 
 # ₹100 crore: far above any farm sale or refund, far below what a 64-bit paise column holds.
 MAX_PAISE = 100_00_00_000 * 100
@@ -91,3 +91,11 @@ def ist_range(
     if first and last and first > last:
         raise ValidationFailed("date_range", field=until_field)
     return (ist_start(first) if first else None, ist_start(last + timedelta(days=1)) if last else None)
+
+
+def ident(text: object, code: str = "not_found") -> int:
+    """A record id a page sends back ('42'): anything that is not one is a record we do not have."""
+    raw = str(text if text is not None else "").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or int(raw) == 0:
+        raise NotFound(code)
+    return int(raw)
