@@ -17,7 +17,7 @@ from kisaan_app.state.paging import FilteredListMixin
 from kisaan_app.state.payments import PaymentRow, payment_row
 from kisaan_app.state.session import ADMIN_ROLES, SessionState
 
-REFUND_FORM = {"amount": 24, "reason": 300}
+REFUND_FORM = {"amount": 24, "reason": 300, "refund_amount": "amount", "refund_reason": "reason"}
 
 
 def _amount(text: str, field: str) -> int | None:
@@ -36,6 +36,7 @@ class AdminPaymentsState(FilteredListMixin, SessionState):
         "max_amount",
     )
     filter_max_length: ClassVar[int] = 24
+    filter_ids: ClassVar[dict[str, str]] = {"filter_status": "status", "filter_org": "organization_id"}
     rows: list[PaymentRow] = []
     organizations: list[list[str]] = []
     loaded: bool = False

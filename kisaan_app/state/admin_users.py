@@ -14,6 +14,9 @@ from kisaan_app.state.paging import PagedListMixin
 from kisaan_app.state.session import ADMIN_ROLES, SessionState
 
 FILTER_FORM = {"search": 100, "role": 20, "district": 80, "organization": 12}
+# Inputs with an element id also arrive under that id (state/guard.py check_form).
+FILTER_FORM |= {"user_search": "search", "filter_role": "role", "filter_district": "district"}
+FILTER_FORM |= {"filter_organization": "organization"}
 
 
 @dataclass(frozen=True)

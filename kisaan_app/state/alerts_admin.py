@@ -16,6 +16,9 @@ from kisaan_app.state.session import ADMIN_ROLES, SessionState
 
 VALID_HOURS = ("6", "12", "24", "48", "72")
 ALERT_FORM = {"district": 80, "state": 80, "severity": 10, "valid_hours": 3, "title": 160, "message": 1000}
+# Inputs with an element id also arrive under that id (state/guard.py check_form).
+ALERT_FORM |= {f"alert_{name}": name for name in ("district", "state", "severity", "title", "message")}
+ALERT_FORM |= {"alert_hours": "valid_hours"}
 
 
 @dataclass(frozen=True)

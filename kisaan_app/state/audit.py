@@ -12,6 +12,7 @@ from kisaan_app.state.paging import PagedListMixin
 from kisaan_app.state.session import ADMIN_ROLES, SessionState
 
 FILTER_FORM = {"action": 60, "outcome": 20, "search": 100, "since": 10, "until": 10}
+FILTER_FORM |= {"filter_action": "action", "filter_outcome": "outcome"}  # element ids (guard.check_form)
 
 
 @dataclass(frozen=True)

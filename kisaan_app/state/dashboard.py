@@ -22,6 +22,8 @@ from kisaan_app.state.session import SessionState
 SEVERITY_RANK = {"red": 0, "orange": 1, "yellow": 2, "green": 3}
 ISSUE_TYPES = ("pest", "disease", "water_stress", "nutrient", "other")
 REPORT_FORM = {"crop": 60, "issue_type": 20, "note": 1000, "severity": 10}
+# Inputs with an element id also arrive under that id (state/guard.py check_form).
+REPORT_FORM |= {"report_crop": "crop", "report_issue": "issue_type", "report_note": "note"}
 
 
 def _arrow(direction: str | None) -> str:

@@ -32,8 +32,12 @@ async def off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await asyncio.to_thread(fn, *args, **kwargs)
 
 
-def check_form(form: Any, fields: Mapping[str, int]) -> dict[str, str]:
-    """The submitted form as text, or a refusal: a key the page does not have, or a value over its size."""
+def check_form(form: Any, fields: Mapping[str, int | str]) -> dict[str, str]:
+    """The submitted form as text, or a refusal: a key the page does not have, or a value over its size.
+
+    `fields` maps each input's name to its maximum length. Reflex also sends the value of every input that has
+    an element id under that id (dashes → underscores): such a key maps to the name of the input it mirrors.
+    """
     if not isinstance(form, Mapping):
         raise ValidationFailed("invalid_request")
     unknown = [k for k in form if k not in fields]
@@ -44,8 +48,10 @@ def check_form(form: Any, fields: Mapping[str, int]) -> dict[str, str]:
         text = "" if value is None else str(value) if isinstance(value, (str, int, float, bool)) else None
         if text is None:
             raise ValidationFailed("invalid_request", field=key)
-        if len(text) > fields[key]:
-            raise ValidationFailed("too_long", field=key, max=fields[key])
+        limit = fields[key]
+        limit = fields[limit] if isinstance(limit, str) else limit
+        if len(text) > int(limit):
+            raise ValidationFailed("too_long", field=key, max=limit)
         out[key] = text
     return out
 
@@ -72,7 +78,7 @@ def guarded(
     fields: str | None = None,
     field_names: Mapping[str, str] | None = None,
     clear: tuple[str, ...] = (),
-    form: Mapping[str, int] | None = None,
+    form: Mapping[str, int | str] | None = None,
     background: bool = False,
 ):
     """Decorate `async def handler(self, principal, *args)` into the event `handler(*args)`.
@@ -81,7 +87,7 @@ def guarded(
     public: anyone, signed in or not (principal is None).
     error / fields: the str var that shows an error, the dict var that shows field errors (both cleared first).
     field_names: service field → form field (price_paise → price). clear: more str vars to blank first.
-    form: the allowed keys of the handler's `form` argument and each one's maximum length.
+    form: the allowed keys of the handler's `form` argument and each one's maximum length (see check_form).
     background: a Reflex background event: the guard runs inside `async with self`; the body locks for itself.
     """
     names = dict(field_names or {})

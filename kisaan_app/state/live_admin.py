@@ -12,7 +12,7 @@ from kisaan_app.state.guard import guarded, off_loop
 from kisaan_app.state.session import ADMIN_ROLES, SessionState
 
 REFRESH_SECONDS = 2
-BROADCAST_FORM = {"message": 500, "organization_id": 12, "level": 10}
+BROADCAST_FORM = {"message": 500, "organization_id": 12, "level": 10, "broadcast_message": "message"}
 
 
 class LiveAdminState(SessionState):

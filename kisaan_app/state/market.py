@@ -22,7 +22,8 @@ from kisaan_app.state.session import SessionState
 
 MARKET_ROLES = (Role.FARMER, Role.BUYER, Role.ORG_ADMIN, Role.ADMIN)
 NOTE = 500
-BID_FORM = {"quantity": 24, "price": 24, "message": NOTE}
+# Inputs with an element id also arrive under that id (state/guard.py check_form): those keys mirror a field.
+BID_FORM = {"quantity": 24, "price": 24, "message": NOTE, "bid_quantity": "quantity", "bid_price": "price"}
 COUNTER_FORM = {"bid_id": 12, "price": 24, "quantity": 24, "message": NOTE}
 SELL_FORM = {
     "farmer_id": 12,
@@ -39,6 +40,9 @@ SELL_FORM = {
     "available_from": 10,
     "available_until": 10,
     "description": 1000,
+    **{f"sell_{name}": name for name in ("crop", "variety", "grade", "quantity", "unit", "price")},
+    **{f"sell_{name}": name for name in ("auto_accept", "village", "district", "state")},
+    "sell_farmer": "farmer_id",
 }
 HINT_FIELDS = ("crop", "unit", "district", "state", "price")
 

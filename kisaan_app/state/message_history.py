@@ -17,6 +17,9 @@ from kisaan_app.state.session import ADMIN_ROLES, SessionState
 
 FILTERS = ("channel", "status", "batch_id", "search")
 STATS_DAYS = 14
+# Inputs with an element id also arrive under that id (state/guard.py check_form).
+FILTER_FORM = {**dict.fromkeys(FILTERS, 80), "history_channel": "channel", "history_status": "status"}
+FILTER_FORM |= {"history_campaign": "batch_id"}
 
 
 def _when(value) -> str:
@@ -145,7 +148,7 @@ class MessageHistoryState(PagedListMixin, SessionState):
         self.filters = {"batch_id": campaign} if campaign else {}
         await self._try_reload(principal)
 
-    @guarded(form=dict.fromkeys(FILTERS, 80))
+    @guarded(form=FILTER_FORM)
     async def apply_filters(self, principal: Principal, form: dict):
         self.filters = {k: form.get(k, "").strip() for k in FILTERS}
         self.page = 1

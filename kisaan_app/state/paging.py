@@ -53,13 +53,15 @@ class FilteredListMixin(PagedListMixin, mixin=True):
 
     filter_fields: ClassVar[tuple[str, ...]] = ()
     rows_var: ClassVar[str] = "rows"  # emptied when the filters make no sense
+    # Element ids of the filter inputs (Reflex sends those values under their ids too) → the field they mirror.
+    filter_ids: ClassVar[dict[str, str]] = {}
     filter_max_length: ClassVar[int] = 40
     filters: dict[str, str] = {}
 
     @guarded()
     async def apply_filters(self, principal: Principal, form: dict):
         # The same refusal as a guarded form: a field the filter bar does not have, or a value over its size.
-        form = check_form(form, dict.fromkeys(self.filter_fields, self.filter_max_length))
+        form = check_form(form, {**dict.fromkeys(self.filter_fields, self.filter_max_length), **self.filter_ids})
         self.filters = {k: form.get(k, "").strip() for k in self.filter_fields}
         self.page = 1
         try:

@@ -21,6 +21,7 @@ PROFILE_FORM = {
     "preferred_language": 10,
 }
 PASSWORD_FORM = {"current_password": 256, "new_password": 256}
+JOIN_FORM = {"organization_id": 12, "join_organization": "organization_id"}  # its element id too (guard.check_form)
 
 
 class ProfileState(SessionState):
@@ -50,7 +51,7 @@ class ProfileState(SessionState):
         self._fill(view)
         self.organizations, self.join_pending = organizations, pending
 
-    @guarded(error="join_error", clear=("join_message",), form={"organization_id": 12})
+    @guarded(error="join_error", clear=("join_message",), form=JOIN_FORM)
     async def ask_to_join(self, principal: Principal, form: dict):
         org = form.get("organization_id", "")
         organization_id = int(org) if org.isascii() and org.isdigit() else 0
