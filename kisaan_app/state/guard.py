@@ -120,7 +120,7 @@ def guarded(
         async def handler(self, *args, **kwargs):
             principal = None
             if not public:
-                principal, denied = await self._authorize(*(roles or type(self).guard_roles))
+                principal, denied = await self._authorize(*(roles or self.guard_roles))
                 if denied is not None:
                     return denied
             try:
@@ -134,7 +134,7 @@ def guarded(
             principal = None
             async with self:
                 if not public:
-                    principal, denied = await self._authorize(*(roles or type(self).guard_roles))
+                    principal, denied = await self._authorize(*(roles or self.guard_roles))
                     if denied is not None:
                         return denied
                 try:

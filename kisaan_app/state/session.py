@@ -122,11 +122,11 @@ class SessionState(rx.State):
         raise NotImplementedError
 
     async def _reload(self, principal: Principal) -> None:
-        self._show(await off_loop(type(self)._fetch, principal, self._ask()))
+        self._show(await off_loop(self._fetch, principal, self._ask()))
 
     def _refresh(self, principal: Principal) -> None:
         """The same, in the caller's thread (the live hub already runs this off the loop)."""
-        self._show(type(self)._fetch(principal, self._ask()))
+        self._show(self._fetch(principal, self._ask()))
 
     async def _authorize(self, *roles: str) -> tuple[Principal | None, list | None]:
         """(principal, None) when allowed; (None, events) to return from the handler when not.
