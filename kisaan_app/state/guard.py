@@ -154,7 +154,7 @@ def guarded(
         wrapper.__signature__ = sig.replace(parameters=[params[0], *params[2:]])
         wrapper.__annotations__ = {k: v for k, v in fn.__annotations__.items() if k != "principal"}
         del wrapper.__wrapped__
-        setattr(wrapper, GUARD_MARK, {"roles": roles, "public": public})
+        setattr(wrapper, GUARD_MARK, {"roles": roles, "public": public, "vars": [v for v in (error, fields, *clear) if v]})
         return rx.event(background=True)(wrapper) if background else wrapper
 
     return decorate

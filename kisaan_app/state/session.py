@@ -175,7 +175,7 @@ class SessionState(rx.State):
         self.access = ""
         return rx.call_script(LOGOUT_SCRIPT)
 
-    @guarded()
+    @guarded(error=None)
     def check_signed_in(self, principal: Principal):
         """on_load for pages any signed-in person may open; also adopts their saved language."""
         self.lang = resolve_language(principal.language)

@@ -80,6 +80,19 @@ def test_guarded_handlers_are_async_so_their_work_leaves_the_event_loop():
     assert not sync
 
 
+def test_guarded_handlers_show_errors_in_vars_their_state_has():
+    from kisaan_app.state.guard import GUARD_MARK
+
+    missing = [
+        f"{cls.__name__}.{name}: {var}"
+        for cls, name, fn in _handlers()
+        if is_guarded(fn)
+        for var in getattr(fn, GUARD_MARK)["vars"]
+        if var not in cls.vars
+    ]
+    assert not missing
+
+
 def test_allowlisted_handlers_open_no_database_session():
     for cls, name, fn in _handlers():
         if name in ALLOWLIST and name not in ("set_language", "live_refresh", "apply", "show_inbox"):
