@@ -154,7 +154,8 @@ def guarded(
         wrapper.__signature__ = sig.replace(parameters=[params[0], *params[2:]])
         wrapper.__annotations__ = {k: v for k, v in fn.__annotations__.items() if k != "principal"}
         del wrapper.__wrapped__
-        setattr(wrapper, GUARD_MARK, {"roles": roles, "public": public, "vars": [v for v in (error, fields, *clear) if v]})
+        shown_in = [v for v in (error, fields, *clear) if v]
+        setattr(wrapper, GUARD_MARK, {"roles": roles, "public": public, "vars": shown_in})
         return rx.event(background=True)(wrapper) if background else wrapper
 
     return decorate
