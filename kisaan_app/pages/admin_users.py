@@ -43,7 +43,7 @@ def _filters() -> rx.Component:
             native_select(
                 "organization",
                 [("", tr("common.all"))],
-                dynamic=rx.foreach(S.organization_options, lambda o: rx.el.option(o["name"], value=o["id"])),
+                dynamic=rx.foreach(S.organization_options, lambda o: rx.el.option(o.name, value=o.id)),
                 value=S.organization_filter,
                 aria_label=tr("users.organization"),
                 id="filter-organization",

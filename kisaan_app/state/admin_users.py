@@ -10,6 +10,7 @@ from kisaan_app.services import accounts, directory, membership, parsing, passwo
 from kisaan_app.services.authz import assignable_roles
 from kisaan_app.services.context import Principal
 from kisaan_app.state.guard import guarded, off_loop
+from kisaan_app.state.options import Option
 from kisaan_app.state.paging import PagedListMixin
 from kisaan_app.state.session import ADMIN_ROLES, SessionState
 
@@ -49,7 +50,7 @@ class AdminUsersState(PagedListMixin, SessionState):
     district_filter: str = ""
     organization_filter: str = ""
     district_options: list[str] = []
-    organization_options: list[dict[str, str]] = []
+    organization_options: list[Option] = []
     assignable: list[str] = []
     message: str = ""
     join_requests: list[JoinRequestRow] = []
@@ -156,10 +157,10 @@ class AdminUsersState(PagedListMixin, SessionState):
         await self._act(principal, accounts.set_active, "users.reactivated", user_id, True)
 
 
-def _options(principal: Principal) -> tuple[list[str], list[dict[str, str]]]:
+def _options(principal: Principal) -> tuple[list[str], list[Option]]:
     with session_scope() as session:
         districts = directory.districts(session, principal)
-        organizations = [{"id": str(o.id), "name": o.name} for o in accounts.list_organizations(session)]
+        organizations = [Option(str(o.id), o.name) for o in accounts.list_organizations(session)]
         return districts, organizations
 
 

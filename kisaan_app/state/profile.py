@@ -6,6 +6,7 @@ from kisaan_app.db import session_scope
 from kisaan_app.services import accounts, membership, profiles
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.state.guard import guarded, off_loop
+from kisaan_app.state.options import Option
 from kisaan_app.state.session import SessionState
 
 # What the profile form can send, and how long each value may be (the service checks the rest).
@@ -30,7 +31,7 @@ class ProfileState(SessionState):
     saved_message: str = ""
     password_error: str = ""
     password_message: str = ""
-    organizations: list[dict[str, str]] = []
+    organizations: list[Option] = []
     join_pending: str = ""  # the FPO a request of mine waits on
     join_error: str = ""
     join_message: str = ""
@@ -74,10 +75,10 @@ class ProfileState(SessionState):
         return rx.set_value("current_password", ""), rx.set_value("new_password", "")
 
 
-def _profile_and_membership(principal: Principal) -> tuple[profiles.ProfileView, list[dict[str, str]], str]:
+def _profile_and_membership(principal: Principal) -> tuple[profiles.ProfileView, list[Option], str]:
     with session_scope() as session:
         view = profiles.get_profile(session, principal)
-        organizations = [{"id": str(o.id), "name": o.name} for o in accounts.list_organizations(session)]
+        organizations = [Option(str(o.id), o.name) for o in accounts.list_organizations(session)]
         pending = [r for r in membership.my_requests(session, principal) if r.status == "pending"]
         return view, organizations, pending[0].organization_name if pending else ""
 
