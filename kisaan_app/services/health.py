@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 
 from sqlalchemy import func, or_, text
 from sqlmodel import col, select
@@ -55,26 +54,29 @@ def forget(key: str) -> None:
 # --- read by /api/health ------------------------------------------------------------------------------------
 
 
+# id(huey's Redis pool) -> (that pool, a storage on the same Redis with short timeouts). Holding the pool keeps
+# its id from being reused by another.
+_probe_storages: dict[int, tuple[object, object]] = {}
+
+
 def _probe_storage():
     """The queue's store, reached with short timeouts: huey's own Redis pool waits forever on a dead server."""
-    storage = huey.storage
-    pool = getattr(storage, "pool", None)
-    if pool is None:  # SQLite: a local file, its busy timeout is the only wait
-        return storage
-    return _short_timeout_redis_storage(
-        storage.name, pool.connection_class, tuple(sorted(pool.connection_kwargs.items()))
-    )
-
-
-@lru_cache(maxsize=4)
-def _short_timeout_redis_storage(name: str, connection_class, connection_kwargs: tuple):
     from huey.storage import RedisStorage
     from redis import ConnectionPool
 
-    kwargs = dict(connection_kwargs)
-    kwargs.update(socket_timeout=PROBE_SOCKET_TIMEOUT, socket_connect_timeout=PROBE_SOCKET_TIMEOUT)
-    pool = ConnectionPool(connection_class=connection_class, **kwargs)
-    return RedisStorage(name=name, connection_pool=pool, clean_name=False)
+    storage = huey.storage
+    if not isinstance(storage, RedisStorage):  # SQLite: a local file, its busy timeout is the only wait
+        return storage
+    pool = storage.pool
+    if id(pool) not in _probe_storages:
+        kwargs = {
+            **pool.connection_kwargs,
+            "socket_timeout": PROBE_SOCKET_TIMEOUT,
+            "socket_connect_timeout": PROBE_SOCKET_TIMEOUT,
+        }
+        short = ConnectionPool(connection_class=pool.connection_class, **kwargs)
+        _probe_storages[id(pool)] = (pool, RedisStorage(name=storage.name, connection_pool=short, clean_name=False))
+    return _probe_storages[id(pool)][1]
 
 
 def age_of(key: str, now: float | None = None) -> float | None:
