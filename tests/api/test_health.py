@@ -191,3 +191,13 @@ def test_a_black_holed_redis_queue_answers_down_in_time(api, redis_queue, monkey
     assert res.status_code == 503
     assert res.json()["checks"]["queue"]["status"] == "down"
     assert res.json()["checks"]["worker"]["status"] == "down"
+
+
+def test_a_reconciliation_with_provider_errors_is_not_a_success(api, worker_alive, monkeypatch):
+    from kisaan_app.services.payments import reconcile
+
+    system_health.forget(system_health.RECONCILED)
+    failing = reconcile.ReconcileReport(checked=1, errors=["order_x: GATEWAY_ERROR"])
+    monkeypatch.setattr(reconcile, "reconcile", lambda *_args, **_kwargs: failing)
+    reconcile_payments.call_local()
+    assert api.get("/api/health").json()["checks"]["reconciliation"]["last_success_age_seconds"] is None
