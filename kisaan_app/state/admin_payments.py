@@ -4,12 +4,14 @@ import asyncio
 import uuid
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import ClassVar
 from urllib.parse import urlencode
 
 import reflex as rx
 
 from kisaan_app.db import session_scope
 from kisaan_app.i18n.formatting import rupees
+from kisaan_app.realtime.events import LiveEvent
 from kisaan_app.services import directory
 from kisaan_app.services.errors import DomainError, ValidationFailed
 from kisaan_app.services.payments import history, refunds
@@ -179,9 +181,19 @@ class AdminPaymentsState(FilteredListMixin, SessionState):
             self._refresh(principal)
         return None
 
-    def live_refresh(self) -> None:
+    # ------------------------------------------------------------ live events (state/live.py)
+
+    live_topics: ClassVar[tuple[str, ...]] = ("payment",)
+    live_roles: ClassVar[tuple[str, ...]] = ADMIN_ROLES
+
+    async def _apply_live(self, events: list[LiveEvent]) -> None:
+        """A payment this admin may see moved: reload the page of rows, if this tab has it open."""
+        if self.loaded:
+            await asyncio.to_thread(self._reload_live)
+
+    def _reload_live(self) -> None:
         principal = self._current_principal()
-        if principal is not None and self.loaded:
+        if principal is not None:
             try:
                 self._refresh(principal)
             except DomainError:

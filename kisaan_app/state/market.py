@@ -5,6 +5,7 @@ import asyncio
 import io
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
+from typing import ClassVar
 
 import reflex as rx
 from sqlmodel import select
@@ -13,6 +14,7 @@ from kisaan_app.db import session_scope
 from kisaan_app.i18n.formatting import IST, ist, rupees
 from kisaan_app.models.accounts import FarmerProfile, User
 from kisaan_app.models.enums import Role
+from kisaan_app.realtime.events import LiveEvent
 from kisaan_app.services import directory
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import DomainError, ValidationFailed
@@ -253,14 +255,22 @@ class ListingState(SessionState):
     def close_listing(self):
         return self._act(lambda s, p: listings.close_listing(s, p, self._meta(), self.listing_id) and None)
 
-    def live_refresh(self, listing_ids: set[int]) -> None:
-        if self.listing_id and self.listing_id in listing_ids:
-            principal = self._current_principal()
-            if principal is not None:
-                try:
-                    self._refresh(principal)
-                except DomainError:
-                    pass
+    # ------------------------------------------------------------ live events (state/live.py)
+
+    live_topics: ClassVar[tuple[str, ...]] = ("bid", "order")
+
+    async def _apply_live(self, events: list[LiveEvent]) -> None:
+        """A bid, offer or order on the listing this tab shows: reload it from the database."""
+        if self.listing_id and any(e.data.listing_id == self.listing_id for e in events):
+            await asyncio.to_thread(self._reload_live)
+
+    def _reload_live(self) -> None:
+        principal = self._current_principal()
+        if principal is not None:
+            try:
+                self._refresh(principal)
+            except DomainError:
+                pass
 
 
 def _attach_photo(principal: Principal, meta: RequestMeta, listing_id: int, data: bytes) -> None:
@@ -430,7 +440,16 @@ class OrdersState(SessionState):
             return None
         return rx.redirect(f"/payments/view?receipt={receipt}")
 
-    def live_refresh(self) -> None:
+    # ------------------------------------------------------------ live events (state/live.py)
+
+    live_topics: ClassVar[tuple[str, ...]] = ("order",)
+
+    async def _apply_live(self, events: list[LiveEvent]) -> None:
+        """An order of this person's was made or moved: reload the list, if this tab has it open."""
+        if self.loaded:
+            await asyncio.to_thread(self._reload_live)
+
+    def _reload_live(self) -> None:
         principal = self._current_principal()
-        if principal is not None and self.loaded:
+        if principal is not None:
             self._refresh(principal)

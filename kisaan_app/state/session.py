@@ -5,8 +5,11 @@ Identity lives only in the HttpOnly cookie, which Reflex receives with the WebSo
 revoked, expired or forged token gets the login page and never data.
 """
 
+import asyncio
 import json
 from http.cookies import CookieError, SimpleCookie
+from typing import ClassVar
+from urllib.parse import quote
 
 import reflex as rx
 
@@ -52,6 +55,9 @@ class SessionState(rx.State):
     unread_count: int = 0
     banner: str = ""
     banner_level: str = "info"
+
+    # The header's live events (state/live.py): the banner, the unread badge, a sign-in that ended elsewhere.
+    live_topics: ClassVar[tuple[str, ...]] = ("system", "notification", "session")
 
     @rx.var
     def t(self) -> dict[str, str]:
@@ -138,6 +144,33 @@ class SessionState(rx.State):
             connections.connect(session, token, principal, self._meta())
             self.unread_count = inbox.unread_count(session, principal.id)
 
+    # ------------------------------------------------------------ live events
+
+    async def _apply_live(self, events: list) -> list | None:
+        for event in events:
+            if event.topic == "system":
+                self.banner, self.banner_level = event.data.message[:500], event.data.level
+        if any(e.topic == "notification" for e in events):
+            self.unread_count = await asyncio.to_thread(_unread_count, self.user_id)
+        if any(e.topic == "session" for e in events):
+            return await asyncio.to_thread(self._recheck_sign_in)
+        return None
+
+    def _recheck_sign_in(self) -> list | None:
+        """Someone's sign-in changed: if this tab's own credential no longer holds (logged out, password changed
+        or reset, deactivated) or now means another role or organisation, the tab stops getting live data at
+        once, forgets who it was and goes to the login page (which sends a still-valid session back on)."""
+        from kisaan_app.realtime.registry import registry
+
+        principal = self._current_principal()
+        now = (principal.id, principal.role, principal.organization_id or 0) if principal else None
+        if now == (self.user_id, self.user_role, self.organization_id):
+            return None
+        registry.unregister(self.router.session.client_token)
+        self._remember(None)
+        self.access = ""
+        return [full_page_load(f"/login?next={quote(self.router.url.path or '/')}", new_tab_state=True)]
+
     # ------------------------------------------------------------ events
 
     @rx.event
@@ -169,3 +202,10 @@ class SessionState(rx.State):
         if denied is not None:
             return denied
         self.lang = resolve_language(principal.language)
+
+
+def _unread_count(user_id: int) -> int:
+    from kisaan_app.services import inbox
+
+    with session_scope() as session:
+        return inbox.unread_count(session, user_id)
