@@ -36,7 +36,9 @@ class LivePayload:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        return {_wire(f): data[f.name] for f in fields(self)}
+        return {
+            _wire(f): data[f.name] for f in fields(self) if not (f.metadata.get("omit_none") and data[f.name] is None)
+        }
 
     @classmethod
     def from_dict(cls, data: Any) -> Self:
@@ -55,6 +57,11 @@ class LivePayload:
                 raise BadPayload(f"{cls.topic}: {key!r} is {value!r}, not {hints[f.name]}")
             values[f.name] = value
         return cls(**values)
+
+
+def optional(**metadata: Any) -> Any:
+    """A field left out of the wire form while it is None: one topic, two shapes (e.g. a warning and its cancel)."""
+    return field(default=None, metadata={"omit_none": True, **metadata})
 
 
 def _wire(f) -> str:
@@ -110,13 +117,13 @@ class WeatherUpdate(LivePayload, topic="weather"):
     """A district weather warning issued to one farmer, or (cancelled=True, id only) its withdrawal."""
 
     id: int
-    cancelled: bool = False
-    district: str = ""
-    severity: str = "yellow"
-    title: str = ""
-    message: str = ""
-    valid_from: str | None = None  # ISO datetimes
-    valid_until: str | None = None
+    cancelled: bool | None = optional()
+    district: str | None = optional()
+    severity: str | None = optional()
+    title: str | None = optional()
+    message: str | None = optional()
+    valid_from: str | None = optional()  # ISO datetimes
+    valid_until: str | None = optional()
 
 
 @dataclass(frozen=True)
@@ -137,11 +144,11 @@ class CropHealthUpdate(LivePayload, topic="crop_health"):
 class InboxChange(LivePayload, topic="notification"):
     """The reader's in-app inbox changed: a new message (id, title, ...) or messages marked read (read=True)."""
 
-    id: int | None = None
-    category: str | None = None
-    title: str | None = None
-    critical: bool = False
-    read: bool = False
+    id: int | None = optional()
+    category: str | None = optional()
+    title: str | None = optional()
+    critical: bool | None = optional()
+    read: bool | None = optional()
 
 
 @dataclass(frozen=True)

@@ -220,7 +220,9 @@ class DashboardState(SessionState):
         from datetime import datetime
 
         until_text = ist(datetime.fromisoformat(alert.valid_until)) if alert.valid_until else ""
-        fresh = alert_row(alert.id, alert.severity, alert.title, alert.message, until_text, fresh=True)
+        fresh = alert_row(
+            alert.id, alert.severity or "yellow", alert.title or "", alert.message or "", until_text, fresh=True
+        )
         others = [dict(a, fresh="") for a in self.alerts if a["id"] != fresh["id"]]
         self.alerts = sorted([fresh, *others], key=lambda a: (SEVERITY_RANK.get(a["severity"], 9), a["fresh"] != "1"))
 
