@@ -167,6 +167,7 @@ def test_a_farmer_asks_to_join_an_fpo_and_sees_the_membership_once_its_admin_app
         farmer.select_option("#join-organization", label=fpo)
         farmer.click("#join-submit")
         expect(farmer.locator("#join-pending")).to_contain_text(fpo)
+        farmer.evaluate("window.scrollTo(0, 0)")  # a full-page picture draws the sticky header where it scrolled
         screenshot(farmer, "profile-join-pending-360")
         farmer.set_viewport_size({"width": 1280, "height": 800})
         screenshot(farmer, "profile-join-pending-1280")
@@ -183,7 +184,13 @@ def test_a_farmer_asks_to_join_an_fpo_and_sees_the_membership_once_its_admin_app
         # The farmer's open tab hears that their organisation changed and reloads itself: no click needed.
         expect(farmer.locator("#my-fpo")).to_have_text(fpo, timeout=20_000)
         expect(farmer.locator("#join-pending")).to_have_count(0)
+        # A member may ask to move to another FPO, never to join the one they are in.
+        expect(farmer.locator("#join-submit")).to_have_text("Ask to move to this FPO")
+        expect(farmer.locator("#join-organization")).not_to_contain_text(fpo)
         screenshot(farmer, "profile-member-1280")
+        farmer.set_viewport_size({"width": 360, "height": 740})
+        farmer.evaluate("window.scrollTo(0, 0)")
+        screenshot(farmer, "profile-member-360")
     finally:
         farmer_ctx.close()
         admin_ctx.close()
