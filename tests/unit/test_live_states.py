@@ -209,6 +209,32 @@ def test_header_unread_badge_follows_new_and_read_messages(db):
     assert header.unread_count == 0 and [e.topic for e in events] == ["notification"]
 
 
+def test_header_shows_a_broadcast_to_its_fpo_and_not_to_others(db):
+    """A banner is news of the moment (no load brings it back), so this one is checked on its own."""
+    org, other_org = make_org("Nashik FPO"), make_org("Pune FPO")
+    member, outsider = make_user("farmer", org_id=org), make_user("farmer", org_id=other_org)
+    manager = make_user("org_admin", org_id=org)
+
+    async def scenario():
+        tabs = [Tab(await asyncio.to_thread(token_for, who)) for who in (member, outsider)]
+        for tab in tabs:
+            await tab.open(SessionState, "check_signed_in")
+        capture = Capture()
+        await capture.run(lambda: _broadcast(manager, "Meeting at 5"))
+        for tab, who in zip(tabs, (member, outsider), strict=True):
+            await tab.apply(capture.for_user(who))
+        return [(h.banner, h.banner_level) for h in [await t.state(SessionState) for t in tabs]]
+
+    assert run_in_app(scenario()) == [("Meeting at 5", "warning"), ("", "info")]
+
+
+def _broadcast(actor, message: str) -> None:
+    from kisaan_app.services import broadcasts
+
+    with session_scope() as session:
+        broadcasts.send_broadcast(session, p(actor), META, message, level="warning")
+
+
 # ---------------------------------------------------------------- the marketplace
 
 
