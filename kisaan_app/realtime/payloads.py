@@ -36,9 +36,11 @@ class LivePayload:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        return {
-            _wire(f): data[f.name] for f in fields(self) if not (f.metadata.get("omit_none") and data[f.name] is None)
-        }
+        wire = {}
+        for f in fields(self):
+            if data[f.name] is not None or not f.metadata.get("omit_none"):
+                wire[_wire(f)] = data[f.name]
+        return wire
 
     @classmethod
     def from_dict(cls, data: Any) -> Self:

@@ -17,6 +17,7 @@ from kisaan_app.api.deps import SESSION_COOKIE
 from kisaan_app.db import session_scope
 from kisaan_app.i18n import available_languages, catalogue, error_text, resolve_language
 from kisaan_app.models.enums import Role
+from kisaan_app.realtime.events import LiveEvent
 from kisaan_app.services import accounts
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
@@ -146,7 +147,7 @@ class SessionState(rx.State):
 
     # ------------------------------------------------------------ live events
 
-    async def _apply_live(self, events: list) -> list | None:
+    async def _apply_live(self, events: list[LiveEvent]) -> list | None:
         for event in events:
             if event.topic == "system":
                 self.banner, self.banner_level = event.data.message[:500], event.data.level

@@ -7,6 +7,7 @@ highlights (`flash`, `fresh`), a live report's "just now" time, and the counters
 """
 
 import asyncio
+import dataclasses
 from datetime import date, timedelta
 
 from sqlmodel import select
@@ -39,6 +40,8 @@ LIVE_ONLY = {"live_ticks", "last_event_ms"}
 
 def _plain(value):
     value = getattr(value, "__wrapped__", value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # typed rows compare as their fields
+        value = dataclasses.asdict(value)
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items() if k not in COSMETIC}
     if isinstance(value, list):
