@@ -80,6 +80,14 @@ class Tab:
         self.browser_events += await apply_to_tab(self.root, events)
 
 
+def forget_all_tabs() -> None:
+    """The process-wide registry outlives a test; ids restart with the emptied tables, so start from none."""
+    from kisaan_app.realtime.registry import registry
+
+    for token in registry.tokens():
+        registry.unregister(token)
+
+
 def _stored_count() -> int:
     with session_scope() as session:
         return session.exec(select(func.count()).select_from(RealTimeEvent)).one()

@@ -16,7 +16,14 @@ from kisaan_app.services.context import RequestMeta
 from kisaan_app.state.dashboard import DashboardState
 from kisaan_app.state.session import SessionState
 from tests.factories import META, PASSWORD, make_org, make_user, token_for
-from tests.live_tab import Capture, Tab, run_in_app
+from tests.live_tab import Capture, Tab, forget_all_tabs, run_in_app
+
+
+@pytest.fixture(autouse=True)
+def _no_tabs_from_other_tests():
+    forget_all_tabs()
+    yield
+    forget_all_tabs()
 
 
 async def _open_tab(token: str, path: str = "/dashboard") -> Tab:

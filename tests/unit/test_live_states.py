@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 from datetime import date, timedelta
 
+import pytest
 from sqlmodel import select
 
 from kisaan_app.db import session_scope
@@ -30,12 +31,19 @@ from kisaan_app.state.market import ListingState, OrdersState
 from kisaan_app.state.payments import PaymentsState, PaymentViewState
 from kisaan_app.state.session import SessionState
 from tests.factories import META, make_org, make_user, token_for
-from tests.live_tab import Capture, Tab, run_in_app
+from tests.live_tab import Capture, Tab, forget_all_tabs, run_in_app
 from tests.payments_support import make_order
 from tests.services import require_redis
 
 COSMETIC = {"flash", "fresh"}  # row keys only a live update sets
 LIVE_ONLY = {"live_ticks", "last_event_ms"}
+
+
+@pytest.fixture(autouse=True)
+def _no_tabs_from_other_tests():
+    forget_all_tabs()
+    yield
+    forget_all_tabs()
 
 
 def _plain(value):
