@@ -17,7 +17,7 @@ from reflex.istate.data import RouterData
 from sqlmodel import func, select
 
 import kisaan_app.kisaan_app  # noqa: F401 - every page, so every state is in the tree
-from kisaan_app.api.deps import SESSION_COOKIE
+from kisaan_app.cookies import SESSION_COOKIE
 from kisaan_app.db import session_scope
 from kisaan_app.models.realtime import RealTimeEvent
 from kisaan_app.realtime import bus

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from kisaan_app.api.deps import SESSION_COOKIE
+from kisaan_app.cookies import SESSION_COOKIE
 from kisaan_app.db import session_scope
 from kisaan_app.i18n import available_languages, catalogue, error_text, resolve_language
 from kisaan_app.models.enums import Role
