@@ -119,9 +119,7 @@ def _membership_card() -> rx.Component:
                             rx.foreach(
                                 ProfileState.organizations,
                                 # A member may ask to move, never to join the FPO they are in.
-                                lambda org: rx.cond(
-                                    org["name"] != org_name, rx.el.option(org["name"], value=org["id"])
-                                ),
+                                lambda org: rx.cond(org.name != org_name, rx.el.option(org.name, value=org.id)),
                             ),
                             name="organization_id",
                             id="join-organization",

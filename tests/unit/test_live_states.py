@@ -322,7 +322,7 @@ def test_payment_pages_of_the_payer_follow_a_capture(db):
     farmer, buyer = _farmer(org), make_user("buyer")
     receipt = _payment(buyer, farmer)
     events, state = run_in_app(verify_action(buyer, PaymentsState, _capture(receipt), path="/payments"))
-    assert "payment" in {e.topic for e in events} and state.payments[0]["status"] == "captured"
+    assert "payment" in {e.topic for e in events} and state.payments[0].status == "captured"
 
 
 def test_the_open_payment_page_follows_its_payment(db):
@@ -330,7 +330,7 @@ def test_the_open_payment_page_follows_its_payment(db):
     receipt = _payment(buyer, farmer)
     path, query = "/payments/view", {"receipt": receipt}
     events, state = run_in_app(verify_action(buyer, PaymentViewState, _capture(receipt), path=path, query=query))
-    assert state.detail["status"] == "captured"
+    assert state.detail.status == "captured"
 
 
 def test_the_fpo_admins_payments_page_follows_a_members_sale(db):
@@ -339,7 +339,7 @@ def test_the_fpo_admins_payments_page_follows_a_members_sale(db):
     receipt = _payment(buyer, farmer)
     events, state = run_in_app(verify_action(manager, AdminPaymentsState, _capture(receipt), path="/admin/payments"))
     assert [e.target for e in events if e.topic == "payment"] == [f"managers:{org}"]
-    assert [r["status"] for r in state.rows] == ["captured"]
+    assert [r.status for r in state.rows] == ["captured"]
 
 
 # ---------------------------------------------------------------- bulk sends
