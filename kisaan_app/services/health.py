@@ -22,6 +22,7 @@ from sqlmodel import col, select
 from kisaan_app.db import get_engine, session_scope
 from kisaan_app.jobs import huey
 from kisaan_app.models.base import utcnow
+from kisaan_app.models.enums import DeliveryStatus
 from kisaan_app.models.notifications import NotificationHistory
 from kisaan_app.settings import get_settings
 
@@ -121,7 +122,7 @@ def _check_deliveries(now: datetime | None = None) -> dict:
     """Pending deliveries whose time has come (a retry due, or never picked up), and how long the oldest waited."""
     now = now or utcnow()
     row = NotificationHistory
-    pending = row.status == "pending"
+    pending = row.status == DeliveryStatus.PENDING
     retry_due = col(row.next_attempt_at) <= now
     never_tried = col(row.next_attempt_at).is_(None)
     with session_scope() as session:

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from kisaan_app.models.accounts import BuyerProfile, FarmerProfile, User
+from kisaan_app.models.enums import BidStatus
 from kisaan_app.models.market import Listing, MarketOrder, Negotiation
 from kisaan_app.services.context import Principal
 from kisaan_app.services.market import bids, listings, orders
@@ -49,7 +50,7 @@ class ListingView:
 
 def whose_turn_is_seller(status: str) -> bool:
     """An open bid waits on the seller; a countered one waits on whoever did not counter last: the buyer."""
-    return status == "open"
+    return status == BidStatus.OPEN
 
 
 def listing_view(session: Session, viewer: Principal, listing_id: int) -> ListingView:
