@@ -95,9 +95,9 @@ def header(signed_in: bool) -> rx.Component:
             rx.button(
                 tr("nav.logout"),
                 on_click=SessionState.logout,
-                variant="soft",
-                color_scheme="gray",
+                variant="ghost",
                 size="2",
+                class_name="header-button",  # white on the green bar, like the language switch
                 id="logout-button",
             )
         )
