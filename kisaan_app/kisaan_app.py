@@ -5,6 +5,7 @@ can enqueue them."""
 import reflex as rx
 
 import kisaan_app.tasks  # noqa: F401 - registers every named job (see kisaan_app/jobs.py)
+from kisaan_app.api.edge.origins import socket_origin_allowed
 from kisaan_app.asgi import create_app
 from kisaan_app.pwa import head_components
 from kisaan_app.routes import register_pages
@@ -14,6 +15,12 @@ app = rx.App(
     head_components=head_components(),
     stylesheets=["/styles.css"],
 )
+# The layout shows its own bilingual connection banner (components/connection.py) instead of Reflex's English
+# "Cannot connect to server" toast and pulsing icon.
+app.app_wraps.pop((5, "Overlay"), None)
+# The state socket admits our own origins: in dev and test the host the page was opened at (127.0.0.1, a LAN
+# address), in prod the public URL and the extra origins (api/edge/origins.py). Reflex only takes a fixed list.
+app.sio.eio.cors_allowed_origins = socket_origin_allowed
 register_pages(app)
 
 
