@@ -71,8 +71,7 @@ def reconcile(session_factory, older_than: timedelta, limit: int = 200) -> Recon
             report.errors.append(f"{order_id}: {err.code}")
     for payment_id in set(paid_with_qr):
         try:
-            with session_factory() as session:
-                report.qr_closed += close_open_qrs(session, session.get(Payment, payment_id))
+            report.qr_closed += close_open_qrs(session_factory, payment_id)
         except gateway.ProviderError as err:
             report.errors.append(f"qr for payment {payment_id}: {err.code}")
     if report.settled or report.errors:
