@@ -122,7 +122,8 @@ class RazorpayStandin:
                     )
                 call.body = await _json_body(request)
                 delay = self.config.razorpay_delays.get(kind)
-                if delay:  # a slow Razorpay (tests); only this request waits
+                if delay:  # a slow Razorpay (tests); only this request waits. "api.held" says it is waiting now
+                    self.outbox.record(PROVIDER, "api.held", f"{where} held {delay}s", {"kind": kind})
                     await asyncio.sleep(delay)
                 result = action(call)
             except RazorpayError as err:
