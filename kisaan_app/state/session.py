@@ -133,9 +133,14 @@ class SessionState(rx.State):
         token = self.router.session.client_token
         if not token:
             return
-        registry.register(ClientInfo(token, principal.id, principal.organization_id, principal.role))
+        info = ClientInfo(token, principal.id, principal.organization_id, principal.role)
+        # Only a new tab (or a new person in it) is a write; moving between pages is a read, and the hub's
+        # heartbeat keeps a known connection's row fresh (a write per page load queued every load on SQLite).
+        new = registry.get(token) != info
+        registry.register(info)
         with session_scope() as session:
-            connections.connect(session, token, principal, self._meta())
+            if new:
+                connections.connect(session, token, principal, self._meta())
             self.unread_count = inbox.unread_count(session, principal.id)
 
     # ------------------------------------------------------------ events

@@ -25,7 +25,7 @@ from kisaan_app.services.market import bids, listings, orders
 from kisaan_app.services.payments import checkout, history
 from kisaan_app.services.price_board import latest_prices
 from kisaan_app.services.ratelimit import reset_limiter
-from tests.factories import make_org, make_user
+from tests.factories import META, make_org, make_user
 
 SECONDS = float(os.environ.get("KISAAN_MANY_SECONDS", "10"))
 SLOW_SECONDS = 2.0
@@ -218,3 +218,30 @@ def test_page_and_route_reads_write_nothing(market, api):
                 assert answer.status_code in (200, 403, 404), f"{path}: {answer.status_code} {answer.text[:200]}"
 
     assert _writes_during(reads) == []
+
+
+def test_moving_between_pages_writes_no_connection_row(market):
+    """Every page's on_load checks who holds the tab; only a new tab (or a new person in it) writes its
+    connection row — further page loads are reads (the hub's heartbeat keeps the row fresh)."""
+    from types import SimpleNamespace
+
+    from kisaan_app.models.realtime import WebSocketConnection
+    from kisaan_app.realtime.registry import registry
+    from kisaan_app.state.session import SessionState
+
+    track = SessionState.__dict__["_track_connection"]
+    tab = SimpleNamespace(
+        router=SimpleNamespace(session=SimpleNamespace(client_token="tab-1")),
+        _meta=lambda: META,
+        unread_count=0,
+    )
+    buyer, other = market["buyers"][0], market["buyers"][1]
+    try:
+        assert _writes_during(lambda: track(tab, buyer))  # a new tab: its connection is recorded
+        assert _writes_during(lambda: track(tab, buyer)) == []  # the next page: nothing written
+        assert _writes_during(lambda: track(tab, other))  # another person in the tab: a new connection
+        with session_scope() as session:
+            row = session.exec(select(WebSocketConnection).where(WebSocketConnection.client_token == "tab-1")).one()
+        assert row.user_id == other.id and row.status == "online"
+    finally:
+        registry.unregister("tab-1")
