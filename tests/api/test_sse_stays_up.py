@@ -1,5 +1,6 @@
-"""SSE stays up (issue 19): many fresh streams, held open, none closed by the server — under granian, the
-server `make run` uses (Reflex's production backend: granian, ASGI interface, app factory), and under uvicorn.
+"""SSE stays up (issue 19): many fresh streams, held open, none closed by the server — on the whole app under
+granian, as `make run` serves it (Reflex's production backend: granian, ASGI interface, app factory), and on the
+API under uvicorn.
 
 The bug this guards: the stream polled `request.is_disconnected()` beside Starlette's own disconnect listener;
 under granian that second `receive()` made the server report a disconnect, and most fresh streams were closed
@@ -46,19 +47,24 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def granian_api(db):
-    """The API under granian in its own process, on this test's database, as Reflex's production run serves it."""
+def granian_app(db):
+    """The whole Reflex app (pages' backend, /_event and our API) under granian in its own process, on this test's
+    database, as `reflex run --env prod` serves it: granian, ASGI interface, the app as a factory. (Only the
+    compiled frontend is missing; the streams do not need it.)"""
+    from kisaan_app.__main__ import reflex_env
+
     port = _free_port()
     granian = Path(sys.executable).parent / "granian"
     args = [str(granian), "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port", str(port)]
     log = Path(os.environ["KISAAN_HUEY_PATH"]).parent / f"granian-{port}.log"
+    env = reflex_env() | {"REFLEX_ENV_MODE": "prod", "KISAAN_PORT": str(port)}
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [*args, "kisaan_app.api:create_api"], cwd=ROOT, env=dict(os.environ), stdout=out, stderr=subprocess.STDOUT
+            [*args, "kisaan_app.kisaan_app:app"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180  # the app compiles its pages first
         while True:
             try:
                 if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
@@ -109,8 +115,8 @@ def _hold_many(url: str, tokens: list[str], seconds: float) -> list[str]:
     return asyncio.run(all_of_them())
 
 
-def test_fifty_streams_stay_open_under_granian(granian_api):
-    outcomes = _hold_many(granian_api, readers(STREAMS), HOLD_SECONDS)
+def test_fifty_streams_stay_open_under_granian(granian_app):
+    outcomes = _hold_many(granian_app, readers(STREAMS), HOLD_SECONDS)
     assert outcomes.count("held") == STREAMS, sorted(set(outcomes))
 
 
