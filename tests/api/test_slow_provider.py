@@ -258,3 +258,45 @@ def test_a_link_made_while_its_order_was_cancelled_is_closed(slow, sale, live_ap
     assert instruments.close_instruments(session_scope, row.id) == 1  # what that job does
     link = gateway.call(gateway.client().payment_link.fetch, row.payment_link_id)
     assert link["status"] == "cancelled"
+
+
+def test_reservations_left_by_a_dead_request_are_settled_by_reconciliation(slow, sale, live_api_url):
+    """A request that died between its reservation and Razorpay's answer: the reconciliation job asks Razorpay
+    (the refund's notes carry the reservation's id) and records the refund it made, or fails the one it never
+    got, so neither money nor a reservation is left hanging."""
+    from datetime import timedelta
+
+    from kisaan_app.models.base import utcnow
+    from kisaan_app.services.payments import stale_refunds
+    from kisaan_app.services.payments.refunds import RESERVATION_NOTE
+
+    start, _ = paid(slow, live_api_url, sale)
+    slow.config.send_webhooks = False  # the refund webhook is lost too
+    captured = payment(start["receipt"])
+    long_ago = utcnow() - timedelta(minutes=10)
+    with session_scope() as session:
+        made, lost = (
+            Refund(payment_id=captured.id, amount_paise=amount, reason="Quality", idempotency_key=key)
+            for amount, key in ((50_000, "u1:dead-made"), (70_000, "u1:dead-lost"))
+        )
+        session.add_all([made, lost])
+        session.flush()
+        made.updated_at = lost.updated_at = long_ago
+        ids = made.id, lost.id
+    answer = gateway.call(  # the dead request's call reached Razorpay for `made` only
+        gateway.client().payment.refund,
+        captured.razorpay_payment_id,
+        {"amount": 50_000, "notes": {RESERVATION_NOTE: str(ids[0])}},
+        headers={"X-Refund-Idempotency": "u1:dead-made"},
+    )
+    assert stale_refunds.resolve(session_scope, older_than=timedelta(minutes=5)) == [
+        f"refund {ids[0]}: made ({answer['id']})",
+        f"refund {ids[1]}: failed",
+    ]
+    with session_scope() as session:
+        rows = {r.id: r for r in session.exec(select(Refund)).all()}
+    assert rows[ids[0]].razorpay_refund_id == answer["id"] and rows[ids[0]].status in ("pending", "processed")
+    assert rows[ids[1]].status == "failed" and rows[ids[1]].razorpay_refund_id is None
+    settled = payment(start["receipt"])
+    assert (settled.status, settled.amount_refunded_paise) == ("partially_refunded", 50_000)
+    assert stale_refunds.resolve(session_scope, older_than=timedelta(minutes=5)) == []  # nothing left

@@ -207,26 +207,10 @@ def _release(
 
 def _record(session: Session, actor: Principal, meta: RequestMeta | None, asked: Asked, answer: dict) -> Refund:
     """Razorpay made the refund: put its id on the reservation and move the payment and order with it."""
-    payment = locked(session, id=asked.payment_id)
-    row = session.exec(
-        select(Refund).where(Refund.id == asked.refund_id).with_for_update().execution_options(populate_existing=True)
-    ).one()
+    payment, row = locked_reservation(session, asked.payment_id, asked.refund_id)
     if row.razorpay_refund_id == answer["id"]:
         return row  # the refund webhook (or a retry with the same key) recorded it first
-    other = session.exec(select(Refund).where(Refund.razorpay_refund_id == answer["id"])).first()
-    if other is not None:  # recorded as a refund made elsewhere: it is this one, keep one row
-        row.status, row.processed_at = other.status, other.processed_at
-        session.delete(other)
-        session.flush()
-    else:
-        row.status = "pending"
-    row.razorpay_refund_id = answer["id"]
-    if answer.get("status") == "processed" and row.status != "processed":
-        row.status, row.processed_at = "processed", utcnow()
-    row.updated_at = utcnow()
-    session.add(row)
-    session.flush()
-    recount_refunds(session, payment, actor.label)
+    attach_answer(session, payment, row, answer, actor.label)
     audit.record(
         session,
         "payment.refund",
@@ -238,3 +222,30 @@ def _record(session: Session, actor: Principal, meta: RequestMeta | None, asked:
         details={"amount_paise": row.amount_paise, "reason": row.reason, "refund_id": answer["id"]},
     )
     return row
+
+
+def locked_reservation(session: Session, payment_id: int, refund_id: int) -> tuple[Payment, Refund]:
+    """The payment (and its order) locked, then the reserved Refund row: the order every refund path takes."""
+    payment = locked(session, id=payment_id)
+    row = session.exec(
+        select(Refund).where(Refund.id == refund_id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+    return payment, row
+
+
+def attach_answer(session: Session, payment: Payment, row: Refund, answer: dict, source: str) -> None:
+    """Give the reservation Razorpay's refund id and state, and recount the payment (and its order)."""
+    other = session.exec(select(Refund).where(Refund.razorpay_refund_id == answer["id"])).first()
+    if other is not None and other.id != row.id:  # recorded as a refund made elsewhere: it is this one
+        row.status, row.processed_at = other.status, other.processed_at
+        session.delete(other)
+        session.flush()
+    else:
+        row.status = "pending"
+    row.razorpay_refund_id, row.failure_reason = answer["id"], None
+    if answer.get("status") == "processed" and row.status != "processed":
+        row.status, row.processed_at = "processed", utcnow()
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    recount_refunds(session, payment, source)
