@@ -22,6 +22,11 @@ def reflex_env() -> dict[str, str]:
     return env
 
 
+def register_jobs() -> None:
+    """Commands that run services in this process register the named jobs those services may enqueue."""
+    import kisaan_app.tasks  # noqa: F401
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from kisaan_app import migrations
 
@@ -34,6 +39,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_seed_demo(_args: argparse.Namespace) -> int:
+    register_jobs()
     from kisaan_app.db import session_scope
     from kisaan_app.seed import seed_demo, seed_notifications, seed_orders, seed_prices
 
@@ -55,6 +61,7 @@ def cmd_seed_demo(_args: argparse.Namespace) -> int:
 
 def cmd_import_prices(args: argparse.Namespace) -> int:
     """Agmarknet CSV in; every bad row reported with its line number; exit 1 if any row was skipped."""
+    register_jobs()
     from kisaan_app.db import session_scope
     from kisaan_app.services.errors import DomainError
     from kisaan_app.services.prices import import_csv_file
@@ -85,6 +92,7 @@ def cmd_demo_logins(_args: argparse.Namespace) -> int:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
+    register_jobs()
     from kisaan_app.db import session_scope
     from kisaan_app.services import accounts
 
@@ -101,31 +109,27 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
 def cmd_worker(_args: argparse.Namespace) -> int:
     return subprocess.call(
+        # The target is the tasks package's huey, so the consumer imports (and registers) every task.
         # -m 1: an idle worker polls the queue at least once a second (huey's default backs off to 10 s), so a
         # bulk send or a notification starts within a second of being queued.
-        [sys.executable, "-m", "huey.bin.huey_consumer", "kisaan_app.jobs.huey", "-w", "2", "-m", "1"],
+        [sys.executable, "-m", "huey.bin.huey_consumer", "kisaan_app.tasks.huey", "-w", "2", "-m", "1"],
         env=reflex_env(),
         cwd=PROJECT_ROOT,
     )
 
 
+SANDBOX_COMMAND = [sys.executable, "-m", "sandbox"]  # the stand-ins live outside kisaan_app (top-level sandbox/)
+
+
 def cmd_sandbox(_args: argparse.Namespace) -> int:
-    """The provider stand-ins (Razorpay …) on 127.0.0.1, sending their webhooks to this app."""
-    import time
+    """The provider stand-ins (Razorpay …) on 127.0.0.1, sending their webhooks to this app.
 
-    from kisaan_app.sandbox.server import SandboxConfig, SandboxServer
-
-    settings = get_settings()
-    config = SandboxConfig(
-        port=settings.sandbox_port, app_url=settings.public_url, smtp_port=settings.sandbox_smtp_port
-    )
-    with SandboxServer(config):
-        print(f"provider sandbox on {config.url} (outbox: {config.url}/outbox)", flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            return 0
+    They are not part of the product, so kisaan_app never imports them: this runs `python -m sandbox` from the
+    project root, which reads the same settings (ports, public URL)."""
+    try:
+        return subprocess.call(SANDBOX_COMMAND, env=reflex_env(), cwd=PROJECT_ROOT)
+    except KeyboardInterrupt:  # Ctrl-C reached the child too; it has stopped
+        return 0
 
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
@@ -168,7 +172,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     worker = subprocess.Popen([sys.executable, "-m", "kisaan_app", "worker"], env=env, cwd=PROJECT_ROOT)
     helpers = [worker]
     if get_settings().needs_sandbox:
-        helpers.append(subprocess.Popen([sys.executable, "-m", "kisaan_app", "sandbox"], env=env, cwd=PROJECT_ROOT))
+        helpers.append(subprocess.Popen(SANDBOX_COMMAND, env=env, cwd=PROJECT_ROOT))
     web_cmd = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--loglevel", args.loglevel]
     web = subprocess.Popen(web_cmd, env=env, cwd=PROJECT_ROOT)
 

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     agmarknet_api_key: str | None = None
     agmarknet_base_url: str = "https://api.data.gov.in"
     agmarknet_states: str = ""  # comma-separated state names to pull; empty pulls all of India
-    # Razorpay: without keys the SDK talks to the local stand-in (kisaan_app/sandbox) on sandbox_port.
+    # Razorpay: without keys the SDK talks to the local stand-in (top-level sandbox/) on sandbox_port.
     razorpay_key_id: str | None = None
     razorpay_key_secret: str | None = None
     razorpay_webhook_secret: str | None = None
@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     max_unpaid_orders_per_buyer: int = Field(5, ge=1)  # more unpaid orders at once are refused (hoarding)
     bid_expiry_hours: int = Field(72, ge=1)  # an offer not taken up by then can no longer be accepted
     webhook_max_bytes: int = Field(65536, ge=1024)  # larger provider webhook bodies are refused unread
-    # Notifications: without credentials each channel talks to its local stand-in (kisaan_app/sandbox).
+    # Notifications: without credentials each channel talks to its local stand-in (top-level sandbox/).
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_from: str = "+15005550006"  # an E.164 sender, or a Messaging Service SID (MG...)

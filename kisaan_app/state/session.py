@@ -10,7 +10,7 @@ from http.cookies import CookieError, SimpleCookie
 
 import reflex as rx
 
-from kisaan_app.api.deps import SESSION_COOKIE
+from kisaan_app.cookies import SESSION_COOKIE
 from kisaan_app.db import session_scope
 from kisaan_app.i18n import available_languages, catalogue, error_text, resolve_language
 from kisaan_app.models.enums import Role

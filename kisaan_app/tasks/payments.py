@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from huey import crontab
 
-from kisaan_app.jobs import huey
+from kisaan_app.jobs import huey, job
 from kisaan_app.settings import get_settings
 
 
@@ -17,6 +17,7 @@ def reconcile_payments() -> int:
     return len(report.settled)
 
 
+@job("payments.refund_automatically")
 @huey.task()
 def refund_automatically(auto_refund_id: int) -> str:
     from kisaan_app.db import session_scope
@@ -33,6 +34,7 @@ def sweep_automatic_refunds() -> int:
     return sweep(session_scope)
 
 
+@job("payments.close_instruments")
 @huey.task(retries=5, retry_delay=30)
 def close_payment_instruments(payment_id: int) -> int:
     """A cancelled payment's link and QR codes are closed at Razorpay (outside any transaction)."""
