@@ -240,7 +240,12 @@ def test_a_link_made_while_its_order_was_cancelled_is_closed(slow, sale, live_ap
     from kisaan_app.jobs import huey
     from kisaan_app.services.payments import instruments
 
+    def close_jobs(payment_id: int) -> int:  # queued in this run (the queue outlives each test's database)
+        pending = huey.pending()
+        return sum(t.name.endswith("close_payment_instruments") and list(t.args) == [payment_id] for t in pending)
+
     start, order_id = start_payment(live_api_url, sale)
+    queued_before = close_jobs(payment(start["receipt"]).id)
     slow.config.razorpay_delays["payment_link.created"] = HOLD_SECONDS
     url = f"/api/payment/link/{start['razorpay_order_id']}"
     thread, result = in_background(lambda: client(live_api_url).post(url, headers=bearer(sale["buyer_token"])))
@@ -253,8 +258,7 @@ def test_a_link_made_while_its_order_was_cancelled_is_closed(slow, sale, live_ap
     assert result["answer"].status_code == 201
     row = payment(start["receipt"])
     assert row.status == "cancelled" and row.payment_link_id == result["answer"].json()["payment_link_id"]
-    closes = [t for t in huey.pending() if t.name.endswith("close_payment_instruments") and list(t.args) == [row.id]]
-    assert len(closes) == 2  # the cancel's, and the one recording the link added
+    assert close_jobs(row.id) - queued_before == 2  # the cancel's, and the one recording the link added
     assert instruments.close_instruments(session_scope, row.id) == 1  # what that job does
     link = gateway.call(gateway.client().payment_link.fetch, row.payment_link_id)
     assert link["status"] == "cancelled"

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import segno
 from sqlmodel import Session, col, select
 
+from kisaan_app import jobs
 from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import Role
@@ -152,12 +153,8 @@ def _wait_for_link(session: Session, payment_id: int) -> Payment:
 def close_if_cancelled(session: Session, payment: Payment) -> None:
     """Its order was cancelled while Razorpay was making the link or QR: after commit, the job that closes a
     cancelled payment's instruments closes this one too (no buyer may pay into a sale that is gone)."""
-    if payment.status != "cancelled":
-        return
-    from kisaan_app.services.notifications.dispatch import on_commit
-    from kisaan_app.tasks.payments import close_payment_instruments
-
-    on_commit(session, close_payment_instruments, payment.id)
+    if payment.status == "cancelled":
+        jobs.enqueue_on_commit(session, "payments.close_instruments", payment.id)
 
 
 def link_callback(session: Session, params: dict[str, str]) -> Payment:
