@@ -1,4 +1,5 @@
-"""Command line: python -m kisaan_app serve | worker | migrate up|status|rollback | seed-demo | create-admin."""
+"""Command line: python -m kisaan_app serve | worker | migrate up|status|rollback | seed-demo | create-admin |
+backup | restore FILE [--force]."""
 
 import argparse
 import getpass
@@ -104,6 +105,44 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
         user.role = "admin"
         session.add(user)
     print(f"admin {user.phone or user.email} created")
+    return 0
+
+
+def _domain_error_text(err) -> str:
+    """An operator reads a service's typed error in the configured language (the i18n catalogue)."""
+    from kisaan_app.i18n import error_text
+
+    return error_text(get_settings().default_language, err.code, **err.params)
+
+
+def cmd_backup(_args: argparse.Namespace) -> int:
+    """A timestamped backup of the configured database in KISAAN_BACKUP_DIR."""
+    from kisaan_app.services import backups
+    from kisaan_app.services.errors import DomainError
+
+    settings = get_settings()
+    try:
+        path = backups.backup(settings.database_url, settings.backup_dir)
+    except DomainError as err:
+        print(f"backup failed: {_domain_error_text(err)}", file=sys.stderr)
+        return 2
+    print(path)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup into the configured database (stop the app and the worker first)."""
+    from pathlib import Path
+
+    from kisaan_app.services import backups
+    from kisaan_app.services.errors import DomainError
+
+    try:
+        backups.restore(get_settings().database_url, Path(args.file), force=args.force)
+    except DomainError as err:
+        print(f"restore refused: {_domain_error_text(err)}", file=sys.stderr)
+        return 2
+    print(f"restored {args.file}")
     return 0
 
 
@@ -220,6 +259,11 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--phone")
     admin.add_argument("--email")
     admin.set_defaults(func=cmd_create_admin)
+    sub.add_parser("backup", help="write a timestamped backup of the database").set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="restore a backup into the configured database (stop the app first)")
+    restore.add_argument("file")
+    restore.add_argument("--force", action="store_true", help="replace a database that already holds rows")
+    restore.set_defaults(func=cmd_restore)
     args = parser.parse_args(argv)
     get_settings()  # fail fast on bad settings (e.g. a default secret in production)
     return args.func(args)

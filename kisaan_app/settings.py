@@ -100,6 +100,12 @@ class Settings(BaseSettings):
     push_rate: str = "50/second"
     send_max_attempts: int = 5  # transient failures retry with exponential backoff up to this many attempts
     send_retry_base_seconds: float = 30.0
+    # Health and backups (operations).
+    worker_heartbeat_max_age_seconds: int = Field(180, ge=10)  # older (or none): /api/health says the worker is down
+    health_timeout_seconds: float = Field(2.0, gt=0)  # a check slower than this reports "down" (a dead Redis)
+    backup_dir: Path = PROJECT_ROOT / "data" / "backups"
+    backup_keep: int = Field(7, ge=0)  # nightly backups kept (newest first); 0 turns the nightly backup off
+    backup_hour_utc: int = Field(21, ge=0, le=23)  # the nightly backup runs at HH:30 UTC (21:30 = 03:00 IST)
 
     @field_validator("database_url")
     @classmethod

@@ -11,9 +11,12 @@ from kisaan_app.settings import get_settings
 @huey.periodic_task(crontab(minute="*/5"))
 def reconcile_payments() -> int:
     from kisaan_app.db import session_scope
+    from kisaan_app.services.health import record_reconciliation
     from kisaan_app.services.payments.reconcile import reconcile
 
     report = reconcile(session_scope, timedelta(minutes=get_settings().reconcile_after_minutes))
+    if not report.errors:  # every pending payment was asked about: /api/health shows how long ago that was
+        record_reconciliation()
     return len(report.settled)
 
 

@@ -223,25 +223,25 @@ def test_page_and_route_reads_write_nothing(market, api):
 def test_moving_between_pages_writes_no_connection_row(market):
     """Every page's on_load checks who holds the tab; only a new tab (or a new person in it) writes its
     connection row — further page loads are reads (the hub's heartbeat keeps the row fresh)."""
-    from types import SimpleNamespace
-
     from kisaan_app.models.realtime import WebSocketConnection
-    from kisaan_app.realtime.registry import registry
-    from kisaan_app.state.session import SessionState
+    from kisaan_app.realtime.registry import ClientInfo, registry
+    from kisaan_app.state.session import _check_access
+    from tests.factories import token_for
 
-    track = SessionState.__dict__["_track_connection"]
-    tab = SimpleNamespace(
-        router=SimpleNamespace(session=SimpleNamespace(client_token="tab-1")),
-        _meta=lambda: META,
-        unread_count=0,
-    )
-    buyer, other = market["buyers"][0], market["buyers"][1]
+    first, second = make_user("buyer", name="Tab Owner"), make_user("buyer", name="Next Person")
+    tokens = {first.id: token_for(first), second.id: token_for(second)}
+
+    def page_load(user) -> None:  # what SessionState._authorize does, off the loop and then on it
+        principal, allowed, _ = _check_access(tokens[user.id], "tab-1", META, ())
+        assert allowed
+        registry.register(ClientInfo("tab-1", principal.id, principal.organization_id, principal.role))
+
     try:
-        assert _writes_during(lambda: track(tab, buyer))  # a new tab: its connection is recorded
-        assert _writes_during(lambda: track(tab, buyer)) == []  # the next page: nothing written
-        assert _writes_during(lambda: track(tab, other))  # another person in the tab: a new connection
+        assert _writes_during(lambda: page_load(first))  # a new tab: its connection is recorded
+        assert _writes_during(lambda: page_load(first)) == []  # the next page: nothing written
+        assert _writes_during(lambda: page_load(second))  # another person in the tab: a new connection
         with session_scope() as session:
             row = session.exec(select(WebSocketConnection).where(WebSocketConnection.client_token == "tab-1")).one()
-        assert row.user_id == other.id and row.status == "online"
+        assert row.user_id == second.id and row.status == "online"
     finally:
         registry.unregister("tab-1")
