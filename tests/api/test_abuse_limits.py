@@ -4,8 +4,11 @@ idempotency keys for notification sends belong to their caller."""
 
 import uuid
 
+from sqlmodel import select
+
 from kisaan_app.db import session_scope
 from kisaan_app.models.accounts import User
+from kisaan_app.models.feeds import SensorDevice
 from kisaan_app.services import membership, ratelimit
 from kisaan_app.settings import get_settings
 from tests.factories import bearer, make_org, make_user, token_for
@@ -100,6 +103,10 @@ def test_limits_hold_across_processes_through_redis(api, monkeypatch):
         assert _sms(api, headers, farmer.id).status_code == 201
         _refused(_sms(api, headers, farmer.id))
         key = _device(api, bearer(token_for(farmer)))
+        with session_scope() as session:
+            device_id = session.exec(select(SensorDevice.id).where(SensorDevice.farmer_id == farmer.id)).one()
+        ratelimit.clear("1/minute", "sensor-device", str(device_id))
+        ratelimit.clear(get_settings().sensor_reading_rate_per_farmer, "sensor-farmer", str(farmer.id))
         assert _reading(api, key).status_code == 200
         ratelimit.reset_limiter()
         _refused(_reading(api, key))

@@ -19,6 +19,7 @@ from kisaan_app.db import session_scope
 from kisaan_app.models.accounts import User
 from kisaan_app.services import accounts
 from tests.factories import META, make_org, make_user
+from tests.payments_support import make_order
 
 pytestmark = pytest.mark.fuzz
 
@@ -45,6 +46,9 @@ class World:
             "org_admin": make_user("org_admin", org_id=org),
             "admin": make_user("admin"),
         }
+        # A listing and an unpaid order between them, so generated small ids also reach real rows (a payment for
+        # it calls the Razorpay stand-in).
+        make_order(self.users["buyer"].id, self.users["farmer"].id)
         self.shape = {role: (u.role, u.organization_id, u.password_hash) for role, u in self.users.items()}
         self.tokens: dict[str, str] = {}
 
