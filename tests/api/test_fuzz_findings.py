@@ -51,3 +51,26 @@ def test_an_error_whose_parameter_is_called_key_keeps_its_message(api):
     body = {"user_ids": [farmer.id], "category": "payments", "template_key": "no-such-template"}
     error = _problem(api.post("/api/notifications/email/template", json=body, headers=headers), 422)
     assert error["code"] == "template_not_found" and error["details"]["key"] == "no-such-template"
+
+
+def test_text_with_a_nul_character_is_a_422_on_both_databases(api):
+    """PostgreSQL cannot store U+0000 in text: it was a 500 there (and stored on SQLite)."""
+    headers = bearer(token_for(make_user("admin")))
+    for method, path, kwargs in [
+        ("get", "/api/market/listings?crop=On%00ion", {}),
+        ("get", "/api/users?search=a%00b", {}),
+        ("post", "/api/auth/login", {"json": {"identifier": "98111\u000000000", "password": "x"}}),
+        ("post", "/api/notifications/templates", {"json": {"key": "k\u0000ey", "channel": "sms", "body": "hi"}}),
+        ("post", "/api/notifications/sms/status", {"data": {"MessageSid": "SM\x001", "MessageStatus": "sent"}}),
+        ("get", "/api/market/listings/1%00", {}),
+    ]:
+        error = _problem(api.request(method, path, headers=headers, **kwargs), 422)
+        assert error["code"] == "invalid_request" and error["details"]["reason"] == "nul_character", path
+
+
+def test_the_text_backslash_u0000_is_ordinary_text(api):
+    headers = bearer(token_for(make_user("admin")))
+    body = {"key": "escaped.text", "channel": "sms", "body": "C:\\u0000 is only text"}  # backslash, then u0000
+    created = api.post("/api/notifications/templates", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["body"] == "C:\\u0000 is only text"
