@@ -1,6 +1,7 @@
 """Input rules for people's details: Indian mobile numbers, emails, GSTINs, passwords, names."""
 
 import re
+from datetime import date
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -121,3 +122,14 @@ def check_land_area(value: float | str | None) -> float | None:
     if not 0 <= area <= 100_000:
         raise ValidationFailed("invalid_land_area", field="land_area_acres")
     return round(area, 2)
+
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
+
+
+def check_day(day: date | None, field: str) -> date | None:
+    """A day a filter may name. The calendar's far ends (0001-01-01, 9999-12-31) overflow once turned from IST
+    into UTC or moved by a day, so they are refused here with a clear message rather than failing in a query."""
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationFailed("date_out_of_range", field=field)
+    return day

@@ -74,3 +74,18 @@ def test_the_text_backslash_u0000_is_ordinary_text(api):
     created = api.post("/api/notifications/templates", json=body, headers=headers)
     assert created.status_code == 201, created.text
     assert created.json()["body"] == "C:\\u0000 is only text"
+
+
+def test_days_at_the_ends_of_the_calendar_are_a_clear_422(api):
+    """0001-01-01 in IST is still year 0 in UTC, and 9999-12-31 plus a day does not exist: both were 500s."""
+    headers = bearer(token_for(make_user("admin")))
+    for path, field in [
+        ("/api/payments/history?date_from=0001-01-01", "date_from"),
+        ("/api/payments/export.csv?date_to=9999-12-31", "date_to"),
+        ("/api/notifications/history?date_to=9999-12-31", "date_to"),
+        ("/api/notifications/history?date_from=0001-01-01", "date_from"),
+    ]:
+        error = _problem(api.get(path, headers=headers), 422)
+        assert (error["code"], error["field"]) == ("date_out_of_range", field), path
+        assert error["message"] == "Choose a date between 2000 and 2999."
+    assert api.get("/api/payments/history?date_from=2026-01-01", headers=headers).status_code == 200

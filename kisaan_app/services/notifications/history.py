@@ -12,6 +12,7 @@ from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import NotFound
 from kisaan_app.services.notifications.channels import sms
+from kisaan_app.services.validation import check_day
 
 REACHED = ("sent", "delivered", "read")
 FAILED = ("failed", "undelivered")
@@ -26,6 +27,10 @@ class HistoryFilter:
     search: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+
+    def __post_init__(self) -> None:
+        check_day(self.date_from, "date_from")
+        check_day(self.date_to, "date_to")
 
 
 @dataclass(frozen=True)
