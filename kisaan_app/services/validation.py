@@ -1,7 +1,7 @@
 """Input rules for people's details: Indian mobile numbers, emails, GSTINs, passwords, names."""
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -133,3 +133,16 @@ def check_day(day: date | None, field: str) -> date | None:
     if day is not None and not FIRST_DAY <= day <= LAST_DAY:
         raise ValidationFailed("date_out_of_range", field=field)
     return day
+
+
+def check_moment(moment: datetime | None, field: str) -> datetime | None:
+    """A point in time a filter may name, as an aware UTC datetime (no offset given: UTC), within check_day's
+    range; refused with date_out_of_range where moving it to UTC would leave the calendar."""
+    if moment is None:
+        return None
+    try:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        raise ValidationFailed("date_out_of_range", field=field) from None
+    check_day(moment.date(), field)
+    return moment

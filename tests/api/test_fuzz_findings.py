@@ -89,3 +89,12 @@ def test_days_at_the_ends_of_the_calendar_are_a_clear_422(api):
         assert (error["code"], error["field"]) == ("date_out_of_range", field), path
         assert error["message"] == "Choose a date between 2000 and 2999."
     assert api.get("/api/payments/history?date_from=2026-01-01", headers=headers).status_code == 200
+
+
+def test_audit_times_without_an_offset_or_past_the_calendar_are_handled(api):
+    """A time without an offset was a 500 (naive datetime); one whose UTC form leaves the calendar too."""
+    headers = bearer(token_for(make_user("admin")))
+    assert api.get("/api/audit?since=2026-01-01T00:00:00", headers=headers).status_code == 200  # read as UTC
+    for query in ("since=0001-01-01T00:00:00%2B05:00", "until=9999-12-31T23:59:59-05:00"):
+        error = _problem(api.get(f"/api/audit?{query}", headers=headers), 422)
+        assert error["code"] == "date_out_of_range", query
