@@ -61,9 +61,12 @@ test-fast: setup
 bench: setup
 	$(PY) bench/fanout.py
 
+# ruff, then the import contracts in .importlinter (layers; services never import tasks; kisaan_app never
+# imports the sandbox).
 lint: setup
-	$(PY) -m ruff check kisaan_app tests bench
-	$(PY) -m ruff format --check kisaan_app tests bench
+	$(PY) -m ruff check kisaan_app sandbox tests bench
+	$(PY) -m ruff format --check kisaan_app sandbox tests bench
+	$(VENV)/bin/lint-imports --no-cache
 
 clean:
 	rm -rf $(STAMPS) .web .states

@@ -40,6 +40,7 @@ from bench.payments import _wait  # noqa: E402
 SETUP = """
 import sys
 import sqlalchemy as sa
+import kisaan_app.tasks  # noqa: F401 - registers the named jobs services enqueue in this process
 from kisaan_app import migrations
 from kisaan_app.db import get_engine, session_scope
 from kisaan_app.models.accounts import FarmerProfile, User
@@ -108,13 +109,13 @@ class Peak:
 def _baseline_sms(sandbox_port: int, n: int) -> list[float]:
     from twilio.rest import Client
 
-    from kisaan_app.sandbox.server import SANDBOX_TWILIO_ACCOUNT_SID, SANDBOX_TWILIO_AUTH_TOKEN
-    from kisaan_app.sandbox.twilio_standin import SandboxTwilioHttpClient
+    from kisaan_app.providers.sandbox_keys import SANDBOX_TWILIO_ACCOUNT_SID, SANDBOX_TWILIO_AUTH_TOKEN
+    from kisaan_app.providers.twilio_http import TwilioEndpointHttpClient
 
     client = Client(
         SANDBOX_TWILIO_ACCOUNT_SID,
         SANDBOX_TWILIO_AUTH_TOKEN,
-        http_client=SandboxTwilioHttpClient(f"http://127.0.0.1:{sandbox_port}", timeout=10),
+        http_client=TwilioEndpointHttpClient(f"http://127.0.0.1:{sandbox_port}", timeout=10),
     )
     times = []
     for i in range(n):
@@ -208,14 +209,14 @@ def main() -> None:
             [sys.executable, *cmd], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, start_new_session=True
         )
 
-    sandbox = start("-m", "kisaan_app", "sandbox")
+    sandbox = start("-m", "sandbox")
     server = start(
-        "-m", "uvicorn", "--factory", "kisaan_app.api:create_api", "--port", str(api_port), "--log-level", "warning"
+        "-m", "uvicorn", "--factory", "kisaan_app.asgi:create_app", "--port", str(api_port), "--log-level", "warning"
     )
     worker = start(
         "-m",
         "huey.bin.huey_consumer",
-        "kisaan_app.jobs.huey",
+        "kisaan_app.tasks.huey",
         "-w",
         str(args.workers),
         "-k",

@@ -41,6 +41,7 @@ def _setup(env: dict[str, str]) -> tuple[list[str], str]:
     """Migrate and seed a fresh database; return N-ready session tokens of farmers and an admin token."""
     script = f"""
 import json
+import kisaan_app.tasks  # noqa: F401 - registers the named jobs services enqueue in this process
 from kisaan_app import migrations
 from kisaan_app.db import session_scope
 from kisaan_app.seed import seed_demo, seed_prices

@@ -136,6 +136,7 @@ def main() -> None:
     os.environ.pop("REDIS_URL", None)
     import sqlalchemy as sa
 
+    import kisaan_app.tasks  # noqa: F401 - registers the named jobs services enqueue in this process
     from kisaan_app import migrations
     from kisaan_app.db import get_engine, session_scope
     from kisaan_app.services.context import Principal, RequestMeta

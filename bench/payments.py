@@ -36,6 +36,7 @@ SEED_BAR_PER_MINUTE, SEED_BAR_CREATE_S = 100, 2.0
 _FIELD = re.compile(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', re.I)
 SETUP = """
 import json, sys
+import kisaan_app.tasks  # registers the named jobs services enqueue in this process
 from kisaan_app import migrations
 from kisaan_app.db import session_scope
 from kisaan_app.services import accounts
@@ -94,7 +95,7 @@ def _pay(api: str, sandbox: str, token: str, order_id: int) -> tuple[float, floa
 def _baseline_sdk_creates(sandbox_port: int, n: int) -> list[float]:
     import razorpay
 
-    from kisaan_app.sandbox.server import SANDBOX_RAZORPAY_KEY_ID, SANDBOX_RAZORPAY_KEY_SECRET
+    from kisaan_app.providers.sandbox_keys import SANDBOX_RAZORPAY_KEY_ID, SANDBOX_RAZORPAY_KEY_SECRET
 
     client = razorpay.Client(
         auth=(SANDBOX_RAZORPAY_KEY_ID, SANDBOX_RAZORPAY_KEY_SECRET), base_url=f"http://127.0.0.1:{sandbox_port}"
@@ -153,7 +154,7 @@ def main() -> None:
     )
     jobs = json.loads(setup.stdout.strip().splitlines()[-1])
     sandbox = subprocess.Popen(
-        [sys.executable, "-m", "kisaan_app", "sandbox"],
+        [sys.executable, "-m", "sandbox"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -165,7 +166,7 @@ def main() -> None:
             "-m",
             "uvicorn",
             "--factory",
-            "kisaan_app.api:create_api",
+            "kisaan_app.asgi:create_app",
             "--port",
             str(api_port),
             "--log-level",

@@ -1,4 +1,5 @@
-"""Command line: python -m kisaan_app serve | worker | migrate up|status|rollback | seed-demo | create-admin."""
+"""Command line: python -m kisaan_app serve | worker | migrate up|status|rollback | seed-demo | create-admin |
+backup | restore FILE [--force]."""
 
 import argparse
 import getpass
@@ -22,6 +23,11 @@ def reflex_env() -> dict[str, str]:
     return env
 
 
+def register_jobs() -> None:
+    """Commands that run services in this process register the named jobs those services may enqueue."""
+    import kisaan_app.tasks  # noqa: F401
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from kisaan_app import migrations
 
@@ -34,6 +40,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_seed_demo(_args: argparse.Namespace) -> int:
+    register_jobs()
     from kisaan_app.db import session_scope
     from kisaan_app.seed import seed_demo, seed_notifications, seed_orders, seed_prices
 
@@ -55,6 +62,7 @@ def cmd_seed_demo(_args: argparse.Namespace) -> int:
 
 def cmd_import_prices(args: argparse.Namespace) -> int:
     """Agmarknet CSV in; every bad row reported with its line number; exit 1 if any row was skipped."""
+    register_jobs()
     from kisaan_app.db import session_scope
     from kisaan_app.services.errors import DomainError
     from kisaan_app.services.prices import import_csv_file
@@ -85,6 +93,7 @@ def cmd_demo_logins(_args: argparse.Namespace) -> int:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
+    register_jobs()
     from kisaan_app.db import session_scope
     from kisaan_app.services import accounts
 
@@ -99,33 +108,67 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _domain_error_text(err) -> str:
+    """An operator reads a service's typed error in the configured language (the i18n catalogue)."""
+    from kisaan_app.i18n import error_text
+
+    return error_text(get_settings().default_language, err.code, **err.params)
+
+
+def cmd_backup(_args: argparse.Namespace) -> int:
+    """A timestamped backup of the configured database in KISAAN_BACKUP_DIR."""
+    from kisaan_app.services import backups
+    from kisaan_app.services.errors import DomainError
+
+    settings = get_settings()
+    try:
+        path = backups.backup(settings.database_url, settings.backup_dir)
+    except DomainError as err:
+        print(f"backup failed: {_domain_error_text(err)}", file=sys.stderr)
+        return 2
+    print(path)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup into the configured database (stop the app and the worker first)."""
+    from pathlib import Path
+
+    from kisaan_app.services import backups
+    from kisaan_app.services.errors import DomainError
+
+    try:
+        backups.restore(get_settings().database_url, Path(args.file), force=args.force)
+    except DomainError as err:
+        print(f"restore refused: {_domain_error_text(err)}", file=sys.stderr)
+        return 2
+    print(f"restored {args.file}")
+    return 0
+
+
 def cmd_worker(_args: argparse.Namespace) -> int:
     return subprocess.call(
+        # The target is the tasks package's huey, so the consumer imports (and registers) every task.
         # -m 1: an idle worker polls the queue at least once a second (huey's default backs off to 10 s), so a
         # bulk send or a notification starts within a second of being queued.
-        [sys.executable, "-m", "huey.bin.huey_consumer", "kisaan_app.jobs.huey", "-w", "2", "-m", "1"],
+        [sys.executable, "-m", "huey.bin.huey_consumer", "kisaan_app.tasks.huey", "-w", "2", "-m", "1"],
         env=reflex_env(),
         cwd=PROJECT_ROOT,
     )
 
 
+SANDBOX_COMMAND = [sys.executable, "-m", "sandbox"]  # the stand-ins live outside kisaan_app (top-level sandbox/)
+
+
 def cmd_sandbox(_args: argparse.Namespace) -> int:
-    """The provider stand-ins (Razorpay …) on 127.0.0.1, sending their webhooks to this app."""
-    import time
+    """The provider stand-ins (Razorpay …) on 127.0.0.1, sending their webhooks to this app.
 
-    from kisaan_app.sandbox.server import SandboxConfig, SandboxServer
-
-    settings = get_settings()
-    config = SandboxConfig(
-        port=settings.sandbox_port, app_url=settings.public_url, smtp_port=settings.sandbox_smtp_port
-    )
-    with SandboxServer(config):
-        print(f"provider sandbox on {config.url} (outbox: {config.url}/outbox)", flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            return 0
+    They are not part of the product, so kisaan_app never imports them: this runs `python -m sandbox` from the
+    project root, which reads the same settings (ports, public URL)."""
+    try:
+        return subprocess.call(SANDBOX_COMMAND, env=reflex_env(), cwd=PROJECT_ROOT)
+    except KeyboardInterrupt:  # Ctrl-C reached the child too; it has stopped
+        return 0
 
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
@@ -168,7 +211,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     worker = subprocess.Popen([sys.executable, "-m", "kisaan_app", "worker"], env=env, cwd=PROJECT_ROOT)
     helpers = [worker]
     if get_settings().needs_sandbox:
-        helpers.append(subprocess.Popen([sys.executable, "-m", "kisaan_app", "sandbox"], env=env, cwd=PROJECT_ROOT))
+        helpers.append(subprocess.Popen(SANDBOX_COMMAND, env=env, cwd=PROJECT_ROOT))
     web_cmd = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--loglevel", args.loglevel]
     web = subprocess.Popen(web_cmd, env=env, cwd=PROJECT_ROOT)
 
@@ -216,6 +259,11 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--phone")
     admin.add_argument("--email")
     admin.set_defaults(func=cmd_create_admin)
+    sub.add_parser("backup", help="write a timestamped backup of the database").set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="restore a backup into the configured database (stop the app first)")
+    restore.add_argument("file")
+    restore.add_argument("--force", action="store_true", help="replace a database that already holds rows")
+    restore.set_defaults(func=cmd_restore)
     args = parser.parse_args(argv)
     get_settings()  # fail fast on bad settings (e.g. a default secret in production)
     return args.func(args)

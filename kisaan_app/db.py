@@ -1,6 +1,11 @@
-"""The database engine and the one way to open a transaction."""
+"""The database engine, the one way to open a transaction, and the one after-commit hook.
 
-from collections.abc import Iterator
+`on_commit` is how anything leaves a transaction: live events (realtime.publish_on_commit) and jobs
+(jobs.enqueue_on_commit) both go through it, so neither can announce or start work for a write that rolled back.
+"""
+
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -9,6 +14,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 from kisaan_app.settings import get_settings
+
+log = logging.getLogger(__name__)
+_AFTER_COMMIT_KEY = "kisaan_after_commit"
 
 
 def make_engine(url: str) -> Engine:
@@ -48,3 +56,26 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def on_commit(session: Session, fn: Callable[..., object], *args: object, **kwargs: object) -> None:
+    """Run `fn(*args, **kwargs)` once this session's transaction commits; dropped if it rolls back.
+
+    Callbacks run in the order they were added. The write is already committed when one runs, so a failing
+    callback is logged, never raised: whatever it was for has a recovery path (stored events are replayed,
+    sweeper jobs pick up pending rows)."""
+    session.info.setdefault(_AFTER_COMMIT_KEY, []).append((fn, args, kwargs))
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for fn, args, kwargs in session.info.pop(_AFTER_COMMIT_KEY, []):
+        try:
+            fn(*args, **kwargs)
+        except Exception:
+            log.exception("after-commit callback %s failed", getattr(fn, "__qualname__", fn))
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT_KEY, None)

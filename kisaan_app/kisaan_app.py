@@ -1,8 +1,10 @@
-"""The Reflex app: pages, the REST API mounted in front, PWA head tags."""
+"""The Reflex app: pages, the REST API mounted in front, PWA head tags. A composition root: it may import any
+layer (see .importlinter), and it registers every named job so services can enqueue them."""
 
 import reflex as rx
 
-from kisaan_app.api import create_api
+import kisaan_app.tasks  # noqa: F401 - registers every named job (see kisaan_app/jobs.py)
+from kisaan_app.asgi import create_app
 from kisaan_app.pages.admin_messages import admin_messages_page
 from kisaan_app.pages.admin_payments import admin_payments_page
 from kisaan_app.pages.admin_templates import admin_templates_page
@@ -37,7 +39,7 @@ from kisaan_app.state.payments import PaymentsState, PaymentViewState
 from kisaan_app.state.profile import ProfileState
 
 app = rx.App(
-    api_transformer=create_api(),
+    api_transformer=create_app(),
     head_components=head_components(),
     stylesheets=["/styles.css"],
 )
@@ -92,9 +94,10 @@ app.add_page(dev_outbox_page, route="/dev/outbox", title="Kisaansay — Develope
 async def deliver_live_events(app: rx.App):
     """Apply bus events to the clients this process holds (see kisaan_app/realtime/hub.py)."""
     from kisaan_app.realtime.hub import Hub
+    from kisaan_app.services.connections import record_heartbeat
     from kisaan_app.state.live import make_applier
 
-    hub = Hub(make_applier(app))
+    hub = Hub(make_applier(app), record_heartbeat=record_heartbeat)
     await hub.run(connected_tokens=lambda: set(app.event_namespace.token_to_sid) if app.event_namespace else set())
 
 

@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     agmarknet_api_key: str | None = None
     agmarknet_base_url: str = "https://api.data.gov.in"
     agmarknet_states: str = ""  # comma-separated state names to pull; empty pulls all of India
-    # Razorpay: without keys the SDK talks to the local stand-in (kisaan_app/sandbox) on sandbox_port.
+    # Razorpay: without keys the SDK talks to the local stand-in (top-level sandbox/) on sandbox_port.
     razorpay_key_id: str | None = None
     razorpay_key_secret: str | None = None
     razorpay_webhook_secret: str | None = None
@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     max_unpaid_orders_per_buyer: int = Field(5, ge=1)  # more unpaid orders at once are refused (hoarding)
     bid_expiry_hours: int = Field(72, ge=1)  # an offer not taken up by then can no longer be accepted
     webhook_max_bytes: int = Field(65536, ge=1024)  # larger provider webhook bodies are refused unread
-    # Notifications: without credentials each channel talks to its local stand-in (kisaan_app/sandbox).
+    # Notifications: without credentials each channel talks to its local stand-in (top-level sandbox/).
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_from: str = "+15005550006"  # an E.164 sender, or a Messaging Service SID (MG...)
@@ -106,6 +106,12 @@ class Settings(BaseSettings):
     push_rate: str = "50/second"
     send_max_attempts: int = 5  # transient failures retry with exponential backoff up to this many attempts
     send_retry_base_seconds: float = 30.0
+    # Health and backups (operations).
+    worker_heartbeat_max_age_seconds: int = Field(180, ge=10)  # older (or none): /api/health says the worker is down
+    health_timeout_seconds: float = Field(2.0, gt=0)  # a check slower than this reports "down" (a dead Redis)
+    backup_dir: Path = PROJECT_ROOT / "data" / "backups"
+    backup_keep: int = Field(7, ge=0)  # nightly backups kept (newest first); 0 turns the nightly backup off
+    backup_hour_utc: int = Field(21, ge=0, le=23)  # the nightly backup runs at HH:30 UTC (21:30 = 03:00 IST)
 
     @field_validator("database_url")
     @classmethod

@@ -17,6 +17,7 @@ import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
+import kisaan_app.tasks  # noqa: E402, F401 - the test process registers every named job, as the web process does
 from tests.services import create_pg_database, drop_pg_database  # noqa: E402
 
 
@@ -93,7 +94,7 @@ def live_api_url():
     """The REST API served by uvicorn on a free port, so provider stand-ins can call back into it for real
     (webhooks, status callbacks). It reads the same settings and database as the test that uses it."""
     from kisaan_app.api import create_api
-    from kisaan_app.sandbox.server import ServedApp, free_port
+    from sandbox.server import ServedApp, free_port
 
     with ServedApp(create_api(), free_port()) as served:
         os.environ["KISAAN_PUBLIC_URL"] = served.url
@@ -103,7 +104,7 @@ def live_api_url():
 @pytest.fixture(scope="session")
 def provider_sandbox(live_api_url):
     """The provider stand-ins on a free port, calling back into the live API; the app's SDKs point at them."""
-    from kisaan_app.sandbox.server import SandboxConfig, SandboxServer, free_port
+    from sandbox.server import SandboxConfig, SandboxServer, free_port
 
     port = free_port()
     os.environ["KISAAN_SANDBOX_PORT"] = str(port)

@@ -8,12 +8,12 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from kisaan_app.api.deps import (
-    SESSION_COOKIE,
     CurrentPrincipal,
     MetaDep,
     SessionDep,
     optional_principal,
 )
+from kisaan_app.cookies import SESSION_COOKIE
 from kisaan_app.models.accounts import User
 from kisaan_app.services import accounts, password_reset, profiles, signup
 from kisaan_app.services.context import Principal

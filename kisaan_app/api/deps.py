@@ -7,6 +7,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from kisaan_app.cookies import SESSION_COOKIE
 from kisaan_app.db import session_scope
 from kisaan_app.services import accounts
 from kisaan_app.services.authz import require_role
@@ -14,7 +15,6 @@ from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import AuthenticationFailed
 from kisaan_app.settings import get_settings
 
-SESSION_COOKIE = "kisaan_session"
 _bearer = HTTPBearer(auto_error=False, description="The JWT from POST /api/auth/login")
 
 

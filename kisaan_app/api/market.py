@@ -11,9 +11,11 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep
 from kisaan_app.api.ids import RowId
+from kisaan_app.db import session_scope
 from kisaan_app.models.market import Bid, MarketOrder
 from kisaan_app.services.errors import NotFound
 from kisaan_app.services.market import bids, listings, orders, photos
+from kisaan_app.services.payments import farm_gate
 
 router = APIRouter(prefix="/api/market", tags=["marketplace"])
 
@@ -228,6 +230,23 @@ def my_orders(session: SessionDep, viewer: CurrentPrincipal):
 @router.post("/orders/{order_id}/status", response_model=OrderOut)
 def change_order(order_id: RowId, body: StatusIn, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
     return orders.advance(session, actor, meta, order_id, body.status)
+
+
+class FarmGateQROut(BaseModel):
+    receipt: str
+    qr_id: str
+    amount_paise: int
+    upi_payload: str
+    image_url: str
+    status: str
+    close_by: datetime | None
+
+
+@router.post("/orders/{order_id}/farm-gate-qr", response_model=FarmGateQROut, status_code=201)
+def farm_gate_qr(order_id: RowId, meta: MetaDep, seller: CurrentPrincipal):
+    """What the Orders page's farm-gate button does: the buyer's payment and its single-use UPI QR."""
+    shown = farm_gate.show_farm_gate_qr(session_scope, seller, meta, order_id)
+    return FarmGateQROut(**shown.__dict__, image_url=f"/api/payment/qr/{shown.qr_id}.png")
 
 
 @router.get("/price-hint")

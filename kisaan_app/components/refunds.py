@@ -12,15 +12,15 @@ from kisaan_app.state.admin_payments import AdminPaymentsState as S
 
 
 def refund_button(row: rx.Var, size: str = "1") -> rx.Component:
-    """`row` is a payment row (a dict var with `receipt` and `can_refund`); nothing at all when not allowed."""
+    """`row` is a PaymentRow var (state/payments.py); nothing at all when not allowed."""
     return rx.cond(
-        row["can_refund"] == "yes",
+        row.can_refund,
         rx.button(
             tr("payments.refund"),
             size=size,
             variant="soft",
-            on_click=S.open_refund(row["receipt"]),
-            id="refund-" + row["receipt"],
+            on_click=S.open_refund(row.receipt),
+            id="refund-" + row.receipt,
             class_name="refund-button no-print",
         ),
     )

@@ -178,10 +178,10 @@ def _progress() -> rx.Component:
 
 def _campaign(c: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(c["title"], on_click=S.show_campaign(c["id"]), href="#campaign-progress")),
-        rx.table.cell(c["channels"]),
-        rx.table.cell(c["total"]),
-        rx.table.cell(c["when"]),
+        rx.table.cell(rx.link(c.title, on_click=S.show_campaign(c.id), href="#campaign-progress")),
+        rx.table.cell(c.channels),
+        rx.table.cell(c.total),
+        rx.table.cell(c.when),
     )
 
 

@@ -40,12 +40,12 @@ def _filters() -> rx.Component:
 
 def _row(p: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(p["description"], href="/payments/view?receipt=" + p["receipt"])),
-        rx.table.cell(p["payer"]),
-        rx.table.cell(p["organization"]),
-        rx.table.cell(p["amount"], rx.cond(p["refunded"] != "", rx.text("−", p["refunded"], size="1"))),
-        rx.table.cell(status_badge(p["status"])),
-        rx.table.cell(p["when"]),
+        rx.table.cell(rx.link(p.description, href="/payments/view?receipt=" + p.receipt)),
+        rx.table.cell(p.payer),
+        rx.table.cell(p.organization),
+        rx.table.cell(p.amount, rx.cond(p.refunded != "", rx.text("−", p.refunded, size="1"))),
+        rx.table.cell(status_badge(p.status)),
+        rx.table.cell(p.when),
         rx.table.cell(refund_button(p)),  # only where the service says this viewer may refund (can_refund)
     )
 

@@ -89,16 +89,14 @@ def _editor() -> rx.Component:
 def _row(t: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
-            rx.text(t["key"], weight="medium"),
-            rx.text(t["body"], size="1", color=rx.color("gray", 10), max_width="18em", truncate=True),
+            rx.text(t.key, weight="medium"),
+            rx.text(t.body, size="1", color=rx.color("gray", 10), max_width="18em", truncate=True),
         ),
-        rx.table.cell(tr_prefixed("channel.", t["channel"])),
-        rx.table.cell(t["language"]),
-        rx.table.cell(t["variables"]),
+        rx.table.cell(tr_prefixed("channel.", t.channel)),
+        rx.table.cell(t.language),
+        rx.table.cell(t.variables),
         rx.table.cell(
-            rx.button(
-                tr("templates.edit"), size="1", variant="soft", on_click=S.edit(t["id"]), id="tpl-edit-" + t["id"]
-            )
+            rx.button(tr("templates.edit"), size="1", variant="soft", on_click=S.edit(t.id), id="tpl-edit-" + t.id)
         ),
     )
 

@@ -43,7 +43,7 @@ def _filters() -> rx.Component:
             native_select(
                 "organization",
                 [("", tr("common.all"))],
-                dynamic=rx.foreach(S.organization_options, lambda o: rx.el.option(o["name"], value=o["id"])),
+                dynamic=rx.foreach(S.organization_options, lambda o: rx.el.option(o.name, value=o.id)),
                 value=S.organization_filter,
                 aria_label=tr("users.organization"),
                 id="filter-organization",
@@ -56,15 +56,15 @@ def _filters() -> rx.Component:
 
 def _role_cell(row: rx.Var) -> rx.Component:
     return rx.cond(
-        row["is_self"] == "1",
-        rx.badge(tr("role." + row["role"].to(str))),
+        row.is_self,
+        rx.badge(tr("role." + row.role)),
         rx.el.select(
             rx.foreach(S.assignable, lambda r: rx.el.option(S.t["role." + r], value=r)),
-            value=row["role"],
-            on_change=lambda value: S.change_role(row["id"], value),
+            value=row.role,
+            on_change=lambda value: S.change_role(row.id, value),
             aria_label=tr("users.role"),
             class_name="native-select compact",
-            id="role-" + row["id"].to(str),
+            id="role-" + row.id,
         ),
     )
 
@@ -75,17 +75,17 @@ def _reset_button(row: rx.Var) -> rx.Component:
         size="1",
         variant="soft",
         color_scheme="gray",
-        on_click=S.send_reset(row["id"]),
-        id="reset-" + row["id"].to(str),
+        on_click=S.send_reset(row.id),
+        id="reset-" + row.id,
     )
 
 
 def _action_cell(row: rx.Var) -> rx.Component:
     return rx.cond(
-        row["is_self"] == "1",
+        row.is_self,
         rx.fragment(),
         rx.hstack(
-            rx.cond(row["active"] == "1", _reset_button(row)),
+            rx.cond(row.active, _reset_button(row)),
             _status_action(row),
             spacing="2",
             wrap="wrap",
@@ -95,7 +95,7 @@ def _action_cell(row: rx.Var) -> rx.Component:
 
 def _status_action(row: rx.Var) -> rx.Component:
     return rx.cond(
-        row["active"] == "1",
+        row.active,
         rx.alert_dialog.root(
             rx.alert_dialog.trigger(
                 rx.button(
@@ -103,19 +103,19 @@ def _status_action(row: rx.Var) -> rx.Component:
                     size="1",
                     color_scheme="red",
                     variant="soft",
-                    id="deactivate-" + row["id"].to(str),
+                    id="deactivate-" + row.id,
                 )
             ),
             rx.alert_dialog.content(
                 rx.alert_dialog.title(tr("users.deactivate")),
-                rx.alert_dialog.description(row["full_name"]),
+                rx.alert_dialog.description(row.full_name),
                 rx.hstack(
                     rx.alert_dialog.cancel(rx.button(tr("common.cancel"), variant="soft", color_scheme="gray")),
                     rx.alert_dialog.action(
                         rx.button(
                             tr("users.deactivate"),
                             color_scheme="red",
-                            on_click=S.deactivate(row["id"]),
+                            on_click=S.deactivate(row.id),
                             id="confirm-deactivate",
                         )
                     ),
@@ -129,8 +129,8 @@ def _status_action(row: rx.Var) -> rx.Component:
             tr("users.reactivate"),
             size="1",
             variant="soft",
-            on_click=S.reactivate(row["id"]),
-            id="reactivate-" + row["id"].to(str),
+            on_click=S.reactivate(row.id),
+            id="reactivate-" + row.id,
         ),
     )
 
@@ -138,10 +138,8 @@ def _status_action(row: rx.Var) -> rx.Component:
 def _join_request(req: rx.Var) -> rx.Component:
     return rx.hstack(
         rx.vstack(
-            rx.text(req["full_name"], weight="medium"),
-            rx.text(
-                req["contact"], " · ", req["organization"], " · ", req["asked"], size="1", color=rx.color("gray", 10)
-            ),
+            rx.text(req.full_name, weight="medium"),
+            rx.text(req.contact, " · ", req.organization, " · ", req.asked, size="1", color=rx.color("gray", 10)),
             spacing="0",
             flex="1",
         ),
@@ -149,16 +147,16 @@ def _join_request(req: rx.Var) -> rx.Component:
             tr("users.approve"),
             size="1",
             color_scheme="green",
-            on_click=S.decide_join(req["id"], True),
-            id="approve-" + req["id"].to(str),
+            on_click=S.decide_join(req.id, True),
+            id="approve-" + req.id,
         ),
         rx.button(
             tr("users.decline"),
             size="1",
             variant="soft",
             color_scheme="red",
-            on_click=S.decide_join(req["id"], False),
-            id="decline-" + req["id"].to(str),
+            on_click=S.decide_join(req.id, False),
+            id="decline-" + req.id,
         ),
         spacing="2",
         width="100%",
@@ -187,22 +185,22 @@ def _row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(
             rx.vstack(
-                rx.text(row["full_name"], weight="medium"),
-                rx.text(row["contact"], size="1", color=rx.color("gray", 10)),
+                rx.text(row.full_name, weight="medium"),
+                rx.text(row.contact, size="1", color=rx.color("gray", 10)),
                 spacing="0",
             )
         ),
         rx.table.cell(_role_cell(row)),
-        rx.table.cell(row["district"]),
-        rx.table.cell(row["organization"]),
+        rx.table.cell(row.district),
+        rx.table.cell(row.organization),
         rx.table.cell(
             rx.cond(
-                row["active"] == "1",
+                row.active,
                 rx.badge(tr("users.active"), color_scheme="green"),
                 rx.badge(tr("users.inactive"), color_scheme="red"),
             )
         ),
-        rx.table.cell(rx.cond(row["last_login"] != "", row["last_login"], tr("users.never"))),
+        rx.table.cell(rx.cond(row.last_login != "", row.last_login, tr("users.never"))),
         rx.table.cell(_action_cell(row)),
         class_name="user-row",
     )

@@ -72,15 +72,15 @@ def _issue_form() -> rx.Component:
 
 def _active(alert: rx.Var) -> rx.Component:
     return rx.hstack(
-        rx.badge(tr_prefixed("severity.", alert["severity"]), color_scheme="gray"),
+        rx.badge(tr_prefixed("severity.", alert.severity), color_scheme="gray"),
         rx.vstack(
-            rx.text(alert["title"], weight="bold", size="2"),
-            rx.text(alert["district"], " · ", tr("dashboard.valid_until"), " ", alert["until"], size="1"),
+            rx.text(alert.title, weight="bold", size="2"),
+            rx.text(alert.district, " · ", tr("dashboard.valid_until"), " ", alert.until, size="1"),
             spacing="0",
             align="start",
         ),
         rx.spacer(),
-        rx.button(tr("alerts.cancel"), size="1", variant="soft", color_scheme="gray", on_click=S.cancel(alert["id"])),
+        rx.button(tr("alerts.cancel"), size="1", variant="soft", color_scheme="gray", on_click=S.cancel(alert.id)),
         width="100%",
         class_name="active-alert",
     )

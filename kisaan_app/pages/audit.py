@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from kisaan_app.components.feedback import empty_state
+from kisaan_app.components.feedback import empty_state, error_banner
 from kisaan_app.components.i18n import tr
 from kisaan_app.components.layout import page_shell
 from kisaan_app.components.tables import data_table, filter_bar, native_select, pager
@@ -55,20 +55,20 @@ def _filters() -> rx.Component:
 
 def _row(row: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row["when"], white_space="nowrap"),
-        rx.table.cell(row["who"]),
-        rx.table.cell(rx.code(row["action"])),
-        rx.table.cell(row["target"]),
+        rx.table.cell(row.when, white_space="nowrap"),
+        rx.table.cell(row.who),
+        rx.table.cell(rx.code(row.action)),
+        rx.table.cell(row.target),
         rx.table.cell(
             rx.match(
-                row["outcome"],
+                row.outcome,
                 ("success", rx.badge(tr("audit.outcome.success"), color_scheme="green")),
                 ("failure", rx.badge(tr("audit.outcome.failure"), color_scheme="red")),
                 rx.badge(tr("audit.outcome.denied"), color_scheme="orange"),
             )
         ),
-        rx.table.cell(row["ip"]),
-        rx.table.cell(rx.text(row["details"], size="1")),
+        rx.table.cell(row.ip),
+        rx.table.cell(rx.text(row.details, size="1")),
         class_name="audit-row",
     )
 
@@ -77,6 +77,7 @@ def audit_page() -> rx.Component:
     return page_shell(
         "audit.title",
         _filters(),
+        error_banner(S.error),
         rx.cond(
             S.rows.length() > 0,
             rx.vstack(

@@ -14,17 +14,17 @@ def _record(r: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.badge(r["provider"], color_scheme="green"),
-                rx.badge(r["kind"], color_scheme="gray"),
+                rx.badge(r.provider, color_scheme="green"),
+                rx.badge(r.kind, color_scheme="gray"),
                 rx.spacer(),
-                rx.text(r["at"], size="1", color=rx.color("gray", 10)),
+                rx.text(r.at, size="1", color=rx.color("gray", 10)),
                 width="100%",
                 wrap="wrap",
             ),
-            rx.text(r["summary"], size="2", word_break="break-word"),
+            rx.text(r.summary, size="2", word_break="break-word"),
             rx.el.details(
                 rx.el.summary(tr("outbox.detail")),
-                rx.code_block(r["detail"], language="json", wrap_long_lines=True, font_size="0.75em"),
+                rx.code_block(r.detail, language="json", wrap_long_lines=True, font_size="0.75em"),
             ),
             spacing="1",
             align="stretch",

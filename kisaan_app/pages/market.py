@@ -23,15 +23,13 @@ def _card(item: rx.Var) -> rx.Component:
         rx.card(
             rx.hstack(
                 rx.cond(
-                    item["photo"] != "",
-                    rx.image(
-                        src=item["photo"], width="64px", height="64px", object_fit="cover", alt="", loading="lazy"
-                    ),
+                    item.photo != "",
+                    rx.image(src=item.photo, width="64px", height="64px", object_fit="cover", alt="", loading="lazy"),
                 ),
                 rx.vstack(
-                    rx.text(item["title"], weight="bold"),
-                    rx.text(item["remaining"], " · ", item["price"], size="2"),
-                    rx.text(item["place"], " · ", item["farmer"], size="1", color=rx.color("gray", 11)),
+                    rx.text(item.title, weight="bold"),
+                    rx.text(item.remaining, " · ", item.price, size="2"),
+                    rx.text(item.place, " · ", item.farmer, size="1", color=rx.color("gray", 11)),
                     spacing="1",
                     align="start",
                 ),
@@ -39,7 +37,7 @@ def _card(item: rx.Var) -> rx.Component:
             ),
             width="100%",
         ),
-        href="/market/listing?id=" + item["id"],
+        href="/market/listing?id=" + item.id,
         underline="none",
         width="100%",
         class_name="listing-card",
@@ -75,34 +73,34 @@ def market_page() -> rx.Component:
 def _offer(o: rx.Var) -> rx.Component:
     return rx.box(
         rx.text(
-            tr_prefixed("market.kind_", o["kind"]),
+            tr_prefixed("market.kind_", o.kind),
             " ",
-            o["quantity"],
-            rx.cond(o["price"] != "", " @ ", ""),
-            o["price"],
+            o.quantity,
+            rx.cond(o.price != "", " @ ", ""),
+            o.price,
             size="2",
             weight="medium",
         ),
-        rx.cond(o["note"] != "", rx.text(o["note"], size="1")),
-        rx.text(o["when"], size="1", color=rx.color("gray", 10)),
-        class_name=rx.cond(o["who"] == "buyer", "offer offer-buyer", "offer offer-seller"),
+        rx.cond(o.note != "", rx.text(o.note, size="1")),
+        rx.text(o.when, size="1", color=rx.color("gray", 10)),
+        class_name=rx.cond(o.by_buyer, "offer offer-buyer", "offer offer-seller"),
     )
 
 
 def _counter_form(bid: rx.Var) -> rx.Component:
     return rx.form(
         rx.hstack(
-            rx.el.input(type="hidden", name="bid_id", value=bid["id"]),
+            rx.el.input(type="hidden", name="bid_id", value=bid.id),
             rx.input(
                 name="price",
                 placeholder=tr("market.price_per_unit"),
                 input_mode="decimal",
                 size="2",
                 width="8em",
-                id="counter-price-" + bid["id"],
+                id="counter-price-" + bid.id,
             ),
             rx.input(name="message", placeholder=tr("market.note"), max_length=500, size="2", width="12em"),
-            rx.button(tr("market.counter"), type="submit", size="2", variant="soft", id="counter-" + bid["id"]),
+            rx.button(tr("market.counter"), type="submit", size="2", variant="soft", id="counter-" + bid.id),
             wrap="wrap",
         ),
         on_submit=L.counter,
@@ -114,29 +112,29 @@ def _thread(bid: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.text(bid["buyer"], weight="bold"),
-                rx.text(bid["buyer_district"], size="1"),
+                rx.text(bid.buyer, weight="bold"),
+                rx.text(bid.buyer_district, size="1"),
                 rx.spacer(),
-                rx.badge(tr_prefixed("bid_status.", bid["status"])),
+                rx.badge(tr_prefixed("bid_status.", bid.status)),
                 width="100%",
             ),
-            rx.vstack(rx.foreach(L.offers[bid["id"]], _offer), width="100%", spacing="1"),
+            rx.vstack(rx.foreach(bid.offers, _offer), width="100%", spacing="1"),
             rx.cond(
-                bid["my_turn"] == "yes",
+                bid.my_turn,
                 rx.flex(
                     rx.button(
                         tr("market.accept"),
-                        on_click=L.accept(bid["id"]),
+                        on_click=L.accept(bid.id),
                         size="2",
                         color_scheme="green",
-                        id="accept-" + bid["id"],
+                        id="accept-" + bid.id,
                     ),
                     _counter_form(bid),
                     rx.cond(
                         L.is_seller,
                         rx.button(
                             tr("market.reject"),
-                            on_click=L.reject(bid["id"]),
+                            on_click=L.reject(bid.id),
                             size="2",
                             variant="soft",
                             color_scheme="red",
@@ -146,26 +144,26 @@ def _thread(bid: rx.Var) -> rx.Component:
                     gap="2",
                 ),
                 rx.cond(
-                    (bid["status"] == "open") | (bid["status"] == "countered"),
+                    bid.live,
                     rx.text(tr("market.waiting"), size="1", color=rx.color("gray", 11)),
                 ),
             ),
             rx.cond(
-                ~L.is_seller & ((bid["status"] == "open") | (bid["status"] == "countered")),
-                rx.button(tr("market.withdraw"), on_click=L.withdraw(bid["id"]), size="1", variant="ghost"),
+                ~L.is_seller & (bid.live),
+                rx.button(tr("market.withdraw"), on_click=L.withdraw(bid.id), size="1", variant="ghost"),
             ),
             align="stretch",
             spacing="2",
         ),
         width="100%",
         class_name="bid-thread",
-        id="thread-" + bid["id"],
+        id="thread-" + bid.id,
     )
 
 
 def _bid_form() -> rx.Component:
     return rx.cond(
-        (SessionState.user_role == "buyer") & (L.card.get("status", "") == "open"),
+        (SessionState.user_role == "buyer") & (L.card.status == "open"),
         rx.card(
             rx.form(
                 rx.vstack(
@@ -207,13 +205,13 @@ def _order_line(o: rx.Var) -> rx.Component:
         rx.text(
             tr("market.order"),
             " ",
-            o["number"],
+            o.number,
             " · ",
-            o["what"],
+            o.what,
             " = ",
-            o["amount"],
+            o.amount,
             " · ",
-            tr_prefixed("order_status.", o["status"]),
+            tr_prefixed("order_status.", o.status),
         ),
         icon="handshake",
         color_scheme="green",
@@ -227,20 +225,20 @@ def listing_page() -> rx.Component:
         error_banner(L.error),
         success_banner(L.message),
         rx.cond(
-            L.card.get("id", "") != "",
+            L.card.id != "",
             rx.vstack(
                 rx.card(
                     rx.vstack(
                         rx.cond(
-                            L.card.get("photo", "") != "",
-                            rx.image(src=L.card.get("photo", ""), width="100%", max_width="360px", alt=""),
+                            L.card.photo != "",
+                            rx.image(src=L.card.photo, width="100%", max_width="360px", alt=""),
                         ),
-                        rx.heading(L.card.get("title", ""), size="5", id="listing-title"),
-                        rx.text(L.card.get("remaining", ""), " · ", L.card.get("price", ""), id="listing-remaining"),
-                        rx.text(L.card.get("place", ""), " · ", L.card.get("farmer", ""), size="2"),
-                        rx.badge(tr_prefixed("listing_status.", L.card.get("status", ""))),
+                        rx.heading(L.card.title, size="5", id="listing-title"),
+                        rx.text(L.card.remaining, " · ", L.card.price, id="listing-remaining"),
+                        rx.text(L.card.place, " · ", L.card.farmer, size="2"),
+                        rx.badge(tr_prefixed("listing_status.", L.card.status)),
                         rx.cond(
-                            L.is_seller & (L.card.get("status", "") == "open"),
+                            L.is_seller & (L.card.status == "open"),
                             rx.hstack(
                                 rx.upload(
                                     rx.button(tr("market.add_photo"), size="1", variant="soft"),
@@ -398,52 +396,52 @@ def _order_row(o: rx.Var) -> rx.Component:
             size="1",
             variant="soft",
             color_scheme=colour,
-            on_click=O.advance(o["id"], status),
-            id=f"order-{status}-" + o["id"],
+            on_click=O.advance(o.id, status),
+            id=f"order-{status}-" + o.id,
         )
 
     actions = rx.match(
-        o["status"],
+        o.status,
         (
             "pending_payment",
             rx.hstack(
                 rx.cond(
-                    o["side"] == "buyer",
+                    o.is_buyer,
                     rx.button(
                         tr("payments.pay"),
                         size="1",
-                        on_click=PaymentsState.pay_order(o["id"]),
-                        id="order-pay-" + o["id"],
+                        on_click=PaymentsState.pay_order(o.id),
+                        id="order-pay-" + o.id,
                     ),
                     rx.button(
                         tr("market.farm_gate_qr"),
                         size="1",
                         variant="soft",
-                        on_click=O.farm_gate_qr(o["id"]),
-                        id="order-qr-" + o["id"],
+                        on_click=O.farm_gate_qr(o.id),
+                        id="order-qr-" + o.id,
                     ),
                 ),
                 step("market.cancel_order", "cancelled", "gray"),
             ),
         ),
-        ("paid", rx.cond(o["side"] == "seller", step("market.mark_dispatched", "dispatched"))),
-        ("dispatched", rx.cond(o["side"] == "buyer", step("market.mark_delivered", "delivered", "green"))),
+        ("paid", rx.cond(~o.is_buyer, step("market.mark_dispatched", "dispatched"))),
+        ("dispatched", rx.cond(o.is_buyer, step("market.mark_delivered", "delivered", "green"))),
         rx.fragment(),
     )
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.link(o["number"], href="/market/listing?id=" + o["listing_id"], weight="bold"),
+                rx.link(o.number, href="/market/listing?id=" + o.listing_id, weight="bold"),
                 rx.spacer(),
-                rx.badge(tr_prefixed("order_status.", o["status"]), class_name="order-status"),
+                rx.badge(tr_prefixed("order_status.", o.status), class_name="order-status"),
             ),
-            rx.text(o["what"], " = ", o["amount"], size="2"),
-            rx.cond(o["hold_until"] != "", rx.text(tr("market.hold_until"), " ", o["hold_until"], size="1")),
+            rx.text(o.what, " = ", o.amount, size="2"),
+            rx.cond(o.hold_until != "", rx.text(tr("market.hold_until"), " ", o.hold_until, size="1")),
             actions,
             align="stretch",
         ),
         width="100%",
-        id="order-" + o["id"],
+        id="order-" + o.id,
     )
 
 

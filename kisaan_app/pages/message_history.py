@@ -45,7 +45,7 @@ def _filters() -> rx.Component:
         native_select(
             "batch_id",
             [("", tr("history.all_campaigns"))],
-            dynamic=rx.foreach(S.campaigns, lambda c: rx.el.option(c["title"], value=c["batch_id"])),
+            dynamic=rx.foreach(S.campaigns, lambda c: rx.el.option(c.title, value=c.batch_id)),
             value=S.filters.get("batch_id", ""),
             aria_label=tr("history.campaign"),
             id="history-campaign",
@@ -58,20 +58,20 @@ def _filters() -> rx.Component:
 def _channel_card(c: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.text(tr_prefixed("channel.", c["channel"]), weight="bold", size="2"),
-            rx.heading(c["rate"], size="6"),
+            rx.text(tr_prefixed("channel.", c.channel), weight="bold", size="2"),
+            rx.heading(c.rate, size="6"),
             rx.text(
                 tr("history.sent"),
                 " ",
-                c["sent"],
+                c.sent,
                 " · ",
                 tr("history.delivered"),
                 " ",
-                c["delivered"],
+                c.delivered,
                 " · ",
                 tr("history.failed"),
                 " ",
-                c["failed"],
+                c.failed,
                 size="1",
             ),
             spacing="1",
@@ -120,12 +120,12 @@ def _stats() -> rx.Component:
 
 def _row(d: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(d["created"], on_click=S.open_detail(d["id"]), href="#", id="delivery-" + d["id"])),
-        rx.table.cell(tr_prefixed("channel.", d["channel"])),
-        rx.table.cell(d["recipient"], max_width="12em", overflow="hidden", text_overflow="ellipsis"),
-        rx.table.cell(status_badge(d["status"])),
-        rx.table.cell(d["attempts"]),
-        rx.table.cell(d["error_code"]),
+        rx.table.cell(rx.link(d.created, on_click=S.open_detail(d.id), href="#", id="delivery-" + d.id)),
+        rx.table.cell(tr_prefixed("channel.", d.channel)),
+        rx.table.cell(d.recipient, max_width="12em", overflow="hidden", text_overflow="ellipsis"),
+        rx.table.cell(status_badge(d.status)),
+        rx.table.cell(d.attempts),
+        rx.table.cell(d.error_code),
         class_name="delivery-row",
     )
 
@@ -145,20 +145,20 @@ def _detail() -> rx.Component:
     d = S.detail
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(tr("history.delivery"), " #", d["id"]),
+            rx.dialog.title(tr("history.delivery"), " #", d.id),
             rx.vstack(
-                rx.hstack(rx.badge(tr_prefixed("channel.", d["channel"])), status_badge(d["status"])),
-                _detail_line("history.recipient", d["recipient"]),
-                _detail_line("history.subject", d["subject"]),
-                _detail_line("history.body", d["body"]),
-                _detail_line("history.provider_id", d["provider_id"]),
-                _detail_line("history.attempts", d["attempts"]),
-                _detail_line("history.error_code", d["error_code"]),
-                _detail_line("history.error_message", d["error_message"]),
-                _detail_line("history.segments", d["segments"]),
-                _detail_line("history.created", d["created"]),
-                _detail_line("history.sent_at", d["sent"]),
-                _detail_line("history.delivered_at", d["delivered"]),
+                rx.hstack(rx.badge(tr_prefixed("channel.", d.channel)), status_badge(d.status)),
+                _detail_line("history.recipient", d.recipient),
+                _detail_line("history.subject", d.subject),
+                _detail_line("history.body", d.body),
+                _detail_line("history.provider_id", d.provider_id),
+                _detail_line("history.attempts", d.attempts),
+                _detail_line("history.error_code", d.error_code),
+                _detail_line("history.error_message", d.error_message),
+                _detail_line("history.segments", d.segments),
+                _detail_line("history.created", d.created),
+                _detail_line("history.sent_at", d.sent),
+                _detail_line("history.delivered_at", d.delivered),
                 rx.button(tr("common.close"), on_click=S.close_detail, variant="soft"),
                 align="stretch",
                 id="delivery-detail",

@@ -21,13 +21,13 @@ def _sandbox() -> bool:
 def _awaiting(order: rx.Var) -> rx.Component:
     return rx.hstack(
         rx.vstack(
-            rx.text(order["number"], weight="bold", size="2"),
-            rx.text(order["quantity"], " · ", order["amount"], size="2"),
+            rx.text(order.number, weight="bold", size="2"),
+            rx.text(order.quantity, " · ", order.amount, size="2"),
             spacing="0",
             align="start",
         ),
         rx.spacer(),
-        rx.button(tr("payments.pay"), on_click=S.pay_order(order["id"]), loading=S.busy, id="pay-order-" + order["id"]),
+        rx.button(tr("payments.pay"), on_click=S.pay_order(order.id), loading=S.busy, id="pay-order-" + order.id),
         width="100%",
         class_name="awaiting-order",
     )
@@ -88,10 +88,10 @@ def _plan_card() -> rx.Component:
 
 def _payment_row(p: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(p["description"], href="/payments/view?receipt=" + p["receipt"])),
-        rx.table.cell(p["amount"]),
-        rx.table.cell(status_badge(p["status"])),
-        rx.table.cell(p["when"]),
+        rx.table.cell(rx.link(p.description, href="/payments/view?receipt=" + p.receipt)),
+        rx.table.cell(p.amount),
+        rx.table.cell(status_badge(p.status)),
+        rx.table.cell(p.when),
     )
 
 
@@ -150,10 +150,10 @@ def _info(label_key: str, value: rx.Var) -> rx.Component:
 
 def _refund_row(r: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(r["amount"]),
-        rx.table.cell(rx.badge(r["status"])),
-        rx.table.cell(r["reason"]),
-        rx.table.cell(r["when"]),
+        rx.table.cell(r.amount),
+        rx.table.cell(rx.badge(r.status)),
+        rx.table.cell(r.reason),
+        rx.table.cell(r.when),
     )
 
 
@@ -180,11 +180,11 @@ def _qr_block() -> rx.Component:
 
 def _pay_actions() -> rx.Component:
     return rx.cond(
-        V.is_pending | (V.detail.get("status", "") == "failed"),
+        V.is_pending | (V.detail.status == "failed"),
         rx.vstack(
             rx.flex(
                 rx.cond(
-                    V.detail.get("payer_is_me", "") == "yes",
+                    V.detail.payer_is_me,
                     rx.button(tr("payments.pay_now"), on_click=V.pay_now, id="pay-now"),
                 ),
                 rx.button(
@@ -215,24 +215,22 @@ def payment_view_page() -> rx.Component:
         _result_banner(),
         error_banner(V.error),
         rx.cond(
-            V.detail.get("receipt", "") != "",
+            V.detail.receipt != "",
             rx.card(
                 rx.vstack(
                     rx.hstack(
-                        rx.heading(V.detail.get("description", ""), size="4"),
+                        rx.heading(V.detail.description, size="4"),
                         rx.spacer(),
-                        rx.box(status_badge(V.detail.get("status", "")), id="payment-status"),
+                        rx.box(status_badge(V.detail.status), id="payment-status"),
                     ),
-                    _info("payments.amount", V.detail.get("amount", "")),
-                    rx.cond(
-                        V.detail.get("refunded", "") != "", _info("payments.refunded", V.detail.get("refunded", ""))
-                    ),
-                    _info("payments.receipt", V.detail.get("receipt", "")),
-                    _info("payments.when", V.detail.get("when", "")),
-                    _info("payments.method", V.detail.get("method", "")),
+                    _info("payments.amount", V.detail.amount),
+                    rx.cond(V.detail.refunded != "", _info("payments.refunded", V.detail.refunded)),
+                    _info("payments.receipt", V.detail.receipt),
+                    _info("payments.when", V.detail.when),
+                    _info("payments.method", V.detail.method),
                     _pay_actions(),
                     # An admin, or the seller's FPO admin, may refund from here too (never the buyer's FPO).
-                    rx.cond(V.detail.get("can_refund", "") == "yes", rx.box(refund_button(V.detail, size="2"))),
+                    rx.cond(V.detail.can_refund, rx.box(refund_button(V.detail, size="2"))),
                     rx.cond(
                         V.refunds.length() > 0,
                         data_table(

@@ -113,9 +113,7 @@ def _membership_card() -> rx.Component:
                 rx.form(
                     rx.hstack(
                         rx.el.select(
-                            rx.foreach(
-                                ProfileState.organizations, lambda org: rx.el.option(org["name"], value=org["id"])
-                            ),
+                            rx.foreach(ProfileState.organizations, lambda org: rx.el.option(org.name, value=org.id)),
                             name="organization_id",
                             id="join-organization",
                             aria_label=tr("register.organization"),

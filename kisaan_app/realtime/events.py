@@ -1,4 +1,5 @@
-"""Events and the one way to publish them: stored as RealTimeEvent rows, handed to the bus only after commit.
+"""Events and the one way to publish them: stored as RealTimeEvent rows, handed to the bus only after commit
+(through db.on_commit, the hook jobs use too).
 
 An event never announces something that was rolled back; a reader that missed one can replay the stored rows.
 """
@@ -8,9 +9,9 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import event as sa_event
 from sqlmodel import Session
 
+from kisaan_app.db import on_commit, session_scope
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.realtime import RealTimeEvent
 
@@ -19,7 +20,6 @@ TOPICS = ("price", "weather", "crop_health", "notification", "system", "bid", "p
 DEFAULT_TTL = timedelta(hours=24)
 _TARGET = re.compile(r"^(all|user:\d+|org:\d+|managers:\d+)$")
 MANAGER_ROLES = ("org_admin",)  # who listens on an organisation's `managers:{id}` address
-_PENDING_KEY = "kisaan_pending_events"
 
 
 @dataclass(frozen=True)
@@ -86,29 +86,17 @@ def publish_on_commit(
 
     get_bus().claim(row.id)
     event = Event(target=target, topic=topic, payload=payload, id=row.id, created_at=row.created_at)
-    session.info.setdefault(_PENDING_KEY, []).append(event)
+    on_commit(session, _hand_to_bus, event)
     return event
 
 
 def publish_now(target: str, topic: str, payload: dict, *, ttl: timedelta = DEFAULT_TTL) -> Event:
     """Publish outside any caller's transaction (jobs, the demo ticker)."""
-    from kisaan_app.db import session_scope
-
     with session_scope() as session:
         return publish_on_commit(session, target, topic, payload, ttl=ttl)
 
 
-@sa_event.listens_for(Session, "after_commit")
-def _deliver_pending(session: Session) -> None:
-    pending = session.info.pop(_PENDING_KEY, [])
-    if pending:
-        from kisaan_app.realtime.bus import get_bus
+def _hand_to_bus(event: Event) -> None:
+    from kisaan_app.realtime.bus import get_bus
 
-        bus = get_bus()
-        for event in pending:
-            bus.publish(event)
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
+    get_bus().publish(event)

@@ -24,8 +24,12 @@ log = logging.getLogger(__name__)
 
 COALESCE_SECONDS = 0.5
 PRICE_ROLES = ("farmer", "buyer")
+HEARTBEAT_SECONDS = 15
 # apply(token, events): opens the client's state and applies the events (see kisaan_app/state/live.py).
 Applier = Callable[[str, list[Event]], Awaitable[None]]
+# record(alive_tokens, gone_tokens): stores who is still connected (services.connections.record_heartbeat). It is
+# handed in by the app, so this infrastructure below the services never imports them.
+HeartbeatRecorder = Callable[[list[str], list[str]], None]
 
 
 @dataclass
@@ -63,9 +67,12 @@ active_hub: "Hub | None" = None  # this process's hub, for the admin Live page's
 
 
 class Hub:
-    def __init__(self, apply: Applier, clients: ClientRegistry = registry) -> None:
+    def __init__(
+        self, apply: Applier, clients: ClientRegistry = registry, record_heartbeat: HeartbeatRecorder | None = None
+    ) -> None:
         self.apply = apply
         self.clients = clients
+        self.record_heartbeat = record_heartbeat
         self.stats = HubStats()
         self._prices: dict[tuple, Event] = {}  # held ticks, latest per series
         self._price_sent_at: dict[tuple, float] = {}  # monotonic time each series last went out
@@ -139,8 +146,6 @@ class Hub:
                 self.stats.applied(event)
 
     async def _heartbeat_forever(self, connected_tokens: Callable[[], set[str]]) -> None:
-        from kisaan_app.services.connections import HEARTBEAT_SECONDS
-
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
             with contextlib.suppress(Exception):
@@ -151,13 +156,5 @@ class Hub:
         gone = held - connected
         for token in gone:
             self.clients.unregister(token)
-        await asyncio.to_thread(_write_heartbeat, sorted(held & connected), sorted(gone))
-
-
-def _write_heartbeat(alive: list[str], gone: list[str]) -> None:
-    from kisaan_app.db import session_scope
-    from kisaan_app.services import connections
-
-    with session_scope() as session:
-        connections.heartbeat(session, alive)
-        connections.disconnect(session, gone)
+        if self.record_heartbeat is not None:
+            await asyncio.to_thread(self.record_heartbeat, sorted(held & connected), sorted(gone))

@@ -11,12 +11,13 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, delete, func, select, update
 
+from kisaan_app.db import session_scope
 from kisaan_app.models.accounts import Organization
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.realtime import WebSocketConnection
+from kisaan_app.realtime.hub import HEARTBEAT_SECONDS
 from kisaan_app.services.context import Principal, RequestMeta
 
-HEARTBEAT_SECONDS = 15
 STALE_AFTER = timedelta(seconds=2 * HEARTBEAT_SECONDS)
 REMOVE_STALE_AFTER = timedelta(minutes=10)
 PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}"
@@ -59,6 +60,13 @@ def disconnect(session: Session, tokens: list[str]) -> int:
         .values(status="closed", last_seen_at=utcnow())
     )
     return result.rowcount
+
+
+def record_heartbeat(alive: list[str], gone: list[str]) -> None:
+    """The hub's heartbeat, in a transaction of its own: these clients are still here, those have gone."""
+    with session_scope() as session:
+        heartbeat(session, alive)
+        disconnect(session, gone)
 
 
 def sweep(session: Session, now: datetime | None = None) -> tuple[int, int]:

@@ -7,6 +7,7 @@ from sqlalchemy import case
 from sqlalchemy import func as sa_func
 from sqlmodel import Session, col, select
 
+from kisaan_app import jobs
 from kisaan_app.i18n import t
 from kisaan_app.models.accounts import FarmerProfile, User
 from kisaan_app.models.base import utcnow
@@ -18,7 +19,6 @@ from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import NotFound, PermissionDenied, ValidationFailed
 from kisaan_app.services.notifications import Audience, notify
-from kisaan_app.services.notifications.dispatch import on_commit
 
 CRITICAL = ("red", "orange")
 _RANK = case({"red": 0, "orange": 1, "yellow": 2, "green": 3}, value=WeatherAlert.severity)
@@ -100,7 +100,7 @@ def issue_alert(
     # The inbox now, in this transaction (the dashboard shows it at once); push / SMS / email rows for a whole
     # district are written by a job after commit, so issuing a warning never waits on thousands of inserts.
     notify_farmers(session, alert, farmers, ["in_app"])
-    on_commit(session, _queue_provider_channels, alert.id)
+    jobs.enqueue_on_commit(session, "weather.send_alert", alert.id)
     audit.record(
         session,
         "weather.alert_issued",
@@ -143,12 +143,6 @@ def send_on_provider_channels(session: Session, alert_id: int) -> None:
         return
     farmers = farmers_in_district(session, alert.district, alert.organization_id)
     notify_farmers(session, alert, farmers, PROVIDER_CHANNELS)
-
-
-def _queue_provider_channels(alert_id: int) -> None:
-    from kisaan_app.tasks.notifications import notify_weather_alert
-
-    notify_weather_alert(alert_id)
 
 
 def active_alerts(session: Session, district: str, now: datetime | None = None) -> list[WeatherAlert]:

@@ -6,15 +6,20 @@ bar then follows the "campaign" bus topic (kisaan_app/state/live.py), with a slo
 
 import asyncio
 import logging
+from dataclasses import dataclass
+from typing import ClassVar
 
 import reflex as rx
 
 from kisaan_app.db import session_scope
+from kisaan_app.i18n import t
 from kisaan_app.i18n.formatting import ist
 from kisaan_app.models.notifications import CATEGORIES, CHANNELS
 from kisaan_app.services import directory
+from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import DomainError
 from kisaan_app.state.drafts import DraftMixin
+from kisaan_app.state.guard import guarded, off_loop
 from kisaan_app.state.session import ADMIN_ROLES, SessionState
 
 log = logging.getLogger(__name__)
@@ -25,20 +30,31 @@ SAMPLE_DATA = {"name": "Ramesh Patil", "district": "Nashik", "crop": "onion", "v
 EMPTY_PROGRESS = {"total": 0, "sent": 0, "delivered": 0, "failed": 0, "pending": 0}
 
 
-def campaign_row(c, tr) -> dict[str, str]:
+@dataclass(frozen=True)
+class CampaignRow:
+    id: str
+    batch_id: str
+    title: str
+    channels: str
+    total: int
+    when: str
+
+
+def campaign_row(c, tr) -> CampaignRow:
     """One campaign for a list; `tr` translates a catalogue key into the reader's language."""
-    return {
-        "id": str(c.id),
-        "batch_id": c.batch_id or "",
-        "title": c.title or "",
-        "channels": ", ".join(tr(f"channel.{ch}") for ch in c.channels or []),
-        "total": str(c.total),
-        "when": ist(c.created_at),
-    }
+    return CampaignRow(
+        id=str(c.id),
+        batch_id=c.batch_id or "",
+        title=c.title or "",
+        channels=", ".join(tr(f"channel.{ch}") for ch in c.channels or []),
+        total=int(c.total),
+        when=ist(c.created_at),
+    )
 
 
 class AdminMessagesState(DraftMixin, SessionState):
-    draft_fields = (*AUDIENCE_FIELDS, "category", "template_key", "subject", "text")
+    guard_roles: ClassVar[tuple[str, ...]] = ADMIN_ROLES
+    draft_fields: ClassVar[tuple[str, ...]] = (*AUDIENCE_FIELDS, "category", "template_key", "subject", "text")
     channels: list[str] = ["in_app"]
     critical: bool = False
     organizations: list[list[str]] = []
@@ -55,7 +71,7 @@ class AdminMessagesState(DraftMixin, SessionState):
     campaign_batch: str = ""
     progress: dict[str, int] = EMPTY_PROGRESS
     campaign_done: bool = False
-    campaigns: list[dict[str, str]] = []
+    campaigns: list[CampaignRow] = []
     watching: bool = False
     sending: bool = False
 
@@ -75,29 +91,20 @@ class AdminMessagesState(DraftMixin, SessionState):
     def _category(self) -> str:
         return self._text("category") if self._text("category") in CATEGORIES else "system"
 
-    def _recount(self, principal) -> None:
-        from kisaan_app.services.notifications import audience
-
-        with session_scope() as session:
-            self.counts = audience.count_by_channel(
-                session, principal, self._audience(), list(self.channels), self._category()
-            )
+    def _counts_ask(self):
+        return self._audience(), list(self.channels), self._category()
 
     def _load_lists(self, principal) -> None:
-        from kisaan_app.services.notifications import campaigns, templates
+        """Sync, in the caller's thread (the live hub runs it off the loop); handlers use `_lists` via off_loop."""
+        self._show_lists(_lists(principal, self.lang))
 
-        with session_scope() as session:
-            self.organizations = [[str(o.id), o.name] for o in directory.organizations(session, principal)]
-            self.district_options = directory.districts(session, principal)
-            self.campaigns = [campaign_row(c, self._tr) for c in campaigns.list_campaigns(session, principal, limit=20)]
-            keys = sorted({t.key for t in templates.list_templates(session, principal)})
-        self.templates = [[k, k] for k in keys]
+    def _show_lists(self, lists) -> None:
+        self.organizations, self.district_options, self.campaigns, self.templates = lists
 
     def _load_progress(self, principal) -> None:
-        from kisaan_app.services.notifications import campaigns
+        self._show_progress(_progress(principal, self.campaign_id))
 
-        with session_scope() as session:
-            p = campaigns.progress(session, principal, self.campaign_id)
+    def _show_progress(self, p) -> None:
         self.progress = {
             "total": p.total,
             "sent": p.sent,
@@ -106,9 +113,6 @@ class AdminMessagesState(DraftMixin, SessionState):
             "pending": p.pending,
         }
         self.campaign_done = bool(p.done)
-
-    def _guard(self):
-        return self.authorize(*ADMIN_ROLES)
 
     # ------------------------------------------------------------ figures the page shows
 
@@ -137,18 +141,15 @@ class AdminMessagesState(DraftMixin, SessionState):
 
     # ------------------------------------------------------------ events
 
-    @rx.event
-    def load(self):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        self.error, self.preview_subject, self.preview_body, self.preview_segments = "", "", "", ""
+    @guarded(clear=("preview_subject", "preview_body", "preview_segments"))
+    async def load(self, principal: Principal):
         self.draft = {"category": "system", **self.draft}  # what the kind-of-message select shows first
-        self._load_lists(principal)
-        self._recount(principal)
+        lists, counts = await off_loop(_lists_and_counts, principal, self.lang, *self._counts_ask())
+        self._show_lists(lists)
+        self.counts = counts
         if self.campaign_id:
             try:
-                self._load_progress(principal)
+                self._show_progress(await off_loop(_progress, principal, self.campaign_id))
             except DomainError:  # no longer visible to whoever holds this tab now
                 self.campaign_id = 0
                 return None
@@ -162,44 +163,32 @@ class AdminMessagesState(DraftMixin, SessionState):
             return AdminMessagesState.recount
         return None
 
-    @rx.event
     def toggle_channel(self, channel: str, checked: bool):
+        """A tick in the compose form: no data here; the recount it asks for is guarded."""
         if channel not in CHANNELS:
             return None
         others = [c for c in self.channels if c != channel]
         self.channels = [*others, channel] if checked else others
         return AdminMessagesState.recount
 
-    @rx.event
     def set_critical(self, checked: bool):
+        """A tick in the compose form: no data."""
         self.critical = bool(checked)
 
-    @rx.event
-    def recount(self):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        self.error = ""
+    @guarded()
+    async def recount(self, principal: Principal):
         try:
-            self._recount(principal)
-        except DomainError as err:
-            self.counts, self.error = {}, self._error(err)
-        return None
+            self.counts = await off_loop(_counts, principal, *self._counts_ask())
+        except DomainError:
+            self.counts = {}
+            raise
 
-    @rx.event
-    async def preview(self):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        self.error = self.preview_subject = self.preview_body = self.preview_segments = ""
+    @guarded(clear=("preview_subject", "preview_body", "preview_segments"))
+    async def preview(self, principal: Principal):
         key = self._text("template_key")
         ask = (key, self._first_channel(), self._text("language") or "en", self._text("text"), self._text("subject"))
-        try:
-            # Rendering runs a template: off the event loop, like any database work.
-            result = await asyncio.to_thread(_preview, principal, *ask)
-        except DomainError as err:
-            self.error = self._error(err)
-            return None
+        # Rendering runs a template: off the event loop, like any database work.
+        result = await off_loop(_preview, principal, *ask)
         if result is None:
             self.error = self._tr("messages.template_missing")
             return None
@@ -212,16 +201,12 @@ class AdminMessagesState(DraftMixin, SessionState):
     def _first_channel(self) -> str:
         return next((c for c in CHANNELS if c in self.channels), "in_app")
 
-    @rx.event(background=True)
-    async def send(self):
+    @guarded(background=True)
+    async def send(self, principal: Principal):
         """start_campaign off the state lock (it only writes the campaign and enqueues); a double click is ignored."""
         async with self:
-            principal, denied = self._guard()
-            if denied is not None:
-                return denied
             if self.sending:
                 return None
-            self.error = ""
             if not self.channels:
                 self.error = self._tr("messages.no_channel")
                 return None
@@ -236,10 +221,12 @@ class AdminMessagesState(DraftMixin, SessionState):
                 text=None if key else self._text("text"),
                 critical=self.critical,
             )
-            meta = self._meta()
-        view, error = None, ""
+            meta, lang = self._meta(), self.lang
+        view, error, progress, lists = None, "", None, None
         try:
-            view = await asyncio.to_thread(_start, principal, meta, args)
+            view = await off_loop(_start, principal, meta, args)
+            progress = await off_loop(_progress, principal, view.id)
+            lists = await off_loop(_lists, principal, lang)
         except DomainError as err:
             error = self._error(err)
         except Exception:  # noqa: BLE001 - the button must come back, with a message, whatever went wrong
@@ -253,32 +240,35 @@ class AdminMessagesState(DraftMixin, SessionState):
             self.campaign_id, self.campaign_title, self.campaign_done = view.id, view.title or "", False
             self.campaign_batch = view.batch_id or ""
             self.progress = {**EMPTY_PROGRESS, "total": view.total}
-            self._load_progress(principal)
-            self._load_lists(principal)
+            if progress is not None:
+                self._show_progress(progress)
+            if lists is not None:
+                self._show_lists(lists)
+            self.error = error
             start_watch = not (self.campaign_done or self.watching)
         return AdminMessagesState.watch if start_watch else None
 
-    @rx.event
-    def show_campaign(self, campaign_id: str):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        if not campaign_id.isdigit():
+    @guarded()
+    async def show_campaign(self, principal: Principal, campaign_id: str):
+        if not (campaign_id.isascii() and campaign_id.isdigit()):
             return None
-        self.campaign_id = int(campaign_id)
-        shown = next((c for c in self.campaigns if c["id"] == campaign_id), {})
-        self.campaign_title, self.campaign_batch = shown.get("title", ""), shown.get("batch_id", "")
+        shown = next((c for c in self.campaigns if c.id == campaign_id), None)
         try:
-            self._load_progress(principal)
-        except DomainError as err:
-            self.campaign_id, self.error = 0, self._error(err)
-            return None
+            progress = await off_loop(_progress, principal, int(campaign_id))
+        except DomainError:
+            self.campaign_id = 0
+            raise
+        self.campaign_id = int(campaign_id)
+        self.campaign_title, self.campaign_batch = (shown.title, shown.batch_id) if shown else ("", "")
+        self._show_progress(progress)
         return None if self.campaign_done or self.watching else AdminMessagesState.watch
 
-    @rx.event(background=True)
-    async def watch(self):
+    @guarded(background=True)
+    async def watch(self, principal: Principal):
         """A slow re-read of the campaign's figures while it runs, in case a bus event was missed."""
         async with self:
+            if self.watching:
+                return
             self.watching = True
         try:
             for _ in range(POLL_LIMIT):
@@ -288,10 +278,14 @@ class AdminMessagesState(DraftMixin, SessionState):
                         return
                     if self.router.page.path.rstrip("/") != "/admin/messages":
                         return
-                    principal, denied = self._guard()
+                    principal, denied = await self._authorize(*ADMIN_ROLES)  # still theirs, still an admin
                     if denied is not None:
                         return
-                    self._load_progress(principal)
+                    campaign_id = self.campaign_id
+                progress = await off_loop(_progress, principal, campaign_id)
+                async with self:
+                    if self.campaign_id == campaign_id:
+                        self._show_progress(progress)
         finally:
             async with self:
                 self.watching = False
@@ -309,6 +303,38 @@ class AdminMessagesState(DraftMixin, SessionState):
                 self._load_lists(principal)
         except DomainError:
             pass
+
+
+def _counts(principal: Principal, audience_filter, channels: list[str], category: str) -> dict[str, int]:
+    from kisaan_app.services.notifications import audience
+
+    with session_scope() as session:
+        return audience.count_by_channel(session, principal, audience_filter, channels, category)
+
+
+def _lists(principal: Principal, lang: str):
+    from kisaan_app.services.notifications import campaigns, templates
+
+    def tr(key: str) -> str:
+        return t(lang, key)
+
+    with session_scope() as session:
+        organizations = [[str(o.id), o.name] for o in directory.organizations(session, principal)]
+        districts = directory.districts(session, principal)
+        recent = [campaign_row(c, tr) for c in campaigns.list_campaigns(session, principal, limit=20)]
+        keys = sorted({tpl.key for tpl in templates.list_templates(session, principal)})
+    return organizations, districts, recent, [[k, k] for k in keys]
+
+
+def _lists_and_counts(principal: Principal, lang: str, audience_filter, channels: list[str], category: str):
+    return _lists(principal, lang), _counts(principal, audience_filter, channels, category)
+
+
+def _progress(principal: Principal, campaign_id: int):
+    from kisaan_app.services.notifications import campaigns
+
+    with session_scope() as session:
+        return campaigns.progress(session, principal, campaign_id)
 
 
 def _start(principal, meta, args: dict):

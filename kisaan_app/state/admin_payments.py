@@ -1,51 +1,44 @@
 """/admin/payments: every payment an admin may see, filters, CSV export and refunds with a confirmation step."""
 
-import asyncio
 import uuid
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from typing import ClassVar
 from urllib.parse import urlencode
 
 import reflex as rx
 
 from kisaan_app.db import session_scope
 from kisaan_app.i18n.formatting import rupees
-from kisaan_app.services import directory
+from kisaan_app.services import directory, parsing
+from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import DomainError, ValidationFailed
 from kisaan_app.services.payments import history, refunds
+from kisaan_app.state.guard import guarded, off_loop
 from kisaan_app.state.paging import FilteredListMixin
-from kisaan_app.state.payments import payment_row
+from kisaan_app.state.payments import PaymentRow, payment_row
 from kisaan_app.state.session import ADMIN_ROLES, SessionState
 
-
-def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
+REFUND_FORM = {"amount": 24, "reason": 300, "refund_amount": "amount", "refund_reason": "reason"}
 
 
-def paise_from_rupees(text: str, field: str) -> int | None:
-    """'1,250.50' -> 125050; blank -> None; anything else is a clear error, never a guess."""
-    text = (text or "").strip().replace(",", "")
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValidationFailed("amount_invalid", field=field) from None
-    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
-        raise ValidationFailed("amount_invalid", field=field)
-    return int(value * 100)
+def _amount(text: str, field: str) -> int | None:
+    return parsing.paise(text, field, positive=False, required=False)
 
 
 class AdminPaymentsState(FilteredListMixin, SessionState):
-    page_size = 25
-    filter_fields = ("status", "date_from", "date_to", "organization_id", "min_amount", "max_amount")
-    filter_max_length = 20
-    rows: list[dict[str, str]] = []
+    guard_roles: ClassVar[tuple[str, ...]] = ADMIN_ROLES
+    page_size: ClassVar[int] = 25
+    filter_fields: ClassVar[tuple[str, ...]] = (
+        "status",
+        "date_from",
+        "date_to",
+        "organization_id",
+        "min_amount",
+        "max_amount",
+    )
+    filter_max_length: ClassVar[int] = 24
+    filter_ids: ClassVar[dict[str, str]] = {"filter_status": "status", "filter_org": "organization_id"}
+    rows: list[PaymentRow] = []
     organizations: list[list[str]] = []
-    error: str = ""
     loaded: bool = False
     # The refund dialog: form → confirm → done. The key is made when the dialog opens, so a double
     # click or a retry after a timeout asks Razorpay for the same refund, never a second one.
@@ -59,43 +52,39 @@ class AdminPaymentsState(FilteredListMixin, SessionState):
     refund_error: str = ""
     refund_busy: bool = False
 
-    def _guard(self):
-        return self.authorize(*ADMIN_ROLES)
-
-    def _filter(self) -> history.PaymentFilter:
+    def _ask(self):
         f = self.filters
-        return history.PaymentFilter(
+        date_from, date_to = parsing.day(f.get("date_from"), "date_from"), parsing.day(f.get("date_to"), "date_to")
+        org = f.get("organization_id", "")
+        flt = history.PaymentFilter(
             status=f.get("status") or None,
-            date_from=_day(f.get("date_from", "")),
-            date_to=_day(f.get("date_to", "")),
-            organization_id=int(f["organization_id"]) if f.get("organization_id", "").isdigit() else None,
-            min_paise=paise_from_rupees(f.get("min_amount", ""), "min_amount"),
-            max_paise=paise_from_rupees(f.get("max_amount", ""), "max_amount"),
+            date_from=date_from,  # the service reads these as whole days in India
+            date_to=date_to,
+            organization_id=parsing.ident(org) if org else None,
+            min_paise=_amount(f.get("min_amount", ""), "min_amount"),
+            max_paise=_amount(f.get("max_amount", ""), "max_amount"),
         )
+        return flt, self.page_size, self.offset
 
-    def _refresh(self, principal) -> None:
-        try:
-            with session_scope() as session:
-                rows, self.total = history.page(session, principal, self._filter(), self.page_size, self.offset)
-                self.organizations = [[str(o.id), o.name] for o in directory.organizations(session, principal)]
-        except DomainError as err:  # a filter that makes no sense (an amount range upside down, say)
-            self.error, self.rows, self.total = self._error(err), [], 0
-            return
-        self.rows, self.error = [payment_row(r) for r in rows], ""
+    @staticmethod
+    def _fetch(principal, ask):
+        flt, limit, offset = ask
+        with session_scope() as session:
+            rows, total = history.page(session, principal, flt, limit, offset)
+            organizations = [[str(o.id), o.name] for o in directory.organizations(session, principal)]
+            return [payment_row(r) for r in rows], total, organizations
+
+    def _show(self, result) -> None:
+        self.rows, self.total, self.organizations = result
         self.loaded = True
 
     @rx.var
     def export_url(self) -> str:
-        wanted = {
-            "status": "status",
-            "date_from": "date_from",
-            "date_to": "date_to",
-            "organization_id": "organization_id",
-        }
-        query = {api: self.filters[k] for k, api in wanted.items() if self.filters.get(k)}
+        wanted = ("status", "date_from", "date_to", "organization_id")
+        query = {k: self.filters[k] for k in wanted if self.filters.get(k)}
         for name in ("min_amount", "max_amount"):
             try:
-                paise = paise_from_rupees(self.filters.get(name, ""), name)
+                paise = _amount(self.filters.get(name, ""), name)
             except ValidationFailed:
                 paise = None
             if paise is not None:
@@ -103,80 +92,63 @@ class AdminPaymentsState(FilteredListMixin, SessionState):
         return "/api/payments/export.csv" + (f"?{urlencode(query)}" if query else "")
 
     def _on_load(self) -> None:
-        self.error, self.filters, self.refund_open = "", {}, False
+        self.filters, self.refund_open = {}, False
 
-    @rx.event
-    def open_refund(self, receipt: str):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        with session_scope() as session:
-            row, _ = history.one(session, principal, receipt)
-            payment = refunds.payment_for_refund(session, principal, receipt)
-            available = refunds.refundable_paise(session, payment)
-        self.refund_receipt, self.refund_available = row.receipt, rupees(available, decimals=True)
+    @guarded()
+    async def open_refund(self, principal: Principal, receipt: str):
+        shown_receipt, available = await off_loop(_refundable, principal, receipt)
+        self.refund_receipt, self.refund_available = shown_receipt, rupees(available, decimals=True)
         self.refund_amount, self.refund_reason, self.refund_error = f"{available / 100:.2f}", "", ""
         self.refund_step, self.refund_key, self.refund_open = "form", f"ui-{uuid.uuid4().hex}", True
 
-    @rx.event
     def close_refund(self):
+        """Closes the dialog: touches no data."""
         self.refund_open, self.refund_busy = False, False
 
-    @rx.event
-    def review_refund(self, form: dict):
+    @guarded(error="refund_error", form=REFUND_FORM)
+    async def review_refund(self, principal: Principal, form: dict):
         """Step one: check the figures and show them back before any money moves."""
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        self.refund_amount = str(form.get("amount", "")).strip()[:20]
-        self.refund_reason = str(form.get("reason", "")).strip()[:300]
-        try:
-            paise = paise_from_rupees(self.refund_amount, "amount")
-            if not paise:
-                raise ValidationFailed("refund_amount", field="amount")
-            if len(self.refund_reason) < 3:
-                raise ValidationFailed("refund_reason", field="reason")
-        except DomainError as err:
-            self.refund_error = self._error(err)
-            return None
-        self.refund_error, self.refund_step = "", "confirm"
+        self.refund_amount = form.get("amount", "").strip()
+        self.refund_reason = form.get("reason", "").strip()
+        paise = parsing.paise(self.refund_amount, "amount", positive=False, required=False)
+        if not paise:
+            raise ValidationFailed("refund_amount", field="amount")
+        if len(self.refund_reason) < 3:
+            raise ValidationFailed("refund_reason", field="reason")
+        self.refund_step = "confirm"
         self.refund_amount = f"{paise / 100:.2f}"
-        return None
 
     @rx.var
     def refund_amount_label(self) -> str:
         try:
-            return rupees(paise_from_rupees(self.refund_amount, "amount"), decimals=True)
+            return rupees(_amount(self.refund_amount, "amount"), decimals=True)
         except ValidationFailed:
             return ""
 
-    @rx.event(background=True)
-    async def confirm_refund(self):
+    @guarded(error="refund_error", background=True)
+    async def confirm_refund(self, principal: Principal):
         """Step two: ask Razorpay (off the state lock); the idempotency key makes a retry harmless."""
         async with self:
-            principal, denied = self._guard()
-            if denied is not None:
-                return denied
             if self.refund_busy or self.refund_step != "confirm":
                 return None
-            self.refund_busy, self.refund_error = True, ""
-            args = (
-                self.refund_receipt,
-                paise_from_rupees(self.refund_amount, "amount"),
-                self.refund_reason,
-                self.refund_key,
-                self._meta(),
-            )
+            self.refund_busy = True
+            args = (self.refund_receipt, _amount(self.refund_amount, "amount"), self.refund_reason, self.refund_key)
+            meta, ask = self._meta(), self._ask()
+        outcome: dict[str, str] = {"refund_step": "done"}
         try:
-            await asyncio.to_thread(_refund, principal, *args)
-            outcome = {"refund_step": "done"}
+            await off_loop(_refund, principal, meta, *args)
         except DomainError as err:
             outcome = {"refund_error": self._error(err), "refund_step": "form"}
-        async with self:
-            for name, value in outcome.items():
-                setattr(self, name, value)
-            self.refund_busy = False
-            self._refresh(principal)
+        shown = None
+        try:
+            shown = await off_loop(self._fetch, principal, ask)
+        finally:
+            async with self:
+                for name, value in outcome.items():
+                    setattr(self, name, value)
+                self.refund_busy = False
+                if shown is not None:
+                    self._show(shown)
         return None
 
     def live_refresh(self) -> None:
@@ -188,6 +160,13 @@ class AdminPaymentsState(FilteredListMixin, SessionState):
                 pass
 
 
-def _refund(principal, receipt: str, amount_paise: int, reason: str, key: str, meta) -> None:
+def _refundable(principal: Principal, receipt: str) -> tuple[str, int]:
+    with session_scope() as session:
+        row, _ = history.one(session, principal, receipt)
+        payment = refunds.payment_for_refund(session, principal, receipt)
+        return row.receipt, refunds.refundable_paise(session, payment)
+
+
+def _refund(principal: Principal, meta: RequestMeta, receipt: str, amount_paise: int, reason: str, key: str) -> None:
     with session_scope() as session:
         refunds.refund(session, principal, meta, receipt, amount_paise, reason, key)

@@ -1,159 +1,174 @@
 """The admin user list: filters, paging, role changes and deactivation (org admins: own FPO only)."""
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import reflex as rx
 
 from kisaan_app.db import session_scope
-from kisaan_app.services import accounts, directory, membership, password_reset
+from kisaan_app.services import accounts, directory, membership, parsing, password_reset
 from kisaan_app.services.authz import assignable_roles
-from kisaan_app.services.errors import DomainError
+from kisaan_app.services.context import Principal
+from kisaan_app.state.guard import guarded, off_loop
+from kisaan_app.state.options import Option
 from kisaan_app.state.paging import PagedListMixin
 from kisaan_app.state.session import ADMIN_ROLES, SessionState
 
+FILTER_FORM = {"search": 100, "role": 20, "district": 80, "organization": 12}
+# Inputs with an element id also arrive under that id (state/guard.py check_form).
+FILTER_FORM |= {"user_search": "search", "filter_role": "role", "filter_district": "district"}
+FILTER_FORM |= {"filter_organization": "organization"}
+
+
+@dataclass(frozen=True)
+class UserRow:
+    id: str
+    full_name: str
+    contact: str
+    role: str
+    active: bool
+    organization: str
+    district: str
+    last_login: str
+    is_self: bool
+
+
+@dataclass(frozen=True)
+class JoinRequestRow:
+    id: str
+    full_name: str
+    contact: str
+    organization: str
+    asked: str
+
 
 class AdminUsersState(PagedListMixin, SessionState):
-    rows: list[dict[str, str]] = []
+    guard_roles: ClassVar[tuple[str, ...]] = ADMIN_ROLES
+    rows: list[UserRow] = []
     search: str = ""
     role_filter: str = ""
     district_filter: str = ""
     organization_filter: str = ""
     district_options: list[str] = []
-    organization_options: list[dict[str, str]] = []
+    organization_options: list[Option] = []
     assignable: list[str] = []
-    error: str = ""
     message: str = ""
-    join_requests: list[dict[str, str]] = []
+    join_requests: list[JoinRequestRow] = []
 
-    def _refresh(self, principal) -> None:
+    def _ask(self):
+        org = self.organization_filter
         flt = directory.UserFilter(
             search=self.search or None,
             role=self.role_filter or None,
             district=self.district_filter or None,
-            organization_id=int(self.organization_filter) if self.organization_filter.isdigit() else None,
+            organization_id=int(org) if org.isascii() and org.isdigit() else None,
         )
-        with session_scope() as session:
-            rows, self.total = directory.list_users(session, principal, flt, limit=self.page_size, offset=self.offset)
-        self.rows = [
-            {
-                "id": str(r.id),
-                "full_name": r.full_name,
-                "contact": r.phone or r.email or "",
-                "role": r.role,
-                "active": "1" if r.is_active else "",
-                "organization": r.organization_name or "—",
-                "district": r.district or "—",
-                "last_login": (r.last_login_at or "")[:16].replace("T", " "),
-                "is_self": "1" if r.id == principal.id else "",
-            }
-            for r in rows
-        ]
+        return flt, self.page_size, self.offset
 
-    def _guard(self):
-        return self.authorize(*ADMIN_ROLES)
-
-    @rx.event
-    def load(self):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        self.error, self.message, self.page = "", "", 1
-        self.assignable = [r.value for r in assignable_roles(principal)]
+    @staticmethod
+    def _fetch(principal, ask):
+        flt, limit, offset = ask
         with session_scope() as session:
-            self.district_options = directory.districts(session, principal)
-            self.organization_options = [
-                {"id": str(o.id), "name": o.name} for o in accounts.list_organizations(session)
-            ]
-        self._refresh(principal)
-        self._load_join_requests(principal)
-
-    def _load_join_requests(self, principal) -> None:
-        with session_scope() as session:
+            found, total = directory.list_users(session, principal, flt, limit=limit, offset=offset)
             pending = membership.list_requests(session, principal, "pending")
-        self.join_requests = [
-            {
-                "id": str(r.id),
-                "full_name": r.full_name,
-                "contact": r.phone or "",
-                "organization": r.organization_name,
-                "asked": r.created_at.strftime("%Y-%m-%d %H:%M"),
-            }
+        rows = [
+            UserRow(
+                id=str(r.id),
+                full_name=r.full_name,
+                contact=r.phone or r.email or "",
+                role=r.role,
+                active=bool(r.is_active),
+                organization=r.organization_name or "—",
+                district=r.district or "—",
+                last_login=(r.last_login_at or "")[:16].replace("T", " "),
+                is_self=r.id == principal.id,
+            )
+            for r in found
+        ]
+        requests = [
+            JoinRequestRow(
+                id=str(r.id),
+                full_name=r.full_name,
+                contact=r.phone or "",
+                organization=r.organization_name,
+                asked=r.created_at.strftime("%Y-%m-%d %H:%M"),
+            )
             for r in pending
         ]
+        return rows, total, requests
 
-    @rx.event
-    def decide_join(self, request_id: str, approve: bool):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        self.error, self.message = "", ""
-        try:
-            with session_scope() as session:
-                view = membership.decide(session, principal, int(request_id), approve, self._meta())
-        except (DomainError, ValueError) as err:
-            self.error = self._error(err) if isinstance(err, DomainError) else self._tr("error.invalid")
-        else:
-            key = "users.join_approved" if approve else "users.join_declined"
-            self.message = self._tr(key, name=view.full_name)
-        self._load_join_requests(principal)
-        self._refresh(principal)
+    def _show(self, result) -> None:
+        self.rows, self.total, self.join_requests = result
 
-    @rx.event
-    def send_reset(self, user_id: str):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        self._act(principal, password_reset.send_reset_code, "users.reset_sent", user_id)
+    def _on_load(self) -> None:
+        self.message = ""
 
-    @rx.event
-    def apply_filters(self, form: dict):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        self.search = str(form.get("search", "")).strip()[:100]
-        self.role_filter = str(form.get("role", ""))
-        self.district_filter = str(form.get("district", ""))
-        self.organization_filter = str(form.get("organization", ""))
+    @guarded(clear=("message",))
+    async def load(self, principal: Principal):
         self.page = 1
-        self._refresh(principal)
+        self.assignable = [r.value for r in assignable_roles(principal)]
+        self.district_options, self.organization_options = await off_loop(_options, principal)
+        await self._reload(principal)
 
-    @rx.event
-    def clear_filters(self):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
+    @guarded(clear=("message",))
+    async def decide_join(self, principal: Principal, request_id: str, approve: bool):
+        try:
+            name = await off_loop(_decide, principal, self._meta(), parsing.ident(request_id), bool(approve))
+        finally:
+            await self._reload(principal)
+        key = "users.join_approved" if approve else "users.join_declined"
+        self.message = self._tr(key, name=name)
+
+    @guarded(clear=("message",), form=FILTER_FORM)
+    async def apply_filters(self, principal: Principal, form: dict):
+        self.search = form.get("search", "").strip()
+        self.role_filter = form.get("role", "")
+        self.district_filter = form.get("district", "")
+        self.organization_filter = form.get("organization", "")
+        self.page = 1
+        await self._reload(principal)
+
+    @guarded(clear=("message",))
+    async def clear_filters(self, principal: Principal):
         self.search = self.role_filter = self.district_filter = self.organization_filter = ""
         self.page = 1
-        self._refresh(principal)
+        await self._reload(principal)
         return [rx.set_value("user-search", "")]
 
-    def _act(self, principal, action, success_key: str, user_id: str, *args) -> None:
-        self.error, self.message = "", ""
-        try:
-            with session_scope() as session:
-                user = action(session, principal, int(user_id), *args, self._meta())
-                name = user.full_name
-        except (DomainError, ValueError) as err:
-            self.error = self._error(err) if isinstance(err, DomainError) else self._tr("error.invalid")
-            return
+    async def _act(self, principal: Principal, action, success_key: str, user_id: str, *args) -> None:
+        name = await off_loop(_user_action, action, principal, self._meta(), parsing.ident(user_id), *args)
         self.message = self._tr(success_key, name=name)
-        self._refresh(principal)
+        await self._reload(principal)
 
-    @rx.event
-    def change_role(self, user_id: str, role: str):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        self._act(principal, accounts.change_role, "users.role_changed", user_id, role)
+    @guarded(clear=("message",))
+    async def send_reset(self, principal: Principal, user_id: str):
+        await self._act(principal, password_reset.send_reset_code, "users.reset_sent", user_id)
 
-    @rx.event
-    def deactivate(self, user_id: str):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        self._act(principal, accounts.set_active, "users.deactivated", user_id, False)
+    @guarded(clear=("message",))
+    async def change_role(self, principal: Principal, user_id: str, role: str):
+        await self._act(principal, accounts.change_role, "users.role_changed", user_id, role)
 
-    @rx.event
-    def reactivate(self, user_id: str):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        self._act(principal, accounts.set_active, "users.reactivated", user_id, True)
+    @guarded(clear=("message",))
+    async def deactivate(self, principal: Principal, user_id: str):
+        await self._act(principal, accounts.set_active, "users.deactivated", user_id, False)
+
+    @guarded(clear=("message",))
+    async def reactivate(self, principal: Principal, user_id: str):
+        await self._act(principal, accounts.set_active, "users.reactivated", user_id, True)
+
+
+def _options(principal: Principal) -> tuple[list[str], list[Option]]:
+    with session_scope() as session:
+        districts = directory.districts(session, principal)
+        organizations = [Option(str(o.id), o.name) for o in accounts.list_organizations(session)]
+        return districts, organizations
+
+
+def _decide(principal: Principal, meta, request_id: int, approve: bool) -> str:
+    with session_scope() as session:
+        return membership.decide(session, principal, request_id, approve, meta).full_name
+
+
+def _user_action(action, principal: Principal, meta, user_id: int, *args) -> str:
+    with session_scope() as session:
+        return action(session, principal, user_id, *args, meta).full_name

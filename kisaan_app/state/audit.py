@@ -1,67 +1,84 @@
 """The audit log page: filters and paging over AuditLog (org admins: their organisation's)."""
 
-from datetime import UTC, date, datetime, time, timedelta
-
-import reflex as rx
+from dataclasses import dataclass
+from typing import ClassVar
 
 from kisaan_app.db import session_scope
-from kisaan_app.services import audit
+from kisaan_app.i18n.formatting import ist
+from kisaan_app.services import audit, parsing
+from kisaan_app.services.context import Principal
+from kisaan_app.state.guard import guarded
 from kisaan_app.state.paging import PagedListMixin
 from kisaan_app.state.session import ADMIN_ROLES, SessionState
 
+FILTER_FORM = {"action": 60, "outcome": 20, "search": 100, "since": 10, "until": 10}
+FILTER_FORM |= {"filter_action": "action", "filter_outcome": "outcome"}  # element ids (guard.check_form)
 
-def _day(value: str, *, end: bool = False) -> datetime | None:
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        return None
-    start = datetime.combine(day, time.min, tzinfo=UTC)
-    return start + timedelta(days=1) if end else start
+
+@dataclass(frozen=True)
+class AuditRow:
+    when: str
+    who: str
+    action: str
+    target: str
+    outcome: str
+    ip: str
+    details: str
 
 
 class AuditState(PagedListMixin, SessionState):
-    page_size = 30
-    rows: list[dict[str, str]] = []
+    guard_roles: ClassVar[tuple[str, ...]] = ADMIN_ROLES
+    page_size: ClassVar[int] = 30
+    rows: list[AuditRow] = []
     action_filter: str = ""
     outcome_filter: str = ""
     search: str = ""
     since: str = ""
     until: str = ""
 
-    def _guard(self):
-        return self.authorize(*ADMIN_ROLES)
-
-    def _refresh(self, principal) -> None:
+    def _ask(self):
+        # Whole days in India (an entry at 02:00 IST on the 5th is on the 5th), the same as the payments filter.
+        since, until = parsing.ist_range(self.since, self.until)
         flt = audit.AuditFilter(
             action=self.action_filter or None,
             outcome=self.outcome_filter or None,
             search=self.search or None,
-            since=_day(self.since),
-            until=_day(self.until, end=True),
+            since=since,
+            until=until,
         )
-        with session_scope() as session:
-            rows, self.total = audit.query(session, principal, flt, limit=self.page_size, offset=self.offset)
-        self.rows = [
-            {
-                "when": r.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-                "who": r.actor_label or (f"user:{r.actor_id}" if r.actor_id else "—"),
-                "action": r.action,
-                "target": f"{r.target_type}:{r.target_id}" if r.target_type else "—",
-                "outcome": r.outcome,
-                "ip": r.ip or "—",
-                "details": ", ".join(f"{k}={v}" for k, v in (r.details or {}).items()) or "—",
-            }
-            for r in rows
-        ]
+        return flt, self.page_size, self.offset
 
-    @rx.event
-    def apply_filters(self, form: dict):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        self.action_filter = str(form.get("action", ""))[:60]
-        self.outcome_filter = str(form.get("outcome", ""))
-        self.search = str(form.get("search", "")).strip()[:100]
-        self.since, self.until = str(form.get("since", "")), str(form.get("until", ""))
+    @staticmethod
+    def _fetch(principal, ask):
+        flt, limit, offset = ask
+        with session_scope() as session:
+            found, total = audit.query(session, principal, flt, limit=limit, offset=offset)
+            rows = [
+                AuditRow(
+                    when=ist(r.created_at, "%Y-%m-%d %H:%M:%S"),  # IST, like the day filter
+                    who=r.actor_label or (f"user:{r.actor_id}" if r.actor_id else "—"),
+                    action=r.action,
+                    target=f"{r.target_type}:{r.target_id}" if r.target_type else "—",
+                    outcome=r.outcome,
+                    ip=r.ip or "—",
+                    details=", ".join(f"{k}={v}" for k, v in (r.details or {}).items()) or "—",
+                )
+                for r in found
+            ]
+        return rows, total
+
+    def _show(self, result) -> None:
+        self.rows, self.total = result
+
+    @guarded(form=FILTER_FORM)
+    async def apply_filters(self, principal: Principal, form: dict):
+        self.action_filter = form.get("action", "")
+        self.outcome_filter = form.get("outcome", "")
+        self.search = form.get("search", "").strip()
+        self.since, self.until = form.get("since", ""), form.get("until", "")
         self.page = 1
-        self._refresh(principal)
+        try:
+            await self._reload(principal)
+        except Exception:
+            self.rows, self.total = [], 0
+            raise

@@ -5,19 +5,25 @@ live events in without a reload.
 """
 
 import functools
+from dataclasses import dataclass
 
 import reflex as rx
 
 from kisaan_app.db import session_scope
+from kisaan_app.i18n import t
 from kisaan_app.i18n.formatting import ist, rupees
 from kisaan_app.models.enums import Role
 from kisaan_app.realtime.events import Event
 from kisaan_app.services import inbox, profiles
-from kisaan_app.services.errors import DomainError
+from kisaan_app.services.context import Principal, RequestMeta
+from kisaan_app.state.guard import guarded, off_loop
 from kisaan_app.state.session import SessionState
 
 SEVERITY_RANK = {"red": 0, "orange": 1, "yellow": 2, "green": 3}
 ISSUE_TYPES = ("pest", "disease", "water_stress", "nutrient", "other")
+REPORT_FORM = {"crop": 60, "issue_type": 20, "note": 1000, "severity": 10}
+# Inputs with an element id also arrive under that id (state/guard.py check_form).
+REPORT_FORM |= {"report_crop": "crop", "report_issue": "issue_type", "report_note": "note"}
 
 
 def _arrow(direction: str | None) -> str:
@@ -72,90 +78,20 @@ class DashboardState(SessionState):
     def issue_types(self) -> list[list[str]]:
         return [[code, self._tr(f"crop_issue.{code}")] for code in ISSUE_TYPES]
 
-    @rx.event
-    def load(self):
-        principal, denied = self.authorize()
-        if denied is not None:
-            return denied
+    @guarded(error=None)
+    async def load(self, principal: Principal):
         if principal.role != Role.FARMER:
             return
         try:
-            with session_scope() as session:
-                view = profiles.get_profile(session, principal)
-                self.my_crops, self.my_district, self.my_state = view.crops, view.district or "", view.state or ""
-                if self.selected_crop not in self.my_crops:
-                    self.selected_crop = self.my_crops[0] if self.my_crops else ""
-                self._load_prices(session)
-                self._load_trend(session)
-                self._load_alerts(session)
-                self._load_reports(session, principal)
-                self._load_inbox(session, principal.id)
-            self.load_error = ""
+            view = await off_loop(_dashboard, principal, self.selected_crop, self.lang)
         except Exception:  # noqa: BLE001 - show a retry, never a half-drawn dashboard
-            self.load_error = self._tr("dashboard.load_failed")
-        self.loaded = True
-
-    def _load_prices(self, session) -> None:
-        from kisaan_app.services import price_board as prices
-
-        rows = prices.latest_prices(session, self.my_crops, self.my_district or None, self.my_state or None)
-        self.prices = [
-            price_row(
-                r.commodity,
-                r.variety,
-                r.market,
-                r.district,
-                r.modal_price_paise,
-                r.min_price_paise,
-                r.max_price_paise,
-                r.change_paise,
-                r.direction,
-                r.arrival_date.strftime("%d %b"),
-            )
-            for r in rows
-        ]
-
-    def _load_trend(self, session) -> None:
-        from kisaan_app.services import price_board as prices
-
-        if not self.selected_crop:
-            self.trend = []
+            self.load_error, self.loaded = self._tr("dashboard.load_failed"), True
             return
-        points = prices.price_trend(
-            session, self.selected_crop, self.my_district or None, self.my_state or None, days=30
-        )
-        self.trend = [{"date": p.date.strftime("%d %b"), "modal": round(p.modal_rupees)} for p in points]
-
-    def _load_alerts(self, session) -> None:
-        from kisaan_app.services import weather
-
-        if not self.my_district:
-            self.alerts = []
-            return
-        self.alerts = [
-            alert_row(a.id, a.severity, a.title, a.message, ist(a.valid_until))
-            for a in weather.active_alerts(session, self.my_district)
-        ]
-
-    def _load_reports(self, session, principal) -> None:
-        from kisaan_app.services import crop_health
-
-        self.reports = [
-            {
-                "id": str(r.id),
-                "crop": r.crop,
-                "issue": self._tr(f"crop_issue.{r.issue_type}"),
-                "severity": r.severity,
-                "note": r.note or "",
-                "when": ist(r.created_at),
-                "source": r.source,
-            }
-            for r in crop_health.recent_reports(session, principal, limit=10)
-        ]
-
-    def _load_inbox(self, session, user_id: int) -> None:
-        self.show_inbox(inbox.recent(session, user_id, limit=20))
-        self.unread_count = inbox.unread_count(session, user_id)
+        self.my_crops, self.my_district, self.my_state = view.crops, view.district, view.state
+        self.selected_crop, self.prices, self.trend = view.selected_crop, view.prices, view.trend
+        self.alerts, self.reports = view.alerts, view.reports
+        self.show_inbox(view.inbox)
+        self.unread_count, self.load_error, self.loaded = view.unread, "", True
 
     def show_inbox(self, items: list[inbox.InboxItem]) -> None:
         self.inbox_items = [
@@ -224,56 +160,128 @@ class DashboardState(SessionState):
 
     # ------------------------------------------------------------ actions
 
-    @rx.event
-    def select_crop(self, crop: str | list[str]):
-        principal, denied = self.authorize(Role.FARMER)
-        if denied is not None:
-            return denied
-        self.selected_crop = crop if isinstance(crop, str) else (crop[0] if crop else "")
-        with session_scope() as session:
-            self._load_trend(session)
+    @guarded(Role.FARMER, error=None)
+    async def select_crop(self, principal: Principal, crop: str | list[str]):
+        chosen = crop if isinstance(crop, str) else (crop[0] if crop else "")
+        if chosen not in self.my_crops:
+            return  # only the farmer's own crops are on the picker
+        self.selected_crop = chosen
+        self.trend = await off_loop(_trend, chosen, self.my_district, self.my_state)
 
-    @rx.event
-    def submit_report(self, form: dict):
-        from kisaan_app.services import crop_health
-
-        principal, denied = self.authorize(Role.FARMER)
-        if denied is not None:
-            return denied
-        self.report_error = self.report_message = ""
-        try:
-            with session_scope() as session:
-                crop_health.report_issue(
-                    session,
-                    principal,
-                    self._meta(),
-                    crop=form.get("crop", ""),
-                    issue_type=form.get("issue_type", ""),
-                    note=form.get("note", ""),
-                    severity=form.get("severity") or "yellow",
-                )
-        except DomainError as err:
-            self.report_error = self._error(err)
-            return
+    @guarded(Role.FARMER, error="report_error", clear=("report_message",), form=REPORT_FORM)
+    async def submit_report(self, principal: Principal, form: dict):
+        await off_loop(_report, principal, self._meta(), form)
         self.report_message = self._tr("dashboard.report_sent")
 
-    @rx.event
-    def mark_read(self, notification_id: str):
-        principal, denied = self.authorize()
-        if denied is not None:
-            return denied
-        with session_scope() as session:
-            inbox.mark_read(session, principal, int(notification_id))
-            self._load_inbox(session, principal.id)
+    @guarded(error=None)
+    async def mark_read(self, principal: Principal, notification_id: str):
+        from kisaan_app.services.parsing import ident
 
-    @rx.event
-    def mark_all_read(self):
-        principal, denied = self.authorize()
-        if denied is not None:
-            return denied
-        with session_scope() as session:
+        items, self.unread_count = await off_loop(_mark_read, principal, ident(notification_id))
+        self.show_inbox(items)
+
+    @guarded(error=None)
+    async def mark_all_read(self, principal: Principal):
+        items, self.unread_count = await off_loop(_mark_read, principal, None)
+        self.show_inbox(items)
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    crops: list[str]
+    district: str
+    state: str
+    selected_crop: str
+    prices: list[dict[str, str]]
+    trend: list[dict[str, str | int | float]]
+    alerts: list[dict[str, str]]
+    reports: list[dict[str, str]]
+    inbox: list[inbox.InboxItem]
+    unread: int
+
+
+def _dashboard(principal: Principal, selected_crop: str, lang: str) -> DashboardView:
+    """Everything the dashboard shows, read in one session in a worker thread."""
+    from kisaan_app.services import crop_health, weather
+    from kisaan_app.services import price_board as prices
+
+    with session_scope() as session:
+        view = profiles.get_profile(session, principal)
+        crops, district, state = view.crops, view.district or "", view.state or ""
+        if selected_crop not in crops:
+            selected_crop = crops[0] if crops else ""
+        price_rows = [
+            price_row(
+                r.commodity,
+                r.variety,
+                r.market,
+                r.district,
+                r.modal_price_paise,
+                r.min_price_paise,
+                r.max_price_paise,
+                r.change_paise,
+                r.direction,
+                r.arrival_date.strftime("%d %b"),
+            )
+            for r in prices.latest_prices(session, crops, district or None, state or None)
+        ]
+        alerts = (
+            [
+                alert_row(a.id, a.severity, a.title, a.message, ist(a.valid_until))
+                for a in weather.active_alerts(session, district)
+            ]
+            if district
+            else []
+        )
+        reports = [
+            {
+                "id": str(r.id),
+                "crop": r.crop,
+                "issue": t(lang, f"crop_issue.{r.issue_type}"),
+                "severity": r.severity,
+                "note": r.note or "",
+                "when": ist(r.created_at),
+                "source": r.source,
+            }
+            for r in crop_health.recent_reports(session, principal, limit=10)
+        ]
+        items, unread = inbox.recent(session, principal.id, limit=20), inbox.unread_count(session, principal.id)
+    trend = _trend(selected_crop, district, state)
+    return DashboardView(crops, district, state, selected_crop, price_rows, trend, alerts, reports, items, unread)
+
+
+def _trend(crop: str, district: str, state: str) -> list[dict[str, str | int | float]]:
+    from kisaan_app.services import price_board as prices
+
+    if not crop:
+        return []
+    with session_scope() as session:
+        points = prices.price_trend(session, crop, district or None, state or None, days=30)
+    return [{"date": p.date.strftime("%d %b"), "modal": round(p.modal_rupees)} for p in points]
+
+
+def _report(principal: Principal, meta: RequestMeta, form: dict[str, str]) -> None:
+    from kisaan_app.services import crop_health
+
+    with session_scope() as session:
+        crop_health.report_issue(
+            session,
+            principal,
+            meta,
+            crop=form.get("crop", ""),
+            issue_type=form.get("issue_type", ""),
+            note=form.get("note", ""),
+            severity=form.get("severity") or "yellow",
+        )
+
+
+def _mark_read(principal: Principal, notification_id: int | None) -> tuple[list[inbox.InboxItem], int]:
+    with session_scope() as session:
+        if notification_id is None:
             inbox.mark_read(session, principal)
-            self._load_inbox(session, principal.id)
+        else:
+            inbox.mark_read(session, principal, notification_id)
+        return inbox.recent(session, principal.id, limit=20), inbox.unread_count(session, principal.id)
 
 
 @functools.lru_cache(maxsize=256)

@@ -5,11 +5,15 @@ The sandbox is read with httpx in a background event, so a slow or stopped sandb
 """
 
 import json
+from dataclasses import dataclass
+from typing import ClassVar
 
 import httpx
-import reflex as rx
 
+from kisaan_app.models.enums import Role
+from kisaan_app.services.context import Principal
 from kisaan_app.settings import get_settings
+from kisaan_app.state.guard import guarded
 from kisaan_app.state.session import SessionState
 
 PROVIDERS = ("twilio", "smtp", "webpush", "razorpay")
@@ -20,49 +24,55 @@ def outbox_url() -> str:
     return f"http://127.0.0.1:{get_settings().sandbox_port}/outbox"
 
 
-def outbox_row(record: dict) -> dict[str, str]:
+@dataclass(frozen=True)
+class OutboxRow:
+    id: str
+    provider: str
+    kind: str
+    summary: str
+    at: str
+    detail: str
+
+
+def outbox_row(record: dict) -> OutboxRow:
     detail = record.get("detail") or {}
-    return {
-        "id": str(record.get("id", "")),
-        "provider": str(record.get("provider", "")),
-        "kind": str(record.get("kind", "")),
-        "summary": str(record.get("summary", "")),
-        "at": str(record.get("at", ""))[:23].replace("T", " "),
-        "detail": json.dumps(detail, ensure_ascii=False, indent=1)[:4000],
-    }
+    return OutboxRow(
+        id=str(record.get("id", "")),
+        provider=str(record.get("provider", "")),
+        kind=str(record.get("kind", "")),
+        summary=str(record.get("summary", "")),
+        at=str(record.get("at", ""))[:23].replace("T", " "),
+        detail=json.dumps(detail, ensure_ascii=False, indent=1)[:4000],
+    )
 
 
 class DevOutboxState(SessionState):
-    rows: list[dict[str, str]] = []
+    guard_roles: ClassVar[tuple[str, ...]] = (Role.ADMIN,)
+    rows: list[OutboxRow] = []
     provider: str = ""
     error: str = ""
     refused: bool = False
     fetching: bool = False
     loaded: bool = False
 
-    @rx.event
-    def load(self):
-        principal, denied = self.authorize("admin")
-        if denied is not None:
-            return denied
+    @guarded()
+    async def load(self, principal: Principal):
         self.refused = get_settings().env == "prod"
-        self.rows, self.error, self.loaded = [], "", False
+        self.rows, self.loaded = [], False
         return None if self.refused else DevOutboxState.fetch
 
-    @rx.event
     def set_provider(self, value: str):
+        """Picks a provider filter (the fetch it asks for is guarded): touches no data."""
         self.provider = value if value in PROVIDERS else ""
         return DevOutboxState.fetch
 
-    @rx.event(background=True)
-    async def fetch(self):
+    @guarded(background=True)
+    async def fetch(self, principal: Principal):
+        """The sandbox is read over HTTP with httpx's async client: the event loop is never blocked."""
         async with self:
-            principal, denied = self.authorize("admin")
-            if denied is not None:
-                return denied
             if self.refused or self.fetching:
                 return None
-            self.fetching, self.error = True, ""
+            self.fetching = True
             params = {"limit": LIMIT, **({"provider": self.provider} if self.provider else {})}
         rows, error = [], ""
         try:

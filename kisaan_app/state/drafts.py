@@ -6,7 +6,7 @@ import reflex as rx
 
 
 class DraftMixin(rx.State, mixin=True):
-    # The field names a page may set; anything else a browser sends is ignored.
+    # The field names a page may set, and the longest value one takes; anything else a browser sends is refused.
     draft_fields: ClassVar[tuple[str, ...]] = ()
     draft_limit: ClassVar[int] = 2000
     draft: dict[str, str] = {}
@@ -15,12 +15,12 @@ class DraftMixin(rx.State, mixin=True):
         """Hook: a field changed (e.g. recount the recipients); may return events."""
         return None
 
-    @rx.event
     def set_draft(self, name: str, value: str):
-        if name in self.draft_fields:
-            self.draft = {**self.draft, name: str(value)[: self.draft_limit]}
-            return self._draft_changed(name)
-        return None
+        """Typing in a draft field touches no data (a hook may return a guarded event): on the allowlist."""
+        if name not in self.draft_fields or not isinstance(value, str) or len(value) > self.draft_limit:
+            return None  # refused: the draft stays exactly as it was
+        self.draft = {**self.draft, name: value}
+        return self._draft_changed(name)
 
     def _text(self, name: str) -> str:
         return self.draft.get(name, "").strip()

@@ -3,9 +3,10 @@
 import reflex as rx
 
 from kisaan_app.db import session_scope
-from kisaan_app.models.enums import Role
 from kisaan_app.services import directory, profiles
-from kisaan_app.state.session import SessionState
+from kisaan_app.services.context import Principal
+from kisaan_app.state.guard import guarded, off_loop
+from kisaan_app.state.session import ADMIN_ROLES, SessionState
 
 
 class HomeState(SessionState):
@@ -31,18 +32,20 @@ class HomeState(SessionState):
     def land_text(self) -> str:
         return self._tr("home.acres", area=self.land_area) if self.land_area else ""
 
-    @rx.event
-    def load(self):
-        principal, denied = self.authorize()
-        if denied is not None:
-            return denied
-        with session_scope() as session:
-            view = profiles.get_profile(session, principal)
-            self.lang = view.preferred_language
-            self.crops = view.crops
-            self.village, self.district, self.state_name = view.village or "", view.district or "", view.state or ""
-            self.land_area = f"{view.land_area_acres:g}" if view.land_area_acres is not None else ""
-            self.business_name, self.gstin = view.business_name or "", view.gstin or ""
-            self.organization_name = view.organization_name or ""
-            if principal.role in (Role.ADMIN, Role.ORG_ADMIN):
-                self.stats = directory.people_stats(session, principal).__dict__
+    @guarded(error=None)
+    async def load(self, principal: Principal):
+        view, stats = await off_loop(_home, principal)
+        self.lang = view.preferred_language
+        self.crops = view.crops
+        self.village, self.district, self.state_name = view.village or "", view.district or "", view.state or ""
+        self.land_area = f"{view.land_area_acres:g}" if view.land_area_acres is not None else ""
+        self.business_name, self.gstin = view.business_name or "", view.gstin or ""
+        self.organization_name = view.organization_name or ""
+        self.stats = stats
+
+
+def _home(principal: Principal) -> tuple[profiles.ProfileView, dict[str, int]]:
+    with session_scope() as session:
+        view = profiles.get_profile(session, principal)
+        stats = directory.people_stats(session, principal).__dict__ if principal.role in ADMIN_ROLES else {}
+        return view, dict(stats)

@@ -1,19 +1,22 @@
 """/admin/live: who is connected (by role and organisation), events per second, delivery lag; broadcasts."""
 
 import asyncio
-
-import reflex as rx
+from typing import ClassVar
 
 from kisaan_app.db import session_scope
-from kisaan_app.services import accounts, connections
+from kisaan_app.models.enums import Role
+from kisaan_app.services import accounts, connections, parsing
 from kisaan_app.services.broadcasts import send_broadcast
-from kisaan_app.services.errors import DomainError
+from kisaan_app.services.context import Principal, RequestMeta
+from kisaan_app.state.guard import guarded, off_loop
 from kisaan_app.state.session import ADMIN_ROLES, SessionState
 
 REFRESH_SECONDS = 2
+BROADCAST_FORM = {"message": 500, "organization_id": 12, "level": 10, "broadcast_message": "message"}
 
 
 class LiveAdminState(SessionState):
+    guard_roles: ClassVar[tuple[str, ...]] = ADMIN_ROLES
     total: int = 0
     by_role: dict[str, int] = {}
     by_organization: list[list[str]] = []
@@ -25,11 +28,14 @@ class LiveAdminState(SessionState):
     error: str = ""
     message: str = ""
 
-    def _refresh(self, principal) -> None:
+    @staticmethod
+    def _fetch(principal, _ask):
+        with session_scope() as session:
+            return connections.live_counts(session, principal)
+
+    def _show(self, counts) -> None:
         from kisaan_app.realtime import hub
 
-        with session_scope() as session:
-            counts = connections.live_counts(session, principal)
         self.total, self.by_role = counts.total, counts.by_role
         no_fpo = self._tr("live.no_fpo")
         self.by_organization = [[name or no_fpo, str(n)] for name, n in counts.by_organization]
@@ -41,23 +47,21 @@ class LiveAdminState(SessionState):
                 stats.delivered,
             )
 
-    @rx.event
-    def load(self):
-        principal, denied = self.authorize(*ADMIN_ROLES)
-        if denied is not None:
-            return denied
-        self.error = self.message = ""
-        self._refresh(principal)
-        if principal.role == "admin":
-            with session_scope() as session:
-                self.organizations = [[str(o.id), o.name] for o in accounts.list_organizations(session)]
+    @guarded(clear=("message",))
+    async def load(self, principal: Principal):
+        await self._reload(principal)
+        if principal.role == Role.ADMIN:
+            self.organizations = await off_loop(_organizations)
         if not self.watching:
             return LiveAdminState.watch
+        return None
 
-    @rx.event(background=True)
-    async def watch(self):
+    @guarded(background=True)
+    async def watch(self, principal: Principal):
         """Refresh the figures every few seconds while this tab stays on the Live page."""
         async with self:
+            if self.watching:
+                return
             self.watching = True
         try:
             while True:
@@ -65,32 +69,30 @@ class LiveAdminState(SessionState):
                 async with self:
                     if self.router.page.path.rstrip("/") != "/admin/live":
                         return
-                    principal, denied = self.authorize(*ADMIN_ROLES)
+                    principal, denied = await self._authorize(*ADMIN_ROLES)  # still theirs, still an admin
                     if denied is not None:
                         return
-                    self._refresh(principal)
+                counts = await off_loop(self._fetch, principal, None)
+                async with self:
+                    self._show(counts)
         finally:
             async with self:
                 self.watching = False
 
-    @rx.event
-    def broadcast(self, form: dict):
-        principal, denied = self.authorize(*ADMIN_ROLES)
-        if denied is not None:
-            return denied
-        self.error = self.message = ""
+    @guarded(clear=("message",), form=BROADCAST_FORM)
+    async def broadcast(self, principal: Principal, form: dict):
         org = form.get("organization_id", "")
-        try:
-            with session_scope() as session:
-                send_broadcast(
-                    session,
-                    principal,
-                    self._meta(),
-                    form.get("message", ""),
-                    organization_id=int(org) if org.isdigit() else None,
-                    level=form.get("level", "info"),
-                )
-        except DomainError as err:
-            self.error = self._error(err)
-            return
+        organization_id = parsing.ident(org) if org else None
+        level = form.get("level", "info")
+        await off_loop(_broadcast, principal, self._meta(), form.get("message", ""), organization_id, level)
         self.message = self._tr("live.broadcast_sent")
+
+
+def _organizations() -> list[list[str]]:
+    with session_scope() as session:
+        return [[str(o.id), o.name] for o in accounts.list_organizations(session)]
+
+
+def _broadcast(principal: Principal, meta: RequestMeta, message: str, organization_id: int | None, level: str) -> None:
+    with session_scope() as session:
+        send_broadcast(session, principal, meta, message, organization_id=organization_id, level=level)

@@ -1,257 +1,274 @@
 """Marketplace pages' state: browse (/market), one listing and its offer threads (/market/listing), selling
-(/market/sell) and orders (/orders). Thin: each handler authorises, calls a service, copies results out."""
+(/market/sell) and orders (/orders). Thin: each handler is guarded, calls a service off the event loop and
+copies the result into typed rows."""
 
-import asyncio
 import io
-from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass, field
+from typing import ClassVar
 
 import reflex as rx
-from sqlmodel import select
 
 from kisaan_app.db import session_scope
-from kisaan_app.i18n.formatting import IST, ist, rupees
-from kisaan_app.models.accounts import FarmerProfile, User
+from kisaan_app.i18n.formatting import ist, rupees
 from kisaan_app.models.enums import Role
-from kisaan_app.services import directory
+from kisaan_app.services import directory, parsing
 from kisaan_app.services.context import Principal, RequestMeta
-from kisaan_app.services.errors import DomainError, ValidationFailed
-from kisaan_app.services.market import bids, listings, orders, photos
+from kisaan_app.services.errors import DomainError
+from kisaan_app.services.market import bids, listings, orders, photos, views
+from kisaan_app.services.payments.farm_gate import SELLER_ROLES, show_farm_gate_qr
+from kisaan_app.state.guard import guarded, off_loop
 from kisaan_app.state.paging import FilteredListMixin
 from kisaan_app.state.session import SessionState
 
 MARKET_ROLES = (Role.FARMER, Role.BUYER, Role.ORG_ADMIN, Role.ADMIN)
-SELLER_ROLES = (Role.FARMER, Role.ORG_ADMIN, Role.ADMIN)
+NOTE = 500
+# Inputs with an element id also arrive under that id (state/guard.py check_form): those keys mirror a field.
+BID_FORM = {"quantity": 24, "price": 24, "message": NOTE, "bid_quantity": "quantity", "bid_price": "price"}
+COUNTER_FORM = {"bid_id": 12, "price": 24, "quantity": 24, "message": NOTE}
+SELL_FORM = {
+    "farmer_id": 12,
+    "crop": 60,
+    "variety": 60,
+    "grade": 30,
+    "quantity": 24,
+    "unit": 10,
+    "price": 24,
+    "auto_accept": 24,
+    "district": 80,
+    "state": 80,
+    "village": 120,
+    "available_from": 10,
+    "available_until": 10,
+    "description": 1000,
+    **{f"sell_{name}": name for name in ("crop", "variety", "grade", "quantity", "unit", "price")},
+    **{f"sell_{name}": name for name in ("auto_accept", "village", "district", "state")},
+    "sell_farmer": "farmer_id",
+}
+HINT_FIELDS = ("crop", "unit", "district", "state", "price")
 
 
-def paise(text: str, field: str) -> int:
-    """'2,150.50' rupees → 215050 paise; anything else is a clear error."""
-    try:
-        value = Decimal(str(text).strip().replace(",", ""))
-    except InvalidOperation:
-        raise ValidationFailed("price_invalid", field=field) from None
-    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
-        raise ValidationFailed("price_invalid", field=field)
-    return int(value * 100)
+@dataclass(frozen=True)
+class ListingCard:
+    id: str
+    title: str
+    remaining: str
+    price: str
+    place: str
+    farmer: str
+    status: str
+    photo: str  # "" when there is none
 
 
-def number(text: str, field: str) -> float:
-    try:
-        return float(str(text).strip().replace(",", ""))
-    except ValueError:
-        raise ValidationFailed("quantity_invalid", field=field, max="") from None
+@dataclass(frozen=True)
+class OrderRow:
+    id: str
+    number: str
+    what: str
+    amount: str
+    status: str
+    is_buyer: bool  # the viewer bought it (else: their side sold it)
+    listing_id: str
+    hold_until: str
 
 
-def ist_day(text, *, end: bool = False) -> datetime | None:
-    """A date from a date picker as the start (or end) of that day in India, in UTC."""
-    try:
-        day = date.fromisoformat(str(text or ""))
-    except ValueError:
-        return None
-    moment = datetime.combine(day, time.max if end else time.min, tzinfo=IST)
-    return moment.astimezone(UTC)
+@dataclass(frozen=True)
+class OfferRow:
+    by_buyer: bool
+    kind: str
+    price: str
+    quantity: str
+    note: str
+    when: str
 
 
-def listing_card(listing, farmer_name: str = "") -> dict[str, str]:
-    return {
-        "id": str(listing.id),
-        "title": " · ".join(p for p in (listing.crop, listing.variety, listing.grade) if p),
-        "remaining": f"{listing.quantity_remaining:g} {listing.unit}",
-        "price": f"{rupees(listing.asking_price_paise, decimals=True)} / {listing.unit}",
-        "place": ", ".join(p for p in (listing.village, listing.district) if p),
-        "farmer": farmer_name,
-        "status": listing.status,
-        "photo": f"/api/market/listings/{listing.id}/photo" if listing.photo_path else "",
-    }
+@dataclass(frozen=True)
+class ThreadRow:
+    id: str
+    buyer: str
+    buyer_district: str
+    status: str
+    price: str
+    quantity: str
+    live: bool
+    my_turn: bool  # decided by the service (views.listing_view)
+    offers: list[OfferRow] = field(default_factory=list)
 
 
-def order_row(order, viewer_id: int) -> dict[str, str]:
-    return {
-        "id": str(order.id),
-        "number": order.order_number,
-        "what": f"{order.quantity:g} {order.unit} × {rupees(order.price_paise, decimals=True)}",
-        "amount": rupees(order.amount_paise, decimals=True),
-        "status": order.status,
-        "side": "buyer" if order.buyer_id == viewer_id else "seller",
-        "listing_id": str(order.listing_id),
-        "hold_until": ist(order.hold_until) if order.status == "pending_payment" else "",
-    }
+NO_CARD = ListingCard("", "", "", "", "", "", "", "")
+
+
+def listing_card(listing, farmer_name: str = "") -> ListingCard:
+    return ListingCard(
+        id=str(listing.id),
+        title=" · ".join(p for p in (listing.crop, listing.variety, listing.grade) if p),
+        remaining=f"{listing.quantity_remaining:g} {listing.unit}",
+        price=f"{rupees(listing.asking_price_paise, decimals=True)} / {listing.unit}",
+        place=", ".join(p for p in (listing.village, listing.district) if p),
+        farmer=farmer_name,
+        status=listing.status,
+        photo=f"/api/market/listings/{listing.id}/photo" if listing.photo_path else "",
+    )
+
+
+def order_row(order, viewer_id: int) -> OrderRow:
+    return OrderRow(
+        id=str(order.id),
+        number=order.order_number,
+        what=f"{order.quantity:g} {order.unit} × {rupees(order.price_paise, decimals=True)}",
+        amount=rupees(order.amount_paise, decimals=True),
+        status=order.status,
+        is_buyer=order.buyer_id == viewer_id,
+        listing_id=str(order.listing_id),
+        hold_until=ist(order.hold_until) if order.status == "pending_payment" else "",
+    )
+
+
+def thread_row(t: views.ThreadView) -> ThreadRow:
+    return ThreadRow(
+        id=str(t.bid_id),
+        buyer=t.buyer_name,
+        buyer_district=t.buyer_district,
+        status=t.status,
+        price=rupees(t.price_paise, decimals=True),
+        quantity=f"{t.quantity:g}",
+        live=t.live,
+        my_turn=t.my_turn,
+        offers=[
+            OfferRow(
+                by_buyer=o.by_buyer,
+                kind=o.kind,
+                price=rupees(o.price_paise, decimals=True) if o.price_paise else "",
+                quantity=f"{o.quantity:g}" if o.quantity else "",
+                note=o.note,
+                when=ist(o.created_at),
+            )
+            for o in t.offers
+        ],
+    )
 
 
 class MarketState(FilteredListMixin, SessionState):
     """/market: open listings with filters, sort and paging."""
 
-    page_size = 20
-    filter_fields = ("crop", "district", "grade", "min_quantity", "max_price", "sort")
-    cards: list[dict[str, str]] = []
-    error: str = ""
+    guard_roles: ClassVar[tuple[str, ...]] = MARKET_ROLES
+    page_size: ClassVar[int] = 20
+    rows_var: ClassVar[str] = "cards"
+    filter_fields: ClassVar[tuple[str, ...]] = ("crop", "district", "grade", "min_quantity", "max_price", "sort")
+    cards: list[ListingCard] = []
 
-    def _guard(self):
-        return self.authorize(*MARKET_ROLES)
-
-    def _refresh(self, principal) -> None:
+    def _ask(self):
         f = self.filters
-        try:
-            flt = listings.ListingFilter(
-                crop=f.get("crop") or None,
-                district=f.get("district") or None,
-                grade=f.get("grade") or None,
-                min_quantity=number(f["min_quantity"], "min_quantity") if f.get("min_quantity") else None,
-                max_price_paise=paise(f["max_price"], "max_price") if f.get("max_price") else None,
-                sort=f.get("sort") or "newest",
-            )
-            with session_scope() as session:
-                rows, self.total = listings.search(session, flt, self.page_size, self.offset)
-            self.cards, self.error = [listing_card(item, name) for item, name in rows], ""
-        except DomainError as err:
-            self.cards, self.total, self.error = [], 0, self._error(err)
+        flt = listings.ListingFilter(
+            crop=f.get("crop") or None,
+            district=f.get("district") or None,
+            grade=f.get("grade") or None,
+            min_quantity=parsing.quantity(f.get("min_quantity"), "min_quantity", required=False),
+            max_price_paise=parsing.paise(f.get("max_price"), "max_price", code="price_invalid", required=False),
+            sort=f.get("sort") or "newest",
+        )
+        return flt, self.page_size, self.offset
+
+    @staticmethod
+    def _fetch(principal, ask):
+        flt, limit, offset = ask
+        with session_scope() as session:
+            rows, total = listings.search(session, flt, limit, offset)
+            return [listing_card(item, name) for item, name in rows], total
+
+    def _show(self, result) -> None:
+        self.cards, self.total = result
+
+    def _on_load(self) -> None:
+        self.cards = []
 
 
 class ListingState(SessionState):
     """/market/listing?id=N: the listing, and its offer threads — a buyer's own, or all of them for the seller."""
 
+    guard_roles: ClassVar[tuple[str, ...]] = MARKET_ROLES
     listing_id: int = 0
-    card: dict[str, str] = {}
+    card: ListingCard = NO_CARD
     is_seller: bool = False
-    threads: list[dict[str, str]] = []  # one per bid (a buyer sees only their own)
-    offers: dict[str, list[dict[str, str]]] = {}  # bid id → its thread of offers, oldest first
-    orders: list[dict[str, str]] = []
+    threads: list[ThreadRow] = []  # one per bid (a buyer sees only their own), each with its offers
+    orders: list[OrderRow] = []
     error: str = ""
     message: str = ""
 
-    def _refresh(self, principal) -> None:
+    def _ask(self):
+        return self.listing_id
+
+    @staticmethod
+    def _fetch(principal, listing_id):
         with session_scope() as session:
-            listing = listings.visible(session, principal, self.listing_id)
-            farmer = session.get(User, listing.farmer_id)
-            self.card = listing_card(listing, farmer.full_name if farmer else "")
-            self.is_seller = listings.can_manage(principal, listing)
-            threads, offers_by_bid = [], {}
-            for bid in bids.bids_for_listing(session, principal, listing):
-                buyer = session.get(User, bid.buyer_id)
-                profile = buyer.buyer_profile if buyer else None
-                offers = [
-                    {
-                        "who": "buyer" if o.author_id == bid.buyer_id else "seller",
-                        "kind": o.kind,
-                        "price": rupees(o.price_paise, decimals=True) if o.price_paise else "",
-                        "quantity": f"{o.quantity:g}" if o.quantity else "",
-                        "note": o.message or "",
-                        "when": ist(o.created_at),
-                    }
-                    for o in bids.thread(session, principal, bid.id)
-                ]
-                waiting_for_seller = bid.status == "open"
-                my_turn = bid.status in bids.LIVE_STATUSES and waiting_for_seller == self.is_seller
-                threads.append(
-                    {
-                        "id": str(bid.id),
-                        "buyer": buyer.full_name if buyer else "",
-                        "buyer_district": (profile.district if profile else "") or "",
-                        "status": bid.status,
-                        "price": rupees(bid.price_paise, decimals=True),
-                        "quantity": f"{bid.quantity:g}",
-                        "my_turn": "yes" if my_turn else "no",
-                    }
-                )
-                offers_by_bid[str(bid.id)] = offers
-            self.threads, self.offers = threads, offers_by_bid
-            mine = [o for o in orders.orders_for(session, principal, limit=200) if o.listing_id == listing.id]
-            self.orders = [order_row(o, principal.id) for o in mine]
+            view = views.listing_view(session, principal, listing_id)
+            return (
+                listing_card(view.listing, view.farmer_name),
+                view.is_seller,
+                [thread_row(t) for t in view.threads],
+                [order_row(o, principal.id) for o in view.orders],
+            )
 
-    @rx.event
-    def load(self):
-        principal, denied = self.authorize(*MARKET_ROLES)
-        if denied is not None:
-            return denied
-        raw = str(self.router.url.query_parameters.get("id", ""))
+    def _show(self, result) -> None:
+        self.card, self.is_seller, self.threads, self.orders = result
+
+    @guarded(clear=("message",))
+    async def load(self, principal: Principal):
+        raw = str(self.router.url.query_parameters.get("id", ""))[:12]
         self.listing_id = int(raw) if raw.isdigit() else 0
-        self.error, self.message, self.card, self.threads, self.offers, self.orders = "", "", {}, [], {}, []
+        self.card, self.is_seller, self.threads, self.orders = NO_CARD, False, [], []
+        await self._reload(principal)
+
+    async def _act(self, principal: Principal, action, *args) -> None:
+        """Run a bid action off the loop; whatever happened, show the listing as it now is."""
         try:
-            self._refresh(principal)
-        except DomainError as err:
-            self.error = self._error(err)
+            number = await off_loop(_in_session, action, principal, self._meta(), *args)
+        finally:
+            await self._reload(principal)
+        if number:
+            self.message = self._tr("market.order_made", number=number)
 
-    def _act(self, action) -> None:
-        principal, denied = self.authorize(*MARKET_ROLES)
-        if denied is not None:
-            return denied
-        self.error, self.message = "", ""
-        try:
-            with session_scope() as session:
-                result = action(session, principal)
-            if result:
-                self.message = result
-        except DomainError as err:
-            self.error = self._error(err)
-        self._refresh(principal)
-        return None
+    @guarded(clear=("message",), form=BID_FORM)
+    async def place_bid(self, principal: Principal, form: dict):
+        quantity = parsing.quantity(form.get("quantity"), "quantity")
+        price = parsing.paise(form.get("price"), "price", code="price_invalid")
+        await self._act(principal, bids.place_bid, self.listing_id, quantity, price, form.get("message", ""))
+        self.message = self.message or self._tr("market.bid_sent")
 
-    def _order_message(self, result) -> str | None:
-        if hasattr(result, "order_number"):
-            return self._tr("market.order_made", number=result.order_number)
-        return None
+    @guarded(clear=("message",), form=COUNTER_FORM)
+    async def counter(self, principal: Principal, form: dict):
+        bid_id = parsing.ident(form.get("bid_id"), "bid_not_found")
+        price = parsing.paise(form.get("price"), "price", code="price_invalid")
+        quantity = parsing.quantity(form.get("quantity"), "quantity", required=False)
+        await self._act(principal, bids.counter, bid_id, price, quantity, form.get("message", ""))
+        self.message = self._tr("market.counter_sent")
 
-    @rx.event
-    def place_bid(self, form: dict):
-        def act(session, principal):
-            quantity, price = number(form.get("quantity", ""), "quantity"), paise(form.get("price", ""), "price")
-            result = bids.place_bid(
-                session, principal, self._meta(), self.listing_id, quantity, price, str(form.get("message", ""))[:500]
-            )
-            return self._order_message(result) or self._tr("market.bid_sent")
+    @guarded(clear=("message",))
+    async def accept(self, principal: Principal, bid_id: str):
+        await self._act(principal, bids.accept, parsing.ident(bid_id, "bid_not_found"))
 
-        return self._act(act)
+    @guarded(clear=("message",))
+    async def reject(self, principal: Principal, bid_id: str):
+        await self._act(principal, bids.reject, parsing.ident(bid_id, "bid_not_found"))
 
-    @rx.event
-    def counter(self, form: dict):
-        def act(session, principal):
-            bid_id = int(form.get("bid_id", 0))
-            bids.counter(
-                session,
-                principal,
-                self._meta(),
-                bid_id,
-                paise(form.get("price", ""), "price"),
-                number(form["quantity"], "quantity") if form.get("quantity") else None,
-                str(form.get("message", ""))[:500],
-            )
-            return self._tr("market.counter_sent")
+    @guarded(clear=("message",))
+    async def withdraw(self, principal: Principal, bid_id: str):
+        await self._act(principal, bids.withdraw, parsing.ident(bid_id, "bid_not_found"))
 
-        return self._act(act)
+    @guarded(clear=("message",))
+    async def close_listing(self, principal: Principal):
+        await self._act(principal, listings.close_listing, self.listing_id)
 
-    @rx.event
-    def accept(self, bid_id: str):
-        return self._act(lambda s, p: self._order_message(bids.accept(s, p, self._meta(), int(bid_id))))
-
-    @rx.event
-    def reject(self, bid_id: str):
-        return self._act(lambda s, p: bids.reject(s, p, self._meta(), int(bid_id)) and None)
-
-    @rx.event
-    def withdraw(self, bid_id: str):
-        return self._act(lambda s, p: bids.withdraw(s, p, self._meta(), int(bid_id)) and None)
-
-    @rx.event
-    async def upload_photo(self, files: list[rx.UploadFile]):
+    @guarded(*SELLER_ROLES, clear=("message",))
+    async def upload_photo(self, principal: Principal, files: list[rx.UploadFile]):
         """The seller adds a photo; the same checks as the API (size, real image, re-encoded)."""
-        principal, denied = self.authorize(*SELLER_ROLES)
-        if denied is not None:
-            return denied
         if not files:
-            return None
+            return
         data = await files[0].read(photos.MAX_BYTES + 1)
-        self.error, self.message = "", ""
         try:
             # Decoding a photo takes a CPU for a while: off the event loop that carries every open page.
-            await asyncio.to_thread(_attach_photo, principal, self._meta(), self.listing_id, data)
-        except DomainError as err:
-            self.error = self._error(err)
-        self._refresh(principal)
-        return None
-
-    @rx.event
-    def close_listing(self):
-        return self._act(lambda s, p: listings.close_listing(s, p, self._meta(), self.listing_id) and None)
+            await off_loop(_attach_photo, principal, self._meta(), self.listing_id, data)
+        finally:
+            await self._reload(principal)
 
     def live_refresh(self, listing_ids: set[int]) -> None:
         if self.listing_id and self.listing_id in listing_ids:
@@ -263,6 +280,12 @@ class ListingState(SessionState):
                     pass
 
 
+def _in_session(action, principal: Principal, meta: RequestMeta, *args) -> str | None:
+    """Run a market action in one session; the new order's number when it made one (accept, auto-accept)."""
+    with session_scope() as session:
+        return getattr(action(session, principal, meta, *args), "order_number", None)
+
+
 def _attach_photo(principal: Principal, meta: RequestMeta, listing_id: int, data: bytes) -> None:
     with session_scope() as session:
         photos.attach(session, principal, meta, listing_id, io.BytesIO(data))
@@ -271,7 +294,8 @@ def _attach_photo(principal: Principal, meta: RequestMeta, listing_id: int, data
 class SellState(SessionState):
     """/market/sell: a new listing (for an FPO admin: on behalf of a member) with the mandi price hint."""
 
-    mine: list[dict[str, str]] = []
+    guard_roles: ClassVar[tuple[str, ...]] = SELLER_ROLES
+    mine: list[ListingCard] = []
     members: list[list[str]] = []
     hint: str = ""
     hint_warning: bool = False
@@ -279,158 +303,147 @@ class SellState(SessionState):
     message: str = ""
     draft: dict[str, str] = {"unit": "quintal"}
 
-    def _refresh(self, principal) -> None:
+    @staticmethod
+    def _fetch(principal, _ask):
         with session_scope() as session:
-            self.mine = [listing_card(item) for item in listings.mine(session, principal)]
+            mine = [listing_card(item) for item in listings.mine(session, principal)]
+            members = []
             if principal.role in (Role.ORG_ADMIN, Role.ADMIN):
-                rows, _ = directory.list_users(
-                    session, principal, directory.UserFilter(role="farmer", active=True), limit=200
-                )
-                self.members = [[str(r.id), f"{r.full_name} ({r.district or '—'})"] for r in rows]
+                flt = directory.UserFilter(role="farmer", active=True)
+                rows, _ = directory.list_users(session, principal, flt, limit=200)
+                members = [[str(r.id), f"{r.full_name} ({r.district or '—'})"] for r in rows]
+            place = views.farmer_place(session, principal) if principal.role == Role.FARMER else None
+            return mine, members, place
 
-    @rx.event
-    def load(self):
-        principal, denied = self.authorize(*SELLER_ROLES)
-        if denied is not None:
-            return denied
-        self.field_errors, self.message, self.hint, self.hint_warning = {}, "", "", False
-        if principal.role == Role.FARMER:
-            with session_scope() as session:
-                profile = session.exec(select(FarmerProfile).where(FarmerProfile.user_id == principal.id)).first()
-            if profile:
-                self.draft = {
-                    **self.draft,
-                    "district": profile.district or "",
-                    "state": profile.state or "",
-                    "village": profile.village or "",
-                }
-        self._refresh(principal)
+    def _show(self, result) -> None:
+        self.mine, self.members, place = result
+        if place is not None:
+            self.draft = {**self.draft, "district": place.district, "state": place.state, "village": place.village}
 
-    @rx.event
-    def update_draft(self, field: str, value: str):
+    @guarded(error=None, fields="field_errors", clear=("message", "hint"))
+    async def load(self, principal: Principal):
+        self.hint_warning = False
+        await self._reload(principal)
+
+    @guarded(error=None)
+    async def update_draft(self, principal: Principal, name: str, value: str):
         """Typing in crop, unit, district or price refreshes the mandi price hint."""
-        self.draft = {**self.draft, field: str(value)[:80]}
-        if field not in ("crop", "unit", "district", "state", "price"):
+        if name not in SELL_FORM or len(str(value)) > SELL_FORM[name]:
+            return  # not a field of this form, or longer than it takes: refused, the draft stays as it was
+        self.draft = {**self.draft, name: str(value)}
+        if name not in HINT_FIELDS:
             return
         d = self.draft
-        if not d.get("crop"):
+        if not d.get("crop", "").strip():
             self.hint, self.hint_warning = "", False
             return
         try:
-            reserve = paise(d["price"], "price") if d.get("price") else None
+            reserve = parsing.paise(d.get("price"), "price", required=False)
         except DomainError:
             reserve = None
-        with session_scope() as session:
-            hint = listings.price_hint(
-                session,
-                d["crop"].strip().title(),
-                d.get("district", "").title() or None,
-                d.get("state", "").title() or None,
-                d.get("unit", "quintal"),
-                reserve,
-            )
+        unit = d.get("unit", "quintal")
+        ask = (d["crop"].strip().title(), d.get("district", "").title() or None, d.get("state", "").title() or None)
+        hint = await off_loop(_price_hint, *ask, unit, reserve)
         if hint.modal_paise_per_unit is None:
             self.hint, self.hint_warning = self._tr("market.no_hint"), False
             return
         self.hint = self._tr(
             "market.hint",
             price=rupees(hint.modal_paise_per_unit, decimals=True),
-            unit=d.get("unit", "quintal"),
+            unit=unit,
             markets=", ".join(hint.markets),
         )
         self.hint_warning = hint.far_below
 
-    @rx.event
-    def create(self, form: dict):
-        principal, denied = self.authorize(*SELLER_ROLES)
-        if denied is not None:
-            return denied
-        self.field_errors, self.message = {}, ""
-        try:
-            auto = str(form.get("auto_accept", "")).strip()
-            data = listings.ListingInput(
-                crop=str(form.get("crop", "")),
-                variety=str(form.get("variety", "")) or None,
-                grade=str(form.get("grade", "")) or None,
-                quantity=number(form.get("quantity", ""), "quantity"),
-                unit=str(form.get("unit", "quintal")),
-                price_paise=paise(form.get("price", ""), "price"),
-                auto_accept_price_paise=paise(auto, "auto_accept") if auto else None,
-                district=str(form.get("district", "")),
-                state=str(form.get("state", "")),
-                village=str(form.get("village", "")) or None,
-                available_from=ist_day(form.get("available_from")),
-                available_until=ist_day(form.get("available_until"), end=True),
-                description=str(form.get("description", "")) or None,
-            )
-            farmer = str(form.get("farmer_id", ""))
-            with session_scope() as session:
-                listing = listings.create_listing(
-                    session, principal, self._meta(), data, farmer_id=int(farmer) if farmer.isdigit() else None
-                )
-                new_id = listing.id
-        except DomainError as err:
-            field = {"price_paise": "price", "auto_accept_price_paise": "auto_accept"}.get(err.field, err.field)
-            self.field_errors = {field or "form": self._error(err)}
-            return None
+    @guarded(
+        error=None,
+        fields="field_errors",
+        field_names={"price_paise": "price", "auto_accept_price_paise": "auto_accept"},
+        clear=("message",),
+        form=SELL_FORM,
+    )
+    async def create(self, principal: Principal, form: dict):
+        since = parsing.day(form.get("available_from"), "available_from")
+        until = parsing.day(form.get("available_until"), "available_until")
+        data = listings.ListingInput(
+            crop=form.get("crop", ""),
+            variety=form.get("variety") or None,
+            grade=form.get("grade") or None,
+            quantity=parsing.quantity(form.get("quantity"), "quantity"),
+            unit=form.get("unit") or "quintal",
+            price_paise=parsing.paise(form.get("price"), "price", code="price_invalid"),
+            auto_accept_price_paise=parsing.paise(
+                form.get("auto_accept"), "auto_accept", code="price_invalid", required=False
+            ),
+            district=form.get("district", ""),
+            state=form.get("state", ""),
+            village=form.get("village") or None,
+            available_from=parsing.ist_start(since) if since else None,
+            available_until=parsing.ist_end(until) if until else None,
+            description=form.get("description") or None,
+        )
+        farmer = form.get("farmer_id", "")
+        new_id = await off_loop(
+            _create_listing, principal, self._meta(), data, int(farmer) if farmer.isdigit() else None
+        )
         self.message = self._tr("market.listed")
-        self._refresh(principal)
+        await self._reload(principal)
         return rx.redirect(f"/market/listing?id={new_id}")
+
+
+def _price_hint(crop: str, district: str | None, state: str | None, unit: str, reserve: int | None):
+    with session_scope() as session:
+        return listings.price_hint(session, crop, district, state, unit, reserve)
+
+
+def _create_listing(principal: Principal, meta: RequestMeta, data, farmer_id: int | None) -> int:
+    with session_scope() as session:
+        return listings.create_listing(session, principal, meta, data, farmer_id=farmer_id).id
 
 
 class OrdersState(SessionState):
     """/orders: a buyer's purchases and a farmer's sales, with the next step each side can take."""
 
-    rows: list[dict[str, str]] = []
+    guard_roles: ClassVar[tuple[str, ...]] = MARKET_ROLES
+    rows: list[OrderRow] = []
     error: str = ""
     loaded: bool = False
 
-    def _refresh(self, principal) -> None:
+    @staticmethod
+    def _fetch(principal, _ask):
         with session_scope() as session:
-            self.rows = [order_row(o, principal.id) for o in orders.orders_for(session, principal)]
-        self.loaded = True
+            return [order_row(o, principal.id) for o in orders.orders_for(session, principal)]
 
-    @rx.event
-    def load(self):
-        principal, denied = self.authorize(*MARKET_ROLES)
-        if denied is not None:
-            return denied
-        self.error = ""
-        self._refresh(principal)
+    def _show(self, result) -> None:
+        self.rows, self.loaded = result, True
 
-    @rx.event
-    def advance(self, order_id: str, status: str):
-        principal, denied = self.authorize(*MARKET_ROLES)
-        if denied is not None:
-            return denied
-        self.error = ""
+    @guarded()
+    async def load(self, principal: Principal):
+        await self._reload(principal)
+
+    @guarded()
+    async def advance(self, principal: Principal, order_id: str, status: str):
         try:
-            with session_scope() as session:
-                orders.advance(session, principal, self._meta(), int(order_id), status)
-        except DomainError as err:
-            self.error = self._error(err)
-        self._refresh(principal)
-        return None
+            await off_loop(_advance, principal, self._meta(), parsing.ident(order_id, "order_not_found"), status)
+        finally:
+            await self._reload(principal)
 
-    @rx.event(background=True)
-    async def farm_gate_qr(self, order_id: str):
-        """Make (or reuse) the buyer's payment and its single-use UPI QR, then show it."""
-        from kisaan_app.state.payments import start_farm_gate_qr
-
+    @guarded(*SELLER_ROLES, background=True)
+    async def farm_gate_qr(self, principal: Principal, order_id: str):
+        """Make (or reuse) the buyer's payment and its single-use UPI QR, then show it (off the state lock)."""
         async with self:
-            principal, denied = self.authorize(*SELLER_ROLES)
-            if denied is not None:
-                return denied
-            meta, self.error = self._meta(), ""
-        try:
-            receipt = await asyncio.to_thread(start_farm_gate_qr, principal, meta, int(order_id))
-        except DomainError as err:
-            async with self:
-                self.error = self._error(err)
-            return None
-        return rx.redirect(f"/payments/view?receipt={receipt}")
+            meta = self._meta()
+        shown = await off_loop(
+            show_farm_gate_qr, session_scope, principal, meta, parsing.ident(order_id, "order_not_found")
+        )
+        return rx.redirect(f"/payments/view?receipt={shown.receipt}")
 
     def live_refresh(self) -> None:
         principal = self._current_principal()
         if principal is not None and self.loaded:
             self._refresh(principal)
+
+
+def _advance(principal: Principal, meta: RequestMeta, order_id: int, status: str) -> None:
+    with session_scope() as session:
+        orders.advance(session, principal, meta, order_id, status)

@@ -1,83 +1,129 @@
 """/admin/messages/history: every delivery an admin may see, filters, one delivery's provider answer, stats."""
 
-import reflex as rx
+from dataclasses import dataclass
+from typing import ClassVar
 
 from kisaan_app.db import session_scope
+from kisaan_app.i18n import t
 from kisaan_app.i18n.formatting import ist
 from kisaan_app.models.notifications import CHANNELS
+from kisaan_app.services import parsing
+from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import DomainError
-from kisaan_app.state.admin_messages import campaign_row
+from kisaan_app.state.admin_messages import CampaignRow, campaign_row
+from kisaan_app.state.guard import guarded, off_loop
 from kisaan_app.state.paging import PagedListMixin
 from kisaan_app.state.session import ADMIN_ROLES, SessionState
 
 FILTERS = ("channel", "status", "batch_id", "search")
 STATS_DAYS = 14
+# Inputs with an element id also arrive under that id (state/guard.py check_form).
+FILTER_FORM = {**dict.fromkeys(FILTERS, 80), "history_channel": "channel", "history_status": "status"}
+FILTER_FORM |= {"history_campaign": "batch_id"}
 
 
 def _when(value) -> str:
     return ist(value) if value else ""
 
 
-def delivery_row(d) -> dict[str, str]:
-    return {
-        "id": str(d.id),
-        "channel": d.channel,
-        "status": d.status,
-        "recipient": d.recipient or "",
-        "subject": d.subject or "",
-        "body": d.body or "",
-        "attempts": str(d.attempts),
-        "provider_id": d.provider_message_id or "",
-        "error_code": d.error_code or "",
-        "error_message": d.error_message or "",
-        "segments": str(d.segments) if d.segments else "",
-        "campaign": d.batch_id or "",
-        "created": _when(d.created_at),
-        "sent": _when(d.sent_at),
-        "delivered": _when(d.delivered_at),
-    }
+@dataclass(frozen=True)
+class DeliveryRow:
+    id: str
+    channel: str
+    status: str
+    recipient: str
+    subject: str
+    body: str
+    attempts: str  # display text, like the rest of the detail lines ("" hides a line)
+    provider_id: str
+    error_code: str
+    error_message: str
+    segments: str
+    campaign: str
+    created: str
+    sent: str
+    delivered: str
+
+
+@dataclass(frozen=True)
+class ChannelStat:
+    channel: str
+    sent: int
+    delivered: int
+    failed: int
+    rate: str
+
+
+NO_DELIVERY = DeliveryRow("", "", "", "", "", "", "", "", "", "", "", "", "", "", "")
+
+
+def delivery_row(d) -> DeliveryRow:
+    return DeliveryRow(
+        id=str(d.id),
+        channel=d.channel,
+        status=d.status,
+        recipient=d.recipient or "",
+        subject=d.subject or "",
+        body=d.body or "",
+        attempts=str(d.attempts),
+        provider_id=d.provider_message_id or "",
+        error_code=d.error_code or "",
+        error_message=d.error_message or "",
+        segments=str(d.segments) if d.segments else "",
+        campaign=d.batch_id or "",
+        created=_when(d.created_at),
+        sent=_when(d.sent_at),
+        delivered=_when(d.delivered_at),
+    )
 
 
 class MessageHistoryState(PagedListMixin, SessionState):
-    page_size = 25
-    rows: list[dict[str, str]] = []
+    guard_roles: ClassVar[tuple[str, ...]] = ADMIN_ROLES
+    page_size: ClassVar[int] = 25
+    rows: list[DeliveryRow] = []
     filters: dict[str, str] = {}
-    campaigns: list[dict[str, str]] = []
-    detail: dict[str, str] = {}
+    campaigns: list[CampaignRow] = []
+    detail: DeliveryRow = NO_DELIVERY
     detail_open: bool = False
-    channel_stats: list[dict[str, str]] = []
+    channel_stats: list[ChannelStat] = []
     by_day: list[dict[str, int | str]] = []
     sms_balance: str = ""
-    error: str = ""
 
-    def _guard(self):
-        return self.authorize(*ADMIN_ROLES)
-
-    def _filter(self):
+    def _ask(self):
         from kisaan_app.services.notifications.history import HistoryFilter
 
         f = self.filters
-        return HistoryFilter(**{name: f.get(name) or None for name in FILTERS})
+        return HistoryFilter(**{name: f.get(name) or None for name in FILTERS}), self.page_size, self.offset, self.lang
 
-    def _refresh(self, principal) -> None:
+    @staticmethod
+    def _fetch(principal, ask):
         from kisaan_app.services.notifications import campaigns, history
 
+        flt, limit, offset, lang = ask
+
+        def tr(key: str) -> str:
+            return t(lang, key)
+
         with session_scope() as session:
-            found, self.total = history.list_history(session, principal, self._filter(), self.page_size, self.offset)
+            found, total = history.list_history(session, principal, flt, limit, offset)
             figures = history.stats(session, principal, days=STATS_DAYS)
-            self.campaigns = [campaign_row(c, self._tr) for c in campaigns.list_campaigns(session, principal, limit=50)]
-        self.rows = [delivery_row(d) for d in found]
+            recent = [campaign_row(c, tr) for c in campaigns.list_campaigns(session, principal, limit=50)]
+            rows = [delivery_row(d) for d in found]
+        return rows, total, recent, figures
+
+    def _show(self, result) -> None:
+        self.rows, self.total, self.campaigns, figures = result
         self._show_stats(figures)
 
     def _show_stats(self, figures) -> None:
         self.channel_stats = [
-            {
-                "channel": ch,
-                "sent": str(figures.channels[ch].sent),
-                "delivered": str(figures.channels[ch].delivered),
-                "failed": str(figures.channels[ch].failed),
-                "rate": f"{round(100 * figures.channels[ch].rate)}%",
-            }
+            ChannelStat(
+                channel=ch,
+                sent=figures.channels[ch].sent,
+                delivered=figures.channels[ch].delivered,
+                failed=figures.channels[ch].failed,
+                rate=f"{round(100 * figures.channels[ch].rate)}%",
+            )
             for ch in CHANNELS
             if ch in figures.channels and figures.channels[ch].total
         ]
@@ -88,46 +134,38 @@ class MessageHistoryState(PagedListMixin, SessionState):
             for row in figures.by_day
         ]
 
-    @rx.event
-    def load(self):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
+    async def _try_reload(self, principal: Principal) -> None:
+        try:
+            await self._reload(principal)
+        except DomainError:
+            self.rows, self.total = [], 0
+            raise
+
+    @guarded()
+    async def load(self, principal: Principal):
         campaign = str(self.router.page.params.get("campaign", ""))[:40]
-        self.page, self.error, self.detail_open = 1, "", False
+        self.page, self.detail_open = 1, False
         self.filters = {"batch_id": campaign} if campaign else {}
-        self._try_refresh(principal)
+        await self._try_reload(principal)
 
-    def _try_refresh(self, principal) -> None:
-        try:
-            self._refresh(principal)
-        except DomainError as err:
-            self.error, self.rows, self.total = self._error(err), [], 0
+    @guarded(form=FILTER_FORM)
+    async def apply_filters(self, principal: Principal, form: dict):
+        self.filters = {k: form.get(k, "").strip() for k in FILTERS}
+        self.page = 1
+        await self._try_reload(principal)
 
-    @rx.event
-    def apply_filters(self, form: dict):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        self.filters = {k: str(form.get(k, "")).strip()[:80] for k in FILTERS}
-        self.page, self.error = 1, ""
-        self._try_refresh(principal)
-
-    @rx.event
-    def open_detail(self, delivery_id: str):
-        from kisaan_app.services.notifications import history
-
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        try:
-            with session_scope() as session:
-                self.detail = delivery_row(history.delivery_detail(session, principal, int(delivery_id)))
-        except (DomainError, ValueError) as err:
-            self.error = self._error(err) if isinstance(err, DomainError) else self._tr("error.not_found")
-            return
+    @guarded()
+    async def open_detail(self, principal: Principal, delivery_id: str):
+        self.detail = await off_loop(_delivery, principal, parsing.ident(delivery_id))
         self.detail_open = True
 
-    @rx.event
     def close_detail(self):
+        """Closes the dialog: touches no data."""
         self.detail_open = False
+
+
+def _delivery(principal: Principal, delivery_id: int) -> DeliveryRow:
+    from kisaan_app.services.notifications import history
+
+    with session_scope() as session:
+        return delivery_row(history.delivery_detail(session, principal, delivery_id))

@@ -4,7 +4,8 @@ import reflex as rx
 
 from kisaan_app.db import session_scope
 from kisaan_app.models.notifications import CATEGORIES, CHANNELS
-from kisaan_app.services.errors import DomainError
+from kisaan_app.services.context import Principal
+from kisaan_app.state.guard import guarded, off_loop
 from kisaan_app.state.session import SessionState
 
 PUSH_STATES = ("subscribed", "not_subscribed", "unsupported", "denied", "failed", "server_error")
@@ -33,7 +34,7 @@ class NotificationSettingsState(SessionState):
     error: str = ""
     message: str = ""
 
-    def _show(self, view) -> None:
+    def _show_view(self, view) -> None:
         self.enabled = [f"{cat}:{ch}" for cat, channels in view.channels.items() for ch in channels]
         self.quiet_start, self.quiet_end = view.quiet_start or "", view.quiet_end or ""
         self.has_push_device = bool(view.has_push_device)
@@ -43,20 +44,13 @@ class NotificationSettingsState(SessionState):
     def push_status_text(self) -> str:
         return self._tr(f"prefs.push_{self.push_status}") if self.push_status in PUSH_STATES else ""
 
-    @rx.event
-    def load(self):
-        from kisaan_app.services.notifications import preferences
-
-        principal, denied = self.authorize()
-        if denied is not None:
-            return denied
-        self.error = self.message = ""
-        with session_scope() as session:
-            self._show(preferences.get_preferences(session, principal.id))
+    @guarded(clear=("message",))
+    async def load(self, principal: Principal):
+        self._show_view(await off_loop(_preferences, principal.id))
         return rx.call_script(push_script("status"), callback=NotificationSettingsState.push_answer)
 
-    @rx.event
     def toggle(self, box: str, checked: bool):
+        """Ticks a box on the form (saved by `save`, which is guarded): touches no data."""
         category, _, channel = box.partition(":")
         if category not in CATEGORIES or channel not in CHANNELS or channel == "in_app":
             return
@@ -64,58 +58,50 @@ class NotificationSettingsState(SessionState):
         others = [b for b in self.enabled if b != box]
         self.enabled = [*others, box] if checked else others
 
-    @rx.event
     def set_quiet_start(self, value: str):
-        self.quiet_start, self.message = value[:5], ""
+        """Types a time on the form: touches no data; longer than HH:MM is refused."""
+        if isinstance(value, str) and len(value) <= 5:
+            self.quiet_start, self.message = value, ""
 
-    @rx.event
     def set_quiet_end(self, value: str):
-        self.quiet_end, self.message = value[:5], ""
+        """Types a time on the form: touches no data; longer than HH:MM is refused."""
+        if isinstance(value, str) and len(value) <= 5:
+            self.quiet_end, self.message = value, ""
 
-    @rx.event
-    def save(self):
-        from kisaan_app.services.notifications import preferences
-
-        principal, denied = self.authorize()
-        if denied is not None:
-            return denied
-        self.error = self.message = ""
+    @guarded(clear=("message",))
+    async def save(self, principal: Principal):
         channels = {
             cat: [ch for ch in CHANNELS if ch == "in_app" or f"{cat}:{ch}" in self.enabled] for cat in CATEGORIES
         }
-        try:
-            with session_scope() as session:
-                view = preferences.save_preferences(
-                    session,
-                    principal,
-                    channels=channels,
-                    quiet_start=self.quiet_start or None,
-                    quiet_end=self.quiet_end or None,
-                )
-        except DomainError as err:
-            self.error = self._error(err)
-            return
-        self._show(view)
+        quiet = (self.quiet_start or None, self.quiet_end or None)
+        self._show_view(await off_loop(_save, principal, channels, *quiet))
         self.message = self._tr("prefs.saved")
 
-    @rx.event
-    def enable_push(self):
+    @guarded()
+    async def enable_push(self, principal: Principal):
         """Ask the browser (permission prompt, subscribe, POST to the API); the answer comes back to push_answer."""
-        principal, denied = self.authorize()
-        if denied is not None:
-            return denied
-        self.push_busy, self.error = True, ""
+        self.push_busy = True
         return rx.call_script(push_script("enable"), callback=NotificationSettingsState.push_answer)
 
-    @rx.event
-    def push_answer(self, answer: str):
-        principal, denied = self.authorize()
-        if denied is not None:
-            return denied
+    @guarded(error=None)
+    async def push_answer(self, principal: Principal, answer: str):
         self.push_busy = False
         self.push_status = answer if answer in PUSH_STATES else "failed"
         if self.push_status == "subscribed":
-            from kisaan_app.services.notifications import preferences
+            self.has_push_device = (await off_loop(_preferences, principal.id)).has_push_device
 
-            with session_scope() as session:
-                self.has_push_device = preferences.get_preferences(session, principal.id).has_push_device
+
+def _preferences(user_id: int):
+    from kisaan_app.services.notifications import preferences
+
+    with session_scope() as session:
+        return preferences.get_preferences(session, user_id)
+
+
+def _save(principal: Principal, channels: dict[str, list[str]], quiet_start: str | None, quiet_end: str | None):
+    from kisaan_app.services.notifications import preferences
+
+    with session_scope() as session:
+        return preferences.save_preferences(
+            session, principal, channels=channels, quiet_start=quiet_start, quiet_end=quiet_end
+        )

@@ -4,11 +4,18 @@ from typing import ClassVar
 
 import reflex as rx
 
+from kisaan_app.services.context import Principal
+from kisaan_app.services.errors import DomainError
+from kisaan_app.state.guard import check_form, guarded
+
 
 class PagedListMixin(rx.State, mixin=True):
+    """A list page: `guard_roles` say who may see it; `_ask` / `_fetch` / `_show` (SessionState) load a page."""
+
     page_size: ClassVar[int] = 20
     page: int = 1
     total: int = 0
+    error: str = ""
 
     @rx.var
     def pages(self) -> int:
@@ -26,46 +33,40 @@ class PagedListMixin(rx.State, mixin=True):
     def offset(self) -> int:
         return (self.page - 1) * self.page_size
 
-    def _guard(self):
-        """(principal, denied) for this list's roles; each list defines who may see it."""
-        raise NotImplementedError
-
-    def _refresh(self, principal) -> None:
-        raise NotImplementedError
-
     def _on_load(self) -> None:
         """A fresh visit starts on page 1; a list may also clear its own filters, dialogs or messages."""
 
-    @rx.event
-    def load(self):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
+    @guarded()
+    async def load(self, principal: Principal):
         self.page = 1
         self._on_load()
-        self._refresh(principal)
+        await self._reload(principal)
 
-    @rx.event
-    def go_to_page(self, delta: int):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        self.page = min(max(1, self.page + delta), self.pages)
-        self._refresh(principal)
+    @guarded()
+    async def go_to_page(self, principal: Principal, delta: int):
+        self.page = min(max(1, self.page + int(delta)), self.pages)
+        await self._reload(principal)
 
 
 class FilteredListMixin(PagedListMixin, mixin=True):
-    """A paged list whose filter form's fields land in `filters` (trimmed and capped, as typed)."""
+    """A paged list whose filter form's fields land in `filters` (only those fields, each one capped)."""
 
     filter_fields: ClassVar[tuple[str, ...]] = ()
+    rows_var: ClassVar[str] = "rows"  # emptied when the filters make no sense
+    # Element ids of the filter inputs (Reflex sends those values under their ids too) → the field they mirror.
+    filter_ids: ClassVar[dict[str, str]] = {}
     filter_max_length: ClassVar[int] = 40
     filters: dict[str, str] = {}
 
-    @rx.event
-    def apply_filters(self, form: dict):
-        principal, denied = self._guard()
-        if denied is not None:
-            return denied
-        self.filters = {k: str(form.get(k, "")).strip()[: self.filter_max_length] for k in self.filter_fields}
+    @guarded()
+    async def apply_filters(self, principal: Principal, form: dict):
+        # The same refusal as a guarded form: a field the filter bar does not have, or a value over its size.
+        form = check_form(form, {**dict.fromkeys(self.filter_fields, self.filter_max_length), **self.filter_ids})
+        self.filters = {k: form.get(k, "").strip() for k in self.filter_fields}
         self.page = 1
-        self._refresh(principal)
+        try:
+            await self._reload(principal)
+        except DomainError:  # a filter that makes no sense (an amount range upside down): its error, no rows
+            setattr(self, self.rows_var, [])
+            self.total = 0
+            raise

@@ -4,34 +4,75 @@ Starting a payment calls Razorpay, so those handlers run in the background: the 
 while the provider answers, and a double tap finds the open payment instead of making a second one.
 """
 
-import asyncio
+from dataclasses import dataclass, replace
 
 import reflex as rx
 
 from kisaan_app.db import session_scope
 from kisaan_app.i18n.formatting import ist, rupees
 from kisaan_app.models.enums import Role
-from kisaan_app.services.errors import DomainError
+from kisaan_app.services.context import Principal, RequestMeta
+from kisaan_app.services.errors import DomainError, ValidationFailed
 from kisaan_app.services.payments import checkout, history, links, overview
 from kisaan_app.services.payments.lifecycle import PENDING_STATES
 from kisaan_app.state.checkout import open_checkout
+from kisaan_app.state.guard import guarded, off_loop
 from kisaan_app.state.session import SessionState
 
+PAYER_ROLES = (Role.BUYER, Role.FARMER)
+PLANS = ("monthly", "yearly")
 
-def payment_row(r: history.PaymentRow) -> dict[str, str]:
-    return {
-        "receipt": r.receipt,
-        "when": ist(r.created_at),
-        "description": r.description or r.purpose,
-        "payer": r.payer,
-        "organization": r.organization or "—",
-        "amount": rupees(r.amount_paise, decimals=True),
-        "refunded": rupees(r.refunded_paise, decimals=True) if r.refunded_paise else "",
-        "status": r.status,
-        "method": r.method or "",
-        "order_id": r.razorpay_order_id or "",
-        "can_refund": "yes" if r.can_refund else "",  # decided by the service (refunds.refund_offered)
-    }
+
+@dataclass(frozen=True)
+class PaymentRow:
+    receipt: str
+    when: str
+    description: str
+    payer: str
+    organization: str
+    amount: str
+    refunded: str  # "" when nothing was refunded
+    status: str
+    method: str
+    order_id: str
+    can_refund: bool  # decided by the service (refunds.refund_offered)
+    payer_is_me: bool = False
+
+
+@dataclass(frozen=True)
+class AwaitingOrder:
+    id: str
+    number: str
+    amount: str
+    quantity: str
+
+
+@dataclass(frozen=True)
+class RefundRow:
+    id: str
+    amount: str
+    status: str
+    reason: str
+    when: str
+
+
+NO_PAYMENT = PaymentRow("", "", "", "", "", "", "", "", "", "", False)
+
+
+def payment_row(r: history.PaymentRow) -> PaymentRow:
+    return PaymentRow(
+        receipt=r.receipt,
+        when=ist(r.created_at),
+        description=r.description or r.purpose,
+        payer=r.payer,
+        organization=r.organization or "—",
+        amount=rupees(r.amount_paise, decimals=True),
+        refunded=rupees(r.refunded_paise, decimals=True) if r.refunded_paise else "",
+        status=r.status,
+        method=r.method or "",
+        order_id=r.razorpay_order_id or "",
+        can_refund=bool(r.can_refund),
+    )
 
 
 def _start_order(principal, meta, order_id: int):
@@ -45,8 +86,8 @@ def _start_plan(principal, meta, plan: str):
 
 
 class PaymentsState(SessionState):
-    payments: list[dict[str, str]] = []
-    awaiting: list[dict[str, str]] = []
+    payments: list[PaymentRow] = []
+    awaiting: list[AwaitingOrder] = []
     plan_status: str = "none"
     plan_name: str = ""
     plan_renews: str = ""
@@ -56,62 +97,57 @@ class PaymentsState(SessionState):
     busy: bool = False
     loaded: bool = False
 
-    def _refresh(self, principal) -> None:
+    @staticmethod
+    def _fetch(principal, _ask):
         with session_scope() as session:
             rows, _total = history.page(session, principal, history.PaymentFilter(), limit=50)
-            self.payments = [payment_row(r) for r in rows]
             orders = overview.orders_awaiting_payment(session, principal) if principal.role == Role.BUYER else []
-            self.awaiting = [
-                {
-                    "id": str(o.id),
-                    "number": o.order_number,
-                    "amount": rupees(o.amount_paise, decimals=True),
-                    "quantity": f"{o.quantity:g} {o.unit}",
-                }
+            awaiting = [
+                AwaitingOrder(
+                    str(o.id), o.order_number, rupees(o.amount_paise, decimals=True), f"{o.quantity:g} {o.unit}"
+                )
                 for o in orders
             ]
             plan = overview.current_plan(session, principal)
-        self.plan_status, self.plan_name = plan.status, plan.plan or ""
-        self.plan_renews = ist(plan.renews_at, "%d %b %Y") if plan.renews_at else ""
+        renews = ist(plan.renews_at, "%d %b %Y") if plan.renews_at else ""
+        return [payment_row(r) for r in rows], awaiting, plan.status, plan.plan or "", renews
+
+    def _show(self, result) -> None:
+        self.payments, self.awaiting, self.plan_status, self.plan_name, self.plan_renews = result
         self.monthly_price = rupees(checkout.plan_price("monthly"))
         self.yearly_price = rupees(checkout.plan_price("yearly"))
         self.loaded = True
 
-    @rx.event
-    def load(self):
-        principal, denied = self.authorize()
-        if denied is not None:
-            return denied
-        self.error, self.busy = "", False
-        self._refresh(principal)
+    @guarded()
+    async def load(self, principal: Principal):
+        self.busy = False
+        await self._reload(principal)
 
-    async def _begin(self, starter, *args):
-        """Shared by both Pay buttons: authorise, call Razorpay off the state lock, then open Checkout."""
+    async def _begin(self, principal: Principal, starter, *args):
+        """Shared by both Pay buttons: call Razorpay off the state lock, then open Checkout."""
         async with self:
-            principal, denied = self.authorize(Role.BUYER, Role.FARMER)
-            if denied is not None:
-                return denied
             if self.busy:
                 return None
-            self.busy, self.error = True, ""
+            self.busy = True
             meta = self._meta()
         try:
-            start = await asyncio.to_thread(starter, principal, meta, *args)
-        except DomainError as err:
+            start = await off_loop(starter, principal, meta, *args)
+        finally:
             async with self:
-                self.busy, self.error = False, self._error(err)
-            return None
-        async with self:
-            self.busy = False
+                self.busy = False
         return open_checkout(start)
 
-    @rx.event(background=True)
-    async def pay_order(self, order_id: str):
-        return await self._begin(_start_order, int(order_id))
+    @guarded(*PAYER_ROLES, background=True)
+    async def pay_order(self, principal: Principal, order_id: str):
+        from kisaan_app.services.parsing import ident
 
-    @rx.event(background=True)
-    async def buy_plan(self, plan: str):
-        return await self._begin(_start_plan, plan)
+        return await self._begin(principal, _start_order, ident(order_id, "order_not_found"))
+
+    @guarded(*PAYER_ROLES, background=True)
+    async def buy_plan(self, principal: Principal, plan: str):
+        if plan not in PLANS:
+            raise ValidationFailed("invalid_request", field="plan")
+        return await self._begin(principal, _start_plan, plan)
 
     def live_refresh(self) -> None:
         principal = self._current_principal()
@@ -121,8 +157,8 @@ class PaymentsState(SessionState):
 
 class PaymentViewState(SessionState):
     receipt: str = ""
-    detail: dict[str, str] = {}
-    refunds: list[dict[str, str]] = []
+    detail: PaymentRow = NO_PAYMENT
+    refunds: list[RefundRow] = []
     result: str = ""  # what Checkout said on the way back: paid | failed | signature_invalid | error
     result_reason: str = ""
     link_url: str = ""
@@ -135,95 +171,87 @@ class PaymentViewState(SessionState):
 
     @rx.var
     def is_pending(self) -> bool:
-        return self.detail.get("status", "") in PENDING_STATES
+        return self.detail.status in PENDING_STATES
 
     @rx.var
     def is_paid(self) -> bool:
-        return self.detail.get("status", "") in ("captured", "partially_refunded", "refunded")
+        return self.detail.status in ("captured", "partially_refunded", "refunded")
 
-    def _refresh(self, principal) -> None:
+    def _ask(self):
+        return self.receipt
+
+    @staticmethod
+    def _fetch(principal, receipt):
         with session_scope() as session:
-            row, refunds = history.one(session, principal, self.receipt)
-            qr = links.open_qr(session, self.receipt) if row.status in PENDING_STATES else None
-            self.qr_svg = links.qr_svg_data_uri(qr.upi_payload or "") if qr else ""
-            if qr:
-                self.qr_amount, self.qr_until = rupees(qr.amount_paise, decimals=True), ist(qr.close_by)
-        self.link_url = row.payment_link_url or ""
-        self.detail = {**payment_row(row), "payer_is_me": "yes" if row.payer_id == principal.id else "no"}
-        self.refunds = [
-            {
-                "id": r.razorpay_refund_id or "",
-                "amount": rupees(r.amount_paise, decimals=True),
-                "status": r.status,
-                "reason": r.reason,
-                "when": ist(r.created_at),
-            }
+            row, refunds = history.one(session, principal, receipt)
+            qr = links.open_qr(session, receipt) if row.status in PENDING_STATES else None
+            shown_qr = (
+                (links.qr_svg_data_uri(qr.upi_payload or ""), rupees(qr.amount_paise, decimals=True), ist(qr.close_by))
+                if qr
+                else None
+            )
+        detail = replace(payment_row(row), payer_is_me=row.payer_id == principal.id)
+        refund_rows = [
+            RefundRow(
+                r.razorpay_refund_id or "", rupees(r.amount_paise, decimals=True), r.status, r.reason, ist(r.created_at)
+            )
             for r in refunds
         ]
+        return detail, refund_rows, row.payment_link_url or "", shown_qr
 
-    @rx.event
-    def load(self):
-        principal, denied = self.authorize()
-        if denied is not None:
-            return denied
+    def _show(self, result) -> None:
+        self.detail, self.refunds, self.link_url, shown_qr = result
+        self.qr_svg = shown_qr[0] if shown_qr else ""
+        if shown_qr:
+            self.qr_amount, self.qr_until = shown_qr[1], shown_qr[2]
+
+    @guarded()
+    async def load(self, principal: Principal):
         params = self.router.url.query_parameters
         self.receipt = str(params.get("receipt", ""))[:40]
         self.result = str(params.get("result", ""))[:30]
         self.result_reason = str(params.get("reason", ""))[:120]
-        self.error, self.busy, self.qr_svg, self.detail, self.refunds = "", False, "", {}, []
+        self.busy, self.qr_svg, self.detail, self.refunds = False, "", NO_PAYMENT, []
         if not self.receipt:
-            self.error = self._error(DomainError(params.get("code") or "payment_not_found"))
-            return None
-        try:
-            self._refresh(principal)
-        except DomainError as err:
-            self.error = self._error(err)
-        return None
+            raise DomainError(str(params.get("code") or "payment_not_found")[:40])
+        await self._reload(principal)
 
-    @rx.event(background=True)
-    async def pay_now(self):
+    @guarded(background=True)
+    async def pay_now(self, principal: Principal):
         async with self:
-            principal, denied = self.authorize()
-            if denied is not None:
-                return denied
             receipt = self.receipt
-        try:
-            with session_scope() as session:
-                start = checkout.resume(session, principal, receipt)
-        except DomainError as err:
-            async with self:
-                self.error = self._error(err)
-            return None
-        return open_checkout(start)
+        return open_checkout(await off_loop(_resume, principal, receipt))
 
-    async def _provider_step(self, step):
+    async def _provider_step(self, principal: Principal, step):
         async with self:
-            principal, denied = self.authorize()
-            if denied is not None:
-                return denied
             if self.busy:
                 return None
-            self.busy, self.error = True, ""
-            meta, order_id = self._meta(), self.detail.get("order_id", "")
+            self.busy = True
+            meta, order_id = self._meta(), self.detail.order_id
         updates: dict[str, str] = {}
         try:
-            updates = await asyncio.to_thread(step, principal, meta, order_id) or {}
+            updates = await off_loop(step, principal, meta, order_id) or {}
         except DomainError as err:
             updates = {"error": self._error(err)}
-        async with self:
-            for name, value in updates.items():
-                setattr(self, name, value)
-            self.busy = False
-            self._refresh(principal)
+        shown = None
+        try:
+            shown = await off_loop(self._fetch, principal, self.receipt)
+        finally:
+            async with self:
+                for name, value in updates.items():
+                    setattr(self, name, value)
+                self.busy = False
+                if shown is not None:
+                    self._show(shown)
         return None
 
-    @rx.event(background=True)
-    async def make_link(self):
-        return await self._provider_step(_create_link)
+    @guarded(background=True)
+    async def make_link(self, principal: Principal):
+        return await self._provider_step(principal, _create_link)
 
-    @rx.event(background=True)
-    async def make_qr(self):
-        return await self._provider_step(_create_qr)
+    @guarded(background=True)
+    async def make_qr(self, principal: Principal):
+        return await self._provider_step(principal, _create_qr)
 
     def live_refresh(self, receipts: set[str]) -> None:
         if self.receipt and self.receipt in receipts:
@@ -232,22 +260,17 @@ class PaymentViewState(SessionState):
                 self._refresh(principal)
 
 
-def _create_link(principal, meta, order_id: str) -> None:
+def _resume(principal: Principal, receipt: str):
+    with session_scope() as session:
+        return checkout.resume(session, principal, receipt)
+
+
+def _create_link(principal: Principal, meta: RequestMeta, order_id: str) -> None:
     with session_scope() as session:
         links.create_link(session, principal, meta, order_id)
 
 
-def start_farm_gate_qr(principal, meta, market_order_id: int) -> str:
-    """The seller's side shows a UPI QR for the buyer to scan: the buyer's payment, with its QR made."""
-    with session_scope() as session:
-        payment = checkout.start_order_payment(session, principal, meta, market_order_id)
-        receipt, razorpay_order_id = payment.receipt, payment.razorpay_order_id
-    with session_scope() as session:
-        links.create_qr(session, principal, meta, razorpay_order_id)
-    return receipt
-
-
-def _create_qr(principal, meta, order_id: str) -> dict[str, str]:
+def _create_qr(principal: Principal, meta: RequestMeta, order_id: str) -> dict[str, str]:
     with session_scope() as session:
         qr = links.create_qr(session, principal, meta, order_id)
         return {

@@ -7,17 +7,19 @@ revoked, expired or forged token gets the login page and never data.
 
 import json
 from http.cookies import CookieError, SimpleCookie
+from typing import Any, ClassVar
 
 import reflex as rx
 
-from kisaan_app.api.deps import SESSION_COOKIE
+from kisaan_app.cookies import SESSION_COOKIE
 from kisaan_app.db import session_scope
 from kisaan_app.i18n import available_languages, catalogue, error_text, resolve_language
 from kisaan_app.models.enums import Role
 from kisaan_app.services import accounts
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
-from kisaan_app.services.errors import AuthenticationFailed, DomainError, PermissionDenied
+from kisaan_app.services.errors import DomainError, PermissionDenied
+from kisaan_app.state.guard import guarded, off_loop
 
 LANG_COOKIE = "kisaan_lang"
 ADMIN_ROLES = (Role.ADMIN, Role.ORG_ADMIN)
@@ -41,6 +43,8 @@ LOGOUT_SCRIPT = (
 
 
 class SessionState(rx.State):
+    # Who may call this page's @guarded() handlers when a handler names no roles itself (state/guard.py).
+    guard_roles: ClassVar[tuple[str, ...]] = ()
     lang: str = rx.Cookie("en", name=LANG_COOKIE, max_age=365 * 24 * 3600, same_site="lax")
     user_id: int = 0
     user_name: str = ""
@@ -105,48 +109,57 @@ class SessionState(rx.State):
         self.user_id, self.user_name = principal.id, principal.full_name
         self.user_role, self.organization_id = principal.role, principal.organization_id or 0
 
-    def authorize(self, *roles: str) -> tuple[Principal | None, list | None]:
-        """(principal, None) when allowed; (None, events) to return from the handler when not."""
-        principal = self._current_principal()
+    # A page that loads data says what to ask for (`_ask`, on the event loop: plain values), fetches it in a
+    # worker thread (`_fetch`, a staticmethod: no `self` there) and shows the result (`_show`, on the loop).
+    def _ask(self) -> Any:
+        return None
+
+    @staticmethod
+    def _fetch(principal: Principal, ask: Any) -> Any:
+        raise NotImplementedError
+
+    def _show(self, result: Any) -> None:
+        raise NotImplementedError
+
+    async def _reload(self, principal: Principal) -> None:
+        self._show(await off_loop(self._fetch, principal, self._ask()))
+
+    def _refresh(self, principal: Principal) -> None:
+        """The same, in the caller's thread (the live hub already runs this off the loop)."""
+        self._show(self._fetch(principal, self._ask()))
+
+    async def _authorize(self, *roles: str) -> tuple[Principal | None, list | None]:
+        """(principal, None) when allowed; (None, events) to return from the handler when not.
+
+        The session lookup and the connection bookkeeping run off the event loop (see state/guard.py).
+        """
+        token, client_token, meta = self._token(), self.router.session.client_token, self._meta()
+        principal, allowed, unread = await off_loop(_check_access, token, client_token, meta, roles)
         if principal is None or (self.user_id and principal.id != self.user_id):
             # Nobody, or a different person, now holds this tab: forget who it was.
             self._remember(None)
-        try:
-            require_role(principal, *roles)
-        except AuthenticationFailed:
+        if principal is None:
             self.access = ""
             return None, [full_page_load(f"/login?next={self.router.url.path or '/'}")]
-        except PermissionDenied:
-            self._remember(principal)
+        self._remember(principal)
+        if not allowed:
             self.access = "forbidden"
             return None, []
-        self._remember(principal)
-        self.access = "ok"
-        self._track_connection(principal)
+        self.access, self.unread_count = "ok", unread
+        if client_token:
+            from kisaan_app.realtime.registry import ClientInfo, registry
+
+            # This tab now belongs to `principal`: route their live events here.
+            registry.register(ClientInfo(client_token, principal.id, principal.organization_id, principal.role))
         return principal, None
-
-    def _track_connection(self, principal: Principal) -> None:
-        """This tab now belongs to `principal`: route their live events here and count it on the Live page."""
-        from kisaan_app.realtime.registry import ClientInfo, registry
-        from kisaan_app.services import connections, inbox
-
-        token = self.router.session.client_token
-        if not token:
-            return
-        registry.register(ClientInfo(token, principal.id, principal.organization_id, principal.role))
-        with session_scope() as session:
-            connections.connect(session, token, principal, self._meta())
-            self.unread_count = inbox.unread_count(session, principal.id)
 
     # ------------------------------------------------------------ events
 
     @rx.event
-    def set_language(self, code: str):
-        self.lang = resolve_language(code)
-        principal = self._current_principal()
-        if principal is not None:
-            with session_scope() as session:
-                accounts.set_language(session, principal, self.lang)
+    async def set_language(self, code: str):
+        """Anyone may pick a language (the login page too); it is saved only for the person the cookie proves."""
+        self.lang = resolve_language(str(code)[:10])
+        await off_loop(_save_language, self._token(), self.lang)
 
     @rx.event
     def dismiss_banner(self):
@@ -162,10 +175,33 @@ class SessionState(rx.State):
         self.access = ""
         return rx.call_script(LOGOUT_SCRIPT)
 
-    @rx.event
-    def check_signed_in(self):
+    @guarded(error=None)
+    def check_signed_in(self, principal: Principal):
         """on_load for pages any signed-in person may open; also adopts their saved language."""
-        principal, denied = self.authorize()
-        if denied is not None:
-            return denied
         self.lang = resolve_language(principal.language)
+
+
+def _check_access(
+    token: str | None, client_token: str | None, meta: RequestMeta, roles: tuple[str, ...]
+) -> tuple[Principal | None, bool, int]:
+    """(who holds the cookie, whether they hold one of `roles`, their unread count) — in a worker thread."""
+    from kisaan_app.services import connections, inbox
+
+    with session_scope() as session:
+        principal = accounts.principal_for_token(session, token)
+        if principal is None:
+            return None, False, 0
+        try:
+            require_role(principal, *roles)
+        except PermissionDenied:
+            return principal, False, 0
+        if client_token:
+            connections.connect(session, client_token, principal, meta)
+        return principal, True, inbox.unread_count(session, principal.id)
+
+
+def _save_language(token: str | None, lang: str) -> None:
+    with session_scope() as session:
+        principal = accounts.principal_for_token(session, token)
+        if principal is not None:
+            accounts.set_language(session, principal, lang)

@@ -5,13 +5,14 @@ from datetime import timedelta
 
 from huey import crontab
 
-from kisaan_app.jobs import huey
+from kisaan_app.jobs import huey, job
 
 log = logging.getLogger(__name__)
 BATCH = 25  # deliveries per task: fewer queue round trips than one task each, still spread over workers
 SWEEP_GRACE = timedelta(minutes=2)  # a pending row no task took by then was lost (e.g. a worker restart)
 
 
+@job("notifications.deliver")
 def enqueue_deliveries(delivery_ids: list[int]) -> None:
     for start in range(0, len(delivery_ids), BATCH):
         deliver_batch(delivery_ids[start : start + BATCH])
@@ -37,6 +38,7 @@ def deliver_one(delivery_id: int) -> str:
     return _deliver_and_reschedule([delivery_id])[0]
 
 
+@job("notifications.run_campaign")
 @huey.task()
 def run_campaign(campaign_id: int) -> int:
     from kisaan_app.services.notifications.campaigns import write_deliveries
@@ -71,6 +73,7 @@ def escalate_unread_alerts() -> int:
         return escalate_unread(session)
 
 
+@job("weather.send_alert")
 @huey.task(retries=3, retry_delay=30)
 def notify_weather_alert(alert_id: int) -> None:
     """Push / SMS / email for a weather warning's farmers, written here rather than in the issuing request."""

@@ -16,12 +16,12 @@ from kisaan_app.models.base import utcnow
 from kisaan_app.models.market import Listing, MarketOrder, QRSession
 from kisaan_app.models.notifications import NotificationHistory
 from kisaan_app.models.payments import AutoRefund, Payment, Refund, Subscription, WebhookEvent
-from kisaan_app.sandbox.razorpay_standin import build_webhook
-from kisaan_app.sandbox.server import SANDBOX_RAZORPAY_WEBHOOK_SECRET
+from kisaan_app.providers.sandbox_keys import SANDBOX_RAZORPAY_WEBHOOK_SECRET
 from kisaan_app.services.accounts import to_principal
 from kisaan_app.services.errors import Conflict
 from kisaan_app.services.market.orders import release_expired_holds
 from kisaan_app.services.payments import auto_refunds, checkout, gateway, instruments
+from sandbox.razorpay_standin import build_webhook
 from tests.factories import bearer, make_org, make_user, token_for
 from tests.payments_support import complete_checkout, make_order, payment, wait_for
 

@@ -131,8 +131,8 @@ def test_duplicate_and_out_of_order_webhooks_change_things_once(payments, people
 
 
 def test_tampered_or_wrongly_signed_webhooks_are_refused_and_change_nothing(payments, people, live_api_url):
-    from kisaan_app.sandbox.razorpay_standin import build_webhook
-    from kisaan_app.sandbox.server import SANDBOX_RAZORPAY_WEBHOOK_SECRET
+    from kisaan_app.providers.sandbox_keys import SANDBOX_RAZORPAY_WEBHOOK_SECRET
+    from sandbox.razorpay_standin import build_webhook
 
     payments.config.send_webhooks = False
     start = start_order_payment(
@@ -438,9 +438,9 @@ def test_the_farmer_shows_a_farm_gate_qr_that_the_buyer_pays(payments, people, l
 
 def test_a_webhook_whose_state_change_fails_is_not_marked_as_seen(payments, people, live_api_url, monkeypatch):
     """The event id and the state change commit together: if applying fails, Razorpay's retry still applies."""
-    from kisaan_app.sandbox.razorpay_standin import build_webhook
-    from kisaan_app.sandbox.server import SANDBOX_RAZORPAY_WEBHOOK_SECRET
+    from kisaan_app.providers.sandbox_keys import SANDBOX_RAZORPAY_WEBHOOK_SECRET
     from kisaan_app.services.payments import webhooks
+    from sandbox.razorpay_standin import build_webhook
 
     start = start_order_payment(
         live_api_url, people["buyer_token"], make_order(people["buyer"].id, people["farmer"].id)

@@ -99,11 +99,11 @@ def test_the_page_decodes_photos_off_the_event_loop(monkeypatch):
 
     handed_off = []
 
-    async def to_thread(fn, *args):
+    async def off_loop(fn, *args):
         handed_off.append(fn)
         return None
 
-    monkeypatch.setattr(market_state.asyncio, "to_thread", to_thread)
+    monkeypatch.setattr(market_state, "off_loop", off_loop)
 
     class Upload:
         async def read(self, size: int) -> bytes:
@@ -111,14 +111,15 @@ def test_the_page_decodes_photos_off_the_event_loop(monkeypatch):
 
     class FakeState:  # what upload_photo touches on self, without a Reflex app around it
         listing_id, error, message = 7, "", ""
+        guard_roles = ()
 
-        def authorize(self, *roles):
+        async def _authorize(self, *roles):
             return object(), None
 
         def _meta(self):
             return None
 
-        def _refresh(self, principal):
+        async def _reload(self, principal):
             pass
 
         def _error(self, err):

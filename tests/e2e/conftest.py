@@ -82,7 +82,7 @@ class AppServer:
             self.run_python(["-m", "kisaan_app", *step])
         sandbox_log = self.run_dir / "sandbox.log"
         # The provider stand-ins, as `serve` runs them without keys: checkout pages, webhooks into the app.
-        sandbox = _spawn([sys.executable, "-m", "kisaan_app", "sandbox"], self.env, sandbox_log)
+        sandbox = _spawn([sys.executable, "-m", "sandbox"], self.env, sandbox_log)
         # The job worker, as `serve` runs it: queued sends (SMS, email, push, campaign chunks) happen here.
         worker = _spawn([sys.executable, "-m", "kisaan_app", "worker"], self.env, self.run_dir / "worker.log")
         self.helpers = [sandbox, worker]

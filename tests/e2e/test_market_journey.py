@@ -59,3 +59,39 @@ def test_list_bid_counter_accept_live_on_both_sides(browser, live_server):
     finally:
         farmer_ctx.close()
         buyer_ctx.close()
+
+
+def test_the_farmer_shows_the_buyer_a_farm_gate_qr_from_the_orders_page(browser, live_server):
+    """The Orders page's farm-gate button (a guarded background event) starts the buyer's payment and shows its
+    single-use UPI QR on the payment's page; POST /api/market/orders/{id}/farm-gate-qr is the same call."""
+    farmer_ctx, farmer = _signed_in(browser, live_server, RAMESH)
+    buyer_ctx, buyer = _signed_in(browser, live_server, BUYER)
+    try:
+        farmer.goto("/market/sell")
+        farmer.fill("#sell-crop", "Garlic")
+        farmer.fill("#sell-district", "Nashik")
+        farmer.fill("#sell-state", "Maharashtra")
+        farmer.fill("#sell-quantity", "12")
+        farmer.fill("#sell-price", "8,000")
+        farmer.locator("#sell-submit").click()
+        farmer.wait_for_url(re.compile(r"/market/listing/?\?id=\d+"))
+
+        buyer.goto(farmer.url)
+        buyer.fill("#bid-quantity", "2")
+        buyer.fill("#bid-price", "7,900.50")
+        buyer.locator("#bid-submit").click()
+        expect(buyer.locator(".bid-thread")).to_contain_text("Waiting for farmer")
+        farmer.locator(".bid-thread").get_by_role("button", name="Accept").click()
+        expect(farmer.locator(".order-made")).to_contain_text("₹15,801.00")
+        number = farmer.locator(".order-made").inner_text().split()[1]
+
+        farmer.goto("/orders")
+        order = farmer.locator("#orders .rt-Card", has_text=number)
+        order.locator("[id^=order-qr-]").click()
+        farmer.wait_for_url(re.compile(r"/payments/view/?\?receipt=rcpt_"))
+        expect(farmer.locator("#upi-qr")).to_be_visible()
+        expect(farmer.get_by_text("₹15,801.00").first).to_be_visible()
+        screenshot(farmer, "market-4-farm-gate-qr")
+    finally:
+        farmer_ctx.close()
+        buyer_ctx.close()

@@ -147,7 +147,7 @@ def _payments_for(order_id: int):
 
 
 def _sandbox(path: str) -> dict:
-    from kisaan_app.sandbox.server import SANDBOX_RAZORPAY_KEY_ID, SANDBOX_RAZORPAY_KEY_SECRET
+    from kisaan_app.providers.sandbox_keys import SANDBOX_RAZORPAY_KEY_ID, SANDBOX_RAZORPAY_KEY_SECRET
 
     url = f"http://127.0.0.1:{os.environ['KISAAN_SANDBOX_PORT']}{path}"
     answer = httpx.get(url, auth=(SANDBOX_RAZORPAY_KEY_ID, SANDBOX_RAZORPAY_KEY_SECRET), timeout=10)

@@ -69,7 +69,7 @@ def _people(database_url: str) -> dict:
 
 @contextmanager
 def _server(name: str, database_url: str, redis_url: str | None, logs: Path) -> Iterator[str]:
-    """`uvicorn kisaan_app.api:create_api` as a process of its own; yields its base URL."""
+    """`uvicorn kisaan_app.asgi:create_app` as a process of its own; yields its base URL."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "KISAAN_REDIS_URL")}
     env |= {
@@ -86,7 +86,7 @@ def _server(name: str, database_url: str, redis_url: str | None, logs: Path) -> 
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "kisaan_app.api:create_api",
+                "kisaan_app.asgi:create_app",
                 "--factory",
                 "--host",
                 "127.0.0.1",

@@ -54,12 +54,12 @@ from kisaan_app.models.accounts import User
 from kisaan_app.models.base import to_thousandths, utcnow
 from kisaan_app.models.market import Bid, Listing, MarketOrder
 from kisaan_app.models.payments import OPEN_PAYMENT_STATES, AutoRefund, Payment, Refund
-from kisaan_app.sandbox.razorpay_webhooks import build_webhook
 from kisaan_app.services.accounts import to_principal
 from kisaan_app.services.errors import DomainError
 from kisaan_app.services.market import bids, listings, orders
 from kisaan_app.services.payments import auto_refunds, checkout, gateway, refunds, webhooks
 from kisaan_app.services.ratelimit import reset_limiter
+from sandbox.razorpay_webhooks import build_webhook
 from tests.factories import make_org, next_phone
 from tests.payments_support import form_fields
 

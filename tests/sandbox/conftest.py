@@ -2,8 +2,8 @@
 
 import pytest
 
-from kisaan_app.sandbox.outbox import Outbox
-from kisaan_app.sandbox.server import SandboxConfig, free_port
+from sandbox.outbox import Outbox
+from sandbox.server import SandboxConfig, free_port
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from kisaan_app.sandbox.server import ServedApp as Served  # noqa: F401 - re-exported for the tests
+from sandbox.server import ServedApp as Served  # noqa: F401 - re-exported for the tests
 
 T = TypeVar("T")
 

@@ -24,11 +24,12 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from kisaan_app.sandbox import smtp_standin, twilio_standin, webpush_standin
-from kisaan_app.sandbox.outbox import Outbox
-from kisaan_app.sandbox.server import SandboxConfig, free_port
-from kisaan_app.sandbox.twilio_standin import SandboxTwilioHttpClient, segment_count
-from kisaan_app.sandbox.webpush_standin import b64url_encode
+from kisaan_app.providers.sms_segments import segment_count
+from kisaan_app.providers.twilio_http import TwilioEndpointHttpClient
+from sandbox import smtp_standin, twilio_standin, webpush_standin
+from sandbox.outbox import Outbox
+from sandbox.server import SandboxConfig, free_port
+from sandbox.webpush_standin import b64url_encode
 from tests.asyncio_thread import run_async
 from tests.sandbox.support import TWILIO_SIGNATURE_VECTOR, wait_for
 from tests.sandbox.support import Served as _Served
@@ -87,7 +88,7 @@ def twilio(config: SandboxConfig, standin: str) -> Client:
     return Client(
         config.twilio_account_sid,
         config.twilio_auth_token,
-        http_client=SandboxTwilioHttpClient(config.url, timeout=10),
+        http_client=TwilioEndpointHttpClient(config.url, timeout=10),
     )
 
 
@@ -114,43 +115,12 @@ def settle(twilio: Client) -> None:
 # --- Twilio --------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("body", "expected"),
-    [
-        ("Mandi bhav: wheat 2275/qtl", (1, "GSM-7")),
-        ("a" * 160, (1, "GSM-7")),
-        ("a" * 161, (2, "GSM-7")),
-        ("a" * 306, (2, "GSM-7")),
-        ("a" * 307, (3, "GSM-7")),
-        ("{" * 80, (1, "GSM-7")),  # extension characters cost two septets: 160
-        ("{" * 81, (2, "GSM-7")),
-        ("गेहूं का भाव" + "क" * 58, (1, "UCS-2")),  # 70 UTF-16 units
-        ("क" * 71, (2, "UCS-2")),
-        ("क" * 134, (2, "UCS-2")),
-        ("क" * 135, (3, "UCS-2")),
-        ("ok 🌾", (1, "UCS-2")),
-    ],
-)
-def test_segment_count(body: str, expected: tuple[int, str]) -> None:
-    assert segment_count(body) == expected
-
-
 def test_request_validator_documented_vector() -> None:
     """Twilio's published example: the same code path then validates the stand-in's callbacks below."""
     token, url, params, signature = TWILIO_SIGNATURE_VECTOR
     validator = RequestValidator(token)
     assert validator.compute_signature(url, params) == signature
     assert validator.validate(url, params, signature)
-
-
-def test_http_client_rewrites_only_twilio_hosts() -> None:
-    client = SandboxTwilioHttpClient("http://127.0.0.1:9999", timeout=5)
-    assert (
-        client.rewrite("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json?Page=1")
-        == "http://127.0.0.1:9999/2010-04-01/Accounts/AC1/Messages.json?Page=1"
-    )
-    assert client.rewrite("https://messaging.dublin.ie1.twilio.com/v1/x").startswith("http://127.0.0.1:9999/v1/x")
-    assert client.rewrite("https://eviltwilio.com/x") == "https://eviltwilio.com/x"
 
 
 def test_sdk_send_fetch_and_balance(twilio: Client, outbox: Outbox) -> None:
@@ -191,7 +161,7 @@ def test_list_is_newest_first_and_pages(twilio: Client) -> None:
 
 
 def test_wrong_credentials_are_20003(config: SandboxConfig, standin: str) -> None:
-    bad = Client(config.twilio_account_sid, "wrong-token", http_client=SandboxTwilioHttpClient(standin, timeout=10))
+    bad = Client(config.twilio_account_sid, "wrong-token", http_client=TwilioEndpointHttpClient(standin, timeout=10))
     with pytest.raises(TwilioRestException) as exc:
         bad.messages.create(to="+919812345678", from_=FROM_NUMBER, body="hi")
     assert (exc.value.status, exc.value.code) == (401, 20003)

@@ -20,10 +20,10 @@ import razorpay
 from fastapi import FastAPI, Request, Response
 from razorpay.errors import BadRequestError
 
-from kisaan_app.sandbox import razorpay_standin
-from kisaan_app.sandbox.outbox import Outbox
-from kisaan_app.sandbox.razorpay_standin import build_webhook, new_id, sign
-from kisaan_app.sandbox.server import SandboxConfig, free_port
+from sandbox import razorpay_standin
+from sandbox.outbox import Outbox
+from sandbox.razorpay_standin import build_webhook, new_id, sign
+from sandbox.server import SandboxConfig, free_port
 from tests.sandbox.support import Served as _Served
 from tests.sandbox.support import wait_for
 

@@ -263,7 +263,7 @@ def test_a_push_payload_over_the_limit_fails_without_reaching_the_service(messag
 
 
 def test_email_logs_in_when_a_relay_is_configured(messaging, monkeypatch):
-    from kisaan_app.sandbox.smtp_standin import SANDBOX_SMTP_PASSWORD, SANDBOX_SMTP_USERNAME
+    from sandbox.smtp_standin import SANDBOX_SMTP_PASSWORD, SANDBOX_SMTP_USERNAME
 
     relay = {
         "HOST": "127.0.0.1",

@@ -7,7 +7,7 @@ import hmac
 import pytest
 import razorpay
 
-from kisaan_app.sandbox.server import SANDBOX_RAZORPAY_KEY_SECRET, SANDBOX_RAZORPAY_WEBHOOK_SECRET
+from kisaan_app.providers.sandbox_keys import SANDBOX_RAZORPAY_KEY_SECRET, SANDBOX_RAZORPAY_WEBHOOK_SECRET
 from kisaan_app.services.payments import gateway
 from kisaan_app.services.payments.lifecycle import can_move
 

@@ -16,10 +16,10 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kisaan_app.api.errors import problem, request_language
+from kisaan_app.cookies import SESSION_COOKIE
 from kisaan_app.i18n import error_text
 from kisaan_app.settings import get_settings
 
-SESSION_COOKIE = "kisaan_session"  # the same name as api/deps.py (which imports more than the edge needs)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SIGNED_CALLBACKS = frozenset({"/api/payments/webhook", "/api/payments/callback", "/api/notifications/sms/status"})
 

@@ -12,7 +12,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
-from kisaan_app.db import session_scope
+from kisaan_app import jobs
+from kisaan_app.db import on_commit, session_scope
 from kisaan_app.models.accounts import Organization
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import Role
@@ -23,7 +24,7 @@ from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import NotFound, ValidationFailed
 from kisaan_app.services.notifications.audience import RECIPIENT_VARIABLES, Audience, resolve, scoped
-from kisaan_app.services.notifications.dispatch import Composer, notify, on_commit
+from kisaan_app.services.notifications.dispatch import Composer, notify
 from kisaan_app.settings import get_settings
 
 CHUNK_SIZE = 500
@@ -138,9 +139,7 @@ def start_campaign(
         target_id=row.id,
         details={"recipients": recipients, "channels": channels, "category": category},
     )
-    from kisaan_app.tasks.notifications import run_campaign
-
-    on_commit(session, run_campaign, row.id)
+    jobs.enqueue_on_commit(session, "notifications.run_campaign", row.id)
     return _view(row)
 
 

@@ -7,12 +7,11 @@ transaction commits, so a worker never looks for a row that is not there yet, an
 import html
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import event
 from sqlmodel import Session, col, select
 
+from kisaan_app import jobs
 from kisaan_app.models.accounts import User
 from kisaan_app.models.notifications import CATEGORIES, CHANNELS, NotificationHistory, NotificationTemplate
 from kisaan_app.services import inbox
@@ -22,7 +21,6 @@ from kisaan_app.services.notifications import templates
 from kisaan_app.services.notifications.audience import ID_CHUNK, Audience, Reach, resolve
 
 log = logging.getLogger(__name__)
-_QUEUE_KEY = "kisaan_pending_deliveries"
 MAX_KEY = 80  # room for a caller's own key (64) in its namespace (caller_keys.py); rows add user and channel
 
 
@@ -193,27 +191,7 @@ def _write(
     return row
 
 
-def on_commit(session: Session, job: Callable[..., object], *args: object) -> None:
-    """Run `job(*args)` after this transaction commits (never if it rolls back): huey enqueues go here."""
-    session.info.setdefault(_QUEUE_KEY, []).append((job, args))
-
-
 def enqueue_on_commit(session: Session, delivery_ids: list[int]) -> None:
+    """Send these delivery rows once this transaction commits (the rows exist before any provider call)."""
     if delivery_ids:
-        from kisaan_app.tasks.notifications import enqueue_deliveries
-
-        on_commit(session, enqueue_deliveries, list(delivery_ids))
-
-
-@event.listens_for(Session, "after_commit")
-def _run_on_commit(session: Session) -> None:
-    for job, args in session.info.pop(_QUEUE_KEY, []):
-        try:
-            job(*args)
-        except Exception:  # the rows are committed: the sweeper job sends what a failed enqueue left pending
-            log.exception("after-commit job %s failed", getattr(job, "__name__", job))
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_QUEUE_KEY, None)
+        jobs.enqueue_on_commit(session, "notifications.deliver", list(delivery_ids))

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from kisaan_app.models.enums import Role
 from kisaan_app.models.notifications import CATEGORIES, CHANNELS, NotificationTemplate
+from kisaan_app.providers.sms_segments import segment_count
 from kisaan_app.services import audit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
@@ -233,9 +234,7 @@ def preview(
     text = fill(body, sample, max_chars=MAX_CHARS.get(channel or "", MAX_CHARS["email"]))
     segments = None
     if channel in (None, "sms"):
-        from kisaan_app.sandbox.twilio_standin import segment_count  # the same counting Twilio bills by
-
-        segments = segment_count(text)[0]
+        segments = segment_count(text)[0]  # the same counting Twilio bills by
     return Preview(
         fill(subject, sample) if subject else None,
         text,

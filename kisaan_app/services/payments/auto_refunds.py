@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager
 
 from sqlmodel import Session, col, select
 
+from kisaan_app import jobs
 from kisaan_app.i18n import t
 from kisaan_app.i18n.formatting import rupees
 from kisaan_app.models.accounts import User
@@ -53,8 +54,6 @@ def alert_admins(session: Session, key: str, payment: Payment, dedupe: str, **pa
 
 def give_back(session: Session, payment: Payment, attempt_id: str, amount: int, reason: str) -> AutoRefund | None:
     """Record that the captured `attempt_id` must be refunded in full; once per attempt."""
-    from kisaan_app.services.notifications.dispatch import on_commit
-
     if not attempt_id:
         audit.record(
             session,
@@ -90,9 +89,7 @@ def give_back(session: Session, payment: Payment, attempt_id: str, amount: int, 
         if order is not None and order.farmer_id != payment.payer_id:
             key = "payments.auto_refund.seller"
             _tell(session, order.farmer_id, key, payment, amount, f"auto_refund:{row.id}", order=order.order_number)
-    from kisaan_app.tasks.payments import refund_automatically
-
-    on_commit(session, refund_automatically, row.id)
+    jobs.enqueue_on_commit(session, "payments.refund_automatically", row.id)
     return row
 
 

@@ -13,6 +13,7 @@ import razorpay
 import requests
 from razorpay.errors import BadRequestError, GatewayError, ServerError
 
+from kisaan_app.providers import sandbox_keys
 from kisaan_app.services.errors import DomainError
 from kisaan_app.settings import get_settings
 
@@ -45,12 +46,10 @@ class Credentials:
 def credentials() -> Credentials:
     settings = get_settings()
     if settings.payments_sandbox:
-        from kisaan_app.sandbox import server
-
         return Credentials(
-            server.SANDBOX_RAZORPAY_KEY_ID,
-            server.SANDBOX_RAZORPAY_KEY_SECRET,
-            server.SANDBOX_RAZORPAY_WEBHOOK_SECRET,
+            sandbox_keys.SANDBOX_RAZORPAY_KEY_ID,
+            sandbox_keys.SANDBOX_RAZORPAY_KEY_SECRET,
+            sandbox_keys.SANDBOX_RAZORPAY_WEBHOOK_SECRET,
             f"http://127.0.0.1:{settings.sandbox_port}",
             sandbox=True,
         )

@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 
 from sqlmodel import Session, col, select
 
+from kisaan_app import jobs
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.market import MarketOrder, QRSession
 from kisaan_app.models.payments import Payment
@@ -23,9 +24,6 @@ log = logging.getLogger(__name__)
 
 def cancel_open_payments(session: Session, order: MarketOrder, source: str) -> list[int]:
     """Cancel the order's unpaid payments (the caller holds the order's lock); returns their ids."""
-    from kisaan_app.services.notifications.dispatch import on_commit
-    from kisaan_app.tasks.payments import close_payment_instruments
-
     rows = session.exec(
         select(Payment)
         .where(Payment.market_order_id == order.id, col(Payment.status).in_(PENDING_STATES))
@@ -35,7 +33,7 @@ def cancel_open_payments(session: Session, order: MarketOrder, source: str) -> l
     for payment in rows:
         payment.failure_code = "order_cancelled"
         move(session, payment, "cancelled", source)
-        on_commit(session, close_payment_instruments, payment.id)
+        jobs.enqueue_on_commit(session, "payments.close_instruments", payment.id)
     return [p.id for p in rows]
 
 

@@ -9,6 +9,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from kisaan_app.models.notifications import NotificationHistory
+from kisaan_app.providers.sandbox_keys import SANDBOX_TWILIO_ACCOUNT_SID, SANDBOX_TWILIO_AUTH_TOKEN
+from kisaan_app.providers.twilio_http import TwilioEndpointHttpClient
 from kisaan_app.services.notifications.channels.base import (
     PROVIDER_TIMEOUT_SECONDS,
     PermanentSendError,
@@ -24,8 +26,6 @@ STATUS_CALLBACK_PATH = "/api/notifications/sms/status"
 def auth_token() -> str:
     settings = get_settings()
     if settings.sms_sandbox:
-        from kisaan_app.sandbox.server import SANDBOX_TWILIO_AUTH_TOKEN
-
         return SANDBOX_TWILIO_AUTH_TOKEN
     return settings.twilio_auth_token or ""
 
@@ -33,9 +33,7 @@ def auth_token() -> str:
 @lru_cache
 def _client(account_sid: str, token: str, standin_url: str | None) -> Client:
     if standin_url:
-        from kisaan_app.sandbox.twilio_standin import SandboxTwilioHttpClient
-
-        http: TwilioHttpClient = SandboxTwilioHttpClient(standin_url, timeout=PROVIDER_TIMEOUT_SECONDS)
+        http: TwilioHttpClient = TwilioEndpointHttpClient(standin_url, timeout=PROVIDER_TIMEOUT_SECONDS)
     else:
         http = TwilioHttpClient(timeout=PROVIDER_TIMEOUT_SECONDS)
     return Client(account_sid, token, http_client=http)
@@ -46,8 +44,6 @@ def client() -> Client:
     settings = get_settings()
     if settings.sms_sandbox:
         refuse_sandbox_in_prod("sms")
-        from kisaan_app.sandbox.server import SANDBOX_TWILIO_ACCOUNT_SID
-
         return _client(SANDBOX_TWILIO_ACCOUNT_SID, auth_token(), f"http://127.0.0.1:{settings.sandbox_port}")
     return _client(settings.twilio_account_sid or "", auth_token(), None)
 

@@ -27,14 +27,14 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.security import HTTPBasic
 
-from kisaan_app.sandbox.outbox import Outbox
-from kisaan_app.sandbox.razorpay_core import METHODS, PROVIDER, RazorpayError, is_web_url, new_id, not_found, sign
-from kisaan_app.sandbox.razorpay_pages import message_page, pay_page, post_back_page, rupees
-from kisaan_app.sandbox.razorpay_store import RazorpayStore
-from kisaan_app.sandbox.razorpay_webhooks import WebhookDispatcher, build_webhook
+from sandbox.outbox import Outbox
+from sandbox.razorpay_core import METHODS, PROVIDER, RazorpayError, is_web_url, new_id, not_found, sign
+from sandbox.razorpay_pages import message_page, pay_page, post_back_page, rupees
+from sandbox.razorpay_store import RazorpayStore
+from sandbox.razorpay_webhooks import WebhookDispatcher, build_webhook
 
 if TYPE_CHECKING:  # server.py imports the stand-ins; a runtime import back would be circular
-    from kisaan_app.sandbox.server import SandboxConfig
+    from sandbox.server import SandboxConfig
 
 __all__ = ["RazorpayError", "RazorpayStandin", "build_webhook", "make_router", "new_id", "sign"]
 

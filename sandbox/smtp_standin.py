@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, cast
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from kisaan_app.sandbox.outbox import Outbox
+from sandbox.outbox import Outbox
 
 if TYPE_CHECKING:  # server.py imports the stand-ins; a runtime import back would be circular
-    from kisaan_app.sandbox.server import SandboxConfig
+    from sandbox.server import SandboxConfig
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
 """A local stand-in for Twilio's Programmable Messaging REST API (2010-04-01).
 
-The official `twilio` SDK talks to it unchanged through `SandboxTwilioHttpClient`, which only rewrites the host.
+The official `twilio` SDK talks to it unchanged through the app's `TwilioEndpointHttpClient`, which only rewrites
+the host.
 It checks HTTP Basic auth, validates like Twilio (E.164 `To`, body length, the documented magic test numbers),
 answers with Twilio's Message resource and error JSON, and then plays the message's life in a background thread
 (queued → sent → delivered, or undelivered / failed for the sandbox's failure numbers), POSTing status callbacks
@@ -14,7 +15,6 @@ import binascii
 import copy
 import hmac
 import logging
-import math
 import re
 import secrets
 import threading
@@ -24,19 +24,18 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import format_datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import JSONResponse
-from twilio.http.http_client import TwilioHttpClient
-from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 
-from kisaan_app.sandbox.outbox import Outbox
+from kisaan_app.providers.sms_segments import segment_count
+from sandbox.outbox import Outbox
 
 if TYPE_CHECKING:  # server.py imports the stand-ins; a runtime import back would be circular
-    from kisaan_app.sandbox.server import SandboxConfig
+    from sandbox.server import SandboxConfig
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +54,6 @@ CALLBACK_TIMEOUT_SECONDS = 5.0
 E164 = re.compile(r"^\+\d{8,15}$")
 MESSAGING_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
 
-# GSM 03.38 default alphabet; the extension table's characters cost two septets (escape + char).
-GSM7_BASIC = set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENSION = set("^{}\\[~]|€\f")
-
 # Twilio's documented magic "To" numbers for test credentials: (error code, message template).
 MAGIC_TO_ERRORS: dict[str, tuple[int, str]] = {
     "+15005550001": (21211, "The 'To' number {to} is not a valid phone number."),
@@ -78,17 +70,6 @@ FAILURE_SUFFIXES: dict[str, tuple[str, int, str]] = {
     "3003": ("undelivered", 30003, "Unreachable destination handset"),
     "3005": ("failed", 30005, "Unknown destination handset"),
 }
-
-
-def segment_count(body: str) -> tuple[int, str]:
-    """How many SMS segments `body` takes and in which encoding ("GSM-7" or "UCS-2"), as Twilio bills it."""
-    if all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in body):
-        septets = sum(2 if ch in GSM7_EXTENSION else 1 for ch in body)
-        # A multi-part message loses 7 septets per part to the concatenation header (160 → 153).
-        return (1 if septets <= 160 else math.ceil(septets / 153)), "GSM-7"
-    # UCS-2 counts UTF-16 code units, so an emoji (a surrogate pair) costs two.
-    units = len(body.encode("utf-16-le")) // 2
-    return (1 if units <= 70 else math.ceil(units / 67)), "UCS-2"
 
 
 def twilio_error(status: int, code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -428,27 +409,3 @@ def make_router(config: SandboxConfig, outbox: Outbox) -> APIRouter:
         return JSONResponse(standin.balance())
 
     return router
-
-
-class SandboxTwilioHttpClient(TwilioHttpClient):
-    """The SDK's own HTTP client, with every https://*.twilio.com URL redirected to the stand-in.
-
-    `twilio.rest.Client(sid, token, http_client=SandboxTwilioHttpClient(config.url, timeout=10))` then behaves
-    exactly as against Twilio: same requests, auth, parsing and exceptions — only the host differs.
-    """
-
-    def __init__(self, base_url: str, timeout: float | None = None, **kwargs: object) -> None:
-        super().__init__(timeout=timeout, **kwargs)  # type: ignore[arg-type]
-        self.base_url = base_url.rstrip("/")
-
-    def rewrite(self, url: str) -> str:
-        """Point a Twilio URL at the stand-in, keeping path and query; other URLs pass through unchanged."""
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        if parts.scheme != "https" or not (host == "twilio.com" or host.endswith(".twilio.com")):
-            return url
-        base = urlsplit(self.base_url)
-        return urlunsplit((base.scheme, base.netloc, base.path + parts.path, parts.query, parts.fragment))
-
-    def request(self, method: str, url: str, *args: object, **kwargs: object) -> TwilioResponse:
-        return super().request(method, self.rewrite(url), *args, **kwargs)  # type: ignore[arg-type]

@@ -31,10 +31,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from py_vapid import jwt as vapid_jwt
 
-from kisaan_app.sandbox.outbox import Outbox
+from sandbox.outbox import Outbox
 
 if TYPE_CHECKING:  # server.py imports the stand-ins; a runtime import back would be circular
-    from kisaan_app.sandbox.server import SandboxConfig
+    from sandbox.server import SandboxConfig
 
 PROVIDER = "webpush"
 MAX_PAYLOAD_BYTES = 4096  # RFC 8030 §7.2: push services must accept at least, and may refuse more than, 4096

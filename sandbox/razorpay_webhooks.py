@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from kisaan_app.sandbox.outbox import Outbox
-from kisaan_app.sandbox.razorpay_core import PROVIDER, new_id, now, sign
+from sandbox.outbox import Outbox
+from sandbox.razorpay_core import PROVIDER, new_id, now, sign
 
 if TYPE_CHECKING:  # server.py imports the stand-ins; a runtime import back would be circular
-    from kisaan_app.sandbox.server import SandboxConfig
+    from sandbox.server import SandboxConfig
 
 ACCOUNT_ID = "acc_sandbox"
 ATTEMPTS = 3  # Razorpay retries for a day; three quick tries show the same behaviour in seconds

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from kisaan_app.sandbox.razorpay_core import (
+from sandbox.razorpay_core import (
     LINK_FIELDS,
     MAX_RECEIPT,
     ORDER_FIELDS,

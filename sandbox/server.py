@@ -1,7 +1,7 @@
 """The stand-in server: one FastAPI app holding every provider stand-in, plus the outbox as JSON.
 
 `SandboxServer(config).start()` runs it (uvicorn) in a background thread on 127.0.0.1 — the test fixtures
-and `python -m kisaan_app sandbox` both use it.
+and `python -m sandbox` both use it. Its test credentials are the app's (kisaan_app/providers/sandbox_keys.py).
 """
 
 import logging
@@ -13,16 +13,16 @@ from dataclasses import dataclass
 import uvicorn
 from fastapi import FastAPI
 
-from kisaan_app.sandbox.outbox import Outbox
+from kisaan_app.providers.sandbox_keys import (
+    SANDBOX_RAZORPAY_KEY_ID,
+    SANDBOX_RAZORPAY_KEY_SECRET,
+    SANDBOX_RAZORPAY_WEBHOOK_SECRET,
+    SANDBOX_TWILIO_ACCOUNT_SID,
+    SANDBOX_TWILIO_AUTH_TOKEN,
+)
+from sandbox.outbox import Outbox
 
 log = logging.getLogger(__name__)
-
-# The sandbox's own test credentials: public, known values, accepted only by the stand-ins.
-SANDBOX_RAZORPAY_KEY_ID = "rzp_test_kisaansandbox"
-SANDBOX_RAZORPAY_KEY_SECRET = "sandbox_razorpay_key_secret_0123456789"
-SANDBOX_RAZORPAY_WEBHOOK_SECRET = "sandbox_razorpay_webhook_secret_0123"
-SANDBOX_TWILIO_ACCOUNT_SID = "AC" + "5a" * 16
-SANDBOX_TWILIO_AUTH_TOKEN = "sandbox_twilio_auth_token_01234567"
 
 
 @dataclass
@@ -47,7 +47,7 @@ class SandboxConfig:
 
 
 def build_app(config: SandboxConfig, outbox: Outbox | None = None) -> FastAPI:
-    from kisaan_app.sandbox import razorpay_standin, twilio_standin, webpush_standin
+    from sandbox import razorpay_standin, twilio_standin, webpush_standin
 
     outbox = outbox or Outbox()
     app = FastAPI(title="Kisaansay provider sandbox", docs_url="/docs", redoc_url=None)
@@ -116,7 +116,7 @@ class SandboxServer:
         self._smtp = None
 
     def start(self, timeout: float = 10.0) -> "SandboxServer":
-        from kisaan_app.sandbox.smtp_standin import start_smtp
+        from sandbox.smtp_standin import start_smtp
 
         self._smtp = start_smtp(self.config, self.outbox)  # aiosmtpd runs its own thread and loop
         self._served.start(timeout)

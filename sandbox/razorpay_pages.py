@@ -10,7 +10,7 @@ from html import escape
 
 from fastapi.responses import HTMLResponse
 
-from kisaan_app.sandbox.razorpay_core import METHODS
+from sandbox.razorpay_core import METHODS
 
 TEST_MODE_BANNER = "TEST MODE — Kisaansay payment sandbox, no real money moves"
 METHOD_LABELS = {"upi": "UPI", "card": "Card", "netbanking": "Netbanking"}
