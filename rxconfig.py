@@ -14,9 +14,11 @@ config = rx.Config(
     backend_port=settings.port,
     backend_host=settings.bind_host,  # loopback unless KISAAN_HOST says otherwise (prod: 0.0.0.0)
     deploy_url=settings.public_url,
-    api_url=settings.public_url,
-    # Cookies authenticate the API too, so only our own origin may read responses cross-origin.
-    cors_allowed_origins=[settings.public_url],
+    # Outside prod the pages reach the backend at the host they were opened at (settings.page_api_url).
+    api_url=settings.page_api_url,
+    # Cookies authenticate the API too, so only our own origins may read responses cross-origin (same-origin
+    # requests need no CORS). The /_event socket's origin check is ours, not this list: see kisaan_app.py.
+    cors_allowed_origins=[settings.public_url, *settings.extra_origin_list],
     db_url=settings.database_url,
     redis_url=settings.redis_url,
     # Without Redis, states live in memory: pages rebuild them from the database on load, and the disk

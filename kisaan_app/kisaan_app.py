@@ -4,6 +4,7 @@ layer (see .importlinter), and it registers every named job so services can enqu
 import reflex as rx
 
 import kisaan_app.tasks  # noqa: F401 - registers every named job (see kisaan_app/jobs.py)
+from kisaan_app.api.edge.origins import socket_origin_allowed
 from kisaan_app.asgi import create_app
 from kisaan_app.pages.admin_messages import admin_messages_page
 from kisaan_app.pages.admin_payments import admin_payments_page
@@ -43,6 +44,12 @@ app = rx.App(
     head_components=head_components(),
     stylesheets=["/styles.css"],
 )
+# The layout shows its own bilingual connection banner (components/connection.py) instead of Reflex's English
+# "Cannot connect to server" toast and pulsing icon.
+app.app_wraps.pop((5, "Overlay"), None)
+# The state socket admits our own origins: in dev and test the host the page was opened at (127.0.0.1, a LAN
+# address), in prod the public URL and the extra origins (api/edge/origins.py). Reflex only takes a fixed list.
+app.sio.eio.cors_allowed_origins = socket_origin_allowed
 app.add_page(login_page, route="/login", title="Kisaansay — Log in", on_load=AuthState.load_login)
 app.add_page(register_page, route="/register", title="Kisaansay — Sign up", on_load=AuthState.load_register)
 app.add_page(

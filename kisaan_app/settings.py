@@ -3,6 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +21,21 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def is_bare_origin(url: str) -> bool:
+    """scheme://host[:port] and nothing more: what a browser sends as Origin."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not parts.path.strip("/")
+        and not (parts.query or parts.fragment or parts.username)
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KISAAN_", env_file=".env", extra="ignore")
 
@@ -31,6 +47,9 @@ class Settings(BaseSettings):
     api_docs: bool | None = None  # /api/docs and /api/openapi.json; unset: on in dev and test, off in prod
     body_max_bytes: int = Field(65536, ge=1024)  # request bodies without a route limit (api/edge/limits.py)
     public_url: str = "http://localhost:3000"
+    # More origins people open the app at (comma-separated, e.g. "https://www.kisaansay.in"): with the public
+    # URL, the only origins allowed in prod for the state socket and cookie writes (api/edge/origins.py).
+    extra_origins: str = ""
     database_url: str = Field(
         f"sqlite:///{PROJECT_ROOT / 'data' / 'kisaansay.db'}",
         validation_alias=AliasChoices("DATABASE_URL", "KISAAN_DATABASE_URL"),
@@ -118,6 +137,14 @@ class Settings(BaseSettings):
     def _use_installed_postgres_driver(cls, url: str) -> str:
         return normalise_database_url(url)
 
+    @field_validator("extra_origins")
+    @classmethod
+    def _origins_only(cls, value: str) -> str:
+        for entry in (e.strip() for e in value.split(",")):
+            if entry and not is_bare_origin(entry):
+                raise ValueError(f"KISAAN_EXTRA_ORIGINS entries must look like https://app.example.in (got {entry!r})")
+        return value
+
     @field_validator("env", mode="before")
     @classmethod
     def _known_env(cls, value: object) -> object:
@@ -161,6 +188,21 @@ class Settings(BaseSettings):
     def payments_sandbox(self) -> bool:
         """True when no Razorpay keys are set: payments run against the local stand-in, in test mode."""
         return not self.razorpay_key_id
+
+    @property
+    def extra_origin_list(self) -> tuple[str, ...]:
+        return tuple(e.strip() for e in self.extra_origins.split(",") if e.strip())
+
+    @property
+    def page_api_url(self) -> str:
+        """The backend URL compiled into the pages. Outside prod its host is "localhost", which Reflex's frontend
+        replaces by whatever host the page was opened at (127.0.0.1, a LAN address): the state socket then goes
+        back to the address the farmer used. In prod it is the public URL."""
+        if self.is_prod:
+            return self.public_url
+        parts = urlsplit(self.public_url)
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.scheme}://localhost{port}"
 
     @property
     def push_hosts(self) -> tuple[str, ...]:

@@ -27,7 +27,7 @@ from kisaan_app.api.ids import RowId
 from kisaan_app.db import session_scope
 from kisaan_app.models.enums import Role
 from kisaan_app.realtime.bus import get_bus
-from kisaan_app.realtime.events import TOPICS, Event, targets_for
+from kisaan_app.realtime.events import TOPICS, Event, targets_for, user_target
 from kisaan_app.realtime.store import events_since
 from kisaan_app.services import accounts, live_access, stream_limits
 from kisaan_app.services.broadcasts import send_broadcast
@@ -118,6 +118,12 @@ async def _stream(request: Request, reader: Principal, topics: set[str] | None, 
                 cursor = event.id - 1  # the first live event: anything older predates this stream
             if subscription.dropped != dropped:
                 dropped, catch_up = subscription.dropped, True
+            if event.topic == "session" and event.target == user_target(reader.id):
+                # The reader's sign-in changed (services/sign_in_events.py): check now, not at the next heartbeat.
+                if not await run_in_threadpool(_entitled, reader):
+                    yield "event: revoked\ndata: {}\n\n"
+                    return
+                checked = time.monotonic()
             if event.target not in targets or (topics and event.topic not in topics):
                 continue
             if event.id is not None and event.id <= replayed_to:

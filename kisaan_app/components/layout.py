@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from kisaan_app.components.connection import connection_banner
 from kisaan_app.components.feedback import forbidden_state, loading_state
 from kisaan_app.components.i18n import tr
 from kisaan_app.state.session import SessionState
@@ -94,9 +95,9 @@ def header(signed_in: bool) -> rx.Component:
             rx.button(
                 tr("nav.logout"),
                 on_click=SessionState.logout,
-                variant="soft",
-                color_scheme="gray",
+                variant="ghost",
                 size="2",
+                class_name="header-button",  # white on the green bar, like the language switch
                 id="logout-button",
             )
         )
@@ -120,6 +121,7 @@ def header(signed_in: bool) -> rx.Component:
             spacing="2",
         ),
         navigation() if signed_in else rx.fragment(),
+        connection_banner(),  # inside the sticky header, so it stays in view while the farmer scrolls
         class_name="app-header",
     )
 

@@ -110,16 +110,30 @@ def _membership_card() -> rx.Component:
             rx.cond(
                 ProfileState.join_pending != "",
                 rx.text(tr("profile.join_waiting"), ": ", ProfileState.join_pending, size="2", id="join-pending"),
+            ),
+            rx.cond(
+                ProfileState.join_pending == "",
                 rx.form(
                     rx.hstack(
                         rx.el.select(
-                            rx.foreach(ProfileState.organizations, lambda org: rx.el.option(org.name, value=org.id)),
+                            rx.foreach(
+                                ProfileState.organizations,
+                                # A member may ask to move, never to join the FPO they are in.
+                                lambda org: rx.cond(org.name != org_name, rx.el.option(org.name, value=org.id)),
+                            ),
                             name="organization_id",
                             id="join-organization",
                             aria_label=tr("register.organization"),
                             class_name="native-select",
+                            flex="1",
+                            min_width="12rem",
                         ),
-                        rx.button(tr("profile.join_ask"), type="submit", variant="soft", id="join-submit"),
+                        rx.button(
+                            rx.cond(org_name == "", tr("profile.join_ask"), tr("profile.join_move")),
+                            type="submit",
+                            variant="soft",
+                            id="join-submit",
+                        ),
                         spacing="2",
                         wrap="wrap",
                         width="100%",

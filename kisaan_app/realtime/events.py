@@ -5,8 +5,9 @@ An event never announces something that was rolled back; a reader that missed on
 """
 
 import json
+import logging
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -14,9 +15,11 @@ from sqlmodel import Session
 from kisaan_app.db import on_commit, session_scope
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.realtime import RealTimeEvent
+from kisaan_app.realtime.payloads import PAYLOAD_TYPES, BadPayload, LivePayload, parse_payload
 
+log = logging.getLogger(__name__)
 ALL = "all"
-TOPICS = ("price", "weather", "crop_health", "notification", "system", "bid", "payment", "bulk", "campaign")
+TOPICS = tuple(PAYLOAD_TYPES)  # one payload type per topic (realtime/payloads.py)
 DEFAULT_TTL = timedelta(hours=24)
 _TARGET = re.compile(r"^(all|user:\d+|org:\d+|managers:\d+)$")
 MANAGER_ROLES = ("org_admin",)  # who listens on an organisation's `managers:{id}` address
@@ -31,7 +34,7 @@ class Event:
     created_at: datetime = field(default_factory=utcnow)
 
     def to_json(self) -> str:
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(Event)}  # the wire form, never a parsed payload
         data["created_at"] = self.created_at.isoformat()
         return json.dumps(data, separators=(",", ":"), default=str)
 
@@ -40,6 +43,25 @@ class Event:
         data = json.loads(raw)
         data["created_at"] = datetime.fromisoformat(data["created_at"])
         return cls(**data)
+
+
+@dataclass(frozen=True)
+class LiveEvent(Event):
+    """An event with its payload parsed into the topic's type: what live states apply."""
+
+    data: LivePayload | None = None
+
+
+def parse(event: Event) -> LiveEvent | None:
+    """The event with its typed payload; None (logged) when the payload does not fit its topic."""
+    if isinstance(event, LiveEvent):
+        return event
+    try:
+        data = parse_payload(event.topic, event.payload)
+    except BadPayload as err:
+        log.warning("skipping live event %s: %s", event.id, err)
+        return None
+    return LiveEvent(**{f.name: getattr(event, f.name) for f in fields(Event)}, data=data)
 
 
 def user_target(user_id: int) -> str:
@@ -77,7 +99,10 @@ def _check(target: str, topic: str) -> None:
 def publish_on_commit(
     session: Session, target: str, topic: str, payload: dict, *, ttl: timedelta = DEFAULT_TTL
 ) -> Event:
-    """Store the event in this transaction; the bus gets it after COMMIT (never if the transaction rolls back)."""
+    """Store the event in this transaction; the bus gets it after COMMIT (never if the transaction rolls back).
+
+    The transport, shape-blind: services call `send_on_commit` with a typed payload instead.
+    """
     _check(target, topic)
     row = RealTimeEvent(target=target, topic=topic, payload=payload, expires_at=utcnow() + ttl)
     session.add(row)
@@ -88,6 +113,16 @@ def publish_on_commit(
     event = Event(target=target, topic=topic, payload=payload, id=row.id, created_at=row.created_at)
     on_commit(session, _hand_to_bus, event)
     return event
+
+
+def send_on_commit(session: Session, target: str, payload: LivePayload) -> Event:
+    """How services announce a change: the topic's typed payload to `target`, after COMMIT."""
+    return publish_on_commit(session, target, payload.topic, payload.to_dict(), ttl=payload.ttl)
+
+
+def send_now(target: str, payload: LivePayload) -> Event:
+    """A typed payload outside any caller's transaction (jobs, the demo ticker)."""
+    return publish_now(target, payload.topic, payload.to_dict(), ttl=payload.ttl)
 
 
 def publish_now(target: str, topic: str, payload: dict, *, ttl: timedelta = DEFAULT_TTL) -> Event:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from kisaan_app.models.base import utcnow
 from kisaan_app.realtime.bus import get_bus
-from kisaan_app.realtime.events import Event
+from kisaan_app.realtime.events import Event, parse
 from kisaan_app.realtime.registry import ClientInfo, ClientRegistry, registry
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 COALESCE_SECONDS = 0.5
 PRICE_ROLES = ("farmer", "buyer")
 HEARTBEAT_SECONDS = 15
-# apply(token, events): opens the client's state and applies the events (see kisaan_app/state/live.py).
+# apply(token, events): opens the client's state and applies the events (see kisaan_app/state/live.py). Events
+# reaching it from run() carry their typed payload (realtime.events.LiveEvent).
 Applier = Callable[[str, list[Event]], Awaitable[None]]
 # record(alive_tokens, gone_tokens): stores who is still connected (services.connections.record_heartbeat). It is
 # handed in by the app, so this infrastructure below the services never imports them.
@@ -41,6 +42,7 @@ class HubStats:
     _lags_ms: deque = field(default_factory=lambda: deque(maxlen=500))
     delivered: int = 0
     failed: int = 0
+    malformed: int = 0  # events skipped because their payload did not fit the topic's type
 
     def saw(self, event: Event) -> None:
         now = time.monotonic()
@@ -85,8 +87,12 @@ class Hub:
         if connected_tokens is not None:
             tasks.append(asyncio.create_task(self._heartbeat_forever(connected_tokens)))
         try:
-            async for event in subscription:
-                self.stats.saw(event)
+            async for received in subscription:
+                self.stats.saw(received)
+                event = parse(received)  # once per process, not once per client; a bad payload is skipped
+                if event is None:
+                    self.stats.malformed += 1
+                    continue
                 if event.topic == "price":
                     await self.offer_price(event)
                 else:

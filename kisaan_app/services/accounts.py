@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select, update
 from kisaan_app.i18n import available_languages
 from kisaan_app.models.accounts import AuthSession, BuyerProfile, FarmerProfile, Organization, User
 from kisaan_app.models.enums import SELF_SIGNUP_ROLES, Role
-from kisaan_app.services import audit, ratelimit, security
+from kisaan_app.services import audit, ratelimit, security, sign_in_events
 from kisaan_app.services.authz import assignable_roles, can_manage, require_role
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import (
@@ -235,14 +235,18 @@ def principal_for_session(session: Session, session_id: str, user_id: int) -> Pr
 
 def logout(session: Session, principal: Principal, meta: RequestMeta) -> None:
     session.exec(update(AuthSession).where(AuthSession.sid == principal.session_id).values(revoked_at=_now()))
+    sign_in_events.announce(session, principal.id, sign_in_events.LOGOUT)
     audit.record(session, "auth.logout", actor=principal, meta=meta)
 
 
-def revoke_all_sessions(session: Session, user_id: int, *, except_sid: str | None = None) -> None:
+def revoke_all_sessions(
+    session: Session, user_id: int, *, except_sid: str | None = None, reason: str = sign_in_events.LOGOUT
+) -> None:
     stmt = update(AuthSession).where(AuthSession.user_id == user_id, col(AuthSession.revoked_at).is_(None))
     if except_sid:
         stmt = stmt.where(AuthSession.sid != except_sid)
-    session.exec(stmt.values(revoked_at=_now()))
+    if session.exec(stmt.values(revoked_at=_now())).rowcount:
+        sign_in_events.announce(session, user_id, reason)  # open tabs of those sessions leave at once
 
 
 def purge_expired_sessions(session: Session, older_than: timedelta = timedelta(days=1)) -> int:
@@ -263,7 +267,8 @@ def change_password(session: Session, principal: Principal, current: str, new: s
         raise ValidationFailed("password_unchanged", field="new_password")
     user.password_hash = security.hash_password(new)
     session.add(user)
-    revoke_all_sessions(session, user.id, except_sid=principal.session_id)  # sign out other devices
+    # Sign out other devices.
+    revoke_all_sessions(session, user.id, except_sid=principal.session_id, reason=sign_in_events.PASSWORD_CHANGED)
     audit.record(session, "auth.password_changed", actor=principal, meta=meta, target_type="user", target_id=user.id)
 
 
@@ -299,6 +304,7 @@ def change_role(session: Session, actor: Principal, user_id: int, new_role: str,
     user.role = new_role
     session.add(user)
     _ensure_profile(session, user)
+    sign_in_events.announce_if_signed_in(session, user.id, sign_in_events.ROLE_CHANGED)
     audit.record(
         session,
         "user.role_changed",
@@ -321,7 +327,7 @@ def set_active(session: Session, actor: Principal, user_id: int, active: bool, m
     user.is_active = active
     session.add(user)
     if not active:
-        revoke_all_sessions(session, user.id)
+        revoke_all_sessions(session, user.id, reason=sign_in_events.DEACTIVATED)
     audit.record(
         session,
         "user.reactivated" if active else "user.deactivated",

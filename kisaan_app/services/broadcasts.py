@@ -3,7 +3,8 @@
 from sqlmodel import Session
 
 from kisaan_app.models.enums import Role
-from kisaan_app.realtime import ALL, Event, org_target, publish_on_commit
+from kisaan_app.realtime import ALL, Event, org_target, send_on_commit
+from kisaan_app.realtime.payloads import SystemMessage
 from kisaan_app.services import audit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
@@ -41,4 +42,4 @@ def send_broadcast(
         target_id=organization_id,
         details={"level": level, "message": message[:200]},
     )
-    return publish_on_commit(session, target, "system", {"message": message, "level": level, "from": actor.full_name})
+    return send_on_commit(session, target, SystemMessage(message=message, level=level, sender=actor.full_name))

@@ -4,7 +4,8 @@ from sqlmodel import Session, col, select
 
 from kisaan_app.models.enums import Role
 from kisaan_app.models.feeds import CropHealthReport
-from kisaan_app.realtime import managers_target, publish_on_commit, user_target
+from kisaan_app.realtime import managers_target, send_on_commit, user_target
+from kisaan_app.realtime.payloads import CropHealthUpdate
 from kisaan_app.services import audit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
@@ -46,19 +47,19 @@ def report_issue(
     )
     session.add(report)
     session.flush()
-    payload = {
-        "id": report.id,
-        "farmer_id": farmer.id,
-        "farmer_name": farmer.full_name,
-        "crop": crop,
-        "issue_type": issue_type,
-        "severity": severity,
-        "note": report.note,
-        "source": "farmer",
-    }
-    publish_on_commit(session, user_target(farmer.id), "crop_health", payload)
+    payload = CropHealthUpdate(
+        id=report.id,
+        farmer_id=farmer.id,
+        farmer_name=farmer.full_name,
+        crop=crop,
+        issue_type=issue_type,
+        severity=severity,
+        note=report.note,
+        source="farmer",
+    )
+    send_on_commit(session, user_target(farmer.id), payload)
     if farmer.organization_id:
-        publish_on_commit(session, managers_target(farmer.organization_id), "crop_health", payload)
+        send_on_commit(session, managers_target(farmer.organization_id), payload)
     audit.record(
         session,
         "crop_health.reported",

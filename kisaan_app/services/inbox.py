@@ -8,7 +8,8 @@ from sqlmodel import Session, col, func, select, update
 
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.notifications import NotificationHistory
-from kisaan_app.realtime import publish_on_commit, user_target
+from kisaan_app.realtime import send_on_commit, user_target
+from kisaan_app.realtime.payloads import InboxChange
 from kisaan_app.services.context import Principal
 
 
@@ -58,11 +59,10 @@ def add(
     )
     session.add(row)
     session.flush()
-    publish_on_commit(
+    send_on_commit(
         session,
         user_target(user_id),
-        "notification",
-        {"id": row.id, "category": category, "title": row.subject, "critical": critical},
+        InboxChange(id=row.id, category=category, title=row.subject, critical=critical),
     )
     return row
 
@@ -105,5 +105,5 @@ def mark_read(session: Session, reader: Principal, notification_id: int | None =
     ).rowcount
     if changed:
         # Other tabs of the same person update their unread badge too.
-        publish_on_commit(session, user_target(reader.id), "notification", {"read": True})
+        send_on_commit(session, user_target(reader.id), InboxChange(read=True))
     return changed

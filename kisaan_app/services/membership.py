@@ -16,7 +16,7 @@ from kisaan_app.i18n import t
 from kisaan_app.models.accounts import MEMBERSHIP_STATUSES, MembershipRequest, Organization, User
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import Role
-from kisaan_app.services import audit, inbox
+from kisaan_app.services import audit, inbox, sign_in_events
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import Conflict, NotFound, ValidationFailed
@@ -51,6 +51,8 @@ def assign(
     user.organization_id = organization_id
     session.add(user)
     session.flush()
+    if old != organization_id:
+        sign_in_events.announce_if_signed_in(session, user.id, sign_in_events.ORGANIZATION_CHANGED)
     audit.record(
         session,
         "user.organization_changed",

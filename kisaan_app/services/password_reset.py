@@ -21,7 +21,7 @@ from kisaan_app.models.accounts import PasswordResetCode, User
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import Role
 from kisaan_app.models.notifications import NotificationHistory
-from kisaan_app.services import audit, ratelimit, security
+from kisaan_app.services import audit, ratelimit, security, sign_in_events
 from kisaan_app.services.accounts import revoke_all_sessions
 from kisaan_app.services.authz import can_manage, require_role
 from kisaan_app.services.context import Principal, RequestMeta
@@ -196,7 +196,7 @@ def confirm_reset(session: Session, phone: str, code: str, new_password: str, me
         raise _fail(session, number, user, meta, "code_dead")
     user.password_hash = security.hash_password(new_password)
     session.add(user)
-    revoke_all_sessions(session, user.id)
+    revoke_all_sessions(session, user.id, reason=sign_in_events.PASSWORD_RESET)
     _blank_sms(session, [row])
     audit.record(
         session,

@@ -8,7 +8,8 @@ from sqlalchemy import func as sa_func
 from sqlmodel import Session, col, or_, select
 
 from kisaan_app.models.feeds import MandiPrice
-from kisaan_app.realtime import ALL, publish_on_commit
+from kisaan_app.realtime import ALL, send_on_commit
+from kisaan_app.realtime.payloads import PriceTick
 from kisaan_app.services.prices import PriceRecord, upsert
 
 LOOKBACK_DAYS = 30
@@ -130,23 +131,18 @@ def record_tick(session: Session, record: PriceRecord, source: str = "demo") -> 
         .limit(1)
     ).first()
     change = record.modal_price_paise - previous if previous is not None else None
-    publish_on_commit(
-        session,
-        ALL,
-        "price",
-        {
-            "commodity": record.commodity,
-            "variety": record.variety,
-            "market": record.market,
-            "district": record.district,
-            "state": record.state,
-            "arrival_date": record.arrival_date.isoformat(),
-            "min_paise": record.min_price_paise,
-            "max_paise": record.max_price_paise,
-            "modal_paise": record.modal_price_paise,
-            "change_paise": change,
-            "direction": _direction(change),
-        },
-        ttl=timedelta(hours=2),
+    tick = PriceTick(  # kept two hours (PriceTick.ttl): older ticks are history, not news
+        commodity=record.commodity,
+        variety=record.variety,
+        market=record.market,
+        district=record.district,
+        state=record.state,
+        arrival_date=record.arrival_date.isoformat(),
+        min_paise=record.min_price_paise,
+        max_paise=record.max_price_paise,
+        modal_paise=record.modal_price_paise,
+        change_paise=change,
+        direction=_direction(change),
     )
+    send_on_commit(session, ALL, tick)
     return row

@@ -15,7 +15,8 @@ from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import Role
 from kisaan_app.models.feeds import CropHealthReport, SensorDevice
-from kisaan_app.realtime import managers_target, publish_on_commit, user_target
+from kisaan_app.realtime import managers_target, send_on_commit, user_target
+from kisaan_app.realtime.payloads import CropHealthUpdate
 from kisaan_app.services import ratelimit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal
@@ -106,16 +107,16 @@ def record_reading(
     )
     session.add(report)
     session.flush()
-    payload = {
-        "id": report.id,
-        "farmer_id": farmer.id,
-        "crop": report.crop,
-        "issue_type": rule.issue_type,
-        "severity": rule.severity,
-        "note": report.note,
-        "source": "sensor",
-    }
-    publish_on_commit(session, user_target(farmer.id), "crop_health", payload)
+    payload = CropHealthUpdate(
+        id=report.id,
+        farmer_id=farmer.id,
+        crop=report.crop,
+        issue_type=rule.issue_type,
+        severity=rule.severity,
+        note=report.note,
+        source="sensor",
+    )
+    send_on_commit(session, user_target(farmer.id), payload)
     if farmer.organization_id:
-        publish_on_commit(session, managers_target(farmer.organization_id), "crop_health", payload)
+        send_on_commit(session, managers_target(farmer.organization_id), payload)
     return report

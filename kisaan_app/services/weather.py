@@ -13,7 +13,8 @@ from kisaan_app.models.accounts import FarmerProfile, User
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import Role
 from kisaan_app.models.feeds import SEVERITIES, WeatherAlert
-from kisaan_app.realtime import publish_on_commit, user_target
+from kisaan_app.realtime import send_on_commit, user_target
+from kisaan_app.realtime.payloads import WeatherUpdate
 from kisaan_app.services import audit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
@@ -86,17 +87,17 @@ def issue_alert(
     )
     session.add(alert)
     session.flush()
-    payload = {
-        "id": alert.id,
-        "district": alert.district,
-        "severity": severity,
-        "title": alert.title,
-        "message": alert.message,
-        "valid_from": valid_from.isoformat(),
-        "valid_until": valid_until.isoformat(),
-    }
+    payload = WeatherUpdate(
+        id=alert.id,
+        district=alert.district,
+        severity=severity,
+        title=alert.title,
+        message=alert.message,
+        valid_from=valid_from.isoformat(),
+        valid_until=valid_until.isoformat(),
+    )
     for farmer in farmers:
-        publish_on_commit(session, user_target(farmer.id), "weather", payload)
+        send_on_commit(session, user_target(farmer.id), payload)
     # The inbox now, in this transaction (the dashboard shows it at once); push / SMS / email rows for a whole
     # district are written by a job after commit, so issuing a warning never waits on thousands of inserts.
     notify_farmers(session, alert, farmers, ["in_app"])
@@ -182,7 +183,7 @@ def cancel_alert(session: Session, actor: Principal, meta: RequestMeta | None, a
     alert.cancelled_at = utcnow()
     session.add(alert)
     for farmer in farmers_in_district(session, alert.district, alert.organization_id):
-        publish_on_commit(session, user_target(farmer.id), "weather", {"id": alert.id, "cancelled": True})
+        send_on_commit(session, user_target(farmer.id), WeatherUpdate(id=alert.id, cancelled=True))
     audit.record(
         session, "weather.alert_cancelled", actor=actor, meta=meta, target_type="weather_alert", target_id=alert.id
     )

@@ -15,6 +15,7 @@ from kisaan_app.db import session_scope
 from kisaan_app.i18n import t
 from kisaan_app.i18n.formatting import ist
 from kisaan_app.models.notifications import CATEGORIES, CHANNELS
+from kisaan_app.realtime.events import LiveEvent
 from kisaan_app.services import directory
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import DomainError
@@ -290,10 +291,17 @@ class AdminMessagesState(DraftMixin, SessionState):
             async with self:
                 self.watching = False
 
-    def live_refresh(self, campaign_ids: set[int]) -> None:
-        """A "campaign" event arrived: reload the campaign on screen from the database."""
-        if not self.campaign_id or (campaign_ids and self.campaign_id not in campaign_ids):
-            return
+    # ------------------------------------------------------------ live events (state/live.py)
+
+    live_topics: ClassVar[tuple[str, ...]] = ("campaign",)
+    live_roles: ClassVar[tuple[str, ...]] = ADMIN_ROLES
+
+    async def _apply_live(self, events: list[LiveEvent]) -> None:
+        """The bulk send on screen moved: reload its figures (and, once done, the lists) from the database."""
+        if self.campaign_id and any(e.data.campaign_id == self.campaign_id for e in events):
+            await off_loop(self._reload_live)
+
+    def _reload_live(self) -> None:
         principal = self._current_principal()
         if principal is None:
             return

@@ -8,6 +8,7 @@ import reflex as rx
 
 from kisaan_app.db import session_scope
 from kisaan_app.i18n.formatting import rupees
+from kisaan_app.realtime.events import LiveEvent
 from kisaan_app.services import directory, parsing
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import DomainError, ValidationFailed
@@ -151,9 +152,19 @@ class AdminPaymentsState(FilteredListMixin, SessionState):
                     self._show(shown)
         return None
 
-    def live_refresh(self) -> None:
+    # ------------------------------------------------------------ live events (state/live.py)
+
+    live_topics: ClassVar[tuple[str, ...]] = ("payment",)
+    live_roles: ClassVar[tuple[str, ...]] = ADMIN_ROLES
+
+    async def _apply_live(self, events: list[LiveEvent]) -> None:
+        """A payment this admin may see moved: reload the page of rows, if this tab has it open."""
+        if self.loaded:
+            await off_loop(self._reload_live)
+
+    def _reload_live(self) -> None:
         principal = self._current_principal()
-        if principal is not None and self.loaded:
+        if principal is not None:
             try:
                 self._refresh(principal)
             except DomainError:

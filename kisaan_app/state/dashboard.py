@@ -6,6 +6,7 @@ live events in without a reload.
 
 import functools
 from dataclasses import dataclass
+from typing import ClassVar
 
 import reflex as rx
 
@@ -13,7 +14,8 @@ from kisaan_app.db import session_scope
 from kisaan_app.i18n import t
 from kisaan_app.i18n.formatting import ist, rupees
 from kisaan_app.models.enums import Role
-from kisaan_app.realtime.events import Event
+from kisaan_app.realtime.events import LiveEvent
+from kisaan_app.realtime.payloads import CropHealthUpdate, PriceTick, WeatherUpdate
 from kisaan_app.services import inbox, profiles
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.state.guard import guarded, off_loop
@@ -58,6 +60,9 @@ def alert_row(alert_id, severity, title, message, valid_until, *, fresh: bool = 
 
 
 class DashboardState(SessionState):
+    live_topics: ClassVar[tuple[str, ...]] = ("price", "weather", "crop_health", "notification")
+    live_roles: ClassVar[tuple[str, ...]] = (Role.FARMER,)
+
     my_crops: list[str] = []
     my_district: str = ""
     my_state: str = ""
@@ -108,53 +113,63 @@ class DashboardState(SessionState):
 
     # ------------------------------------------------------------ live events
 
-    def apply(self, events: list[Event]) -> None:
-        """Fold live events into what is on screen (called by the hub inside modify_state)."""
+    async def _apply_live(self, events: list[LiveEvent]) -> None:
+        """Fold live events into what is on screen (state/live.py calls this inside modify_state)."""
         crops = {c.lower() for c in self.my_crops}
+        trend_moved = None  # the newest tick of the crop whose trend is on screen
         for event in events:
-            payload = event.payload
-            if event.topic == "price" and str(payload.get("commodity", "")).lower() in crops:
-                self._apply_price(payload)
-            elif event.topic == "weather":
-                self._apply_alert(payload)
-            elif event.topic == "crop_health" and payload.get("farmer_id") == self.user_id:
-                self._prepend_report(payload)
+            data = event.data
+            if isinstance(data, PriceTick) and data.commodity.lower() in crops:
+                self._apply_price(data, event.payload)
+                if data.commodity.lower() == self.selected_crop.lower():
+                    trend_moved = event.id or trend_moved
+            elif isinstance(data, WeatherUpdate):
+                self._apply_alert(data)
+            elif isinstance(data, CropHealthUpdate) and data.farmer_id == self.user_id:
+                self._prepend_report(data)
+        if trend_moved is not None:
+            self.trend = await _trend_after(trend_moved, self.selected_crop, self.my_district, self.my_state)
+        if any(e.topic == "notification" for e in events):
+            items = await off_loop(_recent_inbox, self.user_id)
+            self.show_inbox(items)
         self.live_ticks += 1
         self.last_event_ms = max(int(e.created_at.timestamp() * 1000) for e in events)
 
-    def _apply_price(self, p: dict) -> None:
-        row = _live_price_row(p)
+    def _apply_price(self, tick: PriceTick, wire: dict) -> None:
+        row = _live_price_row(wire)
         # The plain list under Reflex's change-tracking proxy: iterating the proxy wraps every row, and this
         # runs once per connected farmer per tick. Assigning a new list below still marks `prices` dirty.
         current = getattr(self.prices, "__wrapped__", self.prices)
         rows = [row if r["key"] == row["key"] else r for r in current]
         if not any(r["key"] == row["key"] for r in current):
-            if p.get("district", "").lower() != self.my_district.lower() and p.get("state") != self.my_state:
+            if tick.district.lower() != self.my_district.lower() and tick.state != self.my_state:
                 return  # a market far away that the dashboard did not show
-            rows.append(row)
+            crops = [c.lower() for c in self.my_crops]
+            rows = sorted([*rows, row], key=lambda r: _price_order(r, self.my_district, crops))  # as the load sorts
         self.prices = rows
 
-    def _apply_alert(self, p: dict) -> None:
-        if p.get("cancelled"):
-            self.alerts = [a for a in self.alerts if a["id"] != str(p.get("id"))]
+    def _apply_alert(self, alert: WeatherUpdate) -> None:
+        if alert.cancelled:
+            self.alerts = [a for a in self.alerts if a["id"] != str(alert.id)]
             return
         from datetime import datetime
 
-        until = p.get("valid_until")
-        until_text = ist(datetime.fromisoformat(until)) if until else ""
-        fresh = alert_row(p["id"], p["severity"], p["title"], p["message"], until_text, fresh=True)
+        until_text = ist(datetime.fromisoformat(alert.valid_until)) if alert.valid_until else ""
+        fresh = alert_row(
+            alert.id, alert.severity or "yellow", alert.title or "", alert.message or "", until_text, fresh=True
+        )
         others = [dict(a, fresh="") for a in self.alerts if a["id"] != fresh["id"]]
         self.alerts = sorted([fresh, *others], key=lambda a: (SEVERITY_RANK.get(a["severity"], 9), a["fresh"] != "1"))
 
-    def _prepend_report(self, p: dict) -> None:
+    def _prepend_report(self, p: CropHealthUpdate) -> None:
         report = {
-            "id": str(p.get("id")),
-            "crop": p.get("crop", ""),
-            "issue": self._tr(f"crop_issue.{p.get('issue_type', 'other')}"),
-            "severity": p.get("severity", "yellow"),
-            "note": p.get("note") or "",
+            "id": str(p.id),
+            "crop": p.crop,
+            "issue": self._tr(f"crop_issue.{p.issue_type}"),
+            "severity": p.severity,
+            "note": p.note or "",
             "when": self._tr("dashboard.just_now"),
-            "source": p.get("source", "farmer"),
+            "source": p.source,
         }
         self.reports = [report, *[r for r in self.reports if r["id"] != report["id"]]][:10]
 
@@ -313,3 +328,35 @@ def _short_date(iso: str | None) -> str:
     from datetime import date
 
     return date.fromisoformat(iso[:10]).strftime("%d %b") if iso else ""
+
+
+def _recent_inbox(user_id: int) -> list[inbox.InboxItem]:
+    with session_scope() as session:
+        return inbox.recent(session, user_id, limit=20)
+
+
+def _price_order(row: dict[str, str], district: str, crops: list[str]) -> tuple:
+    """price_board.latest_prices' order: the farmer's district first, then their crops' order, market, variety."""
+    crop = row["commodity"].lower()
+    return (
+        row["district"].lower() != district.lower(),
+        crops.index(crop) if crop in crops else 99,
+        row["market"],
+        row["variety"],
+    )
+
+
+# (crop, district, state, newest tick id) -> trend points: a tick reaches every farmer growing that crop, and
+# farmers of one district share one trend, so the process reads it once per tick, not once per farmer.
+_trends: dict[tuple, list[dict]] = {}
+
+
+async def _trend_after(tick_id: int, crop: str, district: str, state: str) -> list[dict]:
+    key = (crop.lower(), district.lower(), state.lower(), tick_id)
+    points = _trends.get(key)
+    if points is None:
+        points = await off_loop(_trend, crop, district, state)
+        if len(_trends) > 256:
+            _trends.clear()
+        _trends[key] = points
+    return [dict(p) for p in points]

@@ -1,77 +1,89 @@
-"""How a live event changes a client's screen: the hub calls `apply_events(token, events)` for each client.
+"""How a live event reaches a tab's screen: each live state declares what it takes, this module only routes.
 
-The header (unread count, system banner) lives on SessionState; the farmer dashboard on DashboardState.
-Everything an event changes can also be rebuilt from the database by the page's on_load, so a client that
-missed events, or whose state the server lost, never shows stale or blank data after reconnecting.
+A live state says which topics it applies, optionally for which roles, and how:
+
+    class DashboardState(SessionState):
+        live_topics: ClassVar[tuple[str, ...]] = ("price", "weather")
+        live_roles: ClassVar[tuple[str, ...]] = (Role.FARMER,)  # optional: other tabs never load this state
+
+        async def _apply_live(self, events: list[LiveEvent]) -> list | None:
+            ...  # fold the typed payloads in, or reload from the database; may return browser events
+
+The states are found by walking the state tree for that declaration (on the class itself, not inherited), so
+adding a live state touches no list here. Everything an event changes can also be rebuilt by the page's
+on_load: a tab that missed events, or whose state the server lost, never shows stale data after reconnecting.
+The verify_action tests (tests/unit/test_live_states.py) hold each state to that: a fresh load after an action
+equals the state before it plus the events the action sent.
 """
 
-import asyncio
+import functools
+import inspect
+from collections.abc import Sequence
 
 import reflex as rx
+from reflex.event import Event as BrowserEvent
+from reflex.state import StateUpdate
 
-from kisaan_app.realtime.events import Event
-from kisaan_app.state.admin_messages import AdminMessagesState
-from kisaan_app.state.admin_payments import AdminPaymentsState
-from kisaan_app.state.dashboard import DashboardState
-from kisaan_app.state.market import ListingState, OrdersState
-from kisaan_app.state.payments import PaymentsState, PaymentViewState
-from kisaan_app.state.session import ADMIN_ROLES, SessionState
-
-DASHBOARD_TOPICS = {"price", "weather", "crop_health"}
+from kisaan_app.realtime.events import TOPICS, Event, LiveEvent, parse
+from kisaan_app.state.session import SessionState
 
 
-def _inbox(user_id: int) -> tuple[int, list]:
-    from kisaan_app.db import session_scope
-    from kisaan_app.services import inbox
+@functools.cache
+def live_states() -> tuple[type[SessionState], ...]:
+    """Every state that declares `live_topics`, parents before children (the header first)."""
+    found: list[type[SessionState]] = []
 
-    with session_scope() as session:
-        return inbox.unread_count(session, user_id), inbox.recent(session, user_id, limit=20)
+    def walk(cls: type[SessionState]) -> None:
+        if "live_topics" in cls.__dict__:
+            _check_declaration(cls)
+            found.append(cls)
+        for sub in sorted(cls.get_substates(), key=lambda c: c.get_full_name()):
+            walk(sub)
+
+    walk(SessionState)
+    return tuple(found)
 
 
-async def _refresh_market_pages(root, listing_ids: set[int]) -> None:
-    """A bid, offer or order changed: the listing page showing it and the orders page reload."""
-    listing = await root.get_state(ListingState)
-    await asyncio.to_thread(listing.live_refresh, listing_ids)
-    orders = await root.get_state(OrdersState)
-    await asyncio.to_thread(orders.live_refresh)
+def _check_declaration(cls: type) -> None:
+    unknown = set(cls.__dict__["live_topics"]) - set(TOPICS)
+    if unknown:
+        raise TypeError(f"{cls.__name__}.live_topics names unknown topics {sorted(unknown)}")
+    if "_apply_live" not in cls.__dict__:
+        raise TypeError(f"{cls.__name__} declares live_topics but no _apply_live of its own")
 
 
-async def _refresh_payment_pages(root, receipts: set[str], *, admin: bool) -> None:
-    """A payment moved: the payment pages this tab has open reload it from the database."""
-    view = await root.get_state(PaymentViewState)
-    await asyncio.to_thread(view.live_refresh, receipts)
-    listing = await root.get_state(AdminPaymentsState if admin else PaymentsState)
-    await asyncio.to_thread(listing.live_refresh)
+async def apply_to_tab(root: rx.State, events: Sequence[LiveEvent]) -> list:
+    """Apply typed events to one tab's states (inside its modify_state); returns events for the browser."""
+    header = await root.get_state(SessionState)
+    browser: list = []
+    for cls in live_states():
+        if not header.user_id:
+            break  # nobody holds this tab (never signed in, or signed out by the events just applied)
+        roles = cls.__dict__.get("live_roles", ())
+        if roles and header.user_role not in roles:
+            continue
+        topics = cls.__dict__["live_topics"]
+        mine = [e for e in events if e.topic in topics]
+        if not mine:
+            continue
+        state = await root.get_state(cls)
+        result = state._apply_live(mine)
+        if inspect.isawaitable(result):
+            result = await result
+        browser.extend(result or [])
+    return browser
 
 
 def make_applier(app: rx.App):
     async def apply_events(token: str, events: list[Event]) -> None:
+        typed = [e for e in map(parse, events) if e is not None]  # the hub parses once; this is a no-op then
+        if not typed:
+            return
         async with app.modify_state(rx.BaseStateToken(ident=token, cls=SessionState)) as root:
-            header = await root.get_state(SessionState)
-            if not header.user_id:
-                return  # signed out in this tab since it registered
-            for event in events:
-                if event.topic == "system":
-                    header.banner = str(event.payload.get("message", ""))[:500]
-                    header.banner_level = str(event.payload.get("level", "info"))
-            is_farmer = header.user_role == "farmer"
-            if any(e.topic == "notification" for e in events):
-                header.unread_count, items = await asyncio.to_thread(_inbox, header.user_id)
-                if is_farmer:
-                    (await root.get_state(DashboardState)).show_inbox(items)
-            if is_farmer and any(e.topic in DASHBOARD_TOPICS for e in events):
-                dashboard = await root.get_state(DashboardState)
-                dashboard.apply(events)
-            listing_ids = {int(e.payload.get("listing_id") or 0) for e in events if e.topic == "bid"}
-            if listing_ids:
-                await _refresh_market_pages(root, listing_ids)
-            campaigns = {int(e.payload.get("campaign_id") or 0) for e in events if e.topic == "campaign"}
-            if campaigns and header.user_role in ADMIN_ROLES:
-                # A bulk send moved: the progress bar on /admin/messages reloads its figures.
-                messages = await root.get_state(AdminMessagesState)
-                await asyncio.to_thread(messages.live_refresh, campaigns - {0})
-            receipts = {str(e.payload.get("receipt")) for e in events if e.topic == "payment"}
-            if receipts:
-                await _refresh_payment_pages(root, receipts, admin=header.user_role in ADMIN_ROLES)
+            browser = await apply_to_tab(root, typed)
+        if browser and app.event_namespace is not None:
+            # After the delta: e.g. a revoked tab first forgets its data, then goes to the login page.
+            update = StateUpdate(events=BrowserEvent.from_event_type(browser))
+            await app.event_namespace.emit_update(update=update, token=token)
 
     return apply_events

@@ -11,6 +11,7 @@ import reflex as rx
 from kisaan_app.db import session_scope
 from kisaan_app.i18n.formatting import ist, rupees
 from kisaan_app.models.enums import Role
+from kisaan_app.realtime.events import LiveEvent
 from kisaan_app.services import directory, parsing
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import DomainError
@@ -270,14 +271,22 @@ class ListingState(SessionState):
         finally:
             await self._reload(principal)
 
-    def live_refresh(self, listing_ids: set[int]) -> None:
-        if self.listing_id and self.listing_id in listing_ids:
-            principal = self._current_principal()
-            if principal is not None:
-                try:
-                    self._refresh(principal)
-                except DomainError:
-                    pass
+    # ------------------------------------------------------------ live events (state/live.py)
+
+    live_topics: ClassVar[tuple[str, ...]] = ("bid", "order")
+
+    async def _apply_live(self, events: list[LiveEvent]) -> None:
+        """A bid, offer or order on the listing this tab shows: reload it from the database."""
+        if self.listing_id and any(e.data.listing_id == self.listing_id for e in events):
+            await off_loop(self._reload_live)
+
+    def _reload_live(self) -> None:
+        principal = self._current_principal()
+        if principal is not None:
+            try:
+                self._refresh(principal)
+            except DomainError:
+                pass
 
 
 def _in_session(action, principal: Principal, meta: RequestMeta, *args) -> str | None:
@@ -438,9 +447,18 @@ class OrdersState(SessionState):
         )
         return rx.redirect(f"/payments/view?receipt={shown.receipt}")
 
-    def live_refresh(self) -> None:
+    # ------------------------------------------------------------ live events (state/live.py)
+
+    live_topics: ClassVar[tuple[str, ...]] = ("order",)
+
+    async def _apply_live(self, events: list[LiveEvent]) -> None:
+        """An order of this person's was made or moved: reload the list, if this tab has it open."""
+        if self.loaded:
+            await off_loop(self._reload_live)
+
+    def _reload_live(self) -> None:
         principal = self._current_principal()
-        if principal is not None and self.loaded:
+        if principal is not None:
             self._refresh(principal)
 
 

@@ -5,12 +5,14 @@ while the provider answers, and a double tap finds the open payment instead of m
 """
 
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 import reflex as rx
 
 from kisaan_app.db import session_scope
 from kisaan_app.i18n.formatting import ist, rupees
 from kisaan_app.models.enums import Role
+from kisaan_app.realtime.events import LiveEvent
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import DomainError, ValidationFailed
 from kisaan_app.services.payments import checkout, history, links, overview
@@ -149,9 +151,19 @@ class PaymentsState(SessionState):
             raise ValidationFailed("invalid_request", field="plan")
         return await self._begin(principal, _start_plan, plan)
 
-    def live_refresh(self) -> None:
+    # ------------------------------------------------------------ live events (state/live.py)
+
+    live_topics: ClassVar[tuple[str, ...]] = ("payment",)
+    live_roles: ClassVar[tuple[str, ...]] = (Role.FARMER, Role.BUYER)  # admins watch /admin/payments
+
+    async def _apply_live(self, events: list[LiveEvent]) -> None:
+        """One of this person's payments moved: reload the lists, if this tab has them open."""
+        if self.loaded:
+            await off_loop(self._reload_live)
+
+    def _reload_live(self) -> None:
         principal = self._current_principal()
-        if principal is not None and self.loaded:
+        if principal is not None:
             self._refresh(principal)
 
 
@@ -253,11 +265,19 @@ class PaymentViewState(SessionState):
     async def make_qr(self, principal: Principal):
         return await self._provider_step(principal, _create_qr)
 
-    def live_refresh(self, receipts: set[str]) -> None:
-        if self.receipt and self.receipt in receipts:
-            principal = self._current_principal()
-            if principal is not None:
-                self._refresh(principal)
+    # ------------------------------------------------------------ live events (state/live.py)
+
+    live_topics: ClassVar[tuple[str, ...]] = ("payment",)
+
+    async def _apply_live(self, events: list[LiveEvent]) -> None:
+        """The payment on screen moved (captured, failed, refunded): reload it from the database."""
+        if self.receipt and any(e.data.receipt == self.receipt for e in events):
+            await off_loop(self._reload_live)
+
+    def _reload_live(self) -> None:
+        principal = self._current_principal()
+        if principal is not None:
+            self._refresh(principal)
 
 
 def _resume(principal: Principal, receipt: str):

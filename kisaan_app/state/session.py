@@ -8,6 +8,7 @@ revoked, expired or forged token gets the login page and never data.
 import json
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import reflex as rx
 
@@ -15,6 +16,7 @@ from kisaan_app.cookies import SESSION_COOKIE
 from kisaan_app.db import session_scope
 from kisaan_app.i18n import available_languages, catalogue, error_text, resolve_language
 from kisaan_app.models.enums import Role
+from kisaan_app.realtime.events import LiveEvent
 from kisaan_app.services import accounts
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
@@ -56,6 +58,9 @@ class SessionState(rx.State):
     unread_count: int = 0
     banner: str = ""
     banner_level: str = "info"
+
+    # The header's live events (state/live.py): the banner, the unread badge, a sign-in that ended elsewhere.
+    live_topics: ClassVar[tuple[str, ...]] = ("system", "notification", "session")
 
     @rx.var
     def t(self) -> dict[str, str]:
@@ -153,6 +158,33 @@ class SessionState(rx.State):
             registry.register(ClientInfo(client_token, principal.id, principal.organization_id, principal.role))
         return principal, None
 
+    # ------------------------------------------------------------ live events
+
+    async def _apply_live(self, events: list[LiveEvent]) -> list | None:
+        for event in events:
+            if event.topic == "system":
+                self.banner, self.banner_level = event.data.message[:500], event.data.level
+        if any(e.topic == "notification" for e in events):
+            self.unread_count = await off_loop(_unread_count, self.user_id)
+        if any(e.topic == "session" for e in events):
+            return await off_loop(self._recheck_sign_in)
+        return None
+
+    def _recheck_sign_in(self) -> list | None:
+        """Someone's sign-in changed: if this tab's own credential no longer holds (logged out, password changed
+        or reset, deactivated) or now means another role or organisation, the tab stops getting live data at
+        once, forgets who it was and goes to the login page (which sends a still-valid session back on)."""
+        from kisaan_app.realtime.registry import registry
+
+        principal = self._current_principal()
+        now = (principal.id, principal.role, principal.organization_id or 0) if principal else None
+        if now == (self.user_id, self.user_role, self.organization_id):
+            return None
+        registry.unregister(self.router.session.client_token)
+        self._remember(None)
+        self.access = ""
+        return [full_page_load(f"/login?next={quote(self.router.url.path or '/')}", new_tab_state=True)]
+
     # ------------------------------------------------------------ events
 
     @rx.event
@@ -205,3 +237,10 @@ def _save_language(token: str | None, lang: str) -> None:
         principal = accounts.principal_for_token(session, token)
         if principal is not None:
             accounts.set_language(session, principal, lang)
+
+
+def _unread_count(user_id: int) -> int:
+    from kisaan_app.services import inbox
+
+    with session_scope() as session:
+        return inbox.unread_count(session, user_id)

@@ -14,8 +14,8 @@ from kisaan_app.models.base import utcnow
 from kisaan_app.models.notifications import NotificationHistory
 from kisaan_app.services import health as system_health
 from kisaan_app.settings import get_settings
-from kisaan_app.tasks.worker_heartbeat import beat
 from kisaan_app.tasks.payments import reconcile_payments
+from kisaan_app.tasks.worker_heartbeat import beat
 from tests.services import require_redis
 
 

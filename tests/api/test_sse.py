@@ -356,3 +356,18 @@ def test_a_revoked_session_closes_its_open_stream_within_a_heartbeat(server, mon
                     session.add(user)
             frames = _until_revoked(stream)
     assert "event: revoked" in frames  # told why, then closed (the loop above ended: the server hung up)
+
+
+def test_a_logout_closes_the_stream_when_the_sign_in_event_arrives_not_at_the_heartbeat(server, monkeypatch):
+    """services/sign_in_events.py puts the change on the bus; the stream re-checks at once (heartbeat 30 s here)."""
+    monkeypatch.setattr(events_api, "HEARTBEAT_SECONDS", 30.0)
+    farmer = make_user("farmer")
+    token = token_for(farmer)
+    with httpx.Client(timeout=TIMEOUT) as client:
+        with _open(client, server, token, topics="system") as response:
+            stream = Stream(response)
+            stream.wait_connected()
+            started = time.monotonic()
+            assert client.post(f"{server}/api/auth/logout", headers=bearer(token)).status_code in (200, 204)
+            frames = _until_revoked(stream)
+    assert "event: revoked" in frames and time.monotonic() - started < 3

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.e2e
 
 # Issued straight through the service, as the job worker or another web process would while this one is down.
 ISSUE_WHILE_DOWN = """
+import kisaan_app.tasks  # registers the named jobs the service enqueues, as every real process does
 from datetime import timedelta
 from sqlmodel import select
 from kisaan_app.db import session_scope

@@ -195,3 +195,30 @@ def test_redis_carries_a_broadcast_from_one_process_to_clients_of_both(tmp_path)
 
 def test_without_redis_the_follower_carries_it_through_a_shared_sqlite_file(tmp_path):
     _broadcast_reaches_both_processes_once(f"sqlite:///{tmp_path / 'shared.db'}", None, tmp_path)
+
+
+def test_a_logout_in_one_process_closes_the_stream_in_the_other_at_once(tmp_path):
+    """The sign-in change travels on the bus (services/sign_in_events.py): process B ends the stream when it
+    hears it, not at its next heartbeat (15 s)."""
+    redis_url = require_redis()
+    database_url = create_pg_database("kisaan_two_proc")
+    try:
+        migrations.upgrade("head", url=database_url)
+        people = _people(database_url)
+        with ExitStack() as stack:
+            base_a = stack.enter_context(_server("a", database_url, redis_url, tmp_path))
+            base_b = stack.enter_context(_server("b", database_url, redis_url, tmp_path))
+            _wait_up([base_a, base_b], tmp_path)
+            client = stack.enter_context(httpx.Client(timeout=RECEIVE_SECONDS))
+            farmer = bearer(people["farmer"])
+            response = stack.enter_context(
+                client.stream("GET", f"{base_b}/api/events/stream", params={"topics": "system"}, headers=farmer)
+            )
+            frames = _Frames(response)
+            started = time.monotonic()
+            assert client.post(f"{base_a}/api/auth/logout", headers=farmer).status_code in (200, 204)
+            lines = list(frames._lines)  # until process B hangs up; each read bounded by the client's timeout
+            assert "event: revoked" in lines
+            assert time.monotonic() - started < 5, "closed by the heartbeat, not by the sign-in event"
+    finally:
+        drop_pg_database(database_url)

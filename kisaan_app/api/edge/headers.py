@@ -12,7 +12,7 @@ Swagger UI loads from its CDN."""
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kisaan_app.api.edge.origin_guard import origin_of
+from kisaan_app.api.edge.origins import origin_of
 from kisaan_app.settings import get_settings
 
 RAZORPAY = "https://checkout.razorpay.com https://api.razorpay.com"

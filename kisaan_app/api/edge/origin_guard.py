@@ -2,40 +2,28 @@
 
 A browser attaches the session cookie to a form or fetch another site starts, so an unsafe request
 (POST/PUT/PATCH/DELETE) that carries our cookie must come from our own pages: its Origin (or, without one,
-its Referer) must be the public URL or the host the request was sent to. With neither header it is refused:
+its Referer) must be one of our own origins (api/edge/origins.py: the public URL and the extra origins, plus,
+outside prod, the host the request was sent to). With neither header it is refused:
 every browser we serve sends Origin on such requests, and a script without a browser should use a bearer
 token. Bearer requests carry no ambient credential and pass, as do the provider callbacks, which are
 authenticated by their signatures and never by the session (their senders may share our cookie's site in
 the local sandbox)."""
 
 from http.cookies import CookieError, SimpleCookie
-from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from kisaan_app.api.edge.origins import is_own_origin, origin_of
 from kisaan_app.api.errors import problem, request_language
 from kisaan_app.cookies import SESSION_COOKIE
 from kisaan_app.i18n import error_text
-from kisaan_app.settings import get_settings
+
+__all__ = ["OriginGuard", "is_cross_site", "origin_of"]  # origin_of lives in origins.py; older imports name it here
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SIGNED_CALLBACKS = frozenset({"/api/payments/webhook", "/api/payments/callback", "/api/notifications/sms/status"})
-
-
-def origin_of(url: str) -> str | None:
-    """scheme://host[:port] of a URL, lower-cased, default ports dropped; None when it has no host."""
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    default = {"http": 80, "https": 443}[parts.scheme]
-    suffix = f":{port}" if port and port != default else ""
-    return f"{parts.scheme}://{parts.hostname}{suffix}"
 
 
 def _has_session_cookie(headers: Headers) -> bool:
@@ -52,14 +40,6 @@ def _uses_bearer(headers: Headers) -> bool:
     return headers.get("authorization", "").lower().startswith("bearer ")
 
 
-def own_origins(scope: Scope, headers: Headers) -> set[str]:
-    allowed = {o for o in (origin_of(get_settings().public_url),) if o}
-    if host := headers.get("host"):
-        if own := origin_of(f"{scope.get('scheme', 'http')}://{host}"):
-            allowed.add(own)
-    return allowed
-
-
 def is_cross_site(scope: Scope) -> bool:
     """True for a cookie-authenticated unsafe request that did not come from our own origin."""
     if scope["method"] not in UNSAFE_METHODS or scope["path"] in SIGNED_CALLBACKS:
@@ -68,7 +48,7 @@ def is_cross_site(scope: Scope) -> bool:
     if _uses_bearer(headers) or not _has_session_cookie(headers):
         return False
     source = headers.get("origin") or headers.get("referer")
-    return not source or origin_of(source) not in own_origins(scope, headers)
+    return not is_own_origin(source, scope)
 
 
 class OriginGuard:

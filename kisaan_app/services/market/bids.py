@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import Role
 from kisaan_app.models.market import Bid, Listing, MarketOrder, Negotiation
-from kisaan_app.realtime.events import publish_on_commit, user_target
+from kisaan_app.realtime.events import send_on_commit, user_target
+from kisaan_app.realtime.payloads import MarketChange
 from kisaan_app.services import audit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
@@ -52,8 +53,8 @@ def _tell(session: Session, bid: Bid, listing: Listing, kind: str, **extra) -> N
     """Both sides of the thread (and the listing's FPO) see it change at once."""
     payload = {"bid_id": bid.id, "status": bid.status, "price_paise": bid.price_paise, "quantity": bid.quantity}
     announce(session, listing, kind, **payload, **extra)
-    publish_on_commit(
-        session, user_target(bid.buyer_id), "bid", {"kind": kind, "listing_id": listing.id, **payload, **extra}
+    send_on_commit(
+        session, user_target(bid.buyer_id), MarketChange(kind=kind, listing_id=listing.id, **payload, **extra)
     )
 
 

@@ -12,7 +12,8 @@ from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import Role
 from kisaan_app.models.market import UNITS, Listing
-from kisaan_app.realtime.events import managers_target, publish_on_commit, user_target
+from kisaan_app.realtime.events import managers_target, send_on_commit, user_target
+from kisaan_app.realtime.payloads import MarketChange
 from kisaan_app.services import audit, price_board
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
@@ -213,16 +214,11 @@ def close_listing(session: Session, actor: Principal, meta: RequestMeta | None, 
 
 
 def announce(session: Session, listing: Listing, kind: str, **extra) -> None:
-    payload = {
-        "kind": kind,
-        "listing_id": listing.id,
-        "remaining": listing.quantity_remaining,
-        "status": listing.status,
-        **extra,
-    }
-    publish_on_commit(session, user_target(listing.farmer_id), "bid", payload)
+    fields = {"status": listing.status, **extra}  # a bid event names the bid's status
+    payload = MarketChange(kind=kind, listing_id=listing.id, remaining=listing.quantity_remaining, **fields)
+    send_on_commit(session, user_target(listing.farmer_id), payload)
     if listing.organization_id:
-        publish_on_commit(session, managers_target(listing.organization_id), "bid", payload)
+        send_on_commit(session, managers_target(listing.organization_id), payload)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from kisaan_app.models.base import Quantity, to_thousandths, utcnow
 from kisaan_app.models.enums import Role
 from kisaan_app.models.market import Bid, Listing, MarketOrder
 from kisaan_app.models.payments import Payment
-from kisaan_app.realtime.events import managers_target, publish_on_commit, user_target
+from kisaan_app.realtime.events import managers_target, send_on_commit, user_target
+from kisaan_app.realtime.payloads import OrderChange
 from kisaan_app.services import audit
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import Conflict, NotFound
@@ -167,18 +168,18 @@ def _notify(session: Session, order: MarketOrder, kind: str) -> None:
 def announce(session: Session, order: MarketOrder, kind: str) -> None:
     if kind in NOTIFIED:
         _notify(session, order, kind)
-    payload = {
-        "kind": kind,
-        "order_id": order.id,
-        "order_number": order.order_number,
-        "status": order.status,
-        "listing_id": order.listing_id,
-        "bid_id": order.bid_id,
-    }
+    payload = OrderChange(
+        kind=kind,
+        order_id=order.id,
+        order_number=order.order_number,
+        status=order.status,
+        listing_id=order.listing_id,
+        bid_id=order.bid_id,
+    )
     for user_id in {order.buyer_id, order.farmer_id}:
-        publish_on_commit(session, user_target(user_id), "bid", payload)
+        send_on_commit(session, user_target(user_id), payload)
     if order.organization_id:
-        publish_on_commit(session, managers_target(order.organization_id), "bid", payload)
+        send_on_commit(session, managers_target(order.organization_id), payload)
 
 
 def _side(actor: Principal, order: MarketOrder, listing: Listing) -> str | None:

@@ -18,7 +18,8 @@ from kisaan_app.models.accounts import Organization
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import Role
 from kisaan_app.models.notifications import NotificationCampaign, NotificationHistory
-from kisaan_app.realtime import publish_on_commit, user_target
+from kisaan_app.realtime import send_on_commit, user_target
+from kisaan_app.realtime.payloads import CampaignUpdate
 from kisaan_app.services import audit, ratelimit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
@@ -258,7 +259,7 @@ def _publish(session: Session, batch_id: str) -> None:
     row = session.exec(select(NotificationCampaign).where(NotificationCampaign.batch_id == batch_id)).first()
     if row is None or row.created_by_id is None:
         return  # a plain notify() batch: nobody watches a progress bar
-    publish_on_commit(session, user_target(row.created_by_id), "campaign", _progress(session, row).__dict__)
+    send_on_commit(session, user_target(row.created_by_id), CampaignUpdate(**_progress(session, row).__dict__))
 
 
 def _flush_trailing(batch_id: str) -> None:

@@ -17,7 +17,8 @@ from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.market import MarketOrder
 from kisaan_app.models.payments import Payment, Refund, Subscription
-from kisaan_app.realtime.events import managers_target, publish_on_commit, user_target
+from kisaan_app.realtime.events import managers_target, send_on_commit, user_target
+from kisaan_app.realtime.payloads import PaymentChange
 from kisaan_app.services import audit, inbox
 
 # failed ranks with attempted: a later attempt on the same order may still succeed. cancelled too: money
@@ -196,11 +197,13 @@ def move(session: Session, payment: Payment, new: str, source: str) -> None:
 
 def announce(session: Session, payment: Payment) -> None:
     """Tell the payer's (and for an order, the farmer's) open screens; they reload the row from the database."""
-    payload = {"receipt": payment.receipt, "status": payment.status, "refunded_paise": payment.amount_refunded_paise}
+    payload = PaymentChange(
+        receipt=payment.receipt, status=payment.status, refunded_paise=payment.amount_refunded_paise or 0
+    )
     for user_id in _parties(session, payment):
-        publish_on_commit(session, user_target(user_id), "payment", payload)
+        send_on_commit(session, user_target(user_id), payload)
     if payment.organization_id:
-        publish_on_commit(session, managers_target(payment.organization_id), "payment", payload)
+        send_on_commit(session, managers_target(payment.organization_id), payload)
 
 
 def _parties(session: Session, payment: Payment) -> list[int]:
