@@ -2,7 +2,8 @@
 with the same fields as the CSV export. New rows for today go out live; older ones are simply stored."""
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from datetime import date
 
 import httpx
@@ -48,9 +49,37 @@ def fetch_records(
 
 
 def pull(session: Session, records: Iterator[dict], today: date | None = None) -> ImportReport:
+    """Store `records` in the caller's transaction (a CSV-sized list already in hand)."""
+    report = ImportReport()
+    _store(session, enumerate(records, start=1), today or date.today(), report)
+    return report
+
+
+def pull_in_batches(
+    session_scope: Callable[[], AbstractContextManager[Session]],
+    records: Iterator[dict],
+    today: date | None = None,
+    batch_size: int = PAGE_SIZE,
+) -> ImportReport:
+    """Fetch, then write: a batch of records is read from the API with no transaction open, then stored in a
+    short transaction of its own, so a slow data.gov.in never holds the database's write lock."""
     today = today or date.today()
     report = ImportReport()
-    for number, record in enumerate(records, start=1):
+    batch: list[tuple[int, dict]] = []
+    for numbered in enumerate(records, start=1):
+        batch.append(numbered)
+        if len(batch) >= batch_size:
+            with session_scope() as session:
+                _store(session, batch, today, report)
+            batch = []
+    if batch:
+        with session_scope() as session:
+            _store(session, batch, today, report)
+    return report
+
+
+def _store(session: Session, numbered: Iterable[tuple[int, dict]], today: date, report: ImportReport) -> None:
+    for number, record in numbered:
         try:
             row = parse_row({k.lower(): str(v) for k, v in record.items()}, today)
         except ValueError as err:
@@ -64,4 +93,3 @@ def pull(session: Session, records: Iterator[dict], today: date | None = None) -
                 _, created = upsert(session, row, source="agmarknet")
                 report.inserted += created
                 report.updated += not created
-    return report

@@ -13,6 +13,7 @@ razorpay_webhooks (delivery), razorpay_pages (HTML). Everything received or sent
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import io
 import json
@@ -120,6 +121,10 @@ class RazorpayStandin:
                         "Authentication failed", status=401, source="internal", reason="authentication_failed"
                     )
                 call.body = await _json_body(request)
+                delay = self.config.razorpay_delays.get(kind)
+                if delay:  # a slow Razorpay (tests); only this request waits. "api.held" says it is waiting now
+                    self.outbox.record(PROVIDER, "api.held", f"{where} held {delay}s", {"kind": kind})
+                    await asyncio.sleep(delay)
                 result = action(call)
             except RazorpayError as err:
                 detail = {"method": request.method, "path": request.url.path, "request": call.body, **err.body()}

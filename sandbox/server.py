@@ -8,7 +8,7 @@ import logging
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import uvicorn
 from fastapi import FastAPI
@@ -39,6 +39,9 @@ class SandboxConfig:
     twilio_auth_token: str = SANDBOX_TWILIO_AUTH_TOKEN
     smtp_port: int = 8825
     send_webhooks: bool = True  # tests that drive webhooks by hand switch automatic delivery off
+    # Seconds to hold a Razorpay REST call before answering, by its outbox kind ("refund.created",
+    # "qr_code.created", ...): a slow provider, for tests that the app holds no lock while it waits.
+    razorpay_delays: dict[str, float] = field(default_factory=dict)
 
     @property
     def url(self) -> str:

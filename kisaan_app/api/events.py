@@ -3,9 +3,9 @@
 `GET /api/events/stream` carries only the events addressed to the caller (their user, their organisation,
 everyone), optionally filtered by topic. Every event has an `id:`; a client that reconnects with
 `Last-Event-ID` first gets what it missed from the stored events, then live ones, without gaps or repeats.
-The stream holds no database connection while it waits, and a client that leaves costs nothing: its
-subscription is closed as soon as the server notices (at once under uvicorn, at the latest on the next
-heartbeat).
+The stream holds no database connection while it waits, and a client that leaves costs nothing: the server
+reports the disconnect, Starlette cancels the stream, and its subscription is closed (at the latest when the
+next heartbeat cannot be written).
 """
 
 import asyncio
@@ -83,6 +83,10 @@ async def _stored(targets: list[str], after_id: int, topics: set[str] | None) ->
 
 
 async def _stream(request: Request, reader: Principal, topics: set[str] | None, after_id: int) -> AsyncIterator[str]:
+    # Never `await request.is_disconnected()` here: Starlette's StreamingResponse already waits on `receive()`
+    # for the disconnect (and cancels this generator when it comes), and under granian a second `receive()`
+    # beside it, cancelled at once, makes the server report `http.disconnect`: most fresh streams were closed
+    # within a second of `: connected` (issue 19). `request` stays in the signature for the callers.
     targets = targets_for(reader.id, reader.organization_id, reader.role)
     subscription = get_bus().subscribe()  # before the replay, so nothing published meanwhile is missed
     try:
@@ -107,8 +111,6 @@ async def _stream(request: Request, reader: Principal, topics: set[str] | None, 
                     cursor = event.id or cursor
                     yield _frame(event)
                 replayed_to, catch_up = cursor, False
-            if await request.is_disconnected():
-                return
             try:
                 event = await asyncio.wait_for(subscription.queue.get(), HEARTBEAT_SECONDS)
             except TimeoutError:

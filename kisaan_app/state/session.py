@@ -217,6 +217,7 @@ def _check_access(
     token: str | None, client_token: str | None, meta: RequestMeta, roles: tuple[str, ...]
 ) -> tuple[Principal | None, bool, int]:
     """(who holds the cookie, whether they hold one of `roles`, their unread count) — in a worker thread."""
+    from kisaan_app.realtime.registry import ClientInfo, registry
     from kisaan_app.services import connections, inbox
 
     with session_scope() as session:
@@ -227,7 +228,10 @@ def _check_access(
             require_role(principal, *roles)
         except PermissionDenied:
             return principal, False, 0
-        if client_token:
+        # Only a new tab (or a new person in it) is a write; moving between pages is a read, and the hub's
+        # heartbeat keeps a known connection's row fresh (a write per page load queued every load on SQLite).
+        info = ClientInfo(client_token or "", principal.id, principal.organization_id, principal.role)
+        if client_token and registry.get(client_token) != info:
             connections.connect(session, client_token, principal, meta)
         return principal, True, inbox.unread_count(session, principal.id)
 

@@ -47,15 +47,13 @@ def schedule_demo_ticks() -> int:
 @huey.periodic_task(crontab(minute="5", hour="*/6"), retries=2, retry_delay=600)
 def pull_agmarknet() -> int:
     from kisaan_app.db import session_scope
-    from kisaan_app.feeds_agmarknet import fetch_records, pull
+    from kisaan_app.feeds_agmarknet import fetch_records, pull_in_batches
 
     api_key = agmarknet_key()
     if not api_key:
         return 0
     settings = get_settings()
     states = [s.strip() for s in settings.agmarknet_states.split(",") if s.strip()]
-    with session_scope() as session:
-        records = fetch_records(api_key, settings.agmarknet_base_url, states)
-        report = pull(session, records)
+    report = pull_in_batches(session_scope, fetch_records(api_key, settings.agmarknet_base_url, states))
     log.info("agmarknet: %d new, %d updated, %d skipped", report.inserted, report.updated, len(report.skipped))
     return report.inserted + report.updated

@@ -348,6 +348,7 @@ def verify(
             details={"reason": "signature_mismatch"},
         )
         return VerifyResult(False, payment.receipt, payment.status)
+    session.commit()  # nothing of ours is held while Razorpay answers
     try:
         entity = gateway.call(gateway.client().payment.fetch, payment_id)
     except gateway.ProviderError:

@@ -9,7 +9,7 @@ into `captured`, in the same transaction.
 from datetime import timedelta
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from kisaan_app.i18n import t
 from kisaan_app.i18n.formatting import rupees
@@ -271,7 +271,17 @@ def _tell(session: Session, user: User, key: str, payment: Payment, **params) ->
 
 
 def refunded_total(session: Session, payment: Payment) -> int:
-    """Paise refunded or on their way back (pending + processed); failed refunds give the money back."""
+    """Paise Razorpay accepted to give back (pending + processed); failed refunds give the money back. A refund
+    we have reserved but Razorpay has not answered yet (no refund id) is not counted: it may still fail."""
+    query = select(Refund).where(
+        Refund.payment_id == payment.id, Refund.status != "failed", col(Refund.razorpay_refund_id).is_not(None)
+    )
+    return sum(r.amount_paise for r in session.exec(query).all())
+
+
+def promised_total(session: Session, payment: Payment) -> int:
+    """What is refunded plus what is being asked of Razorpay right now: the figure a new refund must fit under,
+    so two admins refunding the last rupee at once cannot both be given it."""
     rows = session.exec(select(Refund).where(Refund.payment_id == payment.id, Refund.status != "failed")).all()
     return sum(r.amount_paise for r in rows)
 

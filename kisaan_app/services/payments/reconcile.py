@@ -1,6 +1,7 @@
 """Reconciliation: a lost webhook must not leave a paid order unpaid. A periodic job asks Razorpay about the
 payments still pending after a few minutes and settles them; it also closes QR codes of payments that were
-paid another way (a closed QR cannot take the same money twice)."""
+paid another way (a closed QR cannot take the same money twice), and settles refund reservations whose request
+died before Razorpay's answer was recorded (stale_refunds)."""
 
 import logging
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from sqlmodel import col, select
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.market import QRSession
 from kisaan_app.models.payments import Payment
-from kisaan_app.services.payments import gateway
+from kisaan_app.services.payments import gateway, stale_refunds
 from kisaan_app.services.payments.lifecycle import PAID_STATES, PENDING_STATES, apply_provider_payment, locked
 from kisaan_app.services.payments.links import close_open_qrs
 
@@ -25,6 +26,7 @@ class ReconcileReport:
     checked: int = 0
     settled: list[str] = field(default_factory=list)
     qr_closed: int = 0
+    refunds_resolved: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -71,10 +73,19 @@ def reconcile(session_factory, older_than: timedelta, limit: int = 200) -> Recon
             report.errors.append(f"{order_id}: {err.code}")
     for payment_id in set(paid_with_qr):
         try:
-            with session_factory() as session:
-                report.qr_closed += close_open_qrs(session, session.get(Payment, payment_id))
+            report.qr_closed += close_open_qrs(session_factory, payment_id)
         except gateway.ProviderError as err:
             report.errors.append(f"qr for payment {payment_id}: {err.code}")
-    if report.settled or report.errors:
-        log.info("reconciliation: %d checked, settled %s, errors %s", report.checked, report.settled, report.errors)
+    try:
+        report.refunds_resolved = stale_refunds.resolve(session_factory)
+    except gateway.ProviderError as err:
+        report.errors.append(f"stale refund reservations: {err.code}")
+    if report.settled or report.errors or report.refunds_resolved:
+        log.info(
+            "reconciliation: %d checked, settled %s, refunds %s, errors %s",
+            report.checked,
+            report.settled,
+            report.refunds_resolved,
+            report.errors,
+        )
     return report

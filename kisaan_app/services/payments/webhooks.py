@@ -24,6 +24,7 @@ from kisaan_app.services.payments.lifecycle import (
     move,
     recount_refunds,
 )
+from kisaan_app.services.payments.refunds import RESERVATION_NOTE
 from kisaan_app.settings import get_settings
 
 SOURCE = "razorpay-webhook"
@@ -133,6 +134,8 @@ def _refund_event(session: Session, name: str, entity: dict) -> str | None:
     if payment is None:
         return f"no payment for refund {refund_id}"
     refund = session.exec(select(Refund).where(Refund.razorpay_refund_id == refund_id)).first()
+    if refund is None:  # our own request, its answer not recorded yet (the call was slow, or timed out)
+        refund = _reservation(session, payment.id, entity)
     if refund is None:  # made on Razorpay's dashboard, or our write after the API call was lost
         amount = int(entity.get("amount") or 0)
         if amount <= 0:
@@ -153,6 +156,24 @@ def _refund_event(session: Session, name: str, entity: dict) -> str | None:
     session.flush()
     recount_refunds(session, payment, SOURCE)
     return None
+
+
+def _reservation(session: Session, payment_id: int, entity: dict) -> Refund | None:
+    """The Refund row we reserved for this refund (its id is in the notes we sent), still without a Razorpay
+    id. Razorpay made it, so it counts from now on, even if our call gave up waiting and marked it failed."""
+    notes = entity.get("notes") if isinstance(entity.get("notes"), dict) else {}
+    ref = str(notes.get(RESERVATION_NOTE) or "")
+    if not ref.isdigit():
+        return None
+    row = session.exec(select(Refund).where(Refund.id == int(ref)).with_for_update()).first()
+    if row is None or row.payment_id != payment_id or row.razorpay_refund_id is not None:
+        return None
+    if row.amount_paise != int(entity.get("amount") or 0):
+        return None
+    row.razorpay_refund_id = entity.get("id")
+    if row.status == "failed":
+        row.status, row.failure_reason = "pending", None
+    return row
 
 
 def _link_event(session: Session, name: str, link: dict, entity: dict) -> str | None:
