@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from kisaan_app.i18n.formatting import IST
+from kisaan_app.services.accounts.validation import check_day
 from kisaan_app.services.errors import NotFound, ValidationFailed
 
 # ₹100 crore: far above any farm sale or refund, far below what a 64-bit paise column holds.
@@ -64,9 +65,10 @@ def day(text: object, field: str) -> date | None:
     if len(raw) <= 10:
         for fmt in _DATE_FORMATS:
             try:
-                return datetime.strptime(raw, fmt).date()
+                parsed = datetime.strptime(raw, fmt).date()
             except ValueError:
                 continue
+            return check_day(parsed, field)  # 0001-01-01 or 9999-12-31 would overflow once moved to UTC
     raise ValidationFailed("date_invalid", field=field)
 
 

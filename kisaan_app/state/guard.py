@@ -52,6 +52,8 @@ def check_form(form: Any, fields: Mapping[str, int | str]) -> dict[str, str]:
         limit = fields[limit] if isinstance(limit, str) else limit
         if len(text) > int(limit):
             raise ValidationFailed("too_long", field=key, max=limit)
+        if "\x00" in text:  # no page types a NUL; PostgreSQL refuses it in text, so it never reaches a service
+            raise ValidationFailed("invalid_request", field=key)
         out[key] = text
     return out
 
@@ -60,6 +62,8 @@ def _check_args(args: tuple, kwargs: dict) -> None:
     for value in (*args, *kwargs.values()):
         if isinstance(value, str) and len(value) > MAX_ARG_LENGTH:
             raise ValidationFailed("too_long", max=MAX_ARG_LENGTH)
+        if isinstance(value, str) and "\x00" in value:
+            raise ValidationFailed("invalid_request")
 
 
 def _show_error(state, err: DomainError, error: str | None, fields: str | None, field_names: Mapping[str, str]):

@@ -73,6 +73,13 @@ def test_odd_dates_are_a_field_error_not_a_blank_filter(text):
     assert parsing.day("", "since") is None
 
 
+@pytest.mark.parametrize("text", ["0001-01-01", "9999-12-31", "31/12/9999"])
+def test_the_calendars_far_ends_are_refused_before_they_overflow(text):
+    with pytest.raises(ValidationFailed) as caught:
+        parsing.ist_range(text, text)
+    assert caught.value.code == "date_out_of_range" and caught.value.field == "since"
+
+
 def test_a_range_covers_whole_india_days_in_utc():
     since, until = parsing.ist_range("2026-03-05", "2026-03-06")
     # Midnight IST is 18:30 UTC the evening before; the end is exclusive: the start of the 7th in India.

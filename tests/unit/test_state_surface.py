@@ -170,7 +170,11 @@ def test_a_form_with_an_unknown_key_or_a_huge_value_is_refused_before_any_work(d
 
     for module in (guard, market, session):
         monkeypatch.setattr(module, "off_loop", watched)
-    for form in ({"quantity": "5", "price": "2000", "is_admin": "1"}, {"quantity": "5", "price": "9" * 1_000_000}):
+    for form in (
+        {"quantity": "5", "price": "2000", "is_admin": "1"},
+        {"quantity": "5\x00", "price": "2000"},  # PostgreSQL refuses NUL in text: it never reaches a service
+        {"quantity": "5", "price": "9" * 1_000_000},
+    ):
         calls.clear()
         _run(state, "place_bid", form)
         assert state.error and state.message == "" and state.threads == [] and state.listing_id == 7
