@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     password_reset_rate_per_phone: str = "3/hour"  # reset codes sent to one number
     password_reset_rate_per_ip: str = "10/hour"  # reset codes asked for from one address
     password_reset_confirm_rate_per_ip: str = "20/15 minutes"  # code entries from one address
+    notify_send_rate_per_sender: str = "60/minute"  # API sends to named people (sms/email send, email/template)
+    campaign_rate_per_sender: str = "20/hour"  # bulk sends and campaigns started by one admin or org admin
+    sse_connect_rate_per_user: str = "30/minute"  # SSE stream opens by one account
+    sse_max_streams_per_user: int = Field(5, ge=1)  # SSE streams one account may hold open at once
+    sensor_reading_rate_per_device: str = "60/minute"  # readings one sensor may post
+    sensor_reading_rate_per_farmer: str = "600/minute"  # readings all of one farmer's sensors may post together
     password_reset_code_minutes: int = Field(10, ge=1)  # an SMS reset code expires after this
     password_reset_max_attempts: int = Field(5, ge=1)  # wrong entries before a code is dead
     default_language: str = "en"

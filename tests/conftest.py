@@ -131,3 +131,18 @@ def messaging(db, provider_sandbox):
     _use_database(db)  # re-reads settings: the sandbox ports and public URL
     yield provider_sandbox
     os.environ.pop("KISAAN_SANDBOX_SMTP_PORT", None)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fuzz run's figures (operations and requests per role and database), so they are on record."""
+    lines = [
+        f"{report.nodeid.split('::')[-1]} {value}"
+        for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", [])
+        if report.when == "call"
+        for name, value in report.user_properties
+        if name == "fuzz"
+    ]
+    if lines:
+        terminalreporter.section("fuzz figures")
+        for line in lines:
+            terminalreporter.write_line(line)

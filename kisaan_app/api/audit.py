@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from kisaan_app.api.deps import CurrentPrincipal, SessionDep
+from kisaan_app.api.ids import MAX_OFFSET, RowId
 from kisaan_app.services import audit
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
@@ -37,12 +38,12 @@ def list_entries(
     session: SessionDep,
     action: Annotated[str | None, Query(max_length=60)] = None,
     outcome: str | None = None,
-    actor_id: int | None = None,
-    organization_id: int | None = None,
+    actor_id: RowId | None = None,
+    organization_id: RowId | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ):
     flt = audit.AuditFilter(
         action=action, outcome=outcome, actor_id=actor_id, organization_id=organization_id, since=since, until=until

@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
+import anyio
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
@@ -22,12 +23,13 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 
 from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep, _bearer, request_token, role_required
+from kisaan_app.api.ids import RowId
 from kisaan_app.db import session_scope
 from kisaan_app.models.enums import Role
 from kisaan_app.realtime.bus import get_bus
 from kisaan_app.realtime.events import TOPICS, Event, targets_for, user_target
 from kisaan_app.realtime.store import events_since
-from kisaan_app.services import accounts, live_access
+from kisaan_app.services import accounts, live_access, stream_limits
 from kisaan_app.services.broadcasts import send_broadcast
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import AuthenticationFailed, ValidationFailed
@@ -132,6 +134,9 @@ async def _stream(request: Request, reader: Principal, topics: set[str] | None, 
             yield _frame(event)
     finally:
         subscription.close()
+        # A client that leaves cancels this generator; shielded, its place is still given back.
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(stream_limits.release, reader)
 
 
 @router.get(
@@ -142,6 +147,7 @@ async def _stream(request: Request, reader: Principal, topics: set[str] | None, 
         200: {"content": {"text/event-stream": {}}},
         401: {"description": "missing, bad or expired token"},
         422: {"description": "unknown topic"},
+        429: {"description": "too many streams opened in the last minute, or open at once"},
     },
 )
 async def stream(
@@ -160,6 +166,7 @@ async def stream(
     if reader is None:
         raise AuthenticationFailed()
     wanted = _topics(topics)
+    await run_in_threadpool(stream_limits.admit, reader)  # 429 with Retry-After past the per-person limits
     header_id = request.headers.get("last-event-id", "").strip()
     after = int(header_id) if header_id.isdigit() else (last_event_id or 0)
     return StreamingResponse(
@@ -182,7 +189,7 @@ def stream_ticket(principal: CurrentPrincipal) -> TicketOut:
 
 class BroadcastIn(BaseModel):
     message: str = Field(min_length=1, max_length=500)
-    organization_id: int | None = None
+    organization_id: RowId | None = None
     level: Literal["info", "warning", "critical"] = "info"
 
 

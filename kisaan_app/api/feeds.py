@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response, UploadFile, status
 from pydantic import AwareDatetime, BaseModel, Field
 
 from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep, role_required
+from kisaan_app.api.ids import RowId
 from kisaan_app.models.enums import Role
 from kisaan_app.services import audit
 from kisaan_app.services.context import Principal
@@ -175,7 +176,7 @@ def active_alerts(session: SessionDep, _reader: CurrentPrincipal, district: str)
     status_code=status.HTTP_204_NO_CONTENT,
     dependencies=[role_required(Role.ADMIN, Role.ORG_ADMIN)],
 )
-def cancel_alert(alert_id: int, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal) -> Response:
+def cancel_alert(alert_id: RowId, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal) -> Response:
     """Withdraw a warning (an FPO admin: only their FPO's); farmers' dashboards drop it at once."""
     weather.cancel_alert(session, actor, meta, alert_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

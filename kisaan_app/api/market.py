@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
 from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep
+from kisaan_app.api.ids import RowId
 from kisaan_app.db import session_scope
 from kisaan_app.models.market import Bid, MarketOrder
 from kisaan_app.services.errors import NotFound
@@ -33,7 +34,7 @@ class ListingIn(BaseModel):
     available_from: AwareDatetime | None = None
     available_until: AwareDatetime | None = None
     description: str | None = Field(None, max_length=1000)
-    farmer_id: int | None = Field(None, gt=0, description="FPO admins: the member farmer this listing is for")
+    farmer_id: RowId | None = Field(None, description="FPO admins: the member farmer this listing is for")
 
 
 class ListingOut(BaseModel):
@@ -151,23 +152,23 @@ def create_listing(body: ListingIn, session: SessionDep, meta: MetaDep, actor: C
 
 
 @router.get("/listings/{listing_id}", response_model=ListingOut)
-def get_listing(listing_id: int, session: SessionDep, viewer: CurrentPrincipal):
+def get_listing(listing_id: RowId, session: SessionDep, viewer: CurrentPrincipal):
     return _listing_out(listings.visible(session, viewer, listing_id))
 
 
 @router.post("/listings/{listing_id}/close", response_model=ListingOut)
-def close_listing(listing_id: int, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
+def close_listing(listing_id: RowId, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
     return _listing_out(listings.close_listing(session, actor, meta, listing_id))
 
 
 @router.post("/listings/{listing_id}/photo", response_model=ListingOut)
-def upload_photo(listing_id: int, file: UploadFile, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
+def upload_photo(listing_id: RowId, file: UploadFile, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
     """JPEG, PNG or WebP up to 2 MB, checked by decoding it (not by its name or declared type)."""
     return _listing_out(photos.attach(session, actor, meta, listing_id, file.file))
 
 
 @router.get("/listings/{listing_id}/photo", include_in_schema=False)
-def get_photo(listing_id: int, session: SessionDep, viewer: CurrentPrincipal):
+def get_photo(listing_id: RowId, session: SessionDep, viewer: CurrentPrincipal):
     listing = listings.visible(session, viewer, listing_id)
     path = photos.path_of(listing)
     if path is None:
@@ -176,13 +177,13 @@ def get_photo(listing_id: int, session: SessionDep, viewer: CurrentPrincipal):
 
 
 @router.get("/listings/{listing_id}/bids", response_model=list[BidOut])
-def listing_bids(listing_id: int, session: SessionDep, viewer: CurrentPrincipal):
+def listing_bids(listing_id: RowId, session: SessionDep, viewer: CurrentPrincipal):
     listing = listings.visible(session, viewer, listing_id)
     return [BidOut.model_validate(b, from_attributes=True) for b in bids.bids_for_listing(session, viewer, listing)]
 
 
 @router.post("/listings/{listing_id}/bids", status_code=201)
-def place_bid(listing_id: int, body: BidIn, session: SessionDep, meta: MetaDep, buyer: CurrentPrincipal):
+def place_bid(listing_id: RowId, body: BidIn, session: SessionDep, meta: MetaDep, buyer: CurrentPrincipal):
     """A bid, or a raise of your live bid; at or above the auto-accept price it comes back as an order."""
     return _bid_or_order(
         bids.place_bid(session, buyer, meta, listing_id, body.quantity, body.price_paise, body.message)
@@ -195,27 +196,29 @@ def my_bids(session: SessionDep, buyer: CurrentPrincipal):
 
 
 @router.get("/bids/{bid_id}/thread", response_model=list[OfferOut])
-def bid_thread(bid_id: int, session: SessionDep, viewer: CurrentPrincipal):
+def bid_thread(bid_id: RowId, session: SessionDep, viewer: CurrentPrincipal):
     return [OfferOut.model_validate(n, from_attributes=True) for n in bids.thread(session, viewer, bid_id)]
 
 
 @router.post("/bids/{bid_id}/counter", response_model=BidOut)
-def counter_bid(bid_id: int, body: CounterIn, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
+def counter_bid(bid_id: RowId, body: CounterIn, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
     return bids.counter(session, actor, meta, bid_id, body.price_paise, body.quantity, body.message)
 
 
 @router.post("/bids/{bid_id}/accept", response_model=OrderOut, status_code=201)
-def accept_bid(bid_id: int, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
+def accept_bid(bid_id: RowId, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
     return bids.accept(session, actor, meta, bid_id)
 
 
 @router.post("/bids/{bid_id}/reject", response_model=BidOut)
-def reject_bid(bid_id: int, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal, body: RejectIn | None = None):
+def reject_bid(
+    bid_id: RowId, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal, body: RejectIn | None = None
+):
     return bids.reject(session, actor, meta, bid_id, body.message if body else None)
 
 
 @router.post("/bids/{bid_id}/withdraw", response_model=BidOut)
-def withdraw_bid(bid_id: int, session: SessionDep, meta: MetaDep, buyer: CurrentPrincipal):
+def withdraw_bid(bid_id: RowId, session: SessionDep, meta: MetaDep, buyer: CurrentPrincipal):
     return bids.withdraw(session, buyer, meta, bid_id)
 
 
@@ -225,7 +228,7 @@ def my_orders(session: SessionDep, viewer: CurrentPrincipal):
 
 
 @router.post("/orders/{order_id}/status", response_model=OrderOut)
-def change_order(order_id: int, body: StatusIn, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
+def change_order(order_id: RowId, body: StatusIn, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
     return orders.advance(session, actor, meta, order_id, body.status)
 
 
@@ -240,7 +243,7 @@ class FarmGateQROut(BaseModel):
 
 
 @router.post("/orders/{order_id}/farm-gate-qr", response_model=FarmGateQROut, status_code=201)
-def farm_gate_qr(order_id: int, meta: MetaDep, seller: CurrentPrincipal):
+def farm_gate_qr(order_id: RowId, meta: MetaDep, seller: CurrentPrincipal):
     """What the Orders page's farm-gate button does: the buyer's payment and its single-use UPI QR."""
     shown = farm_gate.show_farm_gate_qr(session_scope, seller, meta, order_id)
     return FarmGateQROut(**shown.__dict__, image_url=f"/api/payment/qr/{shown.qr_id}.png")

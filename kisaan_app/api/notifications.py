@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep, role_required
+from kisaan_app.api.ids import MAX_OFFSET, RowId
 from kisaan_app.models.accounts import User
 from kisaan_app.models.enums import Role
 from kisaan_app.services.accounts.validation import normalize_phone
@@ -24,9 +25,9 @@ from kisaan_app.services.errors import NotFound, ValidationFailed
 from kisaan_app.services.notifications import (
     Audience,
     callbacks,
+    caller_keys,
     campaigns,
     history,
-    notify,
     preferences,
     subscriptions,
     templates,
@@ -56,7 +57,7 @@ class UnsubscribeIn(BaseModel):
 
 
 class AudienceIn(BaseModel):
-    organization_id: int | None = None
+    organization_id: RowId | None = None
     district: str | None = Field(None, max_length=80)
     crop: str | None = Field(None, max_length=60)
     language: str | None = Field(None, max_length=8)
@@ -68,7 +69,7 @@ class AudienceIn(BaseModel):
 class SendIn(BaseModel):
     """One message to named people (by account id, or by their Indian mobile number)."""
 
-    user_ids: list[int] = Field(default_factory=list, max_length=100)
+    user_ids: list[RowId] = Field(default_factory=list, max_length=100)
     phones: list[str] = Field(default_factory=list, max_length=100)
     category: Category = "system"
     subject: str | None = Field(None, max_length=200)
@@ -114,7 +115,7 @@ class EmailTemplateIn(SendIn):
 
 
 class PreviewIn(BaseModel):
-    template_id: int | None = None
+    template_id: RowId | None = None
     body: str | None = Field(None, max_length=5000)
     subject: str | None = Field(None, max_length=200)
     data: dict = Field(default_factory=dict)
@@ -170,7 +171,7 @@ def _recipients(session: Session, body: SendIn) -> tuple[int, ...]:
 
 
 def _send(session: Session, principal: Principal, body: SendIn, channels: list[str]) -> dict:
-    result = notify(
+    result = caller_keys.notify_for_caller(
         session,
         principal,
         Audience(user_ids=_recipients(session, body), role=""),
@@ -239,7 +240,7 @@ def campaign_list(session: SessionDep, principal: Principal = SENDERS) -> list[d
 
 
 @router.get("/campaigns/{campaign_id}")
-def campaign_progress(campaign_id: int, session: SessionDep, principal: Principal = SENDERS) -> dict:
+def campaign_progress(campaign_id: RowId, session: SessionDep, principal: Principal = SENDERS) -> dict:
     return asdict(campaigns.progress(session, principal, campaign_id))
 
 
@@ -277,7 +278,7 @@ HistoryQuery = dict(
     date_from=Query(None),
     date_to=Query(None),
     limit=Query(50, ge=1, le=200),
-    offset=Query(0, ge=0),
+    offset=Query(0, ge=0, le=MAX_OFFSET),
 )
 
 
@@ -318,7 +319,7 @@ for _channel in ("sms", "email"):  # the issue's per-channel history routes: the
 
 
 @router.get("/history/{delivery_id}")
-def history_detail(delivery_id: int, session: SessionDep, principal: Principal = SENDERS) -> dict:
+def history_detail(delivery_id: RowId, session: SessionDep, principal: Principal = SENDERS) -> dict:
     return asdict(history.delivery_detail(session, principal, delivery_id))
 
 
@@ -355,7 +356,7 @@ def template_create(body: TemplateIn, session: SessionDep, meta: MetaDep, princi
 
 @router.put("/templates/{template_id}")
 def template_update(
-    template_id: int, body: TemplateIn, session: SessionDep, meta: MetaDep, principal: CurrentPrincipal
+    template_id: RowId, body: TemplateIn, session: SessionDep, meta: MetaDep, principal: CurrentPrincipal
 ) -> dict:
     return _save_template(session, principal, meta, body, template_id)
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep, role_required
+from kisaan_app.api.ids import MAX_OFFSET, MAX_PAISE, RowId
 from kisaan_app.db import session_scope
 from kisaan_app.models.enums import Role
 from kisaan_app.services.errors import DomainError, ValidationFailed
@@ -28,7 +29,7 @@ ID = Annotated[str, Field(min_length=6, max_length=40, pattern=r"^[A-Za-z0-9_]+$
 
 class CreateIn(BaseModel):
     purpose: Literal["market_order", "subscription"]
-    market_order_id: int | None = Field(None, gt=0)
+    market_order_id: RowId | None = None
     plan: Literal["monthly", "yearly"] | None = None
 
 
@@ -195,9 +196,9 @@ def payment_filter(
     status: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
-    organization_id: int | None = None,
-    min_amount_paise: Annotated[int | None, Query(ge=0)] = None,
-    max_amount_paise: Annotated[int | None, Query(ge=0)] = None,
+    organization_id: RowId | None = None,
+    min_amount_paise: Annotated[int | None, Query(ge=0, le=MAX_PAISE)] = None,
+    max_amount_paise: Annotated[int | None, Query(ge=0, le=MAX_PAISE)] = None,
 ) -> history.PaymentFilter:
     """The filters the history and the CSV export share (dates are IST days, inclusive)."""
     return history.PaymentFilter(
@@ -214,7 +215,7 @@ def payment_history(
     principal: CurrentPrincipal,
     f: FilterDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ):
     rows, total = history.page(session, principal, f, limit, offset)
     return PageOut(items=[_payment_out(r) for r in rows], total=total)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from kisaan_app.api.auth import UserOut
 from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep
+from kisaan_app.api.ids import MAX_OFFSET, RowId
 from kisaan_app.services import accounts
 from kisaan_app.services.accounts import directory, membership, password_reset, profiles
 
@@ -81,10 +82,10 @@ def list_users(
     search: Annotated[str | None, Query(max_length=100)] = None,
     role: str | None = None,
     district: Annotated[str | None, Query(max_length=80)] = None,
-    organization_id: int | None = None,
+    organization_id: RowId | None = None,
     active: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 25,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ):
     flt = directory.UserFilter(
         search=search, role=role, district=district, organization_id=organization_id, active=active
@@ -94,17 +95,17 @@ def list_users(
 
 
 @router.post("/users/{user_id}/role", response_model=UserOut)
-def change_role(user_id: int, body: RoleIn, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep):
+def change_role(user_id: RowId, body: RoleIn, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep):
     return UserOut.of(accounts.change_role(session, principal, user_id, body.role, meta))
 
 
 @router.post("/users/{user_id}/deactivate", response_model=UserOut)
-def deactivate(user_id: int, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep):
+def deactivate(user_id: RowId, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep):
     return UserOut.of(accounts.set_active(session, principal, user_id, False, meta))
 
 
 @router.post("/users/{user_id}/reactivate", response_model=UserOut)
-def reactivate(user_id: int, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep):
+def reactivate(user_id: RowId, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep):
     return UserOut.of(accounts.set_active(session, principal, user_id, True, meta))
 
 
@@ -121,7 +122,7 @@ def create_organization(body: OrganizationIn, principal: CurrentPrincipal, sessi
 
 
 @router.post("/users/{user_id}/password-reset", status_code=status.HTTP_202_ACCEPTED)
-def send_password_reset(user_id: int, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep) -> dict:
+def send_password_reset(user_id: RowId, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep) -> dict:
     """Text the person a reset code (admins; org admins for their own FPO's members)."""
     password_reset.send_reset_code(session, principal, user_id, meta)
     return {"status": "sent"}
@@ -144,10 +145,10 @@ def join_requests(
 
 
 @router.post("/memberships/{request_id}/approve", response_model=JoinRequestOut)
-def approve_join(request_id: int, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep):
+def approve_join(request_id: RowId, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep):
     return membership.decide(session, principal, request_id, True, meta)
 
 
 @router.post("/memberships/{request_id}/decline", response_model=JoinRequestOut)
-def decline_join(request_id: int, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep):
+def decline_join(request_id: RowId, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep):
     return membership.decide(session, principal, request_id, False, meta)

@@ -33,7 +33,7 @@ def catalogue(code: str | None) -> dict[str, str]:
     return merged
 
 
-def t(code: str | None, key: str, **params) -> str:
+def t(code: str | None, key: str, /, **params) -> str:
     text = catalogue(code).get(key, key)
     if params:
         try:
@@ -43,7 +43,7 @@ def t(code: str | None, key: str, **params) -> str:
     return text
 
 
-def error_text(code: str | None, error_code: str, **params) -> str:
+def error_text(code: str | None, error_code: str, /, **params) -> str:
     key = f"error.{error_code}"
     text = t(code, key, **params)
     return text if text != key else t(code, "error.generic")

@@ -54,6 +54,7 @@ class AuditFilter:
 def query(session: Session, viewer: Principal, flt: AuditFilter, *, limit: int = 50, offset: int = 0):
     """Entries the viewer may see (org admins: their organisation's), newest first, and the total count."""
     from kisaan_app.models.enums import Role
+    from kisaan_app.services.accounts.validation import check_moment
     from kisaan_app.services.authz import require_role
 
     require_role(viewer, Role.ADMIN, Role.ORG_ADMIN)
@@ -68,10 +69,11 @@ def query(session: Session, viewer: Principal, flt: AuditFilter, *, limit: int =
         stmt = stmt.where(AuditLog.outcome == flt.outcome)
     if flt.actor_id is not None:
         stmt = stmt.where(AuditLog.actor_id == flt.actor_id)
-    if flt.since:
-        stmt = stmt.where(AuditLog.created_at >= flt.since)
-    if flt.until:
-        stmt = stmt.where(AuditLog.created_at < flt.until)
+    since, until = check_moment(flt.since, "since"), check_moment(flt.until, "until")  # naive: UTC
+    if since:
+        stmt = stmt.where(AuditLog.created_at >= since)
+    if until:
+        stmt = stmt.where(AuditLog.created_at < until)
     if flt.search:
         like = f"%{flt.search.strip().lower()}%"
         stmt = stmt.where(func.lower(func.coalesce(AuditLog.actor_label, "")).like(like))

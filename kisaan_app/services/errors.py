@@ -52,6 +52,7 @@ class ErrorCode(StrEnum):
     CSV_NOT_UTF8 = "csv_not_utf8"
     CSV_TOO_LARGE = "csv_too_large"
     DATE_INVALID = "date_invalid"
+    DATE_OUT_OF_RANGE = "date_out_of_range"
     DATE_RANGE = "date_range"
     DELIVERY_NOT_RECORDED_YET = "delivery_not_recorded_yet"
     DEVICE_NAME = "device_name"

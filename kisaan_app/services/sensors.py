@@ -17,9 +17,11 @@ from kisaan_app.models.enums import Role
 from kisaan_app.models.feeds import CropHealthReport, SensorDevice
 from kisaan_app.realtime import managers_target, send_on_commit, user_target
 from kisaan_app.realtime.payloads import CropHealthUpdate
+from kisaan_app.services import ratelimit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import AuthenticationFailed, ValidationFailed
+from kisaan_app.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,10 @@ def record_reading(
     ).first()
     if device is None or not api_key:
         raise AuthenticationFailed("bad_device_key")
+    # Counted once the key is known good, so nobody can use up a real device's budget by guessing.
+    settings = get_settings()
+    ratelimit.take(settings.sensor_reading_rate_per_device, "sensor-device", str(device.id))
+    ratelimit.take(settings.sensor_reading_rate_per_farmer, "sensor-farmer", str(device.farmer_id))
     if metric not in METRICS:
         raise ValidationFailed("unknown_metric", field="metric", metrics=", ".join(sorted(METRICS)))
     device.last_seen_at = utcnow()

@@ -1,4 +1,4 @@
-"""Housekeeping for login sessions."""
+"""Housekeeping for login sessions and password-reset codes."""
 
 import logging
 
@@ -19,3 +19,15 @@ def purge_expired_sessions() -> int:
         removed = purge(session)
     log.info("purged %d expired login sessions", removed)
     return removed
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def clean_up_reset_codes() -> tuple[int, int]:
+    """Reset-code SMS texts are blanked once the code is spent or expired; old code rows are deleted."""
+    from kisaan_app.db import session_scope
+    from kisaan_app.services.reset_cleanup import clean_up
+
+    with session_scope() as session:
+        redacted, purged = clean_up(session)
+    log.info("reset codes: %d SMS texts blanked, %d expired codes deleted", redacted, purged)
+    return redacted, purged

@@ -206,7 +206,8 @@ def test_a_client_that_leaves_releases_its_subscription(server):
     bus = get_bus()
     with httpx.Client(timeout=TIMEOUT) as client:
         with _open(client, server, token_for(reader)) as response:
-            Stream(response).wait_connected()
+            stream = Stream(response)  # kept: a reader dropped here closes the response, and the client has left
+            stream.wait_connected()
             assert bus.subscriber_count() == 1
     deadline = time.monotonic() + 5
     while bus.subscriber_count() and time.monotonic() < deadline:

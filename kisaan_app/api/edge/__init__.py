@@ -1,4 +1,4 @@
-"""The web edge: rules every request meets before a route runs (body size, cross-site writes) and the
+"""The web edge: rules every request meets before a route runs (body size, no NUL in text, cross-site writes) and the
 headers every response carries. Pure ASGI middleware, so streamed bodies and the mounted Reflex app
 (pages, /_upload; the /_event WebSocket passes untouched) are covered too."""
 
@@ -6,11 +6,13 @@ from fastapi import FastAPI
 
 from kisaan_app.api.edge.body_limit import BodyLimit
 from kisaan_app.api.edge.headers import SecurityHeaders
+from kisaan_app.api.edge.no_nul import NulGuard
 from kisaan_app.api.edge.origin_guard import OriginGuard
 
 
 def install_edge(app: FastAPI) -> None:
     # add_middleware puts the last one outermost: headers wrap every answer, including the guards' refusals.
+    app.add_middleware(NulGuard)  # inside BodyLimit: it only ever holds a body that is within its limit
     app.add_middleware(BodyLimit)
     app.add_middleware(OriginGuard)
     app.add_middleware(SecurityHeaders)

@@ -1,6 +1,7 @@
 """Input rules for people's details: Indian mobile numbers, emails, GSTINs, passwords, names."""
 
 import re
+from datetime import UTC, date, datetime
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -121,3 +122,27 @@ def check_land_area(value: float | str | None) -> float | None:
     if not 0 <= area <= 100_000:
         raise ValidationFailed("invalid_land_area", field="land_area_acres")
     return round(area, 2)
+
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
+
+
+def check_day(day: date | None, field: str) -> date | None:
+    """A day a filter may name. The calendar's far ends (0001-01-01, 9999-12-31) overflow once turned from IST
+    into UTC or moved by a day, so they are refused here with a clear message rather than failing in a query."""
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationFailed("date_out_of_range", field=field)
+    return day
+
+
+def check_moment(moment: datetime | None, field: str) -> datetime | None:
+    """A point in time a filter may name, as an aware UTC datetime (no offset given: UTC), within check_day's
+    range; refused with date_out_of_range where moving it to UTC would leave the calendar."""
+    if moment is None:
+        return None
+    try:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        raise ValidationFailed("date_out_of_range", field=field) from None
+    check_day(moment.date(), field)
+    return moment

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, or_, select
 
 from kisaan_app.models.accounts import User
@@ -241,10 +242,13 @@ def _filtered(query, f: ListingFilter):
         query = query.where(Listing.district == f.district.strip().title())
     if f.grade:
         query = query.where(Listing.grade == f.grade.strip())
+    # Filters past what any listing may hold match nothing (or everything): they never reach the database, where
+    # 1e308 kg or 2**70 paise cannot even be bound.
     if f.min_quantity:
-        query = query.where(col(Listing.quantity_remaining) >= f.min_quantity)
+        fits = f.min_quantity <= max(MAX_QUANTITY.values())
+        query = query.where(col(Listing.quantity_remaining) >= f.min_quantity if fits else sa.false())
     if f.max_price_paise:
-        query = query.where(col(Listing.asking_price_paise) <= f.max_price_paise)
+        query = query.where(col(Listing.asking_price_paise) <= min(f.max_price_paise, MAX_PRICE_PAISE))
     return query
 
 

@@ -14,17 +14,19 @@ from sqlmodel import Session, col, func, select
 
 from kisaan_app import jobs
 from kisaan_app.db import on_commit, session_scope
+from kisaan_app.models.accounts import Organization
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import CampaignStatus, DeliveryStatus, Role
 from kisaan_app.models.notifications import NotificationCampaign, NotificationHistory
 from kisaan_app.realtime import send_on_commit, user_target
 from kisaan_app.realtime.payloads import CampaignUpdate
-from kisaan_app.services import audit
+from kisaan_app.services import audit, ratelimit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import NotFound, ValidationFailed
 from kisaan_app.services.notifications.audience import RECIPIENT_VARIABLES, Audience, resolve, scoped
 from kisaan_app.services.notifications.dispatch import Composer, notify
+from kisaan_app.settings import get_settings
 
 CHUNK_SIZE = 500
 BATCH_PREFIX = "c:"  # campaign batch ids; other batches (single sends) have no progress bar to feed
@@ -100,6 +102,8 @@ def start_campaign(
     audience = scoped(actor, audience)
     if not channels:
         raise ValidationFailed("channel_unknown", field="channels")
+    if audience.organization_id is not None and session.get(Organization, audience.organization_id) is None:
+        raise ValidationFailed("unknown_organization", field="organization_id")  # the campaign row names it
     people = resolve(session, actor, audience)
     composer = Composer(session, template_key, subject, text)
     sample = {**dict.fromkeys(RECIPIENT_VARIABLES, ""), **(data or {})}
@@ -109,6 +113,8 @@ def start_campaign(
         for channel in channels:
             composer.compose(channel, language, sample)
     recipients = len(people)
+    # Counted only once the request is valid: a sender's typo does not use up their budget.
+    ratelimit.take(get_settings().campaign_rate_per_sender, "campaign", str(actor.id))
     row = NotificationCampaign(
         batch_id=BATCH_PREFIX + uuid.uuid4().hex,
         title=(title or subject or template_key or (text or "")[:60])[:200],

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, func, or_, select
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import DeliveryStatus, Role
 from kisaan_app.models.notifications import NotificationHistory
+from kisaan_app.services.accounts.validation import check_day
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import NotFound
@@ -26,6 +27,10 @@ class HistoryFilter:
     search: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+
+    def __post_init__(self) -> None:
+        check_day(self.date_from, "date_from")
+        check_day(self.date_to, "date_to")
 
 
 @dataclass(frozen=True)

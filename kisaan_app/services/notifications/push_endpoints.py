@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from kisaan_app.services.errors import ValidationFailed
-from kisaan_app.services.outbound import check_public_url
+from kisaan_app.services.outbound import Target, checked_target
 from kisaan_app.settings import get_settings
 
 AUTH_BYTES = 16
@@ -39,13 +39,14 @@ def is_sandbox_endpoint(endpoint: str) -> bool:
     return origin in standins and path.startswith("/push/send/")
 
 
-def check_endpoint(endpoint: str) -> None:
-    """Raise ValidationFailed (field "endpoint") unless the server may POST to this endpoint now."""
+def check_endpoint(endpoint: str) -> Target | None:
+    """Raise ValidationFailed (field "endpoint") unless the server may POST to this endpoint now. Returns the
+    checked target, whose address the send must connect to (None: the local stand-in, reached as named)."""
     if len(endpoint) > MAX_ENDPOINT:
         raise ValidationFailed("push_endpoint_invalid", field="endpoint")
     if is_sandbox_endpoint(endpoint):
-        return
-    check_public_url(endpoint, get_settings().push_hosts)
+        return None
+    return checked_target(endpoint, get_settings().push_hosts)
 
 
 def _decoded(value: str) -> bytes:

@@ -15,6 +15,7 @@ from kisaan_app.models.accounts import Organization, User
 from kisaan_app.models.enums import Role
 from kisaan_app.models.market import MarketOrder
 from kisaan_app.models.payments import PAYMENT_STATUSES, Payment, Refund
+from kisaan_app.services.accounts.validation import check_day
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import NotFound, ValidationFailed
 from kisaan_app.services.payments import refunds
@@ -46,6 +47,8 @@ class PaymentFilter:
     def check(self) -> "PaymentFilter":
         if self.status and self.status not in PAYMENT_STATUSES:
             raise ValidationFailed("payment_status_unknown", field="status")
+        check_day(self.date_from, "date_from")
+        check_day(self.date_to, "date_to")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValidationFailed("date_range", field="date_to")
         if self.min_paise is not None and self.max_paise is not None and self.min_paise > self.max_paise:

@@ -18,7 +18,7 @@ from kisaan_app.services.notifications.channels.base import (
     TransientSendError,
 )
 from kisaan_app.services.notifications.push_endpoints import check_endpoint, check_keys
-from kisaan_app.services.outbound import NoRedirectSession
+from kisaan_app.services.outbound import NoRedirectSession, PinnedSession, Target
 from kisaan_app.settings import get_settings
 
 MAX_PAYLOAD_BYTES = 3800  # encryption adds ~100 bytes; push services accept 4096
@@ -64,12 +64,12 @@ def _post(info: dict, body: str, private_key: str, critical: bool, session: requ
     )
 
 
-def _check_target(info: dict) -> None:
+def _check_target(info: dict) -> Target | None:
     """Again at send time: the name may resolve elsewhere now, and rows stored before the checks existed
-    may hold keys pywebpush cannot use. Either fails this delivery alone, for good."""
+    may hold keys pywebpush cannot use. Either fails this delivery alone, for good. Returns where to connect."""
     try:
         check_keys(info["keys"]["p256dh"], info["keys"]["auth"])
-        check_endpoint(info["endpoint"])
+        return check_endpoint(info["endpoint"])
     except ValidationFailed as err:
         error = TransientSendError if err.code == "outbound_host_unresolved" else PermanentSendError
         raise error(err.code, str(err.params.get("host", ""))) from None
@@ -82,12 +82,13 @@ def send(delivery: NotificationHistory) -> Sent:
         if sub is None:
             raise PermanentSendError("push_unsubscribed", "the device unsubscribed before the send")
         info = {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}}
-    _check_target(info)
+    target = _check_target(info)
     body = payload(delivery)
     if len(body.encode()) > MAX_PAYLOAD_BYTES:
         raise PermanentSendError("push_payload_too_large", f"{len(body.encode())} bytes")
     try:
-        with NoRedirectSession() as session:
+        # Connect to the address just checked, not to whatever the name resolves to a moment later.
+        with PinnedSession(target) if target else NoRedirectSession() as session:
             response = _post(info, body, keys.private_key, delivery.is_critical, session)
     except WebPushException as err:
         status = err.response.status_code if err.response is not None else 0
