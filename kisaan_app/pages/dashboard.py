@@ -1,5 +1,7 @@
 """The farmer's live dashboard (shown on / for farmers): alerts first, then prices, trend, crop health, inbox."""
 
+from typing import Any
+
 import reflex as rx
 
 from kisaan_app.components.feedback import empty_state, error_banner, success_banner
@@ -24,21 +26,21 @@ def _alert(alert: rx.Var) -> rx.Component:
             rx.callout.icon(rx.icon("cloud_lightning")),
             rx.vstack(
                 rx.hstack(
-                    rx.badge(tr_prefixed("severity.", alert["severity"]), color_scheme="gray", variant="surface"),
-                    rx.text(alert["title"], weight="bold"),
+                    rx.badge(tr_prefixed("severity.", alert.severity), color_scheme="gray", variant="surface"),
+                    rx.text(alert.title, weight="bold"),
                     wrap="wrap",
                     align="center",
                 ),
-                rx.text(alert["message"], size="2"),
-                rx.text(tr("dashboard.valid_until"), " ", alert["until"], size="1"),
+                rx.text(alert.message, size="2"),
+                rx.text(tr("dashboard.valid_until"), " ", alert.until, size="1"),
                 spacing="1",
                 align="start",
             ),
-            color_scheme=rx.match(alert["severity"], *SEVERITY_COLOURS.items(), "gray"),
-            variant=rx.cond(alert["fresh"] == "1", "solid", "soft"),
+            color_scheme=rx.match(alert.severity, *SEVERITY_COLOURS.items(), "gray"),
+            variant=rx.cond(alert.fresh, "solid", "soft"),
         ),
-        class_name=rx.cond(alert["fresh"] == "1", "weather-alert alert-fresh", "weather-alert"),
-        data_severity=alert["severity"],
+        class_name=rx.cond(alert.fresh, "weather-alert alert-fresh", "weather-alert"),
+        data_severity=alert.severity,
         width="100%",
     )
 
@@ -56,32 +58,28 @@ def alerts_panel() -> rx.Component:
 
 
 def _price(row: rx.Var) -> rx.Component:
-    colour = rx.match(
-        row["direction"], ("up", rx.color("green", 11)), ("down", rx.color("red", 11)), rx.color("gray", 11)
-    )
+    colour = rx.match(row.direction, ("up", rx.color("green", 11)), ("down", rx.color("red", 11)), rx.color("gray", 11))
     return rx.box(
         rx.hstack(
             rx.vstack(
-                rx.text(row["commodity"], " · ", row["variety"], weight="bold"),
-                rx.text(
-                    row["market"], " (", row["district"], ") · ", row["date"], size="1", color=rx.color("gray", 11)
-                ),
+                rx.text(row.commodity, " · ", row.variety, weight="bold"),
+                rx.text(row.market, " (", row.district, ") · ", row.date, size="1", color=rx.color("gray", 11)),
                 spacing="0",
                 align="start",
             ),
             rx.spacer(),
             rx.vstack(
-                rx.text(row["modal"], weight="bold", size="4", class_name="price-modal"),
-                rx.text(row["change"], size="1", color=colour),
+                rx.text(row.modal, weight="bold", size="4", class_name="price-modal"),
+                rx.text(row.change, size="1", color=colour),
                 spacing="0",
                 align="end",
             ),
             width="100%",
             align="center",
         ),
-        rx.text(tr("dashboard.range"), " ", row["range"], size="1", color=rx.color("gray", 10)),
-        class_name=rx.cond(row["flash"] == "1", "price-row price-flash", "price-row"),
-        data_key=row["key"],
+        rx.text(tr("dashboard.range"), " ", row.price_range, size="1", color=rx.color("gray", 10)),
+        class_name=rx.cond(row.flash, "price-row price-flash", "price-row"),
+        data_key=row.key,
         width="100%",  # every row spans the card, so the prices line up on the right
     )
 
@@ -120,7 +118,8 @@ def trend_panel() -> rx.Component:
                         rx.recharts.y_axis(tick={"fontSize": 11}, width=48, domain=["auto", "auto"]),
                         rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
                         rx.recharts.graphing_tooltip(),
-                        data=DashboardState.trend,
+                        # recharts' prop is typed as dicts; a TrendPoint reaches the browser as that same object.
+                        data=DashboardState.trend.to(list[dict[str, Any]]),
                         width="100%",
                         height=220,
                     ),
@@ -143,15 +142,15 @@ def trend_panel() -> rx.Component:
 
 def _report(report: rx.Var) -> rx.Component:
     return rx.hstack(
-        rx.badge(report["crop"], color_scheme="green"),
+        rx.badge(report.crop, color_scheme="green"),
         rx.vstack(
-            rx.text(report["issue"], weight="medium", size="2"),
-            rx.text(report["note"], size="1", color=rx.color("gray", 11)),
+            rx.text(report.issue, weight="medium", size="2"),
+            rx.text(report.note, size="1", color=rx.color("gray", 11)),
             spacing="0",
             align="start",
         ),
         rx.spacer(),
-        rx.text(report["when"], size="1", color=rx.color("gray", 10)),
+        rx.text(report.when, size="1", color=rx.color("gray", 10)),
         width="100%",
         class_name="crop-report",
     )
@@ -199,22 +198,22 @@ def crop_health_panel() -> rx.Component:
 
 def _notification(item: rx.Var) -> rx.Component:
     return rx.hstack(
-        rx.cond(item["read"] == "1", rx.icon("mail_open", size=16), rx.icon("mail", size=16, color="#2e7d32")),
+        rx.cond(item.read, rx.icon("mail_open", size=16), rx.icon("mail", size=16, color="#2e7d32")),
         rx.vstack(
-            rx.text(item["title"], weight=rx.cond(item["read"] == "1", "regular", "bold"), size="2"),
-            rx.text(item["body"], size="1", color=rx.color("gray", 11)),
-            rx.text(item["when"], size="1", color=rx.color("gray", 10)),
+            rx.text(item.title, weight=rx.cond(item.read, "regular", "bold"), size="2"),
+            rx.text(item.body, size="1", color=rx.color("gray", 11)),
+            rx.text(item.when, size="1", color=rx.color("gray", 10)),
             spacing="0",
             align="start",
         ),
         rx.spacer(),
         rx.cond(
-            item["read"] == "1",
+            item.read,
             rx.fragment(),
-            rx.button(tr("inbox.mark_read"), size="1", variant="ghost", on_click=DashboardState.mark_read(item["id"])),
+            rx.button(tr("inbox.mark_read"), size="1", variant="ghost", on_click=DashboardState.mark_read(item.id)),
         ),
         width="100%",
-        class_name=rx.cond(item["critical"] == "1", "inbox-item critical", "inbox-item"),
+        class_name=rx.cond(item.critical, "inbox-item critical", "inbox-item"),
     )
 
 

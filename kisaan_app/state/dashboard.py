@@ -4,60 +4,40 @@
 live events in without a reload.
 """
 
-import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import reflex as rx
 
 from kisaan_app.db import session_scope
 from kisaan_app.i18n import t
-from kisaan_app.i18n.formatting import ist, rupees
+from kisaan_app.i18n.formatting import ist
 from kisaan_app.models.enums import Role
 from kisaan_app.realtime.events import LiveEvent
 from kisaan_app.realtime.payloads import CropHealthUpdate, PriceTick, WeatherUpdate
 from kisaan_app.services import inbox
 from kisaan_app.services.accounts import profiles
 from kisaan_app.services.context import Principal, RequestMeta
+from kisaan_app.state.dashboard_rows import (
+    AlertRow,
+    InboxRow,
+    PriceRow,
+    ReportRow,
+    TrendPoint,
+    alert_order,
+    inbox_row,
+    live_alert_until,
+    live_price_row,
+    price_order,
+    price_row,
+)
 from kisaan_app.state.guard import guarded, off_loop
 from kisaan_app.state.session import SessionState
 
-SEVERITY_RANK = {"red": 0, "orange": 1, "yellow": 2, "green": 3}
 ISSUE_TYPES = ("pest", "disease", "water_stress", "nutrient", "other")
 REPORT_FORM = {"crop": 60, "issue_type": 20, "note": 1000, "severity": 10}
 # Inputs with an element id also arrive under that id (state/guard.py check_form).
 REPORT_FORM |= {"report_crop": "crop", "report_issue": "issue_type", "report_note": "note"}
-
-
-def _arrow(direction: str | None) -> str:
-    return {"up": "▲", "down": "▼", "same": "■"}.get(direction or "", "")
-
-
-def price_row(commodity, variety, market, district, modal, low, high, change, direction, day) -> dict[str, str]:
-    return {
-        "key": f"{commodity}|{market}|{variety}",
-        "commodity": commodity,
-        "variety": variety or "",
-        "market": market,
-        "district": district,
-        "modal": rupees(modal),
-        "range": f"{rupees(low)} – {rupees(high)}",
-        "change": (_arrow(direction) + " " + rupees(abs(change))) if change else _arrow(direction),
-        "direction": direction or "",
-        "date": day,
-        "flash": "",
-    }
-
-
-def alert_row(alert_id, severity, title, message, valid_until, *, fresh: bool = False) -> dict[str, str]:
-    return {
-        "id": str(alert_id),
-        "severity": severity,
-        "title": title,
-        "message": message,
-        "until": valid_until,
-        "fresh": "1" if fresh else "",
-    }
 
 
 class DashboardState(SessionState):
@@ -67,12 +47,12 @@ class DashboardState(SessionState):
     my_crops: list[str] = []
     my_district: str = ""
     my_state: str = ""
-    prices: list[dict[str, str]] = []
+    prices: list[PriceRow] = []
     selected_crop: str = ""
-    trend: list[dict[str, str | int | float]] = []
-    alerts: list[dict[str, str]] = []
-    reports: list[dict[str, str]] = []
-    inbox_items: list[dict[str, str]] = []
+    trend: list[TrendPoint] = []
+    alerts: list[AlertRow] = []
+    reports: list[ReportRow] = []
+    inbox_items: list[InboxRow] = []
     load_error: str = ""
     loaded: bool = False
     report_error: str = ""
@@ -100,17 +80,7 @@ class DashboardState(SessionState):
         self.unread_count, self.load_error, self.loaded = view.unread, "", True
 
     def show_inbox(self, items: list[inbox.InboxItem]) -> None:
-        self.inbox_items = [
-            {
-                "id": str(i.id),
-                "title": i.title,
-                "body": i.body,
-                "when": ist(i.created_at),
-                "read": "1" if i.read else "",
-                "critical": "1" if i.critical else "",
-            }
-            for i in items
-        ]
+        self.inbox_items = [inbox_row(i) for i in items]
 
     # ------------------------------------------------------------ live events
 
@@ -137,42 +107,44 @@ class DashboardState(SessionState):
         self.last_event_ms = max(int(e.created_at.timestamp() * 1000) for e in events)
 
     def _apply_price(self, tick: PriceTick, wire: dict) -> None:
-        row = _live_price_row(wire)
+        row = live_price_row(wire)
         # The plain list under Reflex's change-tracking proxy: iterating the proxy wraps every row, and this
         # runs once per connected farmer per tick. Assigning a new list below still marks `prices` dirty.
         current = getattr(self.prices, "__wrapped__", self.prices)
-        rows = [row if r["key"] == row["key"] else r for r in current]
-        if not any(r["key"] == row["key"] for r in current):
+        rows = [row if r.key == row.key else r for r in current]
+        if not any(r.key == row.key for r in current):
             if tick.district.lower() != self.my_district.lower() and tick.state != self.my_state:
                 return  # a market far away that the dashboard did not show
             crops = [c.lower() for c in self.my_crops]
-            rows = sorted([*rows, row], key=lambda r: _price_order(r, self.my_district, crops))  # as the load sorts
+            rows = sorted([*rows, row], key=lambda r: price_order(r, self.my_district, crops))  # as the load sorts
         self.prices = rows
 
     def _apply_alert(self, alert: WeatherUpdate) -> None:
         if alert.cancelled:
-            self.alerts = [a for a in self.alerts if a["id"] != str(alert.id)]
+            self.alerts = [a for a in self.alerts if a.id != alert.id]
             return
-        from datetime import datetime
-
-        until_text = ist(datetime.fromisoformat(alert.valid_until)) if alert.valid_until else ""
-        fresh = alert_row(
-            alert.id, alert.severity or "yellow", alert.title or "", alert.message or "", until_text, fresh=True
+        fresh = AlertRow(
+            id=alert.id,
+            severity=alert.severity or "yellow",
+            title=alert.title or "",
+            message=alert.message or "",
+            until=live_alert_until(alert.valid_until),
+            fresh=True,
         )
-        others = [dict(a, fresh="") for a in self.alerts if a["id"] != fresh["id"]]
-        self.alerts = sorted([fresh, *others], key=lambda a: (SEVERITY_RANK.get(a["severity"], 9), a["fresh"] != "1"))
+        others = [replace(a, fresh=False) for a in self.alerts if a.id != fresh.id]
+        self.alerts = sorted([fresh, *others], key=alert_order)
 
     def _prepend_report(self, p: CropHealthUpdate) -> None:
-        report = {
-            "id": str(p.id),
-            "crop": p.crop,
-            "issue": self._tr(f"crop_issue.{p.issue_type}"),
-            "severity": p.severity,
-            "note": p.note or "",
-            "when": self._tr("dashboard.just_now"),
-            "source": p.source,
-        }
-        self.reports = [report, *[r for r in self.reports if r["id"] != report["id"]]][:10]
+        report = ReportRow(
+            id=p.id,
+            crop=p.crop,
+            issue=self._tr(f"crop_issue.{p.issue_type}"),
+            severity=p.severity,
+            note=p.note or "",
+            when=self._tr("dashboard.just_now"),
+            source=p.source,
+        )
+        self.reports = [report, *[r for r in self.reports if r.id != report.id]][:10]
 
     # ------------------------------------------------------------ actions
 
@@ -208,10 +180,10 @@ class DashboardView:
     district: str
     state: str
     selected_crop: str
-    prices: list[dict[str, str]]
-    trend: list[dict[str, str | int | float]]
-    alerts: list[dict[str, str]]
-    reports: list[dict[str, str]]
+    prices: list[PriceRow]
+    trend: list[TrendPoint]
+    alerts: list[AlertRow]
+    reports: list[ReportRow]
     inbox: list[inbox.InboxItem]
     unread: int
 
@@ -244,22 +216,22 @@ def _dashboard(principal: Principal, selected_crop: str, lang: str) -> Dashboard
         ]
         alerts = (
             [
-                alert_row(a.id, a.severity, a.title, a.message, ist(a.valid_until))
+                AlertRow(a.id, a.severity, a.title, a.message, ist(a.valid_until))
                 for a in weather.active_alerts(session, district)
             ]
             if district
             else []
         )
         reports = [
-            {
-                "id": str(r.id),
-                "crop": r.crop,
-                "issue": t(lang, f"crop_issue.{r.issue_type}"),
-                "severity": r.severity,
-                "note": r.note or "",
-                "when": ist(r.created_at),
-                "source": r.source,
-            }
+            ReportRow(
+                id=r.id,
+                crop=r.crop,
+                issue=t(lang, f"crop_issue.{r.issue_type}"),
+                severity=r.severity,
+                note=r.note or "",
+                when=ist(r.created_at),
+                source=r.source,
+            )
             for r in crop_health.recent_reports(session, principal, limit=10)
         ]
         items, unread = inbox.recent(session, principal.id, limit=20), inbox.unread_count(session, principal.id)
@@ -267,14 +239,14 @@ def _dashboard(principal: Principal, selected_crop: str, lang: str) -> Dashboard
     return DashboardView(crops, district, state, selected_crop, price_rows, trend, alerts, reports, items, unread)
 
 
-def _trend(crop: str, district: str, state: str) -> list[dict[str, str | int | float]]:
+def _trend(crop: str, district: str, state: str) -> list[TrendPoint]:
     from kisaan_app.services.feeds import price_board as prices
 
     if not crop:
         return []
     with session_scope() as session:
         points = prices.price_trend(session, crop, district or None, state or None, days=30)
-    return [{"date": p.date.strftime("%d %b"), "modal": round(p.modal_rupees)} for p in points]
+    return [TrendPoint(date=p.date.strftime("%d %b"), modal=round(p.modal_rupees)) for p in points]
 
 
 def _report(principal: Principal, meta: RequestMeta, form: dict[str, str]) -> None:
@@ -301,59 +273,17 @@ def _mark_read(principal: Principal, notification_id: int | None) -> tuple[list[
         return inbox.recent(session, principal.id, limit=20), inbox.unread_count(session, principal.id)
 
 
-@functools.lru_cache(maxsize=256)
-def _formatted_tick(items: tuple) -> dict[str, str]:
-    p = dict(items)
-    row = price_row(
-        p["commodity"],
-        p.get("variety"),
-        p["market"],
-        p.get("district", ""),
-        p.get("modal_paise"),
-        p.get("min_paise"),
-        p.get("max_paise"),
-        p.get("change_paise"),
-        p.get("direction"),
-        _short_date(p.get("arrival_date")),
-    )
-    row["flash"] = "1"
-    return row
-
-
-def _live_price_row(payload: dict) -> dict[str, str]:
-    """The screen row for a price tick. A tick reaches every connected farmer of that crop, so it is formatted
-    once per process (cached by its values) and each client gets its own copy of the result."""
-    return dict(_formatted_tick(tuple(sorted((k, v) for k, v in payload.items() if not isinstance(v, (dict, list))))))
-
-
-def _short_date(iso: str | None) -> str:
-    from datetime import date
-
-    return date.fromisoformat(iso[:10]).strftime("%d %b") if iso else ""
-
-
 def _recent_inbox(user_id: int) -> list[inbox.InboxItem]:
     with session_scope() as session:
         return inbox.recent(session, user_id, limit=20)
 
 
-def _price_order(row: dict[str, str], district: str, crops: list[str]) -> tuple:
-    """price_board.latest_prices' order: the farmer's district first, then their crops' order, market, variety."""
-    crop = row["commodity"].lower()
-    return (
-        row["district"].lower() != district.lower(),
-        crops.index(crop) if crop in crops else 99,
-        row["market"],
-        row["variety"],
-    )
-
-
 # (crop, district, state, newest tick id) -> trend points: a tick reaches every farmer growing that crop, and
 # farmers of one district share one trend, so the process reads it once per tick, not once per farmer.
-_trends: dict[tuple, list[dict]] = {}
+_trends: dict[tuple, list[TrendPoint]] = {}
 
 
-async def _trend_after(tick_id: int, crop: str, district: str, state: str) -> list[dict]:
+async def _trend_after(tick_id: int, crop: str, district: str, state: str) -> list[TrendPoint]:
     key = (crop.lower(), district.lower(), state.lower(), tick_id)
     points = _trends.get(key)
     if points is None:
@@ -361,4 +291,4 @@ async def _trend_after(tick_id: int, crop: str, district: str, state: str) -> li
         if len(_trends) > 256:
             _trends.clear()
         _trends[key] = points
-    return [dict(p) for p in points]
+    return list(points)  # the points are frozen: every farmer's state may share them

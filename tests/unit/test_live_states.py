@@ -37,7 +37,7 @@ from tests.live_tab import Capture, Tab, forget_all_tabs, run_in_app
 from tests.payments_support import make_order
 from tests.services import require_redis
 
-COSMETIC = {"flash", "fresh"}  # row keys only a live update sets
+COSMETIC = {"flash", "fresh"}  # row fields only a live update sets
 LIVE_ONLY = {"live_ticks", "last_event_ms"}
 
 
@@ -147,7 +147,8 @@ def test_dashboard_price_ticks(db):
 
     events, state = run_in_app(verify_action(farmer, DashboardState, act))
     assert [e.topic for e in events] == ["price", "price"]
-    assert {row["market"] for row in state.prices} == {"Lasalgaon", "Pimpalgaon"}
+    assert {row.market for row in state.prices} == {"Lasalgaon", "Pimpalgaon"}
+    assert all(row.flash is True for row in state.prices)  # both series just moved live
 
 
 def test_dashboard_weather_warning_and_its_inbox_message_then_the_cancel(db):
@@ -171,12 +172,13 @@ def test_dashboard_weather_warning_and_its_inbox_message_then_the_cancel(db):
 
     events, state = run_in_app(verify_action(farmer, DashboardState, issue))
     assert {e.topic for e in events} == {"weather", "notification"}
-    assert [a["title"] for a in state.alerts] == ["Hailstorm"] and state.unread_count == 1
-    alert_id = state.alerts[0]["id"]
+    assert [a.title for a in state.alerts] == ["Hailstorm"] and state.unread_count == 1
+    assert state.alerts[0].fresh is True and isinstance(state.alerts[0].id, int)
+    alert_id = state.alerts[0].id
 
     def cancel():
         with session_scope() as session:
-            weather.cancel_alert(session, p(admin), META, int(alert_id))
+            weather.cancel_alert(session, p(admin), META, alert_id)
 
     events, state = run_in_app(verify_action(farmer, DashboardState, cancel))
     assert [e.topic for e in events] == ["weather"] and state.alerts == []
@@ -383,4 +385,4 @@ def test_dashboard_over_the_redis_bus(db, monkeypatch):
     monkeypatch.setattr(bus_module, "get_bus", lambda: redis_bus)
     farmer = _farmer()
     events, state = run_in_app(verify_action(farmer, DashboardState, lambda: _tick(220_000, date.today())))
-    assert [e.topic for e in events] == ["price"] and state.prices[0]["modal"]
+    assert [e.topic for e in events] == ["price"] and state.prices[0].modal

@@ -11,6 +11,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+import typing
 from pathlib import Path
 
 import pytest
@@ -108,15 +109,68 @@ def test_no_sql_in_state():
 
 
 def test_rows_are_typed_dataclasses_not_yes_no_strings():
+    from kisaan_app.state import dashboard_rows as dash
     from kisaan_app.state import market, payments
 
-    for row in (market.ThreadRow, market.OrderRow, payments.PaymentRow):
+    rows = (market.ThreadRow, market.OrderRow, payments.PaymentRow, dash.PriceRow, dash.AlertRow, dash.InboxRow)
+    for row in (*rows, dash.ReportRow, dash.TrendPoint):
         assert dataclasses.is_dataclass(row) and row.__dataclass_params__.frozen
     types = {f.name: f.type for f in dataclasses.fields(market.ThreadRow)}
     assert types["my_turn"] is bool and types["live"] is bool
     assert {f.name: f.type for f in dataclasses.fields(payments.PaymentRow)}["can_refund"] is bool
+    flags = {row: {f.name: f.type for f in dataclasses.fields(row)} for row in (dash.PriceRow, dash.AlertRow)}
+    assert flags[dash.PriceRow]["flash"] is bool and flags[dash.AlertRow]["fresh"] is bool
+    inbox_types = {f.name: f.type for f in dataclasses.fields(dash.InboxRow)}
+    assert inbox_types["read"] is bool and inbox_types["critical"] is bool and inbox_types["id"] is int
     for path in Path(state_package.__file__).parent.glob("*.py"):
-        assert not re.search(r'"yes" if .* else "(no|)"', path.read_text(encoding="utf-8")), path.name
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r'"(yes|1)" if .* else "(no|0|)"', text), path.name
+
+
+# List vars whose items are not dataclass rows, each with why. Anything else a State lists must be a frozen
+# dataclass (or a plain str/int/float/bool): a new `list[dict]` of rows fails below.
+LIST_VAR_ALLOWLIST = {
+    # [value, label] pairs for a select or segmented control: two strings, no flags.
+    "SessionState.languages": "language picker choices",
+    "DashboardState.issue_types": "crop-issue picker choices",
+    "AdminMessagesState.organizations": "organisation picker choices",
+    "AdminMessagesState.templates": "template picker choices",
+    "AdminMessagesState.count_rows": "audience head counts: channel and number, shown as text",
+    "SellState.members": "member picker choices",
+    "AlertsAdminState.hour_options": "validity picker choices",
+    "AdminPaymentsState.organizations": "organisation filter choices",
+    "LiveAdminState.organizations": "organisation filter choices",
+    "LiveAdminState.by_organization": "organisation and connection count, shown as text",
+    # recharts wants its data as objects keyed by the series names.
+    "MessageHistoryState.by_day": "chart data for the deliveries-per-day chart",
+}
+
+
+def _list_vars():
+    for cls in _states():
+        typed = {n: v._var_type for n, v in (*cls.base_vars.items(), *cls.computed_vars.items())}
+        for name, var_type in typed.items():
+            if typing.get_origin(var_type) in (list, tuple):
+                yield f"{cls.__name__}.{name}", var_type
+
+
+def _is_row(item_type) -> bool:
+    if item_type in (str, int, float, bool):
+        return True
+    return dataclasses.is_dataclass(item_type) and item_type.__dataclass_params__.frozen
+
+
+def test_every_list_var_holds_frozen_dataclass_rows_or_is_allowlisted():
+    found = dict(_list_vars())
+    assert "DashboardState.prices" in found and "OrdersState.rows" in found  # the walk reaches the app's states
+    untyped = sorted(
+        f"{name}: {var_type}"
+        for name, var_type in found.items()
+        if name not in LIST_VAR_ALLOWLIST and not all(_is_row(arg) for arg in typing.get_args(var_type) or (None,))
+    )
+    assert not untyped, f"list vars whose items are not frozen dataclass rows: {untyped}"
+    stale = sorted(set(LIST_VAR_ALLOWLIST) - set(found))
+    assert not stale, f"allowlisted list vars that no longer exist: {stale}"
 
 
 # ---------------------------------------------------------------- drafts and forms refuse what a page never sends

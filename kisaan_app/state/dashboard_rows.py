@@ -1,0 +1,143 @@
+"""The farmer dashboard's rows: typed, frozen, built the same way by a load and by a live event.
+
+Frozen matters twice: Reflex sees a change only when a var is assigned a new list, and one formatted price tick
+can be shared by every connected farmer's state without a copy.
+"""
+
+import functools
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from kisaan_app.i18n.formatting import ist, rupees
+from kisaan_app.services import inbox
+
+SEVERITY_RANK = {"red": 0, "orange": 1, "yellow": 2, "green": 3}
+
+
+@dataclass(frozen=True)
+class PriceRow:
+    key: str  # commodity|market|variety: one series, how a tick finds its row
+    commodity: str
+    variety: str
+    market: str
+    district: str
+    modal: str
+    price_range: str  # low – high
+    change: str
+    direction: str  # up | down | same | ""
+    date: str
+    flash: bool = False  # just arrived live
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    date: str
+    modal: int  # rupees
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    id: int
+    severity: str
+    title: str
+    message: str
+    until: str
+    fresh: bool = False  # just arrived live
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    id: int
+    crop: str
+    issue: str  # translated issue type
+    severity: str
+    note: str
+    when: str
+    source: str
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    id: int
+    title: str
+    body: str
+    when: str
+    read: bool
+    critical: bool
+
+
+def _arrow(direction: str | None) -> str:
+    return {"up": "▲", "down": "▼", "same": "■"}.get(direction or "", "")
+
+
+def price_row(
+    commodity, variety, market, district, modal, low, high, change, direction, day, *, flash: bool = False
+) -> PriceRow:
+    return PriceRow(
+        key=f"{commodity}|{market}|{variety}",
+        commodity=commodity,
+        variety=variety or "",
+        market=market,
+        district=district,
+        modal=rupees(modal),
+        price_range=f"{rupees(low)} – {rupees(high)}",
+        change=(_arrow(direction) + " " + rupees(abs(change))) if change else _arrow(direction),
+        direction=direction or "",
+        date=day,
+        flash=flash,
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _formatted_tick(items: tuple) -> PriceRow:
+    p = dict(items)
+    return price_row(
+        p["commodity"],
+        p.get("variety"),
+        p["market"],
+        p.get("district", ""),
+        p.get("modal_paise"),
+        p.get("min_paise"),
+        p.get("max_paise"),
+        p.get("change_paise"),
+        p.get("direction"),
+        _short_date(p.get("arrival_date")),
+        flash=True,
+    )
+
+
+def live_price_row(payload: dict) -> PriceRow:
+    """The screen row for a price tick. A tick reaches every connected farmer of that crop, so it is formatted
+    once per process (cached by its values); the row is frozen, so every client shares it."""
+    return _formatted_tick(tuple(sorted((k, v) for k, v in payload.items() if not isinstance(v, (dict, list)))))
+
+
+def _short_date(iso: str | None) -> str:
+    return date.fromisoformat(iso[:10]).strftime("%d %b") if iso else ""
+
+
+def price_order(row: PriceRow, district: str, crops: list[str]) -> tuple:
+    """price_board.latest_prices' order: the farmer's district first, then their crops' order, market, variety."""
+    crop = row.commodity.lower()
+    far = row.district.lower() != district.lower()
+    return far, crops.index(crop) if crop in crops else 99, row.market, row.variety
+
+
+def alert_order(alert: AlertRow) -> tuple:
+    """Worst first; among equals the one that just arrived."""
+    return SEVERITY_RANK.get(alert.severity, 9), not alert.fresh
+
+
+def live_alert_until(valid_until: str | None) -> str:
+    return ist(datetime.fromisoformat(valid_until)) if valid_until else ""
+
+
+def inbox_row(item: inbox.InboxItem) -> InboxRow:
+    return InboxRow(
+        id=item.id,
+        title=item.title,
+        body=item.body,
+        when=ist(item.created_at),
+        read=item.read,
+        critical=item.critical,
+    )
