@@ -76,10 +76,10 @@ class DashboardState(SessionState):
         self.my_crops, self.my_district, self.my_state = view.crops, view.district, view.state
         self.selected_crop, self.prices, self.trend = view.selected_crop, view.prices, view.trend
         self.alerts, self.reports = view.alerts, view.reports
-        self.show_inbox(view.inbox)
+        self._show_inbox(view.inbox)
         self.unread_count, self.load_error, self.loaded = view.unread, "", True
 
-    def show_inbox(self, items: list[inbox.InboxItem]) -> None:
+    def _show_inbox(self, items: list[inbox.InboxItem]) -> None:
         self.inbox_items = [inbox_row(i) for i in items]
 
     # ------------------------------------------------------------ live events
@@ -102,7 +102,7 @@ class DashboardState(SessionState):
             self.trend = await _trend_after(trend_moved, self.selected_crop, self.my_district, self.my_state)
         if any(e.topic == "notification" for e in events):
             items = await off_loop(_recent_inbox, self.user_id)
-            self.show_inbox(items)
+            self._show_inbox(items)
         self.live_ticks += 1
         self.last_event_ms = max(int(e.created_at.timestamp() * 1000) for e in events)
 
@@ -166,12 +166,12 @@ class DashboardState(SessionState):
         from kisaan_app.services.parsing import ident
 
         items, self.unread_count = await off_loop(_mark_read, principal, ident(notification_id))
-        self.show_inbox(items)
+        self._show_inbox(items)
 
     @guarded(error=None)
     async def mark_all_read(self, principal: Principal):
         items, self.unread_count = await off_loop(_mark_read, principal, None)
-        self.show_inbox(items)
+        self._show_inbox(items)
 
 
 @dataclass(frozen=True)

@@ -40,11 +40,6 @@ ALLOWLIST = {
     "load_register": "clears the sign-up form",
     "load_forgot": "clears the forgot-password form",
     "restart_reset": "back to asking for the number",
-    # Applied by the live hub (state/live.py), which is being reworked to declared topics and apply methods
-    # (issue 12 item 4); they re-read the session themselves. That work makes them private.
-    "live_refresh": "live hub: re-reads with the tab's current principal",
-    "apply": "live hub: folds bus events into the dashboard",
-    "show_inbox": "live hub: shows inbox items it was given",
 }
 
 
@@ -96,7 +91,7 @@ def test_guarded_handlers_show_errors_in_vars_their_state_has():
 
 def test_allowlisted_handlers_open_no_database_session():
     for cls, name, fn in _handlers():
-        if name in ALLOWLIST and name not in ("set_language", "live_refresh", "apply", "show_inbox"):
+        if name in ALLOWLIST and name != "set_language":
             source = inspect.getsource(fn)
             assert "session_scope" not in source and "off_loop" not in source, f"{cls.__name__}.{name}"
 
