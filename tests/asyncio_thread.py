@@ -5,15 +5,17 @@ and asyncio.run() refuses to start inside a running loop; a thread of its own ha
 """
 
 import asyncio
+import contextvars
 import threading
 
 
-def run_async(coro):
+def run_async(coro, *, context: contextvars.Context | None = None):
+    """`context`: run inside a copy of the caller's context variables (a new thread starts with none)."""
     result: dict = {}
 
     def target() -> None:
         try:
-            result["value"] = asyncio.run(coro)
+            result["value"] = context.run(asyncio.run, coro) if context else asyncio.run(coro)
         except BaseException as err:  # noqa: BLE001 - re-raised in the caller's thread
             result["error"] = err
 

@@ -8,7 +8,6 @@ production. `Capture` reads the real event bus while a service acts, so a test a
 import asyncio
 import contextvars
 import itertools
-import threading
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -23,6 +22,7 @@ from kisaan_app.models.realtime import RealTimeEvent
 from kisaan_app.realtime import bus
 from kisaan_app.realtime.events import Event, LiveEvent, parse, targets_for
 from kisaan_app.state.live import apply_to_tab
+from tests.asyncio_thread import run_async
 
 _tokens = itertools.count(1)
 
@@ -30,23 +30,7 @@ _tokens = itertools.count(1)
 def run_in_app(coro):
     """tests.asyncio_thread.run_async inside Reflex's registration context: a context variable set when the
     states were defined, which a new thread does not inherit."""
-    context = contextvars.copy_context()
-    result: dict = {}
-
-    def target() -> None:
-        try:
-            result["value"] = context.run(asyncio.run, coro)
-        except BaseException as err:  # noqa: BLE001 - re-raised in the caller's thread
-            result["error"] = err
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(timeout=60)
-    if thread.is_alive():
-        raise TimeoutError("coroutine did not finish in 60 s")
-    if "error" in result:
-        raise result["error"]
-    return result.get("value")
+    return run_async(coro, context=contextvars.copy_context())
 
 
 class Tab:

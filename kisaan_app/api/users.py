@@ -1,6 +1,5 @@
 """/api/users and /api/organizations: my profile, the admin user list, role changes, deactivation."""
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
@@ -51,18 +50,6 @@ class OrganizationIn(BaseModel):
 
 class JoinIn(BaseModel):
     organization_id: int
-
-
-class JoinRequestOut(BaseModel):
-    id: int
-    user_id: int
-    full_name: str
-    phone: str | None
-    organization_id: int
-    organization_name: str
-    status: str
-    created_at: datetime
-    decided_at: datetime | None
 
 
 @router.get("/users/me", response_model=profiles.ProfileView)
@@ -128,13 +115,13 @@ def send_password_reset(user_id: RowId, principal: CurrentPrincipal, session: Se
     return {"status": "sent"}
 
 
-@router.post("/memberships", response_model=JoinRequestOut, status_code=status.HTTP_201_CREATED)
+@router.post("/memberships", response_model=membership.JoinRequestView, status_code=status.HTTP_201_CREATED)
 def ask_to_join(body: JoinIn, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep):
     """A farmer asks to join an FPO; its admin approves or declines."""
     return membership.request_to_join(session, principal, body.organization_id, meta)
 
 
-@router.get("/memberships", response_model=list[JoinRequestOut])
+@router.get("/memberships", response_model=list[membership.JoinRequestView])
 def join_requests(
     principal: CurrentPrincipal,
     session: SessionDep,
@@ -144,11 +131,11 @@ def join_requests(
     return membership.list_requests(session, principal, status)
 
 
-@router.post("/memberships/{request_id}/approve", response_model=JoinRequestOut)
+@router.post("/memberships/{request_id}/approve", response_model=membership.JoinRequestView)
 def approve_join(request_id: RowId, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep):
     return membership.decide(session, principal, request_id, True, meta)
 
 
-@router.post("/memberships/{request_id}/decline", response_model=JoinRequestOut)
+@router.post("/memberships/{request_id}/decline", response_model=membership.JoinRequestView)
 def decline_join(request_id: RowId, principal: CurrentPrincipal, session: SessionDep, meta: MetaDep):
     return membership.decide(session, principal, request_id, False, meta)

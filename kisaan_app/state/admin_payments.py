@@ -163,14 +163,6 @@ class AdminPaymentsState(FilteredListMixin, SessionState):
         if self.loaded:
             await off_loop(self._reload_live)
 
-    def _reload_live(self) -> None:
-        principal = self._current_principal()
-        if principal is not None:
-            try:
-                self._refresh(principal)
-            except DomainError:
-                pass
-
 
 def _refundable(principal: Principal, receipt: str) -> tuple[str, int]:
     with session_scope() as session:

@@ -281,14 +281,6 @@ class ListingState(SessionState):
         if self.listing_id and any(e.data.listing_id == self.listing_id for e in events):
             await off_loop(self._reload_live)
 
-    def _reload_live(self) -> None:
-        principal = self._current_principal()
-        if principal is not None:
-            try:
-                self._refresh(principal)
-            except DomainError:
-                pass
-
 
 def _in_session(action, principal: Principal, meta: RequestMeta, *args) -> str | None:
     """Run a market action in one session; the new order's number when it made one (accept, auto-accept)."""
@@ -456,11 +448,6 @@ class OrdersState(SessionState):
         """An order of this person's was made or moved: reload the list, if this tab has it open."""
         if self.loaded:
             await off_loop(self._reload_live)
-
-    def _reload_live(self) -> None:
-        principal = self._current_principal()
-        if principal is not None:
-            self._refresh(principal)
 
 
 def _advance(principal: Principal, meta: RequestMeta, order_id: int, status: str) -> None:

@@ -161,11 +161,6 @@ class PaymentsState(SessionState):
         if self.loaded:
             await off_loop(self._reload_live)
 
-    def _reload_live(self) -> None:
-        principal = self._current_principal()
-        if principal is not None:
-            self._refresh(principal)
-
 
 class PaymentViewState(SessionState):
     receipt: str = ""
@@ -273,11 +268,6 @@ class PaymentViewState(SessionState):
         """The payment on screen moved (captured, failed, refunded): reload it from the database."""
         if self.receipt and any(e.data.receipt == self.receipt for e in events):
             await off_loop(self._reload_live)
-
-    def _reload_live(self) -> None:
-        principal = self._current_principal()
-        if principal is not None:
-            self._refresh(principal)
 
 
 def _resume(principal: Principal, receipt: str):

@@ -133,6 +133,18 @@ class SessionState(rx.State):
         """The same, in the caller's thread (the live hub already runs this off the loop)."""
         self._show(self._fetch(principal, self._ask()))
 
+    def _reload_live(self) -> None:
+        """A live event touched what this tab shows: re-read it as the tab's current principal (in a thread).
+
+        A rule that now refuses (the row left the reader's view) keeps the last screen; the next load says why.
+        """
+        principal = self._current_principal()
+        if principal is not None:
+            try:
+                self._refresh(principal)
+            except DomainError:
+                pass
+
     async def _authorize(self, *roles: str) -> tuple[Principal | None, list | None]:
         """(principal, None) when allowed; (None, events) to return from the handler when not.
 
