@@ -93,7 +93,7 @@ def _start_server(env: dict[str, str], log: Path) -> subprocess.Popen:
         if proc.poll() is not None:
             raise RuntimeError(log.read_text()[-3000:])
         try:
-            with urllib.request.urlopen(f"{base}/api/health", timeout=2) as res:
+            with urllib.request.urlopen(f"{base}/ping", timeout=2) as res:
                 if res.status == 200:
                     return proc
         except OSError:
@@ -123,17 +123,19 @@ class Dashboard:
                     self.seen.add(value)
                     self.latencies.append(now_ms - value)
 
-    async def open(self) -> None:
+    async def open(self, wait_timeout: float = 1) -> None:
         await self.sio.connect(
             f"{self.base}?token={uuid.uuid4()}",
             headers={"Cookie": f"kisaan_session={self.cookie}"},
             transports=["websocket"],
             socketio_path="_event",
             namespaces=[NAMESPACE],
+            wait_timeout=wait_timeout,
         )
         await self.sio.emit(
             "event",
-            json.dumps({"name": self.load_event, "payload": {}, "router_data": {"pathname": "/", "asPath": "/"}}),
+            # An object, as the browser sends it (a JSON string costs Reflex a warning per event).
+            {"name": self.load_event, "payload": {}, "router_data": {"pathname": "/", "asPath": "/"}},
             namespace=NAMESPACE,
         )
 
