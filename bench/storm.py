@@ -20,26 +20,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.common import free_port, stop, tree_usage  # noqa: E402
+from bench.common import free_port, healthy, start_backend, stop, tree_usage  # noqa: E402
 from bench.fanout import Dashboard, _setup  # noqa: E402
 
-# The backend as `reflex run --env prod` starts it (same granian server, same workers), without rebuilding the
-# frontend for every run: the storm is on the state socket. (`--backend-only` refuses our configured port.)
-BACKEND = """
-import sys
-from reflex import constants
-from reflex.environment import environment
-from reflex.utils import exec
-environment.REFLEX_ENV_MODE.set(constants.Env.PROD)
-environment.REFLEX_SKIP_COMPILE.set(True)
-exec.run_backend_prod("127.0.0.1", int(sys.argv[1]), constants.LogLevel.WARNING)
-"""
 LOAD_SECONDS = 180  # a round whose dashboards have not all loaded by then is counted, not waited for
 # A phone waits this long for its socket. python-socketio's default (1 s) gives up under load; the fan-out bench
 # then raised, stopped its server with tabs still open, and granian's teardown panic (realtime notes in
@@ -76,32 +64,7 @@ def server_env(work: Path, port: int, redis_url: str | None = None, workers: int
 
 
 def start_server(env: dict[str, str], log: Path) -> subprocess.Popen:
-    out = open(log, "w")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(
-        [sys.executable, "-c", BACKEND, env["KISAAN_PORT"]],
-        env=env,
-        cwd=ROOT,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(log.read_text()[-3000:])
-        if healthy(env["KISAAN_PUBLIC_URL"]):
-            return proc
-        time.sleep(0.5)
-    stop(proc)
-    raise RuntimeError("server did not start")
-
-
-def healthy(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base}/ping", timeout=10) as res:  # /api/health is 503 without the job worker
-            return res.status == 200
-    except OSError:
-        return False
+    return start_backend(env, log, int(env["KISAAN_PORT"]))
 
 
 def server_died(proc: subprocess.Popen, log: Path) -> bool:
