@@ -1,10 +1,13 @@
 """The web process's side of the bus: apply each event to the Reflex clients this process holds.
 
-Runs as a Reflex lifespan task. Price ticks are throttled per commodity/market/variety series: a tick for
-a series that has been quiet for COALESCE_SECONDS goes out at once; ticks arriving faster are held and
-only the latest is sent when the window ends, so a client gets at most 2 updates a second per series
-however fast the feed moves. Everything else is applied at once. A heartbeat refreshes
-WebSocketConnection rows and forgets clients whose socket has gone.
+Runs as a Reflex lifespan task. Price ticks are held per commodity/market/variety series and delivered by
+a task of their own, the newest tick per series winning: a tick for a series that has been quiet for
+COALESCE_SECONDS goes out at once; ticks arriving faster, or while the previous delivery is still going out
+to every tab, replace the held one, and the newest goes out when the window or that delivery ends. So a
+client gets at most 2 updates a second per series however fast the feed moves, a slow round of deliveries
+(Redis state round-trips, a crowd of tabs) makes the next one skip to the newest price instead of queueing
+behind stale ones, and no series' newest price is ever dropped. Everything else is applied at once. A
+heartbeat refreshes WebSocketConnection rows and forgets clients whose socket has gone.
 """
 
 import asyncio
@@ -68,6 +71,10 @@ class HubStats:
 active_hub: "Hub | None" = None  # this process's hub, for the admin Live page's figures
 
 
+def _series(event: Event) -> tuple:
+    return tuple(event.payload.get(k) for k in ("commodity", "market", "variety"))
+
+
 class Hub:
     def __init__(
         self, apply: Applier, clients: ClientRegistry = registry, record_heartbeat: HeartbeatRecorder | None = None
@@ -78,12 +85,13 @@ class Hub:
         self.stats = HubStats()
         self._prices: dict[tuple, Event] = {}  # held ticks, latest per series
         self._price_sent_at: dict[tuple, float] = {}  # monotonic time each series last went out
+        self._prices_waiting = asyncio.Event()  # set when a tick is held: wakes the price delivery task
 
     async def run(self, connected_tokens: Callable[[], set[str]] | None = None) -> None:
         global active_hub
         active_hub = self
         subscription = get_bus().subscribe()
-        tasks = [asyncio.create_task(self._flush_prices_forever())]
+        tasks = [asyncio.create_task(self._deliver_prices_forever())]
         if connected_tokens is not None:
             tasks.append(asyncio.create_task(self._heartbeat_forever(connected_tokens)))
         try:
@@ -94,7 +102,7 @@ class Hub:
                     self.stats.malformed += 1
                     continue
                 if event.topic == "price":
-                    await self.offer_price(event)
+                    self.hold_price(event)  # never waits for a delivery: the next tick may replace it
                 else:
                     await self._deliver(self._tokens_for(event), [event])
         finally:
@@ -105,24 +113,23 @@ class Hub:
     def _tokens_for(self, event: Event) -> list[str]:
         return self.clients.tokens_for(event.target)
 
-    async def offer_price(self, event: Event) -> None:
-        key = tuple(event.payload.get(k) for k in ("commodity", "market", "variety"))
-        now = time.monotonic()
-        if key not in self._prices and now - self._price_sent_at.get(key, float("-inf")) >= COALESCE_SECONDS:
-            self._price_sent_at[key] = now
-            await self._deliver_prices([event])
-        else:
-            self._prices[key] = event  # only the latest tick per series survives the window
+    def hold_price(self, event: Event) -> None:
+        """Keep the newest tick of its series for the price delivery task (which may be busy)."""
+        self._prices[_series(event)] = event
+        self._prices_waiting.set()
 
-    async def flush_prices(self) -> None:
-        if not self._prices:
-            return
-        batch, self._prices = list(self._prices.values()), {}
+    async def flush_prices(self) -> float:
+        """Deliver the held ticks whose series' window is over, the newest per series, to every farmer and
+        buyer tab; returns the seconds until the next held series is due (0 when none is held)."""
         now = time.monotonic()
-        for event in batch:
-            key = tuple(event.payload.get(k) for k in ("commodity", "market", "variety"))
+        due = [k for k in self._prices if now - self._price_sent_at.get(k, float("-inf")) >= COALESCE_SECONDS]
+        batch = [self._prices.pop(k) for k in due]
+        for key in due:
             self._price_sent_at[key] = now
-        await self._deliver_prices(batch)
+        if batch:
+            await self._deliver_prices(batch)
+        now = time.monotonic()
+        return max(0.0, min((self._price_sent_at[k] + COALESCE_SECONDS - now for k in self._prices), default=0.0))
 
     async def _deliver_prices(self, batch: list[Event]) -> None:
         tokens = [t for t in self.clients.tokens() if self._wants_prices(self.clients.get(t))]
@@ -132,13 +139,18 @@ class Hub:
     def _wants_prices(info: ClientInfo | None) -> bool:
         return info is not None and info.role in PRICE_ROLES
 
-    async def _flush_prices_forever(self) -> None:
+    async def _deliver_prices_forever(self) -> None:
         while True:
-            await asyncio.sleep(COALESCE_SECONDS)
+            await self._prices_waiting.wait()
+            self._prices_waiting.clear()
             try:
-                await self.flush_prices()
-            except Exception:  # noqa: BLE001 - one bad flush must not stop live prices for everyone
-                log.exception("price flush failed")
+                wait = await self.flush_prices()
+            except Exception:  # noqa: BLE001 - one bad delivery must not stop live prices for everyone
+                log.exception("price delivery failed")
+                wait = COALESCE_SECONDS
+            if self._prices:  # still inside a series' window, or newer ticks came in during the delivery
+                await asyncio.sleep(wait)
+                self._prices_waiting.set()
 
     async def _deliver(self, tokens: list[str], events: list[Event]) -> None:
         for token in tokens:

@@ -64,20 +64,26 @@ class DashboardState(SessionState):
     def issue_types(self) -> list[list[str]]:
         return [[code, self._tr(f"crop_issue.{code}")] for code in ISSUE_TYPES]
 
-    @guarded(error=None)
+    # A background event: a crowd of farmers opening the app at once queues for the database, and a normal
+    # handler would hold its tab's state lock all that time (in Redis mode the lock expires after 10 s and
+    # the tab's state is lost: bench/fanout.py saw half the tabs never get a live price). Here the state is
+    # locked only to show the result.
+    @guarded(error=None, background=True)
     async def load(self, principal: Principal):
         if principal.role != Role.FARMER:
             return
         try:
             view = await off_loop(_dashboard, principal, self.selected_crop, self.lang)
         except Exception:  # noqa: BLE001 - show a retry, never a half-drawn dashboard
-            self.load_error, self.loaded = self._tr("dashboard.load_failed"), True
+            async with self:
+                self.load_error, self.loaded = self._tr("dashboard.load_failed"), True
             return
-        self.my_crops, self.my_district, self.my_state = view.crops, view.district, view.state
-        self.selected_crop, self.prices, self.trend = view.selected_crop, view.prices, view.trend
-        self.alerts, self.reports = view.alerts, view.reports
-        self._show_inbox(view.inbox)
-        self.unread_count, self.load_error, self.loaded = view.unread, "", True
+        async with self:
+            self.my_crops, self.my_district, self.my_state = view.crops, view.district, view.state
+            self.selected_crop, self.prices, self.trend = view.selected_crop, view.prices, view.trend
+            self.alerts, self.reports = view.alerts, view.reports
+            self._show_inbox(view.inbox)
+            self.unread_count, self.load_error, self.loaded = view.unread, "", True
 
     def _show_inbox(self, items: list[inbox.InboxItem]) -> None:
         self.inbox_items = [inbox_row(i) for i in items]
