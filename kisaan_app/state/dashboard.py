@@ -105,7 +105,9 @@ class DashboardState(SessionState):
             elif isinstance(data, CropHealthUpdate) and data.farmer_id == self.user_id:
                 self._prepend_report(data)
         if trend_moved is not None:
-            self.trend = await _trend_after(trend_moved, self.selected_crop, self.my_district, self.my_state)
+            points = await _trend_after(trend_moved, self.selected_crop, self.my_district, self.my_state)
+            if points != getattr(self.trend, "__wrapped__", self.trend):
+                self.trend = points  # only a changed chart goes into the delta: it is most of its bytes
         if any(e.topic == "notification" for e in events):
             items = await off_loop(_recent_inbox, self.user_id)
             self._show_inbox(items)
