@@ -131,6 +131,12 @@ class Settings(BaseSettings):
     backup_dir: Path = PROJECT_ROOT / "data" / "backups"
     backup_keep: int = Field(7, ge=0)  # nightly backups kept (newest first); 0 turns the nightly backup off
     backup_hour_utc: int = Field(21, ge=0, le=23)  # the nightly backup runs at HH:30 UTC (21:30 = 03:00 IST)
+    # Redis outages: every Redis call waits at most this long; after N failures in a row a breaker fails fast for
+    # a while, then lets one probe through (kisaan_app/breakers.py); live events wait in a bounded queue meanwhile.
+    redis_timeout_seconds: float = Field(1.0, gt=0)
+    redis_breaker_failures: int = Field(3, ge=1)
+    redis_breaker_reset_seconds: float = Field(5.0, gt=0)
+    bus_publish_queue_size: int = Field(10_000, ge=1)  # past this, the oldest waiting events go (they are stored)
 
     @field_validator("database_url")
     @classmethod

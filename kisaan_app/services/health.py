@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, text
 from sqlmodel import col, select
 
+from kisaan_app import breakers, supervision
 from kisaan_app.db import get_engine, session_scope
 from kisaan_app.jobs import huey
 from kisaan_app.models.base import utcnow
@@ -139,17 +140,42 @@ def _check_reconciliation() -> dict:
 
 def _check_bus(redis_status: str | None) -> dict:
     """Which bus this process uses and how many local subscribers it feeds. A probe never creates the bus: a
-    process that has not needed one yet (the API alone, before any SSE stream) reports what it would use."""
-    from kisaan_app.realtime.bus import get_bus
+    process that has not needed one yet (the API alone, before any SSE stream) reports what it would use.
+
+    With Redis: the publish breaker (open = Redis failing, events wait in the queue), the queue's depth and how
+    many events it had to push out (subscribers replay those from the store), whether this process's
+    subscription is live, and how often it caught up after an outage."""
+    from kisaan_app.realtime.bus import RedisBus, get_bus
 
     bus = get_bus() if get_bus.cache_info().currsize else None
     if bus is not None:
-        backend = "redis" if type(bus).__name__ == "RedisBus" else "memory"
+        backend = "redis" if isinstance(bus, RedisBus) else "memory"
     else:
         backend = "redis" if get_settings().redis_url else "memory"
-    # The Redis bus is connected exactly when Redis answers; the in-process bus has nothing to lose.
+    # Without a bus yet, the Redis bus would connect exactly when Redis answers; the in-process bus has nothing
+    # to lose.
     status = (redis_status or "down") if backend == "redis" else "up"
-    return {"status": status, "backend": backend, "subscribers": bus.subscriber_count() if bus else 0}
+    result = {"status": status, "backend": backend, "subscribers": bus.subscriber_count() if bus else 0}
+    if isinstance(bus, RedisBus):
+        breaker_state, listening = breakers.state_of(bus.breaker), bus.listening()
+        if breaker_state == breakers.OPEN or not listening:
+            result["status"] = "down"
+        result |= {
+            "breaker": breaker_state,
+            "publish_queue": bus.outbox.depth(),
+            "publish_dropped": bus.outbox.dropped,
+            "subscription": ("alive" if listening else "down") if bus.subscriber_count() else "none",
+            "catch_ups": bus.catch_ups,
+        }
+    return result
+
+
+def _check_background() -> dict:
+    """The supervised loops of this process (kisaan_app/supervision.py) and the Redis breakers: down while a loop
+    waits to restart after a crash, or a breaker is open."""
+    loops, states = supervision.loops(), breakers.states()
+    failing = any(loop["status"] == "restarting" for loop in loops.values()) or breakers.OPEN in states.values()
+    return {"status": "down" if failing else "up", "loops": loops, "breakers": states}
 
 
 @dataclass
@@ -203,4 +229,5 @@ def report() -> HealthReport:
     if "backend" not in checks["database"]:
         checks["database"]["backend"] = get_engine().dialect.name
     checks["bus"] = _run({"bus": lambda: _check_bus(checks.get("redis", {}).get("status"))}, 0.5)["bus"]
+    checks["background"] = _run({"background": _check_background}, 0.5)["background"]
     return HealthReport(checks)
