@@ -28,8 +28,11 @@ def _make_huey():
     if settings.redis_url:
         # huey's own pool waits forever on a silent Redis, which would pin the request thread that enqueues in its
         # after-commit hook. The worker blocks in BRPOP for up to read_timeout (1 s), so the socket waits longer.
+        from redis import ConnectionPool
+
         wait = settings.redis_timeout_seconds + 1.0
-        return RedisHuey("kisaansay", url=settings.redis_url, socket_timeout=wait, socket_connect_timeout=wait)
+        pool = ConnectionPool.from_url(settings.redis_url, socket_timeout=wait, socket_connect_timeout=wait)
+        return RedisHuey("kisaansay", connection_pool=pool)
     settings.huey_path.parent.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("kisaansay", filename=str(settings.huey_path))
 
