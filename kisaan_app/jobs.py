@@ -32,7 +32,7 @@ def _make_huey():
 
         wait = settings.redis_timeout_seconds + 1.0
         pool = ConnectionPool.from_url(settings.redis_url, socket_timeout=wait, socket_connect_timeout=wait)
-        return RedisHuey("kisaansay", connection_pool=pool)
+        return RedisHuey(settings.redis_prefix, connection_pool=pool)
     settings.huey_path.parent.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("kisaansay", filename=str(settings.huey_path))
 

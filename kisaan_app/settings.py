@@ -55,6 +55,9 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "KISAAN_DATABASE_URL"),
     )
     redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "KISAAN_REDIS_URL"))
+    # Names in Redis (the live-event channel, the job queue, rate-limit counters) start with this, so several
+    # deployments (or test runs) can share one Redis server without hearing each other.
+    redis_prefix: str = Field("kisaansay", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     secret_key: str = DEFAULT_SECRET
     jwt_ttl_minutes: int = 60 * 24 * 7
     trusted_proxy_hops: int = 0

@@ -19,7 +19,7 @@ from kisaan_app.realtime.events import Event
 from kisaan_app.supervision import supervise
 
 log = logging.getLogger(__name__)
-CHANNEL = "kisaansay:events"
+CHANNEL = "kisaansay:events"  # with the default KISAAN_REDIS_PREFIX
 QUEUE_SIZE = 1000  # per subscription; a consumer this far behind loses events and replays from the store
 READY_TIMEOUT = 5.0
 
@@ -261,7 +261,7 @@ class RedisBus(_LocalFanout):
         self,
         url: str,
         channel: str = CHANNEL,
-        max_backoff: float = 10.0,
+        max_backoff: float = 5.0,
         *,
         timeout: float = 2.0,
         queue_size: int = 10_000,
@@ -311,8 +311,11 @@ class RedisBus(_LocalFanout):
             )
             try:
                 async with client.pubsub() as pubsub:
-                    await pubsub.subscribe(self.channel)
-                    await self._confirmed(pubsub)
+                    # The handshake (connect, CLIENT SETNAME, SUBSCRIBE) has no socket timeout of its own: a
+                    # black-holed Redis would hold it forever. TimeoutError is an OSError: retried below.
+                    async with asyncio.timeout(self.timeout * 2):
+                        await pubsub.subscribe(self.channel)
+                        await self._confirmed(pubsub)
                     if failures:
                         log.warning("Redis pub/sub back after %d failed attempt(s); catching up", failures)
                         await self._catch_up(feed)
@@ -417,7 +420,10 @@ def get_bus() -> MemoryBus | RedisBus:
     if not settings.redis_url:
         return MemoryBus()
     return RedisBus(
-        settings.redis_url, timeout=settings.redis_timeout_seconds, queue_size=settings.bus_publish_queue_size
+        settings.redis_url,
+        f"{settings.redis_prefix}:events",
+        timeout=settings.redis_timeout_seconds,
+        queue_size=settings.bus_publish_queue_size,
     )
 
 

@@ -42,6 +42,7 @@ def _made_limiter() -> MovingWindowRateLimiter:
         socket_timeout=wait,
         socket_connect_timeout=wait,
         retry=Retry(NoBackoff(), 1),  # one quick retry (a pooled connection gone stale), not redis-py's three
+        key_prefix=f"{settings.redis_prefix}:limits",
         wrap_exceptions=True,
     )
     return MovingWindowRateLimiter(storage)
@@ -59,7 +60,9 @@ def _fail_closed(fn):
         try:
             return guard.call(fn, *args, **kwargs)
         except (pybreaker.CircuitBreakerError, StorageError, redis.RedisError, OSError) as err:
-            log.warning("rate limit %s refused: Redis unreachable (%s)", fn.__name__, type(err).__name__)
+            # Each real failure is logged; while the breaker is open (its opening was logged) refusals are quiet.
+            level = logging.DEBUG if isinstance(err, pybreaker.CircuitBreakerError) else logging.WARNING
+            log.log(level, "rate limit %s refused: Redis unreachable (%s)", fn.__name__, type(err).__name__)
             raise ServiceUnavailable(retry_after_seconds=math.ceil(guard.reset_timeout)) from err
 
     return call
