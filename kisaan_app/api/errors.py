@@ -8,20 +8,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import exc as db_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kisaan_app.db import is_outage
 from kisaan_app.i18n import error_text, resolve_language
 from kisaan_app.services.errors import DomainError, ErrorCode, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
 _HTTP_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
-# The database went away under a request (a restart, a failover, pg_terminate_backend, a pool exhausted, SQLite
-# locked past its busy timeout): nothing was committed, and the pool's pre-ping reconnects the next request.
-DATABASE_GONE = (
-    db_errors.OperationalError,
-    db_errors.InterfaceError,
-    db_errors.DisconnectionError,
-    db_errors.TimeoutError,
-)
 DATABASE_RETRY_SECONDS = 5
 
 
@@ -74,7 +67,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(db_errors.DisconnectionError)
     @app.exception_handler(db_errors.TimeoutError)
     async def _database(request: Request, exc: Exception):
-        if not isinstance(exc, DATABASE_GONE) and not getattr(exc, "connection_invalidated", False):
+        if not is_outage(exc):
             return await _unexpected(request, exc)  # a bad statement is our bug, not an outage
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
         gone = ServiceUnavailable(ErrorCode.DATABASE_UNAVAILABLE, retry_after_seconds=DATABASE_RETRY_SECONDS)
