@@ -66,10 +66,15 @@ def state_of(cb: pybreaker.CircuitBreaker) -> str:
     return state
 
 
+PURPOSES = ("bus", "ratelimit", "jobs")
+
+
 def states() -> dict[str, str]:
-    """Every breaker made in this process and its state (see state_of)."""
+    """The breakers of the configured REDIS_URL made so far in this process, and their states (see state_of)."""
+    url = get_settings().redis_url
+    names = {redis_name(purpose, url) for purpose in PURPOSES} if url else set()
     with _lock:
-        return {name: state_of(b) for name, b in sorted(_breakers.items())}
+        return {name: state_of(b) for name, b in sorted(_breakers.items()) if name in names}
 
 
 def reset_breakers() -> None:

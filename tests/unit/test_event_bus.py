@@ -10,6 +10,7 @@ from datetime import timedelta
 import redis
 from sqlmodel import select
 
+from kisaan_app import breakers
 from kisaan_app.db import session_scope
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.realtime import RealTimeEvent
@@ -248,6 +249,7 @@ def test_redis_publish_failure_is_logged_not_raised_into_the_commit(caplog):
         assert bus.outbox.depth() == 1  # kept for the next try, not dropped
     finally:
         bus.outbox.close()
+        breakers.reset_breakers()  # the one this test opened stays in this process otherwise
 
 
 def test_events_since_scopes_by_target_topic_and_expiry(db):

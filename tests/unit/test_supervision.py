@@ -131,15 +131,66 @@ def test_breaker_states_read_half_open_once_the_wait_is_over(monkeypatch):
 
     monkeypatch.setattr(get_settings(), "redis_breaker_failures", 1)
     monkeypatch.setattr(get_settings(), "redis_breaker_reset_seconds", 0.2)
-    name = f"test-{uuid.uuid4().hex[:6]}"
+    monkeypatch.setattr(get_settings(), "redis_url", f"redis://127.0.0.1:1/{uuid.uuid4().int % 16}")
+    breakers.reset_breakers()
+    name = breakers.redis_name("bus", get_settings().redis_url)
+    assert name == "redis-bus"  # the configured Redis: no digest in the name
     guard = breakers.breaker(name)
 
     def fails():
         raise OSError("refused")
 
-    with pytest.raises(pybreaker.CircuitBreakerError):
-        guard.call(fails)
-    assert breakers.states()[name] == "open"
-    time.sleep(0.25)
-    assert breakers.states()[name] == "half-open"  # the next call is the probe
-    assert guard.call(lambda: 1) == 1 and breakers.states()[name] == "closed"
+    try:
+        with pytest.raises(pybreaker.CircuitBreakerError):
+            guard.call(fails)
+        assert breakers.states()[name] == "open"
+        time.sleep(0.25)
+        assert breakers.states()[name] == "half-open"  # the next call is the probe
+        assert guard.call(lambda: 1) == 1 and breakers.states()[name] == "closed"
+        assert breakers.redis_name("bus", "redis://elsewhere:6379/0").startswith("redis-bus-")  # another Redis
+    finally:
+        breakers.reset_breakers()  # made with this test's settings: no other test may get it
+
+
+def test_a_child_process_that_dies_is_started_again_with_backoff_until_stopped(tmp_path, caplog):
+    """What `serve` does for the job worker: a worker that exits (crash, OOM kill) comes back; stop() ends it."""
+    import subprocess
+    import sys
+
+    starts = tmp_path / "starts"
+    # Each start notes itself; the first two die at once, the third stays up like a healthy worker.
+    script = (
+        "import pathlib, sys, time\n"
+        f"p = pathlib.Path({str(starts)!r}); n = len(p.read_text().splitlines()) if p.exists() else 0\n"
+        "p.open('a').write(f'{time.monotonic()}\\n')\n"
+        "sys.exit(3) if n < 2 else time.sleep(60)\n"
+    )
+    name = f"test-worker-{uuid.uuid4().hex[:6]}"
+    kept = supervision.KeptProcess(
+        name, lambda: subprocess.Popen([sys.executable, "-c", script]), first_backoff=0.1, max_backoff=1.0
+    )
+    with caplog.at_level(logging.ERROR, logger="kisaan_app.supervision"):
+        kept.start()
+        deadline = time.monotonic() + 30
+        while not (starts.exists() and len(starts.read_text().splitlines()) == 3):
+            assert time.monotonic() < deadline, "not restarted"
+            time.sleep(0.05)
+        while supervision.loops()[name]["status"] != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        running = kept.proc
+        kept.stop()
+        kept.wait(timeout=10)
+    times = [float(t) for t in starts.read_text().split()]
+    assert times[1] - times[0] >= 0.1 and times[2] - times[1] >= 0.2, times  # the pause doubles
+    assert running.poll() is not None and len(starts.read_text().split()) == 3  # stopped, and not started again
+    assert [r.getMessage() for r in caplog.records if name in r.getMessage()] == [
+        f"{name} exited with code 3; restarting in 0.1s",
+        f"{name} exited with code 3; restarting in 0.2s",
+    ]
+    assert supervision.loops()[name] | {"last_error_age_seconds": None} == {
+        "status": "stopped",
+        "restarts": 2,
+        "last_error": "exit 3",
+        "last_error_age_seconds": None,
+    }
