@@ -58,6 +58,8 @@ class Subscription:
         # A consumer too slow to keep up loses events rather than the process's memory.
         if self.queue.full():
             self.dropped += 1
+            if self.dropped == 1 or self.dropped % 1000 == 0:
+                log.warning("a live-event consumer is %d event(s) behind; it replays from the store", self.dropped)
         else:
             self.queue.put_nowait(event)
 
