@@ -145,7 +145,8 @@ def _check_bus(redis_status: str | None) -> dict:
     With Redis: the publish breaker (open = Redis failing, events wait in the queue), the queue's depth and how
     many events it had to push out (subscribers replay those from the store), whether this process's
     subscription is live, and how often it caught up after an outage."""
-    from kisaan_app.realtime.bus import RedisBus, get_bus
+    from kisaan_app.realtime.bus import get_bus
+    from kisaan_app.realtime.redis_bus import RedisBus
 
     bus = get_bus() if get_bus.cache_info().currsize else None
     if bus is not None:

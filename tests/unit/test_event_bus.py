@@ -15,7 +15,8 @@ from kisaan_app.db import session_scope
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.realtime import RealTimeEvent
 from kisaan_app.realtime import ALL, Event, org_target, publish_on_commit, user_target
-from kisaan_app.realtime.bus import MemoryBus, RedisBus, Subscription
+from kisaan_app.realtime.bus import MemoryBus, Subscription
+from kisaan_app.realtime.redis_bus import RedisBus
 from kisaan_app.realtime.store import events_after, events_since, latest_event_id, purge_expired
 from tests.asyncio_thread import run_async
 from tests.services import require_redis
