@@ -10,6 +10,7 @@ KISAAN_FAULT_REDIS_OUTAGE_SECONDS sets the outage (default 8 s to keep `make tes
 `KISAAN_FAULT_REDIS_OUTAGE_SECONDS=20`).
 """
 
+import asyncio
 import os
 import queue
 import threading
@@ -18,6 +19,7 @@ import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -32,6 +34,7 @@ pytestmark = pytest.mark.faults
 OUTAGE_SECONDS = float(os.environ.get("KISAAN_FAULT_REDIS_OUTAGE_SECONDS", "8"))
 ANSWER_SECONDS = 10  # a request pinned on a silent Redis socket would wait far longer: it fails the test here
 RECOVERY_SECONDS = 40  # for the subscription to come back (backoff up to 10 s) and the catch-up to arrive
+HOUR = timedelta(hours=1)
 AT_ONCE = 60  # more than the server's 40 worker threads: all answer only if none is held on Redis
 
 
@@ -162,3 +165,81 @@ def test_a_silent_redis_pins_no_request_and_its_missed_events_arrive_after_it(re
             )
     finally:
         drop_pg_database(database_url)
+
+
+def test_the_hub_catches_up_on_what_was_published_while_its_subscription_was_down(db, redis_proxy, monkeypatch):
+    """The Reflex side: the live-delivery hub's Redis subscription goes silent; events committed meanwhile, by
+    this process (its publishes stuck in the queue) and by another (stored only: its publish was lost), reach
+    the hub's clients once Redis is back — each exactly once, although the queued publishes arrive as well."""
+    from sqlmodel import select
+
+    from kisaan_app import breakers
+    from kisaan_app.db import session_scope
+    from kisaan_app.models.base import utcnow
+    from kisaan_app.models.realtime import RealTimeEvent
+    from kisaan_app.realtime import org_target, publish_on_commit
+    from kisaan_app.realtime.bus import get_bus, reset_bus
+    from kisaan_app.realtime.hub import Hub
+    from kisaan_app.realtime.registry import ClientInfo, ClientRegistry
+    from kisaan_app.settings import get_settings
+    from tests.asyncio_thread import run_async
+
+    settings = get_settings()
+    monkeypatch.setattr(settings, "redis_url", redis_proxy.url())
+    monkeypatch.setattr(settings, "redis_prefix", f"kisaansay-hub-{uuid.uuid4().hex[:8]}")
+    monkeypatch.setattr(settings, "redis_breaker_reset_seconds", 1.0)
+    reset_bus()
+    breakers.reset_breakers()
+    clients = ClientRegistry()
+    clients.register(ClientInfo("tok-savita", 2, 20, "farmer"))
+    applied: list[str] = []
+
+    async def apply(token: str, events) -> None:
+        applied.extend(e.payload["message"] for e in events)
+
+    def publish(message: str) -> None:
+        with session_scope() as session:
+            publish_on_commit(session, org_target(20), "system", {"message": message})
+
+    def stored_by_another_process(message: str) -> None:
+        with session_scope() as session:
+            session.add(
+                RealTimeEvent(
+                    target=org_target(20), topic="system", payload={"message": message}, expires_at=utcnow() + HOUR
+                )
+            )
+
+    async def until(done, what: str, seconds: float = RECOVERY_SECONDS) -> None:
+        deadline = asyncio.get_running_loop().time() + seconds
+        while not done():
+            assert asyncio.get_running_loop().time() < deadline, f"not {what}: applied {applied}"
+            await asyncio.sleep(0.05)
+
+    async def scenario():
+        hub = Hub(apply, clients)
+        runner = asyncio.create_task(hub.run())
+        bus = get_bus()
+        await until(lambda: bus.subscriber_count() and bus.listening(), "subscribed")
+        await asyncio.to_thread(publish, "before")
+        await until(lambda: applied == ["before"], "live")
+        await asyncio.to_thread(redis_proxy.black_hole)
+        for message in ("during 1", "during 2"):
+            await asyncio.to_thread(publish, message)
+        await asyncio.to_thread(stored_by_another_process, "from the worker")
+        await asyncio.to_thread(redis_proxy.restore)
+        await until(lambda: len(applied) >= 4, "caught up")
+        await until(lambda: bus.outbox.depth() == 0, "queue flushed")  # the queued publishes went out too...
+        await asyncio.sleep(0.5)  # ...and came back through Redis: they must not be applied again
+        runner.cancel()
+        bus.outbox.close()
+        return bus.catch_ups
+
+    try:
+        catch_ups = run_async(scenario())
+    finally:
+        reset_bus()
+        breakers.reset_breakers()
+    assert applied == ["before", "during 1", "during 2", "from the worker"]
+    assert catch_ups >= 1
+    with session_scope() as session:
+        assert len(session.exec(select(RealTimeEvent)).all()) == 4
