@@ -5,6 +5,7 @@ shared Redis directly. While Redis is silent: every request answers (503 with Re
 rate-limited sign-in; 2xx where it does not: reads, and broadcasts, whose events wait in the publish queue), even
 60 at once, so no thread is pinned on a Redis socket; /api/health says the bus is down. After it: sign-in works
 again, and an SSE stream opened before the outage receives every event published during it, each exactly once.
+A second, in-process test does the same for the Reflex side: the live-delivery hub, behind the same proxy.
 
 KISAAN_FAULT_REDIS_OUTAGE_SECONDS sets the outage (default 8 s to keep `make test` short; the issue's 20 s:
 `KISAAN_FAULT_REDIS_OUTAGE_SECONDS=20`).
