@@ -194,3 +194,31 @@ def test_a_child_process_that_dies_is_started_again_with_backoff_until_stopped(t
         "last_error": "exit 3",
         "last_error_age_seconds": None,
     }
+
+
+def test_the_web_process_runs_live_delivery_and_the_gc_timer_under_the_supervisor(db):
+    """The Reflex app's lifespan tasks, started as Reflex starts them: both show up as running loops."""
+    import gc
+
+    from kisaan_app.kisaan_app import app, collect_garbage_on_a_timer, deliver_live_events
+    from kisaan_app.realtime.bus import reset_bus
+
+    reset_bus()
+    thresholds = gc.get_threshold()
+
+    async def scenario():
+        tasks = [asyncio.create_task(deliver_live_events(app)), asyncio.create_task(collect_garbage_on_a_timer())]
+        await asyncio.sleep(0.3)
+        seen = {name: supervision.loops()[name]["status"] for name in ("live-delivery", "gc-timer")}
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return seen
+
+    try:
+        assert run_async(scenario()) == {"live-delivery": "running", "gc-timer": "running"}
+        assert supervision.loops()["live-delivery"]["status"] == "stopped"
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+        reset_bus()
