@@ -153,14 +153,17 @@ def guarded(
         async def background_handler(self, *args, **kwargs):
             principal = None
             async with self:
-                if not public:
-                    principal, denied = await self._authorize(*(roles or self.guard_roles))
-                    if denied is not None:
-                        return denied
                 try:
+                    if not public:
+                        principal, denied = await self._authorize(*(roles or self.guard_roles))
+                        if denied is not None:
+                            return denied
                     args, kwargs = prepare(self, args, kwargs)
                 except DomainError as err:
                     _show_error(self, err, error, fields, names)
+                    return None
+                except Exception as err:
+                    _show_error(self, _database_gone(err, fn), error, fields, names)
                     return None
             try:
                 return await run(self, principal, args, kwargs)
