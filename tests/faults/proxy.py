@@ -36,6 +36,7 @@ class TcpProxy:
         asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(timeout=5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
+        self._loop.close()
 
     def url(self, scheme: str = "redis", path: str = "/0") -> str:
         return f"{scheme}://127.0.0.1:{self.port}{path}"
@@ -55,6 +56,10 @@ class TcpProxy:
             self._server.close()
         for link in list(self._links):
             self._close(link)
+        pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     async def _set_silent(self, silent: bool) -> None:
         self.silent = silent
