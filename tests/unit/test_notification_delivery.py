@@ -295,6 +295,7 @@ def test_a_full_rate_window_gives_the_send_back_to_the_queue(messaging, monkeypa
     assert deliver(a.id).status == "sent"
     assert deliver(b.id).status == "pending"
     assert row(b.id).error_code == "rate_limited" and len(outbox(messaging, "smtp", "email")) == 1
+    assert row(b.id).attempts == 0  # our own limit deferred it: a wait, not an attempt
 
 
 def test_the_sweeper_recovers_lost_enqueues(messaging, monkeypatch):
