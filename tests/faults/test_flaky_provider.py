@@ -4,7 +4,7 @@ each message once, after retries, within the retry budget.
 The stand-ins spoil the first try of every message (sandbox/faults.py), in turn by a provider error and by a
 hang longer than KISAAN_PROVIDER_TIMEOUT_SECONDS after the message was accepted: the client cannot know it went
 out, and only the idempotency key keeps its retry from being a second SMS or email.
-KISAAN_FAULT_FLAKY_RECIPIENTS bounds it (default 20).
+KISAAN_FAULT_FLAKY_RECIPIENTS bounds it (default 10).
 """
 
 import pytest
@@ -13,7 +13,7 @@ from tests.faults.support_delivery import campaign_stack, expected_emails, expec
 
 pytestmark = pytest.mark.faults
 
-RECIPIENTS = setting("KISAAN_FAULT_FLAKY_RECIPIENTS", 20)
+RECIPIENTS = setting("KISAAN_FAULT_FLAKY_RECIPIENTS", 10)
 MAX_ATTEMPTS = 4
 
 

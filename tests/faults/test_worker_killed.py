@@ -6,7 +6,7 @@ What makes it hold: the rows are written before any send; a worker's claim lease
 tasks it never ran; every resend carries the row's idempotency key, so Twilio's stand-in answers with the
 SMS it already sent and the SMTP stand-in keeps one copy per Message-ID.
 
-KISAAN_FAULT_CAMPAIGN_RECIPIENTS (default 300 in the suite; the test supports 2,000 and more) bounds it.
+KISAAN_FAULT_CAMPAIGN_RECIPIENTS (default 200 in the suite; the test supports 2,000 and more) bounds it.
 """
 
 import time
@@ -17,7 +17,7 @@ from tests.faults.support_delivery import campaign_stack, expected_emails, expec
 
 pytestmark = pytest.mark.faults
 
-RECIPIENTS = setting("KISAAN_FAULT_CAMPAIGN_RECIPIENTS", 300)
+RECIPIENTS = setting("KISAAN_FAULT_CAMPAIGN_RECIPIENTS", 200)
 LEASE_SECONDS = 10
 KILL_AT = 0.3  # share of rows final when the worker is killed
 
