@@ -138,3 +138,34 @@ def test_rate_limit_waits_spend_no_attempt_and_never_exhaust_the_budget(messagin
     get_settings.cache_clear()
     assert deliver(b.id, now=now + timedelta(minutes=10)).status == "queued"
     assert row(b.id).attempts == 1  # its first real attempt
+
+
+def test_a_flaky_push_service_delivers_each_notification_once_on_the_retry(messaging, monkeypatch):
+    """The push stand-in spoils every notification's first request: a 500, then a hang past our timeout after
+    it reached the device. The retries go through, and the hung one replaces itself (same Topic): one each."""
+    from sandbox.faults import FaultPlan
+
+    monkeypatch.setenv("KISAAN_PROVIDER_TIMEOUT_SECONDS", "0.5")
+    get_settings.cache_clear()
+    monkeypatch.setattr(messaging.config, "fault_hang_seconds", 1.5)
+    monkeypatch.setitem(messaging.config._fault_plans, "webpush", FaultPlan("mixed"))
+    devices = []
+    for _ in range(2):
+        farmer, device = person(), browser_device(messaging.config.url)
+        with session_scope() as session:
+            keys = device["keys"]
+            subscriptions.subscribe(session, accounts.to_principal(farmer), endpoint=device["endpoint"], **keys)
+        send([farmer.id], subject="Ole", text="Hail tonight: cover the onion nursery", channels=["push"])
+        devices.append(device)
+    first, second = rows(channel="push")
+
+    now = utcnow()
+    assert deliver(first.id, now=now).status == "pending" and row(first.id).error_code == "push_500"
+    assert deliver(second.id, now=now).status == "pending"  # it hung: reached the phone, answer lost
+    assert row(second.id).error_code == "push_unreachable"
+    later = now + timedelta(minutes=5)
+    assert deliver_due(now=later) == {"sent": 2}
+    assert [row(r.id).attempts for r in (first, second)] == [2, 2]
+    for device in devices:
+        assert len(device_messages(messaging.config.url, device)) == 1
+    assert len(outbox(messaging, "webpush", "push.replaced")) == 1
