@@ -44,6 +44,7 @@ class SoakDashboard(Dashboard):
         self.sio.on("disconnect", self._on_disconnect, namespace=NAMESPACE)
         self.connects = self.disconnects = 0
         self.connected = False
+        self.failed_opens = 0
 
     async def _on_connect(self) -> None:
         self.connects += 1
@@ -54,6 +55,18 @@ class SoakDashboard(Dashboard):
     async def _on_disconnect(self, *_reason) -> None:
         self.disconnects += 1
         self.connected = False
+
+    async def open_patiently(self, tries: int = 5) -> None:
+        """Connect as a phone on a busy network does: a refused handshake is tried again a moment later."""
+        import socketio
+
+        for attempt in range(tries):
+            try:
+                return await self.open()
+            except socketio.exceptions.ConnectionError:
+                self.failed_opens += 1
+                await asyncio.sleep(1 + attempt)
+        raise RuntimeError(f"a dashboard could not connect in {tries} tries")
 
     def _load_event_json(self) -> str:
         import json
@@ -93,8 +106,9 @@ def _slope_mb_per_hour(samples: list[tuple[float, float]]) -> float:
 async def _soak(args, base: str, tokens: list[str], admin: str, load_event: str, server) -> dict:
     latencies: list[float] = []
     tabs = [SoakDashboard(base, tokens[i % len(tokens)], load_event, latencies) for i in range(args.clients)]
-    for start in range(0, len(tabs), 50):
-        await asyncio.gather(*(tab.open() for tab in tabs[start : start + 50]))
+    for start in range(0, len(tabs), 25):  # in waves, as a crowd of phones opens the page
+        await asyncio.gather(*(tab.open_patiently() for tab in tabs[start : start + 25]))
+    print(f"soak: {len(tabs)} dashboards open ({sum(t.failed_opens for t in tabs)} handshakes retried)", flush=True)
     await asyncio.wait_for(asyncio.gather(*(tab.loaded.wait() for tab in tabs)), 120)
     gc.collect()
     gc.freeze()  # the load generator's own long-lived clients must not add collector pauses to the figures
