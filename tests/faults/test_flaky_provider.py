@@ -49,6 +49,6 @@ def test_half_the_requests_fail_or_hang_and_everything_arrives_once():
     assert statuses == {("sms", "delivered"): RECIPIENTS, ("email", "sent"): RECIPIENTS}
     for name in faults:  # half the requests: every message's first; both kinds of fault were played
         assert sum(spoiled[name].values()) == RECIPIENTS and set(spoiled[name]) == {"error", "hang"}
-    assert replayed > 0 and duplicates > 0  # the hung sends were retried and recognised, not sent again
+    assert duplicates > 0  # hung emails were sent again and recognised by their Message-ID (SMS: found first)
     assert max(attempts) <= MAX_ATTEMPTS  # within the retry budget
     assert attempts == {2: 2 * RECIPIENTS}  # each message: one spoiled try, one that went through

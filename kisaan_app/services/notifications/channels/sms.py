@@ -1,6 +1,7 @@
 """SMS through the official Twilio SDK; without credentials its HTTP client points at the local stand-in."""
 
 import time
+from datetime import timedelta
 from functools import lru_cache
 
 import requests
@@ -21,6 +22,8 @@ from kisaan_app.services.notifications.channels.base import (
 from kisaan_app.settings import get_settings
 
 STATUS_CALLBACK_PATH = "/api/notifications/sms/status"
+LOOKUP_RECENT = 20  # a resend first looks among this many newest messages to the number
+LOOKUP_CLOCK_SKEW = timedelta(minutes=2)  # Twilio's clock and ours may differ a little
 # Twilio's message statuses as ours (the create answer and the status callbacks).
 TWILIO_STATUS = {
     "accepted": DeliveryStatus.QUEUED,
@@ -65,25 +68,46 @@ def status_callback_url() -> str:
     return get_settings().public_url.rstrip("/") + STATUS_CALLBACK_PATH
 
 
+def _twilio_error(err: TwilioRestException) -> TransientSendError | PermanentSendError:
+    # 4xx are Twilio refusing this message (21211 invalid number, 21610 unsubscribed...): sending it again
+    # cannot help. 429 and 5xx are Twilio being busy.
+    error = TransientSendError if err.status == 429 or err.status >= 500 else PermanentSendError
+    return error(str(err.code or err.status), err.msg or "")
+
+
+def _sent(message) -> Sent:
+    # A first answer says "queued"; a message found again (a resend) comes as it is now, perhaps already
+    # delivered, its callbacks gone by while we did not yet know its sid.
+    status = TWILIO_STATUS.get(message.status or "", DeliveryStatus.QUEUED)
+    return Sent(message.sid, int(message.num_segments or 1), status=status)
+
+
+def _made_by_an_earlier_try(delivery: NotificationHistory):
+    """Before a resend: the message an earlier try may have created although its answer never reached us (the
+    worker died, or the answer timed out). Twilio documents no idempotency key for creating messages, so look:
+    the newest messages to this number, the same body, created after our row."""
+    since = delivery.created_at - LOOKUP_CLOCK_SKEW
+    for message in client().messages.list(to=delivery.recipient, limit=LOOKUP_RECENT):
+        if message.body == delivery.body and message.date_created and message.date_created >= since:
+            return message
+    return None
+
+
 def send(delivery: NotificationHistory) -> Sent:
     sender = get_settings().twilio_from
     origin = {"messaging_service_sid": sender} if sender.startswith("MG") else {"from_": sender}
     try:
+        if delivery.attempts > 1 and (earlier := _made_by_an_earlier_try(delivery)) is not None:
+            return _sent(earlier)
         with idempotency_token(delivery.idempotency_key):
             message = client().messages.create(
                 to=delivery.recipient, body=delivery.body, status_callback=status_callback_url(), **origin
             )
     except TwilioRestException as err:
-        # 4xx are Twilio refusing this message (21211 invalid number, 21610 unsubscribed...): sending it again
-        # cannot help. 429 and 5xx are Twilio being busy.
-        error = TransientSendError if err.status == 429 or err.status >= 500 else PermanentSendError
-        raise error(str(err.code or err.status), err.msg or "") from None
+        raise _twilio_error(err) from None
     except requests.RequestException as err:
         raise TransientSendError("sms_provider_unreachable", type(err).__name__) from None
-    # A first answer says "queued"; a resend Twilio recognised answers with the message as it is now, perhaps
-    # already delivered, whose callbacks went by while we did not yet know its sid.
-    status = TWILIO_STATUS.get(message.status or "", DeliveryStatus.QUEUED)
-    return Sent(message.sid, int(message.num_segments or 1), status=status)
+    return _sent(message)
 
 
 _balance_cache: dict[str, tuple[float, dict | None]] = {}
