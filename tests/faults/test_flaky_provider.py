@@ -42,7 +42,9 @@ def test_half_the_requests_fail_or_hang_and_everything_arrives_once():
 
     print(
         f"\nflaky providers: {RECIPIENTS} farmers x (SMS + email) final in {took:.1f} s; spoiled requests "
-        f"{spoiled}; resends recognised: {replayed} SMS, {duplicates} email; rows by attempts {attempts}"
+        f"{spoiled}; resends caught at the provider: {replayed} by Twilio token, "
+        f"{duplicates} by email Message-ID "
+        f"(an SMS resend first looks for the earlier message); rows by attempts {attempts}"
     )
     assert set(phones) == expected_phones(RECIPIENTS) and set(phones.values()) == {1}
     assert set(emails) == expected_emails(RECIPIENTS) and set(emails.values()) == {1}

@@ -52,7 +52,9 @@ def test_worker_killed_mid_campaign_every_farmer_gets_each_message_once():
     print(
         f"\nworker killed: {RECIPIENTS} farmers x (SMS + email); killed after {killed_at:.1f} s with "
         f"{final}/{expected} final ({written} written, {leased} leased); after the restart all final in "
-        f"{recovered_s:.1f} s; resends the providers recognised: {replayed} SMS, {duplicates} email; "
+        f"{recovered_s:.1f} s; resends caught at the provider: {replayed} by Twilio token, "
+        f"{duplicates} by email Message-ID "
+        "(an SMS resend first looks for the earlier message); "
         f"rows: {statuses}"
     )
     assert set(phones) == expected_phones(RECIPIENTS) and set(phones.values()) == {1}  # each SMS once
