@@ -1,5 +1,6 @@
 """SMS through the official Twilio SDK; without credentials its HTTP client points at the local stand-in."""
 
+import logging
 import time
 from datetime import timedelta
 from functools import lru_cache
@@ -21,6 +22,7 @@ from kisaan_app.services.notifications.channels.base import (
 )
 from kisaan_app.settings import get_settings
 
+log = logging.getLogger(__name__)
 STATUS_CALLBACK_PATH = "/api/notifications/sms/status"
 LOOKUP_RECENT = 20  # a resend first looks among this many newest messages to the number
 LOOKUP_CLOCK_SKEW = timedelta(minutes=2)  # Twilio's clock and ours may differ a little
@@ -98,6 +100,9 @@ def send(delivery: NotificationHistory) -> Sent:
     origin = {"messaging_service_sid": sender} if sender.startswith("MG") else {"from_": sender}
     try:
         if delivery.attempts > 1 and (earlier := _made_by_an_earlier_try(delivery)) is not None:
+            log.info(
+                "delivery %s: found the message an earlier try made (%s), not sending again", delivery.id, earlier.sid
+            )
             return _sent(earlier)
         with idempotency_token(delivery.idempotency_key):
             message = client().messages.create(
