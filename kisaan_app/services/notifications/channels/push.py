@@ -28,7 +28,14 @@ MAX_PAYLOAD_BYTES = 3800  # encryption adds ~100 bytes; push services accept 409
 def payload(delivery: NotificationHistory) -> str:
     data = delivery.data or {}
     return json.dumps(
-        {"title": delivery.subject or "Kisaansay", "body": delivery.body, "url": data.get("url", "/")},
+        {
+            "title": delivery.subject or "Kisaansay",
+            "body": delivery.body,
+            "url": data.get("url", "/"),
+            # The service worker shows it with this tag: a resend the push service had already delivered (its
+            # Topic replaces only messages it still holds) replaces the notification instead of adding a second.
+            "tag": key_digest(delivery.idempotency_key, 16),
+        },
         ensure_ascii=False,
     )
 
