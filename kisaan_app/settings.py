@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     push_rate: str = "50/second"
     send_max_attempts: int = 5  # transient failures retry with exponential backoff up to this many attempts
     send_retry_base_seconds: float = 30.0
+    # A worker that claims a delivery holds it this long; if it dies mid-send, the sweeper retries it after.
+    delivery_lease_seconds: float = Field(300.0, gt=0)
+    provider_timeout_seconds: float = Field(10.0, gt=0)  # one SMS/email/push call gives up after this
     # Health and backups (operations).
     worker_heartbeat_max_age_seconds: int = Field(180, ge=10)  # older (or none): /api/health says the worker is down
     health_timeout_seconds: float = Field(2.0, gt=0)  # a check slower than this reports "down" (a dead Redis)

@@ -120,18 +120,28 @@ def _check_queue() -> dict:
 
 
 def _check_deliveries(now: datetime | None = None) -> dict:
-    """Pending deliveries whose time has come (a retry due, or never picked up), and how long the oldest waited."""
+    """Pending deliveries whose time has come (a retry due, never picked up, or held by a worker whose lease ran
+    out), how long the oldest waited, and how many a worker is sending right now (a live lease)."""
     now = now or utcnow()
     row = NotificationHistory
     pending = row.status == DeliveryStatus.PENDING
+    leased = col(row.leased_until) > now
+    unleased = or_(col(row.leased_until).is_(None), col(row.leased_until) <= now)
     retry_due = col(row.next_attempt_at) <= now
     never_tried = col(row.next_attempt_at).is_(None)
     with session_scope() as session:
-        due = session.exec(select(func.count()).select_from(row).where(pending, or_(retry_due, never_tried))).one()
-        oldest_retry = session.exec(select(func.min(row.next_attempt_at)).where(pending, retry_due)).one()
-        oldest_new = session.exec(select(func.min(row.created_at)).where(pending, never_tried)).one()
+        due = session.exec(
+            select(func.count()).select_from(row).where(pending, unleased, or_(retry_due, never_tried))
+        ).one()
+        sending = session.exec(select(func.count()).select_from(row).where(pending, leased)).one()
+        oldest_retry = session.exec(select(func.min(row.next_attempt_at)).where(pending, unleased, retry_due)).one()
+        oldest_new = session.exec(select(func.min(row.created_at)).where(pending, unleased, never_tried)).one()
     oldest = min((at for at in (oldest_retry, oldest_new) if at is not None), default=None)
-    return {"due": due, "oldest_due_age_seconds": round((now - oldest).total_seconds(), 1) if oldest else None}
+    return {
+        "due": due,
+        "sending": sending,
+        "oldest_due_age_seconds": round((now - oldest).total_seconds(), 1) if oldest else None,
+    }
 
 
 def _check_reconciliation() -> dict:
