@@ -25,11 +25,11 @@ from kisaan_app.state.dashboard_rows import (
     ReportRow,
     TrendPoint,
     alert_order,
+    board_row,
     inbox_row,
     live_alert_until,
     live_price_row,
     price_order,
-    price_row,
 )
 from kisaan_app.state.guard import guarded, off_loop
 from kisaan_app.state.session import SessionState
@@ -199,21 +199,7 @@ def _dashboard(principal: Principal, selected_crop: str, lang: str) -> Dashboard
         crops, district, state = view.crops, view.district or "", view.state or ""
         if selected_crop not in crops:
             selected_crop = crops[0] if crops else ""
-        price_rows = [
-            price_row(
-                r.commodity,
-                r.variety,
-                r.market,
-                r.district,
-                r.modal_price_paise,
-                r.min_price_paise,
-                r.max_price_paise,
-                r.change_paise,
-                r.direction,
-                r.arrival_date.strftime("%d %b"),
-            )
-            for r in prices.latest_prices(session, crops, district or None, state or None)
-        ]
+        price_rows = [board_row(r) for r in prices.latest_prices(session, crops, district or None, state or None)]
         alerts = (
             [
                 AlertRow(a.id, a.severity, a.title, a.message, ist(a.valid_until))

@@ -88,6 +88,22 @@ def price_row(
     )
 
 
+def board_row(r) -> PriceRow:
+    """A row of services/feeds/price_board.latest_prices on screen."""
+    return price_row(
+        r.commodity,
+        r.variety,
+        r.market,
+        r.district,
+        r.modal_price_paise,
+        r.min_price_paise,
+        r.max_price_paise,
+        r.change_paise,
+        r.direction,
+        r.arrival_date.strftime("%d %b"),
+    )
+
+
 @functools.lru_cache(maxsize=256)
 def _formatted_tick(items: tuple) -> PriceRow:
     p = dict(items)
