@@ -55,6 +55,9 @@ class AdminUsersState(PagedListMixin, SessionState):
     assignable: list[str] = []
     message: str = ""
     join_requests: list[JoinRequestRow] = []
+    # A role change waits here for the admin's "yes" (the dialog names the person and the new role).
+    role_change_user: str = ""
+    role_change_to: str = ""
 
     def _ask(self):
         org = self.organization_filter
@@ -145,8 +148,36 @@ class AdminUsersState(PagedListMixin, SessionState):
     async def send_reset(self, principal: Principal, user_id: str):
         await self._act(principal, password_reset.send_reset_code, "users.reset_sent", user_id)
 
+    @rx.var
+    def role_change_name(self) -> str:
+        return next((r.full_name for r in self.rows if r.id == self.role_change_user), "")
+
+    @rx.var
+    def role_change_question(self) -> str:
+        if not self.role_change_user:
+            return ""
+        role = self._tr(f"role.{self.role_change_to}")
+        return self._tr("users.confirm_role", name=self.role_change_name, role=role)
+
+    @rx.var
+    def role_change_effect(self) -> str:
+        return self._tr(f"users.role_effect.{self.role_change_to}") if self.role_change_to else ""
+
+    def ask_role_change(self, user_id: str, role: str):
+        """A pick in the role column only opens the confirmation; `change_role` (guarded) does the change."""
+        known = {r.id for r in self.rows}
+        self.role_change_user = str(user_id) if str(user_id) in known else ""
+        self.role_change_to = str(role) if self.role_change_user and str(role) in self.assignable else ""
+        if not self.role_change_to:
+            self.role_change_user = ""
+
+    def cancel_role_change(self):
+        """Closes the confirmation; the select shows the role the person still has."""
+        self.role_change_user = self.role_change_to = ""
+
     @guarded(clear=("message",))
     async def change_role(self, principal: Principal, user_id: str, role: str):
+        self.role_change_user = self.role_change_to = ""
         await self._act(principal, accounts.change_role, "users.role_changed", user_id, role)
 
     @guarded(clear=("message",))

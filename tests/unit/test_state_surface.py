@@ -30,6 +30,8 @@ ALLOWLIST = {
     "toggle_channel": "a tick in the compose form; the recount it asks for is guarded",
     "set_critical": "a tick in the compose form",
     "close_editor": "closes a dialog",
+    "ask_role_change": "opens the role-change confirmation (a row on screen, a role the admin may give)",
+    "cancel_role_change": "closes the role-change confirmation",
     "close_detail": "closes a dialog",
     "close_refund": "closes a dialog",
     "set_provider": "picks a filter; the fetch it asks for is guarded",
