@@ -70,7 +70,7 @@ def _role_cell(row: rx.Var) -> rx.Component:
 
 
 def _role_confirmation() -> rx.Component:
-    """"Make Ravi a platform admin?" with what that lets them do: one pick never changes a role by itself."""
+    """ "Make Ravi a platform admin?" with what that lets them do: one pick never changes a role by itself."""
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
             rx.alert_dialog.title(S.role_change_question, id="role-confirm-question"),
