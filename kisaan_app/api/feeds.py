@@ -175,6 +175,21 @@ def issue_alert(body: AlertIn, session: SessionDep, meta: MetaDep, actor: Curren
     return AlertOut.model_validate(alert, from_attributes=True)
 
 
+@router.get(
+    "/weather/alerts/reach",
+    response_model=weather.WarningReach,
+    dependencies=[role_required(Role.ADMIN, Role.ORG_ADMIN)],
+)
+def warning_reach(
+    session: SessionDep,
+    actor: CurrentPrincipal,
+    district: str = Query(min_length=1, max_length=80),
+    severity: Literal["green", "yellow", "orange", "red"] = "yellow",
+):
+    """Who a warning would reach (farmers per channel and language), and "did you mean" for a typo district."""
+    return weather.warning_reach(session, actor, district, severity)
+
+
 @router.get("/weather/alerts", response_model=list[AlertOut])
 def active_alerts(session: SessionDep, _reader: CurrentPrincipal, district: str):
     return [AlertOut.model_validate(a, from_attributes=True) for a in weather.active_alerts(session, district)]

@@ -202,7 +202,7 @@ def _dashboard(principal: Principal, selected_crop: str, lang: str) -> Dashboard
         price_rows = [board_row(r) for r in prices.latest_prices(session, crops, district or None, state or None)]
         alerts = (
             [
-                AlertRow(a.id, a.severity, a.title, a.message, ist(a.valid_until))
+                AlertRow(a.id, a.severity, *weather.text_for(a, lang), ist(a.valid_until))
                 for a in weather.active_alerts(session, district)
             ]
             if district

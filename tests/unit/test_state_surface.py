@@ -32,6 +32,7 @@ ALLOWLIST = {
     "close_editor": "closes a dialog",
     "ask_role_change": "opens the role-change confirmation (a row on screen, a role the admin may give)",
     "cancel_role_change": "closes the role-change confirmation",
+    "cancel_send": "closes a send confirmation; the form keeps what was typed",
     "close_detail": "closes a dialog",
     "close_refund": "closes a dialog",
     "set_provider": "picks a filter; the fetch it asks for is guarded",

@@ -133,6 +133,31 @@ def _check(district: str, severity: str, title: str, message: str, valid_from: d
         raise ValidationFailed("alert_validity", field="valid_until")
 
 
+def check_warning(
+    session: Session,
+    actor: Principal,
+    *,
+    district: str,
+    severity: str,
+    title: str,
+    message: str,
+    valid_from: datetime,
+    valid_until: datetime,
+    texts: dict[str, dict[str, str]] | None = None,
+    allow_empty: bool = False,
+) -> tuple[WarningReach, list[User], dict[str, dict[str, str]] | None]:
+    """Every rule a warning must pass, without writing: the admin's preview shows its reach, and issue_alert
+    runs it again when they confirm. A district that reaches nobody is refused (with "did you mean …" for a
+    typo) unless a platform admin records it on purpose (allow_empty: for farmers who have not joined yet)."""
+    require_role(actor, Role.ADMIN, Role.ORG_ADMIN)
+    texts = _clean_texts(texts)  # first, so an error names the language's own field
+    _check(district, severity, title, message, valid_from, valid_until)
+    reach, farmers = _reach(session, actor, district, severity)
+    if not farmers:
+        _refuse_no_reach(actor, reach, allow_empty)
+    return reach, farmers, texts
+
+
 def issue_alert(
     session: Session,
     actor: Principal,
@@ -148,15 +173,20 @@ def issue_alert(
     texts: dict[str, dict[str, str]] | None = None,
     allow_empty: bool = False,
 ) -> WeatherAlert:
-    """Warn a district's farmers. A district that reaches nobody is refused (with "did you mean …" for a typo)
-    unless a platform admin records it on purpose (allow_empty: a warning for farmers who have not joined yet).
-    `texts` holds the warning in more languages; each farmer gets theirs, else title/message."""
-    require_role(actor, Role.ADMIN, Role.ORG_ADMIN)
-    _check(district, severity, title, message, valid_from, valid_until)
-    texts = _clean_texts(texts)
-    reach, farmers = _reach(session, actor, district, severity)
-    if not farmers:
-        _refuse_no_reach(actor, reach, allow_empty)
+    """Warn a district's farmers (see check_warning); `texts` holds the warning in more languages, and each
+    farmer gets theirs, else title/message."""
+    reach, farmers, texts = check_warning(
+        session,
+        actor,
+        district=district,
+        severity=severity,
+        title=title,
+        message=message,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        texts=texts,
+        allow_empty=allow_empty,
+    )
     scope = _scope(actor)
     alert = WeatherAlert(
         district=reach.district,
