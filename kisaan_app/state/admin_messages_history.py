@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass
 from typing import ClassVar
+from urllib.parse import urlencode
+
+import reflex as rx
 
 from kisaan_app.db import session_scope
 from kisaan_app.i18n import t
@@ -15,7 +18,9 @@ from kisaan_app.state.guard import guarded, off_loop
 from kisaan_app.state.paging import PagedListMixin
 from kisaan_app.state.session import ADMIN_ROLES, SessionState
 
+PATH = "/admin/messages/history"
 FILTERS = ("channel", "status", "batch_id", "search")
+URL_NAMES = {"batch_id": "campaign"}  # a filter's name in the URL, where it differs
 STATS_DAYS = 14
 # Inputs with an element id also arrive under that id (state/guard.py check_form).
 FILTER_FORM = {**dict.fromkeys(FILTERS, 80), "history_channel": "channel", "history_status": "status"}
@@ -31,7 +36,8 @@ class DeliveryRow:
     id: str
     channel: str
     status: str
-    recipient: str
+    recipient: str  # the person's name when known, else the address
+    address: str  # the phone, email or push endpoint ("" for the in-app inbox)
     subject: str
     body: str
     attempts: str  # display text, like the rest of the detail lines ("" hides a line)
@@ -54,7 +60,7 @@ class ChannelStat:
     rate: str
 
 
-NO_DELIVERY = DeliveryRow("", "", "", "", "", "", "", "", "", "", "", "", "", "", "")
+NO_DELIVERY = DeliveryRow("", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "")
 
 
 def delivery_row(d) -> DeliveryRow:
@@ -62,7 +68,8 @@ def delivery_row(d) -> DeliveryRow:
         id=str(d.id),
         channel=d.channel,
         status=d.status,
-        recipient=d.recipient or "",
+        recipient=d.recipient_name or d.recipient or "",
+        address="" if (d.recipient or "").startswith("user:") else d.recipient or "",
         subject=d.subject or "",
         body=d.body or "",
         attempts=str(d.attempts),
@@ -141,27 +148,40 @@ class MessageHistoryState(PagedListMixin, SessionState):
             self.rows, self.total = [], 0
             raise
 
+    # The filters and the open delivery live in the URL, so a link to a delivery keeps the list it came from
+    # and a reload (or a link sent to a colleague) shows the same thing.
+    @rx.var
+    def list_url(self) -> str:
+        query = urlencode({URL_NAMES.get(k, k): v for k, v in self.filters.items() if v})
+        return f"{PATH}?{query}" if query else PATH
+
+    @rx.var
+    def detail_prefix(self) -> str:
+        """A row's link is this plus its id: the list's own URL with `delivery=`."""
+        return self.list_url + ("&" if "?" in self.list_url else "?") + "delivery="
+
     @guarded()
     async def load(self, principal: Principal):
-        campaign = str(self.router.page.params.get("campaign", ""))[:40]
+        params = self.router.page.params
+        self.filters = {k: str(params.get(URL_NAMES.get(k, k), ""))[:80].strip() for k in FILTERS}
+        self.filters = {k: v for k, v in self.filters.items() if v}
         self.page, self.detail_open = 1, False
-        self.filters = {"batch_id": campaign} if campaign else {}
         await self._try_reload(principal)
+        delivery = str(params.get("delivery", ""))[:20]
+        if delivery:
+            self.detail = await off_loop(_delivery, principal, parsing.ident(delivery))
+            self.detail_open = True
 
     @guarded(form=FILTER_FORM)
     async def apply_filters(self, principal: Principal, form: dict):
-        self.filters = {k: form.get(k, "").strip() for k in FILTERS}
-        self.page = 1
-        await self._try_reload(principal)
-
-    @guarded()
-    async def open_detail(self, principal: Principal, delivery_id: str):
-        self.detail = await off_loop(_delivery, principal, parsing.ident(delivery_id))
-        self.detail_open = True
+        """New filters go into the URL; loading that URL (on_load) reads them and the list."""
+        self.filters = {k: v for k in FILTERS if (v := form.get(k, "").strip())}
+        return rx.redirect(self.list_url)
 
     def close_detail(self):
-        """Closes the dialog: touches no data."""
+        """Closes the dialog, back to the list's URL: touches no data."""
         self.detail_open = False
+        return rx.redirect(self.list_url)
 
 
 def _delivery(principal: Principal, delivery_id: int) -> DeliveryRow:
