@@ -56,9 +56,9 @@ def _filters() -> rx.Component:
 def _row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row.when, white_space="nowrap"),
-        rx.table.cell(row.who),
+        rx.table.cell(rx.text(row.who, size="2"), min_width="9em", white_space="normal"),
         rx.table.cell(rx.code(row.action)),
-        rx.table.cell(row.target),
+        rx.table.cell(rx.text(row.target, size="2"), min_width="7em", white_space="normal"),
         rx.table.cell(
             rx.match(
                 row.outcome,
@@ -68,7 +68,9 @@ def _row(row: rx.Var) -> rx.Component:
             )
         ),
         rx.table.cell(row.ip),
-        rx.table.cell(rx.text(row.details, size="1")),
+        rx.table.cell(
+            rx.text(row.details, size="1", class_name="wrap-anywhere"), min_width="14em", white_space="normal"
+        ),
         class_name="audit-row",
     )
 

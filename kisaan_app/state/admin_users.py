@@ -1,11 +1,13 @@
 """The admin user list: filters, paging, role changes and deactivation (org admins: own FPO only)."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 import reflex as rx
 
 from kisaan_app.db import session_scope
+from kisaan_app.i18n.formatting import local_time
 from kisaan_app.services import accounts, parsing
 from kisaan_app.services.accounts import directory, membership, password_reset
 from kisaan_app.services.authz import assignable_roles
@@ -67,11 +69,11 @@ class AdminUsersState(PagedListMixin, SessionState):
             district=self.district_filter or None,
             organization_id=int(org) if org.isascii() and org.isdigit() else None,
         )
-        return flt, self.page_size, self.offset
+        return flt, self.page_size, self.offset, self.lang
 
     @staticmethod
     def _fetch(principal, ask):
-        flt, limit, offset = ask
+        flt, limit, offset, lang = ask
         with session_scope() as session:
             found, total = directory.list_users(session, principal, flt, limit=limit, offset=offset)
             pending = membership.list_requests(session, principal, "pending")
@@ -84,7 +86,7 @@ class AdminUsersState(PagedListMixin, SessionState):
                 active=bool(r.is_active),
                 organization=r.organization_name or "—",
                 district=r.district or "—",
-                last_login=(r.last_login_at or "")[:16].replace("T", " "),
+                last_login=local_time(datetime.fromisoformat(r.last_login_at), lang) if r.last_login_at else "",
                 is_self=r.id == principal.id,
             )
             for r in found
@@ -95,7 +97,7 @@ class AdminUsersState(PagedListMixin, SessionState):
                 full_name=r.full_name,
                 contact=r.phone or "",
                 organization=r.organization_name,
-                asked=r.created_at.strftime("%Y-%m-%d %H:%M"),
+                asked=local_time(r.created_at, lang),
             )
             for r in pending
         ]
