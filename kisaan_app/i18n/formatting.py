@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
+from babel.numbers import NumberFormatError, format_currency, parse_decimal
 
 IST = ZoneInfo("Asia/Kolkata")
 
@@ -51,3 +52,12 @@ def _locale(lang: str) -> Locale:
         return Locale.parse(lang)
     except (ValueError, UnknownLocaleError):
         return Locale.parse("en")
+
+
+def foreign_money(amount: str | float, currency: str, lang: str) -> str:
+    """A provider's balance ("12.3456", "USD") as people read money: "$12.35"; the text as given if not a number."""
+    try:
+        value = parse_decimal(str(amount), locale="en")
+        return format_currency(value, currency or "USD", locale=_locale(lang))
+    except (NumberFormatError, ValueError, UnknownLocaleError):
+        return f"{amount} {currency}".strip()

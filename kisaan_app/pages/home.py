@@ -3,7 +3,7 @@
 import reflex as rx
 
 from kisaan_app.components.feedback import empty_state
-from kisaan_app.components.i18n import tr
+from kisaan_app.components.i18n import tr, tr_prefixed
 from kisaan_app.components.layout import page_shell, public_shell
 from kisaan_app.pages.dashboard import farmer_dashboard
 from kisaan_app.state.home import HomeState
@@ -56,9 +56,111 @@ def _farmer_home() -> rx.Component:
     )
 
 
+def _buyer_listing(item: rx.Var) -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.vstack(
+                rx.text(item.crop, weight="bold"),
+                rx.text(item.farmer, " · ", item.place, size="1", color=rx.color("gray", 11)),
+                spacing="0",
+                align="start",
+            ),
+            rx.spacer(),
+            rx.vstack(
+                rx.text(item.price, weight="bold"),
+                rx.text(item.left, size="1", color=rx.color("gray", 11)),
+                spacing="0",
+                align="end",
+            ),
+            width="100%",
+            align="center",
+        ),
+        href="/market/listing?id=" + item.id,
+        underline="none",
+        color="inherit",
+        class_name="price-row buyer-listing",
+    )
+
+
+def _buyer_line(line: rx.Var) -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.vstack(
+                rx.text(line.title, weight="medium", size="2"),
+                rx.text(line.figures, size="1", color=rx.color("gray", 11)),
+                spacing="0",
+                align="start",
+            ),
+            rx.spacer(),
+            rx.badge(tr_prefixed("", line.status), variant="soft"),
+            width="100%",
+            align="center",
+        ),
+        href=line.href,
+        underline="none",
+        color="inherit",
+        class_name="price-row",
+    )
+
+
+def _buyer_card(title_key: str, rows: rx.Var, render, empty_key: str, icon: str, more_href: str, card_id: str):
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(tr(title_key), size="4"),
+                rx.spacer(),
+                rx.link(tr("home.see_all"), href=more_href, size="2"),
+                width="100%",
+                align="center",
+            ),
+            rx.cond(
+                rows.length() > 0,
+                rx.vstack(rx.foreach(rows, render), spacing="0", width="100%"),
+                empty_state(empty_key, icon=icon),
+            ),
+            spacing="2",
+            align="stretch",
+        ),
+        width="100%",
+        id=card_id,
+    )
+
+
 def _buyer_home() -> rx.Component:
+    """Something to do on arrival: produce on offer near them, and where their offers and orders stand."""
     return rx.vstack(
         rx.text(tr("home.buyer_intro")),
+        _buyer_card(
+            "home.buyer_near",
+            HomeState.buyer_listings,
+            _buyer_listing,
+            "home.buyer_no_listings",
+            "store",
+            "/market",
+            "buyer-listings",
+        ),
+        rx.cond(
+            (HomeState.buyer_listings.length() > 0) & ~HomeState.buyer_near,
+            rx.text(tr("home.buyer_none_near"), size="1", color=rx.color("gray", 11)),
+        ),
+        _buyer_card(
+            "home.buyer_offers",
+            HomeState.buyer_offers,
+            _buyer_line,
+            "home.buyer_no_offers",
+            "hand-coins",
+            "/market",
+            "buyer-offers",
+        ),
+        _buyer_card(
+            "home.buyer_orders",
+            HomeState.buyer_orders,
+            _buyer_line,
+            "home.buyer_no_orders",
+            "package",
+            "/orders",
+            "buyer-orders",
+        ),
         rx.card(
             rx.vstack(
                 _info_row("home.business", HomeState.business_name, "home.no_business"),
@@ -69,6 +171,7 @@ def _buyer_home() -> rx.Component:
             width="100%",
         ),
         width="100%",
+        spacing="3",
         id="buyer-home",
     )
 

@@ -8,7 +8,7 @@ import reflex as rx
 
 from kisaan_app.db import session_scope
 from kisaan_app.i18n import t
-from kisaan_app.i18n.formatting import ist
+from kisaan_app.i18n.formatting import foreign_money, ist
 from kisaan_app.models.notifications import CHANNELS
 from kisaan_app.services import parsing
 from kisaan_app.services.context import Principal
@@ -135,7 +135,9 @@ class MessageHistoryState(PagedListMixin, SessionState):
             if ch in figures.channels and figures.channels[ch].total
         ]
         balance = figures.sms_balance or {}
-        self.sms_balance = f"{balance.get('balance', '')} {balance.get('currency', '')}".strip() if balance else ""
+        self.sms_balance = (
+            foreign_money(balance.get("balance", ""), balance.get("currency", ""), self.lang) if balance else ""
+        )
         self.by_day = [
             {**row, "day": str(row["day"])[5:], "failed": sum(v for k, v in row.items() if k.endswith("_failed"))}
             for row in figures.by_day

@@ -11,7 +11,7 @@ import reflex as rx
 
 from kisaan_app.db import session_scope
 from kisaan_app.i18n import t
-from kisaan_app.i18n.formatting import ist
+from kisaan_app.i18n.formatting import ist, local_day
 from kisaan_app.models.enums import Role
 from kisaan_app.realtime.events import LiveEvent
 from kisaan_app.realtime.payloads import CropHealthUpdate, PriceTick, WeatherUpdate
@@ -99,7 +99,7 @@ class DashboardState(SessionState):
             elif isinstance(data, CropHealthUpdate) and data.farmer_id == self.user_id:
                 self._prepend_report(data)
         if trend_moved is not None:
-            self.trend = await _trend_after(trend_moved, self.selected_crop, self.my_district, self.my_state)
+            self.trend = await _trend_after(trend_moved, self.selected_crop, self.my_district, self.my_state, self.lang)
         if any(e.topic == "notification" for e in events):
             items = await off_loop(_recent_inbox, self.user_id)
             self._show_inbox(items)
@@ -107,7 +107,7 @@ class DashboardState(SessionState):
         self.last_event_ms = max(int(e.created_at.timestamp() * 1000) for e in events)
 
     def _apply_price(self, tick: PriceTick, wire: dict) -> None:
-        row = live_price_row(wire)
+        row = live_price_row(wire, self.lang)
         # The plain list under Reflex's change-tracking proxy: iterating the proxy wraps every row, and this
         # runs once per connected farmer per tick. Assigning a new list below still marks `prices` dirty.
         current = getattr(self.prices, "__wrapped__", self.prices)
@@ -154,12 +154,15 @@ class DashboardState(SessionState):
         if chosen not in self.my_crops:
             return  # only the farmer's own crops are on the picker
         self.selected_crop = chosen
-        self.trend = await off_loop(_trend, chosen, self.my_district, self.my_state)
+        self.trend = await off_loop(_trend, chosen, self.my_district, self.my_state, self.lang)
 
     @guarded(Role.FARMER, error="report_error", clear=("report_message",), form=REPORT_FORM)
     async def submit_report(self, principal: Principal, form: dict):
         await off_loop(_report, principal, self._meta(), form)
-        self.report_message = self._tr("dashboard.report_sent")
+        # Only a member's FPO hears of it (services/crop_health.py): never promise a farmer without one.
+        self.report_message = self._tr(
+            "dashboard.report_sent" if principal.organization_id else "dashboard.report_saved"
+        )
 
     @guarded(error=None)
     async def mark_read(self, principal: Principal, notification_id: str):
@@ -199,7 +202,8 @@ def _dashboard(principal: Principal, selected_crop: str, lang: str) -> Dashboard
         crops, district, state = view.crops, view.district or "", view.state or ""
         if selected_crop not in crops:
             selected_crop = crops[0] if crops else ""
-        price_rows = [board_row(r) for r in prices.latest_prices(session, crops, district or None, state or None)]
+        near = prices.latest_prices(session, crops, district or None, state or None)
+        price_rows = [board_row(r, lang) for r in near]
         alerts = (
             [
                 AlertRow(a.id, a.severity, *weather.text_for(a, lang), ist(a.valid_until))
@@ -221,18 +225,18 @@ def _dashboard(principal: Principal, selected_crop: str, lang: str) -> Dashboard
             for r in crop_health.recent_reports(session, principal, limit=10)
         ]
         items, unread = inbox.recent(session, principal.id, limit=20), inbox.unread_count(session, principal.id)
-    trend = _trend(selected_crop, district, state)
+    trend = _trend(selected_crop, district, state, lang)
     return DashboardView(crops, district, state, selected_crop, price_rows, trend, alerts, reports, items, unread)
 
 
-def _trend(crop: str, district: str, state: str) -> list[TrendPoint]:
+def _trend(crop: str, district: str, state: str, lang: str) -> list[TrendPoint]:
     from kisaan_app.services.feeds import price_board as prices
 
     if not crop:
         return []
     with session_scope() as session:
         points = prices.price_trend(session, crop, district or None, state or None, days=30)
-    return [TrendPoint(date=p.date.strftime("%d %b"), modal=round(p.modal_rupees)) for p in points]
+    return [TrendPoint(date=local_day(p.date, lang), modal=round(p.modal_rupees)) for p in points]
 
 
 def _report(principal: Principal, meta: RequestMeta, form: dict[str, str]) -> None:
@@ -269,11 +273,11 @@ def _recent_inbox(user_id: int) -> list[inbox.InboxItem]:
 _trends: dict[tuple, list[TrendPoint]] = {}
 
 
-async def _trend_after(tick_id: int, crop: str, district: str, state: str) -> list[TrendPoint]:
-    key = (crop.lower(), district.lower(), state.lower(), tick_id)
+async def _trend_after(tick_id: int, crop: str, district: str, state: str, lang: str) -> list[TrendPoint]:
+    key = (crop.lower(), district.lower(), state.lower(), tick_id, lang)
     points = _trends.get(key)
     if points is None:
-        points = await off_loop(_trend, crop, district, state)
+        points = await off_loop(_trend, crop, district, state, lang)
         if len(_trends) > 256:
             _trends.clear()
         _trends[key] = points
