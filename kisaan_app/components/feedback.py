@@ -44,4 +44,6 @@ def loading_state() -> rx.Component:
 
 
 def forbidden_state() -> rx.Component:
-    return rx.callout(tr("state.forbidden"), icon="shield_alert", color_scheme="orange", width="100%")
+    return rx.callout(
+        tr("state.forbidden"), icon="shield_alert", color_scheme="orange", width="100%", id="forbidden-state"
+    )

@@ -116,6 +116,7 @@ def page_shell(title_key: str, *content: rx.Component) -> rx.Component:
                 rx.cond(SessionState.access == "forbidden", forbidden_state(), loading_state()),
             ),
             class_name="app-main",
+            custom_attrs={"data-access": SessionState.access},  # "ok" once on_load allowed the page (tests wait on it)
         ),
         rx.cond(SessionState.user_id > 0, bottom_bar()),
         class_name="app-root with-bottom-bar",
