@@ -102,7 +102,9 @@ def _reach_badges(rows: rx.Var, prefix: str | None, badge_id: str) -> rx.Compone
     return rx.flex(
         rx.foreach(
             rows,
-            lambda r: rx.badge(tr_prefixed(prefix, r[0]) if prefix else r[0], ": ", r[1], size="2", variant="soft"),
+            lambda r: rx.badge(
+                tr_prefixed(prefix, r.label) if prefix else r.label, ": ", r.people, size="2", variant="soft"
+            ),
         ),
         wrap="wrap",
         gap="2",

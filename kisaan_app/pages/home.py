@@ -103,11 +103,11 @@ def _buyer_line(line: rx.Var) -> rx.Component:
     )
 
 
-def _buyer_card(title_key: str, rows: rx.Var, render, empty_key: str, icon: str, more_href: str, card_id: str):
+def _buyer_card(title_key: str | rx.Var, rows: rx.Var, render, empty_key: str, icon: str, more_href: str, card_id: str):
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading(tr(title_key), size="4"),
+                rx.heading(tr(title_key) if isinstance(title_key, str) else title_key, size="4"),
                 rx.spacer(),
                 rx.link(tr("home.see_all"), href=more_href, size="2"),
                 width="100%",
@@ -131,17 +131,13 @@ def _buyer_home() -> rx.Component:
     return rx.vstack(
         rx.text(tr("home.buyer_intro")),
         _buyer_card(
-            "home.buyer_near",
+            rx.cond(HomeState.buyer_near, tr("home.buyer_near"), tr("home.buyer_newest")),
             HomeState.buyer_listings,
             _buyer_listing,
             "home.buyer_no_listings",
             "store",
             "/market",
             "buyer-listings",
-        ),
-        rx.cond(
-            (HomeState.buyer_listings.length() > 0) & ~HomeState.buyer_near,
-            rx.text(tr("home.buyer_none_near"), size="1", color=rx.color("gray", 11)),
         ),
         _buyer_card(
             "home.buyer_offers",

@@ -101,6 +101,8 @@ WHEN_PATTERN = "d MMM y, HH:mm:ss"
 
 
 def _detail_value(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value) or "—"
     if isinstance(value, dict):

@@ -41,6 +41,12 @@ class AlertRow:
     until: str
 
 
+@dataclass(frozen=True)
+class ReachRow:
+    label: str
+    people: int
+
+
 class AlertsAdminState(SessionState):
     guard_roles: ClassVar[tuple[str, ...]] = ADMIN_ROLES
     district_options: list[str] = []
@@ -52,8 +58,8 @@ class AlertsAdminState(SessionState):
     pending: dict[str, str] = {}
     reach_district: str = ""
     reach_farmers: int = 0
-    reach_channels: list[list[str]] = []  # [channel, people]
-    reach_languages: list[list[str]] = []  # [language name, people]
+    reach_channels: list[ReachRow] = []  # label: channel key
+    reach_languages: list[ReachRow] = []  # label: the language's own name
 
     @staticmethod
     def _fetch(principal, _ask):
@@ -100,8 +106,8 @@ class AlertsAdminState(SessionState):
             raise
         languages = available_languages()
         self.reach_district, self.reach_farmers = reach.district, reach.farmers
-        self.reach_channels = [[ch, str(n)] for ch, n in reach.channels.items()]
-        self.reach_languages = [[languages.get(code, code), str(n)] for code, n in sorted(reach.languages.items())]
+        self.reach_channels = [ReachRow(ch, n) for ch, n in reach.channels.items()]
+        self.reach_languages = [ReachRow(languages.get(code, code), n) for code, n in sorted(reach.languages.items())]
         self.pending = dict(form)
 
     def cancel_send(self):

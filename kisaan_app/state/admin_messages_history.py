@@ -1,6 +1,7 @@
 """/admin/messages/history: every delivery an admin may see, filters, one delivery's provider answer, stats."""
 
 from dataclasses import dataclass
+from datetime import date
 from typing import ClassVar
 from urllib.parse import urlencode
 
@@ -8,7 +9,7 @@ import reflex as rx
 
 from kisaan_app.db import session_scope
 from kisaan_app.i18n import t
-from kisaan_app.i18n.formatting import foreign_money, ist
+from kisaan_app.i18n.formatting import foreign_money, local_day, local_time
 from kisaan_app.models.notifications import CHANNELS
 from kisaan_app.services import parsing
 from kisaan_app.services.context import Principal
@@ -27,8 +28,8 @@ FILTER_FORM = {**dict.fromkeys(FILTERS, 80), "history_channel": "channel", "hist
 FILTER_FORM |= {"history_campaign": "batch_id"}
 
 
-def _when(value) -> str:
-    return ist(value) if value else ""
+def _when(value, lang: str) -> str:
+    return local_time(value, lang) if value else ""
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class ChannelStat:
 NO_DELIVERY = DeliveryRow("", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "")
 
 
-def delivery_row(d) -> DeliveryRow:
+def delivery_row(d, lang: str) -> DeliveryRow:
     return DeliveryRow(
         id=str(d.id),
         channel=d.channel,
@@ -78,9 +79,9 @@ def delivery_row(d) -> DeliveryRow:
         error_message=d.error_message or "",
         segments=str(d.segments) if d.segments else "",
         campaign=d.batch_id or "",
-        created=_when(d.created_at),
-        sent=_when(d.sent_at),
-        delivered=_when(d.delivered_at),
+        created=_when(d.created_at, lang),
+        sent=_when(d.sent_at, lang),
+        delivered=_when(d.delivered_at, lang),
     )
 
 
@@ -115,7 +116,7 @@ class MessageHistoryState(PagedListMixin, SessionState):
             found, total = history.list_history(session, principal, flt, limit, offset)
             figures = history.stats(session, principal, days=STATS_DAYS)
             recent = [campaign_row(c, tr) for c in campaigns.list_campaigns(session, principal, limit=50)]
-            rows = [delivery_row(d) for d in found]
+            rows = [delivery_row(d, lang) for d in found]
         return rows, total, recent, figures
 
     def _show(self, result) -> None:
@@ -139,7 +140,11 @@ class MessageHistoryState(PagedListMixin, SessionState):
             foreign_money(balance.get("balance", ""), balance.get("currency", ""), self.lang) if balance else ""
         )
         self.by_day = [
-            {**row, "day": str(row["day"])[5:], "failed": sum(v for k, v in row.items() if k.endswith("_failed"))}
+            {
+                **row,
+                "day": _day(row["day"], self.lang),
+                "failed": sum(v for k, v in row.items() if k.endswith("_failed")),
+            }
             for row in figures.by_day
         ]
 
@@ -171,7 +176,7 @@ class MessageHistoryState(PagedListMixin, SessionState):
         await self._try_reload(principal)
         delivery = str(params.get("delivery", ""))[:20]
         if delivery:
-            self.detail = await off_loop(_delivery, principal, parsing.ident(delivery))
+            self.detail = await off_loop(_delivery, principal, parsing.ident(delivery), self.lang)
             self.detail_open = True
 
     @guarded(form=FILTER_FORM)
@@ -186,8 +191,14 @@ class MessageHistoryState(PagedListMixin, SessionState):
         return rx.redirect(self.list_url)
 
 
-def _delivery(principal: Principal, delivery_id: int) -> DeliveryRow:
+def _delivery(principal: Principal, delivery_id: int, lang: str) -> DeliveryRow:
     from kisaan_app.services.notifications import history
 
     with session_scope() as session:
-        return delivery_row(history.delivery_detail(session, principal, delivery_id))
+        return delivery_row(history.delivery_detail(session, principal, delivery_id), lang)
+
+
+def _day(value, lang: str) -> str:
+    """A chart's day ("7 Dec", "7 दिस॰") from the stats' date or ISO text."""
+    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return local_day(day, lang)

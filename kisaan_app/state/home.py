@@ -100,10 +100,10 @@ class HomeState(SessionState):
                 crop=" · ".join(p for p in (item.crop, item.variety) if p),
                 farmer=item.farmer,
                 place=item.place,
-                left=f"{item.quantity_remaining:g} {self._tr('unit.' + item.unit)}",
-                price=self._tr(
-                    "home.price_per", price=rupees(item.asking_price_paise), unit=self._tr("unit." + item.unit)
+                left=self._tr(
+                    "home.per_unit_left", unit=self._tr("unit." + item.unit), quantity=f"{item.quantity_remaining:g}"
                 ),
+                price=rupees(item.asking_price_paise),
             )
             for item in shop.listings
         ]
