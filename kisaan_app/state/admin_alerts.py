@@ -11,7 +11,7 @@ import reflex as rx
 
 from kisaan_app.db import session_scope
 from kisaan_app.i18n import available_languages
-from kisaan_app.i18n.formatting import ist
+from kisaan_app.i18n.formatting import local_time
 from kisaan_app.models.base import utcnow
 from kisaan_app.services import parsing
 from kisaan_app.services.accounts import directory
@@ -61,14 +61,19 @@ class AlertsAdminState(SessionState):
     reach_channels: list[ReachRow] = []  # label: channel key
     reach_languages: list[ReachRow] = []  # label: the language's own name
 
+    def _ask(self):
+        return self.lang
+
     @staticmethod
-    def _fetch(principal, _ask):
+    def _fetch(principal, lang):
         from kisaan_app.services.feeds import weather
 
         with session_scope() as session:
             districts = directory.districts(session, principal)
             alerts = [
-                AlertRow(str(a.id), a.district, a.severity, a.title, ist(a.valid_until))
+                AlertRow(
+                    str(a.id), a.district, a.severity, weather.text_for(a, lang)[0], local_time(a.valid_until, lang)
+                )
                 for a in weather.alerts_for_viewer(session, principal)
             ]
         return districts, alerts

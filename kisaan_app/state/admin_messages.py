@@ -13,7 +13,7 @@ import reflex as rx
 
 from kisaan_app.db import session_scope
 from kisaan_app.i18n import t
-from kisaan_app.i18n.formatting import ist
+from kisaan_app.i18n.formatting import local_time
 from kisaan_app.models.notifications import CATEGORIES, CHANNELS
 from kisaan_app.realtime.events import LiveEvent
 from kisaan_app.services.accounts import directory
@@ -41,7 +41,7 @@ class CampaignRow:
     when: str
 
 
-def campaign_row(c, tr) -> CampaignRow:
+def campaign_row(c, tr, lang: str) -> CampaignRow:
     """One campaign for a list; `tr` translates a catalogue key into the reader's language."""
     return CampaignRow(
         id=str(c.id),
@@ -49,7 +49,7 @@ def campaign_row(c, tr) -> CampaignRow:
         title=c.title or "",
         channels=", ".join(tr(f"channel.{ch}") for ch in c.channels or []),
         total=int(c.total),
-        when=ist(c.created_at),
+        when=local_time(c.created_at, lang),
     )
 
 
@@ -373,7 +373,7 @@ def _lists(principal: Principal, lang: str):
     with session_scope() as session:
         organizations = [[str(o.id), o.name] for o in directory.organizations(session, principal)]
         districts = directory.districts(session, principal)
-        recent = [campaign_row(c, tr) for c in campaigns.list_campaigns(session, principal, limit=20)]
+        recent = [campaign_row(c, tr, lang) for c in campaigns.list_campaigns(session, principal, limit=20)]
         keys = sorted({tpl.key for tpl in templates.list_templates(session, principal)})
     return organizations, districts, recent, [[k, k] for k in keys]
 

@@ -115,7 +115,7 @@ class MessageHistoryState(PagedListMixin, SessionState):
         with session_scope() as session:
             found, total = history.list_history(session, principal, flt, limit, offset)
             figures = history.stats(session, principal, days=STATS_DAYS)
-            recent = [campaign_row(c, tr) for c in campaigns.list_campaigns(session, principal, limit=50)]
+            recent = [campaign_row(c, tr, lang) for c in campaigns.list_campaigns(session, principal, limit=50)]
             rows = [delivery_row(d, lang) for d in found]
         return rows, total, recent, figures
 

@@ -11,7 +11,7 @@ import reflex as rx
 
 from kisaan_app.db import session_scope
 from kisaan_app.i18n import t
-from kisaan_app.i18n.formatting import ist, local_day
+from kisaan_app.i18n.formatting import local_day, local_time
 from kisaan_app.models.enums import Role
 from kisaan_app.realtime.events import LiveEvent
 from kisaan_app.realtime.payloads import CropHealthUpdate, PriceTick, WeatherUpdate
@@ -80,7 +80,7 @@ class DashboardState(SessionState):
         self.unread_count, self.load_error, self.loaded = view.unread, "", True
 
     def _show_inbox(self, items: list[inbox.InboxItem]) -> None:
-        self.inbox_items = [inbox_row(i) for i in items]
+        self.inbox_items = [inbox_row(i, self.lang) for i in items]
 
     # ------------------------------------------------------------ live events
 
@@ -128,7 +128,7 @@ class DashboardState(SessionState):
             severity=alert.severity or "yellow",
             title=alert.title or "",
             message=alert.message or "",
-            until=live_alert_until(alert.valid_until),
+            until=live_alert_until(alert.valid_until, self.lang),
             fresh=True,
         )
         others = [replace(a, fresh=False) for a in self.alerts if a.id != fresh.id]
@@ -206,7 +206,7 @@ def _dashboard(principal: Principal, selected_crop: str, lang: str) -> Dashboard
         price_rows = [board_row(r, lang) for r in near]
         alerts = (
             [
-                AlertRow(a.id, a.severity, *weather.text_for(a, lang), ist(a.valid_until))
+                AlertRow(a.id, a.severity, *weather.text_for(a, lang), local_time(a.valid_until, lang))
                 for a in weather.active_alerts(session, district)
             ]
             if district
@@ -219,7 +219,7 @@ def _dashboard(principal: Principal, selected_crop: str, lang: str) -> Dashboard
                 issue=t(lang, f"crop_issue.{r.issue_type}"),
                 severity=r.severity,
                 note=r.note or "",
-                when=ist(r.created_at),
+                when=local_time(r.created_at, lang),
                 source=r.source,
             )
             for r in crop_health.recent_reports(session, principal, limit=10)

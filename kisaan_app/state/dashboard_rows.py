@@ -8,7 +8,7 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from kisaan_app.i18n.formatting import ist, local_day, rupees
+from kisaan_app.i18n.formatting import local_day, local_time, rupees
 from kisaan_app.services import inbox
 
 SEVERITY_RANK = {"red": 0, "orange": 1, "yellow": 2, "green": 3}
@@ -145,16 +145,16 @@ def alert_order(alert: AlertRow) -> tuple:
     return SEVERITY_RANK.get(alert.severity, 9), not alert.fresh
 
 
-def live_alert_until(valid_until: str | None) -> str:
-    return ist(datetime.fromisoformat(valid_until)) if valid_until else ""
+def live_alert_until(valid_until: str | None, lang: str) -> str:
+    return local_time(datetime.fromisoformat(valid_until), lang) if valid_until else ""
 
 
-def inbox_row(item: inbox.InboxItem) -> InboxRow:
+def inbox_row(item: inbox.InboxItem, lang: str) -> InboxRow:
     return InboxRow(
         id=item.id,
         title=item.title,
         body=item.body,
-        when=ist(item.created_at),
+        when=local_time(item.created_at, lang),
         read=item.read,
         critical=item.critical,
     )
