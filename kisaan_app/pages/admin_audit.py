@@ -53,23 +53,32 @@ def _filters() -> rx.Component:
     )
 
 
+def _cell(label_key: str, *children, **props) -> rx.Component:
+    """A cell that names its column, so a phone can show each entry as a card (styles.css .stack-table)."""
+    return rx.table.cell(*children, custom_attrs={"data-label": tr(label_key)}, **props)
+
+
 def _row(row: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row.when, white_space="nowrap"),
-        rx.table.cell(rx.text(row.who, size="2"), min_width="9em", white_space="normal"),
-        rx.table.cell(rx.code(row.action)),
-        rx.table.cell(rx.text(row.target, size="2"), min_width="7em", white_space="normal"),
-        rx.table.cell(
+        _cell("audit.when", row.when, white_space="nowrap"),
+        _cell("audit.who", rx.text(row.who, size="2"), min_width="9em", white_space="normal"),
+        _cell("audit.action", rx.code(row.action)),
+        _cell("audit.target", rx.text(row.target, size="2"), min_width="7em", white_space="normal"),
+        _cell(
+            "audit.outcome",
             rx.match(
                 row.outcome,
                 ("success", rx.badge(tr("audit.outcome.success"), color_scheme="green")),
                 ("failure", rx.badge(tr("audit.outcome.failure"), color_scheme="red")),
                 rx.badge(tr("audit.outcome.denied"), color_scheme="orange"),
-            )
+            ),
         ),
-        rx.table.cell(row.ip),
-        rx.table.cell(
-            rx.text(row.details, size="1", class_name="wrap-anywhere"), min_width="14em", white_space="normal"
+        _cell("audit.from", row.ip),
+        _cell(
+            "audit.details",
+            rx.text(row.details, size="1", class_name="wrap-anywhere"),
+            min_width="14em",
+            white_space="normal",
         ),
         class_name="audit-row",
     )
@@ -96,6 +105,7 @@ def audit_page() -> rx.Component:
                     S.rows,
                     _row,
                     "audit-table",
+                    class_name="stack-table",
                 ),
                 pager(S.page, S.pages, S.page_label, S.go_to_page),
                 width="100%",

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func, or_, select
 
 from kisaan_app.i18n.formatting import local_time
 from kisaan_app.models.accounts import User
@@ -77,7 +77,10 @@ def query(session: Session, viewer: Principal, flt: AuditFilter, *, limit: int =
         stmt = stmt.where(AuditLog.created_at < until)
     if flt.search:
         like = f"%{flt.search.strip().lower()}%"
-        stmt = stmt.where(func.lower(func.coalesce(AuditLog.actor_label, "")).like(like))
+        named = select(User.id).where(func.lower(User.full_name).like(like))  # "asha" finds Asha Admin's entries
+        stmt = stmt.where(
+            or_(func.lower(func.coalesce(AuditLog.actor_label, "")).like(like), col(AuditLog.actor_id).in_(named))
+        )
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(stmt.order_by(col(AuditLog.id).desc()).offset(offset).limit(limit)).all()
     return list(rows), int(total)

@@ -195,5 +195,8 @@ def test_the_audit_log_reads_in_ist_with_names(db):
     assert hindi["user.role_changed"].when == "7 दिस॰ 2026, 11:30:05"
     assert changed.who.startswith("Asha Admin") and changed.target == "Ravi Kumar"
     assert changed.details == "old role: farmer · new role: org_admin · channels: sms, email"
+    with session_scope() as session:  # the page's search finds a person by name too
+        found, _n = audit.query(session, _p(admin), audit.AuditFilter(search="asha"), limit=10)
+    assert entry.id in {r.id for r in found}
     failed = english["auth.login_failed"]
     assert (failed.when, failed.who, failed.target) == ("7 Dec 2026, 01:30:00", "+919800000099", "—")
