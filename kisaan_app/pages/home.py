@@ -109,7 +109,7 @@ def _buyer_card(title_key: str | rx.Var, rows: rx.Var, render, empty_key: str, i
             rx.hstack(
                 rx.heading(tr(title_key) if isinstance(title_key, str) else title_key, size="4"),
                 rx.spacer(),
-                rx.link(tr("home.see_all"), href=more_href, size="2"),
+                rx.link(tr("home.see_all"), href=more_href, size="2", white_space="nowrap"),
                 width="100%",
                 align="center",
             ),
@@ -138,6 +138,10 @@ def _buyer_home() -> rx.Component:
             "store",
             "/market",
             "buyer-listings",
+        ),
+        rx.cond(
+            (HomeState.buyer_listings.length() > 0) & ~HomeState.buyer_near,
+            rx.text(tr("home.buyer_none_near"), size="1", color=rx.color("gray", 11), margin_top="-0.5em"),
         ),
         _buyer_card(
             "home.buyer_offers",
