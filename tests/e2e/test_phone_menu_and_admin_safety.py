@@ -136,10 +136,11 @@ def test_a_role_change_and_a_red_warning_each_ask_first(page):
         mine.get_by_role("button").click()  # withdraw it: the other journeys start without it
         expect(mine).to_have_count(0)
 
-        page.set_viewport_size({"width": 1280, "height": 800})
         page.goto("/admin/audit")
         table = page.locator("#audit-table")
         expect(table).to_contain_text("Savita Jadhav")  # the role change names her, not user:4
+        screenshot(page, "audit-hi-360")
+        page.set_viewport_size({"width": 1280, "height": 800})
         screenshot(page, "audit-hi-1280")
         page.goto("/admin/messages/history")
         expect(page.locator("main.app-main")).to_have_attribute("data-access", "ok")
