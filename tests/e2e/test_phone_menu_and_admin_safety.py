@@ -131,7 +131,7 @@ def test_a_role_change_and_a_red_warning_each_ask_first(page):
         screenshot(page, "alert-confirm-hi-360")
         page.click("#alert-confirm")
         expect(page.locator("#alert-issued")).to_be_visible()
-        mine = page.locator(".active-alert", has_text="Hailstorm tonight")
+        mine = page.locator(".active-alert", has_text="आज रात ओलावृष्टि")  # in the admin's language
         expect(mine).to_have_count(1)
         mine.get_by_role("button").click()  # withdraw it: the other journeys start without it
         expect(mine).to_have_count(0)
