@@ -137,10 +137,14 @@ def test_a_role_change_and_a_red_warning_each_ask_first(page):
         expect(mine).to_have_count(0)
 
         page.goto("/admin/audit")
-        table = page.locator("#audit-table")
-        expect(table).to_contain_text("Savita Jadhav")  # the role change names her, not user:4
+        cards = page.locator("#audit-cards")  # a phone reads entries as cards, nothing to scroll sideways
+        expect(cards).to_be_visible()
+        expect(cards.locator(".audit-card", has_text="user.role_changed").first).to_contain_text("Savita Jadhav")
         screenshot(page, "audit-hi-360")
         page.set_viewport_size({"width": 1280, "height": 800})
+        table = page.locator("#audit-table")
+        expect(table).to_be_visible()
+        expect(table).to_contain_text("Savita Jadhav")  # the role change names her, not user:4
         screenshot(page, "audit-hi-1280")
         page.goto("/admin/messages/history")
         expect(page.locator("main.app-main")).to_have_attribute("data-access", "ok")
