@@ -107,7 +107,8 @@ def test_bad_input_and_wrong_moves_get_clear_errors(api, market):
     tonnes = api.post(
         "/api/market/listings", json={**LISTING, "unit": "tonne", "quantity": 5000}, headers=market["farmer_h"]
     )
-    assert _error(tonnes) == "quantity_invalid"
+    # The message names the limit in the listing's unit (it once read "at most , two decimals").
+    assert _error(tonnes) == "quantity_too_large" and tonnes.json()["error"]["message"].endswith("at most 1,000 tonne.")
     auto = api.post(
         "/api/market/listings", json={**LISTING, "auto_accept_price_paise": 100_000}, headers=market["farmer_h"]
     )
