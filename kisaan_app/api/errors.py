@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kisaan_app.i18n import error_text, resolve_language
-from kisaan_app.services.errors import DomainError, RateLimited
+from kisaan_app.services.errors import DomainError, FieldErrors, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,14 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"Retry-After": str(exc.retry_after_seconds)} if isinstance(exc, RateLimited) else None
         if exc.status == 401:
             headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
-        message = error_text(request_language(request), exc.code, **exc.params)
-        return problem(exc.status, exc.code, message, field=exc.field, details=exc.params, headers=headers)
+        lang = request_language(request)
+        message = error_text(lang, exc.code, **exc.params)
+        details = dict(exc.params)
+        if isinstance(exc, FieldErrors):  # every wrong field of the form, each with its own words
+            details["errors"] = [
+                {"field": e.field, "code": e.code, "message": error_text(lang, e.code, **e.params)} for e in exc.errors
+            ]
+        return problem(exc.status, exc.code, message, field=exc.field, details=details, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):

@@ -170,7 +170,8 @@ def close_listing(listing_id: RowId, session: SessionDep, meta: MetaDep, actor: 
 
 @router.post("/listings/{listing_id}/photo", response_model=ListingOut)
 def upload_photo(listing_id: RowId, file: UploadFile, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
-    """JPEG, PNG or WebP up to 2 MB, checked by decoding it (not by its name or declared type)."""
+    """JPEG, PNG or WebP up to KISAAN_PHOTO_MAX_MB (15 MB), checked by decoding it (not by its name or declared
+    type) and re-encoded at most 1600 px wide."""
     return _listing_out(photos.attach(session, actor, meta, listing_id, file.file))
 
 

@@ -12,6 +12,7 @@ import json
 import re
 import unicodedata
 from functools import cache
+from itertools import groupby
 from pathlib import Path
 
 from indic_transliteration import sanscript
@@ -42,16 +43,10 @@ def _script_of(ch: str) -> str | None:
 
 def _romanise(text: str) -> str:
     """Each run of one Indian script → IAST; Roman letters stay as they are."""
-    out, run, run_script = [], [], None
-    for ch in text:
-        script = _script_of(ch)
-        if script != run_script and run:
-            out.append(sanscript.transliterate("".join(run), run_script, sanscript.IAST) if run_script else "".join(run))
-            run = []
-        run_script = script
-        run.append(ch)
-    if run:
-        out.append(sanscript.transliterate("".join(run), run_script, sanscript.IAST) if run_script else "".join(run))
+    out = []
+    for script, chars in groupby(text, key=_script_of):
+        chunk = "".join(chars)
+        out.append(sanscript.transliterate(chunk, script, sanscript.IAST) if script else chunk)
     return "".join(out)
 
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
-from kisaan_app.services.errors import DomainError, ValidationFailed
+from kisaan_app.services.errors import DomainError, FieldErrors, ValidationFailed
 
 GUARD_MARK = "__kisaan_guarded__"
 # A handler's plain text arguments (an id, a status, a receipt) are short; anything longer is not from our pages.
@@ -66,9 +66,30 @@ def _check_args(args: tuple, kwargs: dict) -> None:
             raise ValidationFailed("invalid_request")
 
 
-def _show_error(state, err: DomainError, error: str | None, fields: str | None, field_names: Mapping[str, str]):
+def _show_error(
+    state,
+    err: DomainError,
+    error: str | None,
+    fields: str | None,
+    field_names: Mapping[str, str],
+    form: Mapping[str, int | str] | None = None,
+):
+    """Each field's error beside its field — every one of them at once (FieldErrors) — else the page's error.
+    A field the form does not have (a forged key) is shown as the form's own error, never hidden."""
+
+    def place(each: DomainError) -> str | None:
+        name = field_names.get(each.field or "", each.field)
+        forged = each.code == "invalid_request" and form is not None and name and name not in form
+        return "form" if forged else name
+
+    if fields and isinstance(err, FieldErrors):
+        shown: dict[str, str] = {}
+        for each in err.errors:
+            shown.setdefault(place(each) or "form", state._error(each))
+        setattr(state, fields, shown)
+        return
     message = state._error(err)
-    field = field_names.get(err.field or "", err.field)
+    field = place(err)
     if fields and (field or not error):
         setattr(state, fields, {field or "form": message})
     elif error:
@@ -131,7 +152,7 @@ def guarded(
                 args, kwargs = prepare(self, args, kwargs)
                 return await run(self, principal, args, kwargs)
             except DomainError as err:
-                _show_error(self, err, error, fields, names)
+                _show_error(self, err, error, fields, names, form)
                 return None
 
         async def background_handler(self, *args, **kwargs):
@@ -144,13 +165,13 @@ def guarded(
                 try:
                     args, kwargs = prepare(self, args, kwargs)
                 except DomainError as err:
-                    _show_error(self, err, error, fields, names)
+                    _show_error(self, err, error, fields, names, form)
                     return None
             try:
                 return await run(self, principal, args, kwargs)
             except DomainError as err:
                 async with self:
-                    _show_error(self, err, error, fields, names)
+                    _show_error(self, err, error, fields, names, form)
                 return None
 
         wrapper = functools.wraps(fn)(background_handler if background else handler)

@@ -78,9 +78,7 @@ def is_plain_name(text: str) -> bool:
     return bool(text) and all(unicodedata.category(ch)[0] in "LMN" or ch in NAME_PUNCTUATION for ch in text)
 
 
-def check_plain_name(
-    value: str | None, *, field: str, code: str, shortest: int = 2, longest: int = 80
-) -> str | None:
+def check_plain_name(value: str | None, *, field: str, code: str, shortest: int = 2, longest: int = 80) -> str | None:
     """A name in any Indian (or other) script, spaces tidied and Unicode composed; blank → None."""
     value = " ".join(unicodedata.normalize("NFC", value or "").split())
     if not value:

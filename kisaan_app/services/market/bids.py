@@ -187,6 +187,8 @@ def counter(
     sent = _sent_before(session, actor, form_key)
     if isinstance(sent, Bid) and sent.id == bid.id:
         return sent
+    if sent is not None:  # this form's key already sent a figure on another thread: a stale or forged form
+        raise ValidationFailed("form_key_invalid", field="form_key")
     _live(bid)
     _fresh(bid)
     ensure_open(listing)

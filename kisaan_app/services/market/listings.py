@@ -7,13 +7,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, or_, select
 
+from kisaan_app.i18n.formatting import group_indian
 from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import BidStatus, ListingStatus, Role
 from kisaan_app.models.market import UNITS, Listing
 from kisaan_app.realtime.events import managers_target, send_on_commit, user_target
 from kisaan_app.realtime.payloads import MarketChange
-from kisaan_app.i18n.formatting import group_indian
 from kisaan_app.services import audit, glossary
 from kisaan_app.services.accounts.validation import check_plain_name
 from kisaan_app.services.authz import require_role
@@ -98,7 +98,8 @@ def check_listing(data: ListingInput, checks: Checks | None = None) -> ListingIn
     price = check("price_paise", check_price, data.price_paise)
     auto = None
     if data.auto_accept_price_paise is not None:
-        auto = check("auto_accept_price_paise", check_price, data.auto_accept_price_paise, field="auto_accept_price_paise")
+        field = "auto_accept_price_paise"
+        auto = check(field, check_price, data.auto_accept_price_paise, field=field)
         if auto is not None and price is not None and auto < price:
             checks.errors.append(ValidationFailed("auto_accept_below_reserve", field="auto_accept_price_paise"))
     start, end = data.available_from, data.available_until
