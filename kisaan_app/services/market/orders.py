@@ -151,6 +151,9 @@ NOTIFIED = (
 )
 
 
+REPEATABLE = ("order_dispatched", "order_dispatch_undone")
+
+
 def _notify(session: Session, order: MarketOrder, kind: str) -> None:
     """Both sides get an inbox entry for each step (payment has its own, from the payments lifecycle)."""
     from kisaan_app.i18n import t
@@ -158,6 +161,8 @@ def _notify(session: Session, order: MarketOrder, kind: str) -> None:
     from kisaan_app.models.accounts import User
     from kisaan_app.services import inbox
 
+    # Dispatch can be undone and pressed again: each of those steps is news of its own (the others happen once).
+    again = f":{order.updated_at:%Y%m%d%H%M%S%f}" if kind in REPEATABLE else ""
     for user_id in {order.buyer_id, order.farmer_id}:
         person = session.get(User, user_id)
         if person is None:
@@ -175,7 +180,7 @@ def _notify(session: Session, order: MarketOrder, kind: str) -> None:
                 amount=rupees(order.amount_paise, decimals=True),
             ),
             url="/orders",
-            idempotency_key=f"order:{order.id}:{kind}:{user_id}",
+            idempotency_key=f"order:{order.id}:{kind}:{user_id}{again}",
         )
 
 
