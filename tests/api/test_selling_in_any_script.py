@@ -19,6 +19,7 @@ from kisaan_app.services.accounts import to_principal
 from kisaan_app.services.errors import Conflict, FieldErrors, ValidationFailed
 from kisaan_app.services.feeds import prices
 from kisaan_app.services.market import bids, listings, order_cards, orders
+from kisaan_app.services.payments import history
 from tests.api.test_money_integrity import client, paid_order
 from tests.api.test_money_integrity import sale as money_sale
 from tests.factories import bearer, make_user, token_for
@@ -279,7 +280,9 @@ def test_a_refund_is_told_to_the_farmer_in_the_inbox_and_on_their_channels(payme
     assert {"sms", "email"} & set(channels) or "push" in channels  # and on a channel that leaves the app
     with session_scope() as session:
         (card,) = order_cards.order_cards(session, to_principal(farmer))
+        sums = history.totals(session, to_principal(farmer), history.PaymentFilter())
     assert (card.paid_paise, card.refunded_paise) == (300_000, 100_000)
+    assert (sums.paid_paise, sums.refunded_paise, sums.net_paise) == (300_000, 100_000, 200_000)
 
 
 def order_row_number(order_id: int) -> str:
