@@ -275,7 +275,9 @@ def listing_page() -> rx.Component:
                     rx.vstack(
                         rx.cond(
                             L.card.photo != "",
-                            rx.image(src=L.card.photo, width="100%", max_width="360px", alt=""),
+                            rx.image(
+                                src=L.card.photo, width="100%", max_width="360px", alt="", id="listing-card-photo"
+                            ),
                         ),
                         rx.heading(L.card.title, size="5", id="listing-title"),
                         rx.text(L.card.remaining, " · ", L.card.price, id="listing-remaining"),

@@ -86,6 +86,12 @@ class ThreadRow:
 NO_CARD = ListingCard("", "", "", "", "", "", "", "")
 
 
+def _photo_url(listing) -> str:
+    if not listing.photo_path:
+        return ""
+    return f"/api/market/listings/{listing.id}/photo?v={int(listing.updated_at.timestamp())}"
+
+
 def listing_card(listing, farmer_name: str = "", lang: str = "en") -> ListingCard:
     """A listing as a card, its crop and district in the reader's language ("प्याज़" for Onion in Hindi)."""
     unit = t(lang, f"unit.{listing.unit}")
@@ -98,7 +104,7 @@ def listing_card(listing, farmer_name: str = "", lang: str = "en") -> ListingCar
         place=", ".join(p for p in (listing.village, glossary.label("district", listing.district, lang)) if p),
         farmer=farmer_name,
         status=listing.status,
-        photo=f"/api/market/listings/{listing.id}/photo" if listing.photo_path else "",
+        photo=_photo_url(listing),  # versioned: a new photo shows at once, not the day-cached old one
         description=listing.description or "",
     )
 
