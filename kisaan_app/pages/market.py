@@ -41,13 +41,29 @@ def _card(item: rx.Var) -> rx.Component:
     )
 
 
+def _chosen(name: str, label_key: str, choices: rx.Var) -> rx.Component:
+    """A filter box with its glossary list (crops, districts) in the reader's language; typing still works."""
+    return rx.fragment(
+        rx.input(
+            name=name,
+            placeholder=tr(label_key),
+            size="2",
+            width="8em",
+            id=f"filter-{name}",
+            auto_complete="off",
+            custom_attrs={"list": f"filter-{name}-choices"},
+        ),
+        rx.el.datalist(rx.foreach(choices, lambda c: rx.el.option(value=c)), id=f"filter-{name}-choices"),
+    )
+
+
 def market_page() -> rx.Component:
     return page_shell(
         "nav.market",
         filter_bar(
             M.apply_filters,
-            rx.input(name="crop", placeholder=tr("market.crop"), size="2", width="8em"),
-            rx.input(name="district", placeholder=tr("market.district"), size="2", width="8em"),
+            _chosen("crop", "market.crop", M.crop_choices),
+            _chosen("district", "market.district", M.district_choices),
             rx.input(name="grade", placeholder=tr("market.grade"), size="2", width="5em"),
             rx.input(
                 name="min_quantity", placeholder=tr("market.min_quantity"), input_mode="decimal", size="2", width="7em"

@@ -153,7 +153,11 @@ class MarketState(FilteredListMixin, SessionState):
     page_size: ClassVar[int] = 20
     rows_var: ClassVar[str] = "cards"
     filter_fields: ClassVar[tuple[str, ...]] = ("crop", "district", "grade", "min_quantity", "max_price", "sort")
+    filter_ids: ClassVar[dict[str, str]] = {"filter_crop": "crop", "filter_district": "district"}
     cards: list[ListingCard] = []
+    # The filter boxes offer the glossary's names in the reader's language; anything typed is matched too.
+    crop_choices: list[str] = []
+    district_choices: list[str] = []
 
     def _ask(self):
         f = self.filters
@@ -179,6 +183,8 @@ class MarketState(FilteredListMixin, SessionState):
 
     def _on_load(self) -> None:
         self.cards = []
+        self.crop_choices = glossary.choices("crop", self.lang)
+        self.district_choices = glossary.choices("district", self.lang)
 
 
 class ListingState(SessionState):
