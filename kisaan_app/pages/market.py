@@ -101,25 +101,40 @@ def _offer(o: rx.Var) -> rx.Component:
 
 
 def _counter_form(bid: rx.Var) -> rx.Component:
+    """A new figure in this thread. Its error shows here (not at the top of the page) and what was typed stays;
+    after a success a new key empties it."""
+    mine = L.counter_bid == bid.id
     return rx.form(
-        rx.hstack(
-            rx.el.input(type="hidden", name="bid_id", value=bid.id),
-            # One key per thread and render: a double tap counters once (services/market/form_keys.py).
-            rx.el.input(type="hidden", name="form_key", value=L.counter_key + "-" + bid.id),
-            rx.input(
-                name="price",
-                placeholder=tr("market.price_per_unit"),
-                input_mode="decimal",
-                size="2",
-                width="8em",
-                id="counter-price-" + bid.id,
+        rx.vstack(
+            rx.hstack(
+                rx.el.input(type="hidden", name="bid_id", value=bid.id),
+                # One key per thread and render: a double tap counters once (services/market/form_keys.py).
+                rx.el.input(type="hidden", name="form_key", value=L.counter_key + "-" + bid.id),
+                rx.input(
+                    name="price",
+                    placeholder=tr("market.price_per_unit"),
+                    input_mode="decimal",
+                    size="2",
+                    width="8em",
+                    id="counter-price-" + bid.id,
+                    aria_invalid=rx.cond(mine & L.counter_errors.contains("price"), "true", "false"),
+                ),
+                rx.input(name="message", placeholder=tr("market.note"), max_length=500, size="2", width="12em"),
+                rx.button(tr("market.counter"), type="submit", size="2", variant="soft", id="counter-" + bid.id),
+                wrap="wrap",
             ),
-            rx.input(name="message", placeholder=tr("market.note"), max_length=500, size="2", width="12em"),
-            rx.button(tr("market.counter"), type="submit", size="2", variant="soft", id="counter-" + bid.id),
-            wrap="wrap",
+            rx.cond(
+                mine & (L.counter_errors.length() > 0),
+                rx.foreach(
+                    L.counter_errors.values(),
+                    lambda text: rx.text(text, size="2", color=rx.color("red", 11), role="alert"),
+                ),
+            ),
+            spacing="1",
         ),
         on_submit=L.counter,
-        reset_on_submit=True,
+        reset_on_submit=False,
+        key=L.counter_key + "-" + bid.id,
     )
 
 

@@ -104,9 +104,7 @@ def _order_card(o: rx.Var) -> rx.Component:
             rx.cond(
                 o.refunded != "",
                 rx.callout(
-                    tr("orders.refunded"),
-                    " ",
-                    o.refunded,
+                    rx.text(tr("orders.refunded"), " ", rx.text.strong(o.refunded)),
                     icon="undo_2",
                     color_scheme="orange",
                     size="1",

@@ -202,6 +202,8 @@ class ListingState(SessionState):
     bid_key: str = ""
     bid_errors: dict[str, str] = {}
     counter_key: str = ""
+    counter_errors: dict[str, str] = {}
+    counter_bid: str = ""  # the thread whose counter form the errors belong to
     photo_max_bytes: int = 0  # what the page's uploader may send (KISAAN_PHOTO_MAX_MB)
 
     def _ask(self):
@@ -253,8 +255,10 @@ class ListingState(SessionState):
         self.message = self.message or self._tr("market.bid_sent")
         self.bid_key = new_form_key()
 
-    @guarded(clear=("message",), form=COUNTER_FORM)
+    @guarded(fields="counter_errors", field_names={"price_paise": "price"}, clear=("message",), form=COUNTER_FORM)
     async def counter(self, principal: Principal, form: dict):
+        """A counter-offer (or the buyer's answer to one); its error shows in that thread, typed values kept."""
+        self.counter_bid = str(form.get("bid_id", ""))[:12]
         bid_id = parsing.ident(form.get("bid_id"), "bid_not_found")
         price = parsing.paise(form.get("price"), "price", code="price_invalid")
         quantity = parsing.quantity(form.get("quantity"), "quantity", required=False)
