@@ -57,12 +57,18 @@ def card_row(card: order_cards.OrderCard, lang: str) -> OrderCardRow:
         hold_until=ist(order.hold_until) if order.status == OrderStatus.PENDING_PAYMENT else "",
         other_name=card.other_name,
         other_phone=card.other_phone or "",
-        pickup_place=card.pickup_place,
+        pickup_place=_place(card.pickup, lang),
         pickup_from=card.pickup_from.strftime("%d-%m-%Y") if card.pickup_from else "",
         paid=rupees(card.paid_paise, decimals=True) if card.paid_paise else "",
         refunded=rupees(card.refunded_paise, decimals=True) if card.refunded_paise else "",
         undo_until=ist(card.undo_until, "%H:%M") if card.undo_until else "",
     )
+
+
+def _place(pickup: tuple[str | None, str, str], lang: str) -> str:
+    village, district, state = pickup
+    names = (village, glossary.label("district", district, lang), glossary.label("state", state, lang))
+    return ", ".join(n for n in names if n)
 
 
 class OrdersState(SessionState):

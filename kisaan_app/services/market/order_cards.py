@@ -26,11 +26,15 @@ class OrderCard:
     variety: str | None
     other_name: str  # the farmer for a buyer, the buyer for the seller's side
     other_phone: str | None
-    pickup_place: str
+    pickup: tuple[str | None, str, str]  # village, district, state (the last two glossary keys)
     pickup_from: date | None  # the listing's "available from" day in India, if the farmer gave one
     paid_paise: int
     refunded_paise: int
     undo_until: datetime | None  # "dispatched" can be taken back until then (seller's side only)
+
+    @property
+    def pickup_place(self) -> str:
+        return ", ".join(p for p in self.pickup if p)
 
 
 def order_cards(session: Session, actor: Principal, limit: int = 50) -> list[OrderCard]:
@@ -61,7 +65,7 @@ def order_cards(session: Session, actor: Principal, limit: int = 50) -> list[Ord
                 variety=listing.variety,
                 other_name=other.full_name,
                 other_phone=other.phone,
-                pickup_place=", ".join(p for p in (listing.village, listing.district, listing.state) if p),
+                pickup=(listing.village, listing.district, listing.state),
                 pickup_from=listing.available_from.astimezone(IST).date() if listing.available_from else None,
                 paid_paise=order.amount_paise if order.status in PAID or order.paid_at else 0,
                 refunded_paise=order.refunded_paise,
