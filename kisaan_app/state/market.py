@@ -242,7 +242,7 @@ class ListingState(SessionState):
         if number:
             self.message = self._tr("market.order_made", number=number)
 
-    @guarded(error=None, fields="bid_errors", field_names={"price_paise": "price"}, clear=("message",), form=BID_FORM)
+    @guarded(fields="bid_errors", field_names={"price_paise": "price"}, clear=("message",), form=BID_FORM)
     async def place_bid(self, principal: Principal, form: dict):
         """A bid, or a higher one replacing this buyer's live bid. Errors sit beside their fields (all at once)
         and the typed values stay; after a success the form empties (a new key remounts it)."""
