@@ -190,8 +190,20 @@ def test_a_hindi_farmer_sells_and_a_buyer_bids_on_a_phone(browser, live_server, 
         _wide(farmer, "market-hi")
         assert _count(MarketOrder, MarketOrder.listing_id == listing_id) == 1
     finally:
+        for page in (farmer, buyer):  # the account remembers its language: leave the seeded people in English
+            page.select_option("#language-switch", "en")
+        _wait(lambda: _languages() == {"en"})
         farmer_ctx.close()
         buyer_ctx.close()
+
+
+def _languages() -> set[str]:
+    from kisaan_app.db import session_scope
+    from kisaan_app.models.accounts import User
+
+    phones = ["+91" + RAMESH[0], "+91" + BUYER[0]]
+    with session_scope() as session:
+        return set(session.exec(select(User.preferred_language).where(User.phone.in_(phones))).all())
 
 
 def _bids(listing_id: int) -> list[int]:
