@@ -19,7 +19,9 @@ from kisaan_app.pages.admin_users import admin_users_page
 from kisaan_app.pages.auth import forgot_password_page, login_page, register_page
 from kisaan_app.pages.dev_outbox import dev_outbox_page
 from kisaan_app.pages.home import home_page
-from kisaan_app.pages.market import listing_page, market_page, orders_page, sell_page
+from kisaan_app.pages.market import listing_page, market_page
+from kisaan_app.pages.market_sell import sell_page
+from kisaan_app.pages.orders import orders_page
 from kisaan_app.pages.payments import payment_view_page, payments_page
 from kisaan_app.pages.profile import profile_page
 from kisaan_app.pages.settings_notifications import notification_settings_page
@@ -34,9 +36,11 @@ from kisaan_app.state.admin_users import AdminUsersState
 from kisaan_app.state.auth import AuthState
 from kisaan_app.state.dev_outbox import DevOutboxState
 from kisaan_app.state.home import HomeState
-from kisaan_app.state.market import ListingState, MarketState, OrdersState, SellState
+from kisaan_app.state.market import ListingState, MarketState
+from kisaan_app.state.orders import OrdersState
 from kisaan_app.state.payments import PaymentsState, PaymentViewState
 from kisaan_app.state.profile import ProfileState
+from kisaan_app.state.selling import SellState
 from kisaan_app.state.session import SessionState
 from kisaan_app.state.settings_notifications import NotificationSettingsState
 

@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     order_hold_minutes: int = 60  # an unpaid marketplace order gives its quantity back after this
     max_unpaid_orders_per_buyer: int = Field(5, ge=1)  # more unpaid orders at once are refused (hoarding)
     bid_expiry_hours: int = Field(72, ge=1)  # an offer not taken up by then can no longer be accepted
+    dispatch_undo_minutes: int = Field(10, ge=0, le=1440)  # a seller may take back "dispatched" this long after
+    photo_max_mb: int = Field(15, ge=1, le=40)  # a listing photo as large as a phone camera makes; shrunk on arrival
     webhook_max_bytes: int = Field(65536, ge=1024)  # larger provider webhook bodies are refused unread
     # Notifications: without credentials each channel talks to its local stand-in (top-level sandbox/).
     twilio_account_sid: str | None = None

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kisaan_app.db import is_outage
 from kisaan_app.i18n import error_text, resolve_language
-from kisaan_app.services.errors import DomainError, ErrorCode, ServiceUnavailable
+from kisaan_app.services.errors import DomainError, ErrorCode, FieldErrors, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,14 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"Retry-After": str(retry_after)} if retry_after else None
         if exc.status == 401:
             headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
-        message = error_text(request_language(request), exc.code, **exc.params)
-        return problem(exc.status, exc.code, message, field=exc.field, details=exc.params, headers=headers)
+        lang = request_language(request)
+        message = error_text(lang, exc.code, **exc.params)
+        details = dict(exc.params)
+        if isinstance(exc, FieldErrors):  # every wrong field of the form, each with its own words
+            details["errors"] = [
+                {"field": e.field, "code": e.code, "message": error_text(lang, e.code, **e.params)} for e in exc.errors
+            ]
+        return problem(exc.status, exc.code, message, field=exc.field, details=details, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):

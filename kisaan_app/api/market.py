@@ -5,7 +5,7 @@ sees their own bids, never another buyer's)."""
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, UploadFile
+from fastapi import APIRouter, Header, Query, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -18,6 +18,8 @@ from kisaan_app.services.market import bids, listings, orders, photos
 from kisaan_app.services.payments import farm_gate
 
 router = APIRouter(prefix="/api/market", tags=["marketplace"])
+# A client's key for one create (8–64 of A-Z a-z 0-9 _ . : -): sending it again returns the first result.
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=64)]
 
 
 class ListingIn(BaseModel):
@@ -50,6 +52,7 @@ class ListingOut(BaseModel):
     district: str
     state: str
     village: str | None
+    description: str | None = None
     status: str
     has_photo: bool = False
     farmer_name: str | None = None
@@ -110,6 +113,8 @@ class OrderOut(BaseModel):
     status: str
     hold_until: datetime | None
     paid_at: datetime | None
+    refunded_paise: int = 0
+    dispatched_at: datetime | None = None
 
 
 class StatusIn(BaseModel):
@@ -146,8 +151,10 @@ def search_listings(
 
 
 @router.post("/listings", response_model=ListingOut, status_code=201)
-def create_listing(body: ListingIn, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
-    data = listings.ListingInput(**body.model_dump(exclude={"farmer_id"}))
+def create_listing(
+    body: ListingIn, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal, key: IdempotencyKey = None
+):
+    data = listings.ListingInput(**body.model_dump(exclude={"farmer_id"}), form_key=key)
     return _listing_out(listings.create_listing(session, actor, meta, data, farmer_id=body.farmer_id))
 
 
@@ -163,7 +170,8 @@ def close_listing(listing_id: RowId, session: SessionDep, meta: MetaDep, actor: 
 
 @router.post("/listings/{listing_id}/photo", response_model=ListingOut)
 def upload_photo(listing_id: RowId, file: UploadFile, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
-    """JPEG, PNG or WebP up to 2 MB, checked by decoding it (not by its name or declared type)."""
+    """JPEG, PNG or WebP up to KISAAN_PHOTO_MAX_MB (15 MB), checked by decoding it (not by its name or declared
+    type) and re-encoded at most 1600 px wide."""
     return _listing_out(photos.attach(session, actor, meta, listing_id, file.file))
 
 
@@ -183,10 +191,18 @@ def listing_bids(listing_id: RowId, session: SessionDep, viewer: CurrentPrincipa
 
 
 @router.post("/listings/{listing_id}/bids", status_code=201)
-def place_bid(listing_id: RowId, body: BidIn, session: SessionDep, meta: MetaDep, buyer: CurrentPrincipal):
-    """A bid, or a raise of your live bid; at or above the auto-accept price it comes back as an order."""
+def place_bid(
+    listing_id: RowId,
+    body: BidIn,
+    session: SessionDep,
+    meta: MetaDep,
+    buyer: CurrentPrincipal,
+    key: IdempotencyKey = None,
+):
+    """A bid, or a raise of your live bid (it replaces the old figure); at or above the auto-accept price it
+    comes back as an order."""
     return _bid_or_order(
-        bids.place_bid(session, buyer, meta, listing_id, body.quantity, body.price_paise, body.message)
+        bids.place_bid(session, buyer, meta, listing_id, body.quantity, body.price_paise, body.message, key)
     )
 
 
@@ -201,8 +217,15 @@ def bid_thread(bid_id: RowId, session: SessionDep, viewer: CurrentPrincipal):
 
 
 @router.post("/bids/{bid_id}/counter", response_model=BidOut)
-def counter_bid(bid_id: RowId, body: CounterIn, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
-    return bids.counter(session, actor, meta, bid_id, body.price_paise, body.quantity, body.message)
+def counter_bid(
+    bid_id: RowId,
+    body: CounterIn,
+    session: SessionDep,
+    meta: MetaDep,
+    actor: CurrentPrincipal,
+    key: IdempotencyKey = None,
+):
+    return bids.counter(session, actor, meta, bid_id, body.price_paise, body.quantity, body.message, key)
 
 
 @router.post("/bids/{bid_id}/accept", response_model=OrderOut, status_code=201)
@@ -230,6 +253,12 @@ def my_orders(session: SessionDep, viewer: CurrentPrincipal):
 @router.post("/orders/{order_id}/status", response_model=OrderOut)
 def change_order(order_id: RowId, body: StatusIn, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
     return orders.advance(session, actor, meta, order_id, body.status)
+
+
+@router.post("/orders/{order_id}/undo-dispatch", response_model=OrderOut)
+def undo_dispatch(order_id: RowId, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
+    """Take back a "dispatched" pressed by mistake, within KISAAN_DISPATCH_UNDO_MINUTES."""
+    return orders.undo_dispatch(session, actor, meta, order_id)
 
 
 class FarmGateQROut(BaseModel):

@@ -45,5 +45,7 @@ def t(code: str | None, key: str, /, **params) -> str:
 
 def error_text(code: str | None, error_code: str, /, **params) -> str:
     key = f"error.{error_code}"
+    if isinstance(params.get("unit"), str):  # a unit of measure reads in the reader's language too
+        params["unit"] = t(code, f"unit.{params['unit']}")
     text = t(code, key, **params)
     return text if text != key else t(code, "error.generic")

@@ -38,6 +38,8 @@ class Listing(TableBase, table=True):
         sa.Index("ix_listing_status_crop_district", "status", "crop", "district"),
         sa.Index("ix_listing_status_created_at", "status", "created_at"),
         sa.Index("ix_listing_status_price", "status", "asking_price_paise"),
+        # One listing per rendered sell form: a double tap or a retried request cannot list the produce twice.
+        sa.Index("uq_listing_form_key", "created_by_id", "form_key", unique=True),
     )
 
     farmer_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
@@ -63,6 +65,9 @@ class Listing(TableBase, table=True):
     status: str = Field(default=ListingStatus.OPEN, max_length=10)
     available_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # Who pressed "List" (the farmer, or their FPO admin) and the key of that form (services/market/form_keys.py).
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    form_key: str | None = Field(default=None, max_length=64)
 
 
 class Bid(TableBase, table=True):
@@ -92,6 +97,8 @@ class Negotiation(TableBase, table=True):
         sa.CheckConstraint("price_paise IS NULL OR price_paise > 0", name="ck_negotiation_price_positive"),
         sa.CheckConstraint("quantity IS NULL OR quantity > 0", name="ck_negotiation_quantity_positive"),
         sa.Index("ix_negotiation_bid_created", "bid_id", "created_at"),
+        # One offer per rendered bid/counter form: a double tap sends the figure once.
+        sa.Index("uq_negotiation_form_key", "author_id", "form_key", unique=True),
     )
 
     bid_id: int = Field(foreign_key="bid.id", ondelete="CASCADE")
@@ -100,6 +107,7 @@ class Negotiation(TableBase, table=True):
     price_paise: int | None = Field(default=None, sa_type=Money)
     quantity: float | None = Field(default=None, sa_type=Quantity)
     message: str | None = Field(default=None, max_length=500)
+    form_key: str | None = Field(default=None, max_length=64)
 
 
 class MarketOrder(TableBase, table=True):
@@ -126,6 +134,7 @@ class MarketOrder(TableBase, table=True):
     hold_until: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)  # unpaid → released after
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     refunded_paise: int = Field(default=0, sa_type=Money, sa_column_kwargs={"server_default": "0"})
+    dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # "dispatched" may be undone briefly
 
 
 class QRSession(TableBase, table=True):

@@ -1,4 +1,5 @@
-"""/market (browse), /market/listing (one listing and its negotiation, live), /market/sell, /orders."""
+"""/market (browse) and /market/listing (one listing, its photo, its negotiation, live); the sell form is
+pages/market_sell.py, orders pages/orders.py."""
 
 import reflex as rx
 
@@ -9,12 +10,8 @@ from kisaan_app.components.layout import page_shell
 from kisaan_app.components.tables import filter_bar, native_select, pager
 from kisaan_app.state.market import ListingState as L
 from kisaan_app.state.market import MarketState as M
-from kisaan_app.state.market import OrdersState as O
-from kisaan_app.state.market import SellState as S
-from kisaan_app.state.payments import PaymentsState
 from kisaan_app.state.session import SessionState
 
-UNITS = ("quintal", "kg", "tonne")
 SORTS = ("newest", "price_asc", "price_desc", "quantity_desc")
 
 
@@ -44,13 +41,29 @@ def _card(item: rx.Var) -> rx.Component:
     )
 
 
+def _chosen(name: str, label_key: str, choices: rx.Var) -> rx.Component:
+    """A filter box with its glossary list (crops, districts) in the reader's language; typing still works."""
+    return rx.fragment(
+        rx.input(
+            name=name,
+            placeholder=tr(label_key),
+            size="2",
+            width="8em",
+            id=f"filter-{name}",
+            auto_complete="off",
+            custom_attrs={"list": f"filter-{name}-choices"},
+        ),
+        rx.el.datalist(rx.foreach(choices, lambda c: rx.el.option(value=c)), id=f"filter-{name}-choices"),
+    )
+
+
 def market_page() -> rx.Component:
     return page_shell(
         "nav.market",
         filter_bar(
             M.apply_filters,
-            rx.input(name="crop", placeholder=tr("market.crop"), size="2", width="8em"),
-            rx.input(name="district", placeholder=tr("market.district"), size="2", width="8em"),
+            _chosen("crop", "market.crop", M.crop_choices),
+            _chosen("district", "market.district", M.district_choices),
             rx.input(name="grade", placeholder=tr("market.grade"), size="2", width="5em"),
             rx.input(
                 name="min_quantity", placeholder=tr("market.min_quantity"), input_mode="decimal", size="2", width="7em"
@@ -88,23 +101,40 @@ def _offer(o: rx.Var) -> rx.Component:
 
 
 def _counter_form(bid: rx.Var) -> rx.Component:
+    """A new figure in this thread. Its error shows here (not at the top of the page) and what was typed stays;
+    after a success a new key empties it."""
+    mine = L.counter_bid == bid.id
     return rx.form(
-        rx.hstack(
-            rx.el.input(type="hidden", name="bid_id", value=bid.id),
-            rx.input(
-                name="price",
-                placeholder=tr("market.price_per_unit"),
-                input_mode="decimal",
-                size="2",
-                width="8em",
-                id="counter-price-" + bid.id,
+        rx.vstack(
+            rx.hstack(
+                rx.el.input(type="hidden", name="bid_id", value=bid.id),
+                # One key per thread and render: a double tap counters once (services/market/form_keys.py).
+                rx.el.input(type="hidden", name="form_key", value=L.counter_key + "-" + bid.id),
+                rx.input(
+                    name="price",
+                    placeholder=tr("market.price_per_unit"),
+                    input_mode="decimal",
+                    size="2",
+                    width="8em",
+                    id="counter-price-" + bid.id,
+                    aria_invalid=rx.cond(mine & L.counter_errors.contains("price"), "true", "false"),
+                ),
+                rx.input(name="message", placeholder=tr("market.note"), max_length=500, size="2", width="12em"),
+                rx.button(tr("market.counter"), type="submit", size="2", variant="soft", id="counter-" + bid.id),
+                wrap="wrap",
             ),
-            rx.input(name="message", placeholder=tr("market.note"), max_length=500, size="2", width="12em"),
-            rx.button(tr("market.counter"), type="submit", size="2", variant="soft", id="counter-" + bid.id),
-            wrap="wrap",
+            rx.cond(
+                mine & (L.counter_errors.length() > 0),
+                rx.foreach(
+                    L.counter_errors.values(),
+                    lambda text: rx.text(text, size="2", color=rx.color("red", 11), role="alert"),
+                ),
+            ),
+            spacing="1",
         ),
         on_submit=L.counter,
-        reset_on_submit=True,
+        reset_on_submit=False,
+        key=L.counter_key + "-" + bid.id,
     )
 
 
@@ -161,39 +191,48 @@ def _thread(bid: rx.Var) -> rx.Component:
     )
 
 
+def _bid_field(key: str, name: str, width: str) -> rx.Component:
+    return rx.box(
+        field(
+            key,
+            rx.input(
+                name=name,
+                input_mode="decimal",
+                required=True,
+                id=f"bid-{name}",
+                aria_invalid=rx.cond(L.bid_errors.contains(name), "true", "false"),
+            ),
+            L.bid_errors.get(name, ""),
+        ),
+        width=width,
+        max_width="100%",
+    )
+
+
 def _bid_form() -> rx.Component:
+    """A buyer's bid (or a higher one replacing theirs). Errors sit beside their fields and keep what was typed;
+    after a success a new key remounts the form empty."""
     return rx.cond(
         (SessionState.user_role == "buyer") & (L.card.status == "open"),
         rx.card(
             rx.form(
                 rx.vstack(
                     rx.heading(tr("market.make_bid"), size="3"),
+                    rx.el.input(type="hidden", name="form_key", value=L.bid_key),
                     rx.flex(
-                        rx.input(
-                            name="quantity",
-                            placeholder=tr("market.quantity"),
-                            input_mode="decimal",
-                            required=True,
-                            id="bid-quantity",
-                            width="8em",
-                        ),
-                        rx.input(
-                            name="price",
-                            placeholder=tr("market.price_per_unit"),
-                            input_mode="decimal",
-                            required=True,
-                            id="bid-price",
-                            width="10em",
-                        ),
+                        _bid_field("market.quantity", "quantity", "9em"),
+                        _bid_field("market.price_per_unit", "price", "12em"),
                         wrap="wrap",
                         gap="2",
                     ),
-                    rx.input(name="message", placeholder=tr("market.note"), max_length=500),
+                    rx.input(name="message", placeholder=tr("market.note"), max_length=500, id="bid-message"),
                     rx.button(tr("market.send_bid"), type="submit", id="bid-submit"),
+                    error_banner(L.bid_errors.get("form", "")),
                     align="stretch",
                 ),
                 on_submit=L.place_bid,
-                reset_on_submit=True,
+                reset_on_submit=False,
+                key=L.bid_key,
             ),
             width="100%",
         ),
@@ -219,6 +258,42 @@ def _order_line(o: rx.Var) -> rx.Component:
     )
 
 
+def _photo_picker() -> rx.Component:
+    """A camera photo is shrunk on the phone and sent with a progress bar (assets/photo.js); its error, with the
+    limit, shows right here."""
+    max_mb = (L.photo_max_bytes // (1024 * 1024)).to_string()
+    return rx.box(
+        rx.el.label(
+            rx.icon("camera", size=16),
+            tr("market.add_photo"),
+            rx.el.input(
+                type="file",
+                accept="image/jpeg,image/png,image/webp",
+                id="listing-photo-file",
+                custom_attrs={
+                    "data-photo-listing": L.card.id,
+                    "data-max-bytes": L.photo_max_bytes.to_string(),
+                    "data-lang": SessionState.lang,
+                    "data-shrinking": tr("market.photo_shrinking"),
+                    "data-uploading": tr("market.photo_uploading"),
+                    "data-too-large": tr("market.photo_too_large").replace("{max_mb}", max_mb),
+                    "data-failed": tr("market.photo_failed"),
+                },
+                class_name="visually-hidden",
+            ),
+            html_for="listing-photo-file",
+            class_name="photo-button",
+        ),
+        rx.el.progress(hidden=True, id="photo-progress", width="100%"),
+        rx.text("", size="2", custom_attrs={"data-photo-message": ""}, role="status", id="photo-message"),
+        rx.text(tr("market.photo_hint").replace("{max_mb}", max_mb), size="1", color=rx.color("gray", 10)),
+        rx.el.button(on_click=L.photo_uploaded, id="photo-done", type="button", hidden=True),
+        rx.script(src="/photo.js"),
+        custom_attrs={"data-photo-box": ""},
+        width="100%",
+    )
+
+
 def listing_page() -> rx.Component:
     return page_shell(
         "market.listing_title",
@@ -231,29 +306,22 @@ def listing_page() -> rx.Component:
                     rx.vstack(
                         rx.cond(
                             L.card.photo != "",
-                            rx.image(src=L.card.photo, width="100%", max_width="360px", alt=""),
+                            rx.image(
+                                src=L.card.photo, width="100%", max_width="360px", alt="", id="listing-card-photo"
+                            ),
                         ),
                         rx.heading(L.card.title, size="5", id="listing-title"),
                         rx.text(L.card.remaining, " · ", L.card.price, id="listing-remaining"),
                         rx.text(L.card.place, " · ", L.card.farmer, size="2"),
                         rx.badge(tr_prefixed("listing_status.", L.card.status)),
                         rx.cond(
+                            L.card.description != "",
+                            rx.text(L.card.description, size="2", white_space="pre-wrap", id="listing-description"),
+                        ),
+                        rx.cond(
                             L.is_seller & (L.card.status == "open"),
-                            rx.hstack(
-                                rx.upload(
-                                    rx.button(tr("market.add_photo"), size="1", variant="soft"),
-                                    id="listing-photo",
-                                    accept={
-                                        "image/jpeg": [".jpg", ".jpeg"],
-                                        "image/png": [".png"],
-                                        "image/webp": [".webp"],
-                                    },
-                                    max_files=1,
-                                    max_size=2 * 1024 * 1024,
-                                    on_drop=L.upload_photo(rx.upload_files(upload_id="listing-photo")),
-                                    border="none",
-                                    padding="0",
-                                ),
+                            rx.flex(
+                                _photo_picker(),
                                 rx.button(
                                     tr("market.close_listing"),
                                     on_click=L.close_listing,
@@ -261,6 +329,9 @@ def listing_page() -> rx.Component:
                                     variant="soft",
                                     color_scheme="gray",
                                 ),
+                                wrap="wrap",
+                                gap="2",
+                                width="100%",
                             ),
                         ),
                         align="start",
@@ -278,181 +349,5 @@ def listing_page() -> rx.Component:
                 align="stretch",
                 width="100%",
             ),
-        ),
-    )
-
-
-def _text_field(key: str, name: str, **props) -> rx.Component:
-    return field(
-        key,
-        rx.input(
-            name=name,
-            id=f"sell-{name}",
-            on_change=lambda v: S.update_draft(name, v),
-            default_value=S.draft.get(name, ""),
-            **props,
-        ),
-        S.field_errors.get(name, ""),
-    )
-
-
-def sell_page() -> rx.Component:
-    return page_shell(
-        "nav.sell",
-        rx.card(
-            rx.form(
-                rx.vstack(
-                    rx.cond(
-                        S.members.length() > 0,
-                        field(
-                            "market.for_farmer",
-                            native_select(
-                                "farmer_id",
-                                [("", tr("market.choose_farmer"))],
-                                dynamic=rx.foreach(S.members, lambda m: rx.el.option(m[1], value=m[0])),
-                                id="sell-farmer",
-                            ),
-                            S.field_errors.get("farmer_id", ""),
-                        ),
-                    ),
-                    rx.flex(
-                        _text_field("market.crop", "crop", required=True),
-                        _text_field("market.variety", "variety"),
-                        _text_field("market.grade", "grade"),
-                        wrap="wrap",
-                        gap="2",
-                    ),
-                    rx.flex(
-                        _text_field("market.quantity", "quantity", input_mode="decimal", required=True),
-                        field(
-                            "market.unit",
-                            native_select(
-                                "unit",
-                                [(u, tr(f"unit.{u}")) for u in UNITS],
-                                id="sell-unit",
-                                on_change=lambda v: S.update_draft("unit", v),
-                            ),
-                        ),
-                        _text_field("market.price_per_unit", "price", input_mode="decimal", required=True),
-                        wrap="wrap",
-                        gap="2",
-                    ),
-                    rx.cond(
-                        S.hint != "",
-                        rx.callout(
-                            S.hint,
-                            icon="chart_line",
-                            size="1",
-                            id="price-hint",
-                            color_scheme=rx.cond(S.hint_warning, "orange", "blue"),
-                        ),
-                    ),
-                    rx.cond(
-                        S.hint_warning,
-                        rx.text(tr("market.far_below"), color=rx.color("orange", 11), size="2", id="price-warning"),
-                    ),
-                    _text_field("market.auto_accept", "auto_accept", input_mode="decimal"),
-                    rx.flex(
-                        field("market.available_from", rx.input(name="available_from", type="date")),
-                        field(
-                            "market.available_until",
-                            rx.input(name="available_until", type="date"),
-                            S.field_errors.get("available_until", ""),
-                        ),
-                        wrap="wrap",
-                        gap="2",
-                    ),
-                    rx.flex(
-                        _text_field("market.village", "village"),
-                        _text_field("market.district", "district", required=True),
-                        _text_field("market.state", "state", required=True),
-                        wrap="wrap",
-                        gap="2",
-                    ),
-                    field("market.description", rx.text_area(name="description", max_length=1000)),
-                    rx.button(tr("market.list"), type="submit", id="sell-submit"),
-                    error_banner(S.field_errors.get("form", "")),
-                    success_banner(S.message),
-                    align="stretch",
-                ),
-                on_submit=S.create,
-                reset_on_submit=False,
-            ),
-            width="100%",
-        ),
-        rx.heading(tr("market.my_listings"), size="4"),
-        rx.cond(
-            S.mine.length() > 0,
-            rx.vstack(rx.foreach(S.mine, _card), width="100%", id="my-listings"),
-            empty_state("market.no_listings", icon="wheat"),
-        ),
-    )
-
-
-def _order_row(o: rx.Var) -> rx.Component:
-    def step(label: str, status: str, colour: str = "blue") -> rx.Component:
-        return rx.button(
-            tr(label),
-            size="1",
-            variant="soft",
-            color_scheme=colour,
-            on_click=O.advance(o.id, status),
-            id=f"order-{status}-" + o.id,
-        )
-
-    actions = rx.match(
-        o.status,
-        (
-            "pending_payment",
-            rx.hstack(
-                rx.cond(
-                    o.is_buyer,
-                    rx.button(
-                        tr("payments.pay"),
-                        size="1",
-                        on_click=PaymentsState.pay_order(o.id),
-                        id="order-pay-" + o.id,
-                    ),
-                    rx.button(
-                        tr("market.farm_gate_qr"),
-                        size="1",
-                        variant="soft",
-                        on_click=O.farm_gate_qr(o.id),
-                        id="order-qr-" + o.id,
-                    ),
-                ),
-                step("market.cancel_order", "cancelled", "gray"),
-            ),
-        ),
-        ("paid", rx.cond(~o.is_buyer, step("market.mark_dispatched", "dispatched"))),
-        ("dispatched", rx.cond(o.is_buyer, step("market.mark_delivered", "delivered", "green"))),
-        rx.fragment(),
-    )
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.link(o.number, href="/market/listing?id=" + o.listing_id, weight="bold"),
-                rx.spacer(),
-                rx.badge(tr_prefixed("order_status.", o.status), class_name="order-status"),
-            ),
-            rx.text(o.what, " = ", o.amount, size="2"),
-            rx.cond(o.hold_until != "", rx.text(tr("market.hold_until"), " ", o.hold_until, size="1")),
-            actions,
-            align="stretch",
-        ),
-        width="100%",
-        id="order-" + o.id,
-    )
-
-
-def orders_page() -> rx.Component:
-    return page_shell(
-        "nav.orders",
-        error_banner(O.error),
-        error_banner(PaymentsState.error),
-        rx.cond(
-            O.rows.length() > 0,
-            rx.vstack(rx.foreach(O.rows, _order_row), width="100%", id="orders"),
-            empty_state("market.no_orders", icon="package"),
         ),
     )

@@ -90,8 +90,30 @@ def _payment_row(p: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.link(p.description, href="/payments/view?receipt=" + p.receipt)),
         rx.table.cell(p.amount),
+        rx.table.cell(rx.cond(p.refunded != "", rx.text(p.refunded, color=rx.color("orange", 11)), "—")),
         rx.table.cell(status_badge(p.status)),
         rx.table.cell(p.when),
+    )
+
+
+def _total(label_key: str, value: rx.Var, colour: str, id_: str) -> rx.Component:
+    return rx.box(
+        rx.text(tr(label_key), size="1", color=rx.color("gray", 11)),
+        rx.text(value, size="4", weight="bold", color=rx.color(colour, 11), id=id_),
+        flex="1 1 7em",
+    )
+
+
+def _totals() -> rx.Component:
+    """Three figures a farmer reads at a glance: paid in, refunded, what stays."""
+    return rx.flex(
+        _total("payments.total_paid", S.total_paid, "green", "total-paid"),
+        _total("payments.total_refunded", S.total_refunded, "orange", "total-refunded"),
+        _total("payments.total_net", S.total_net, "gray", "total-net"),
+        wrap="wrap",
+        gap="3",
+        width="100%",
+        id="payment-totals",
     )
 
 
@@ -105,10 +127,11 @@ def payments_page() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.heading(tr("payments.history"), size="4"),
+                rx.cond(S.payments.length() > 0, _totals()),
                 rx.cond(
                     S.payments.length() > 0,
                     data_table(
-                        ["payments.what", "payments.amount", "payments.status", "payments.when"],
+                        ["payments.what", "payments.amount", "payments.refunded", "payments.status", "payments.when"],
                         S.payments,
                         _payment_row,
                         "payments-table",

@@ -60,6 +60,7 @@ class ErrorCode(StrEnum):
     DATE_RANGE = "date_range"
     DELIVERY_NOT_RECORDED_YET = "delivery_not_recorded_yet"
     DEVICE_NAME = "device_name"
+    FORM_KEY_INVALID = "form_key_invalid"
     IDENTIFIER_REQUIRED = "identifier_required"
     INVALID_CREDENTIALS = "invalid_credentials"
     INVALID_EMAIL = "invalid_email"
@@ -96,6 +97,7 @@ class ErrorCode(StrEnum):
     ORDER_NOT_PAYABLE = "order_not_payable"
     ORDER_PAYMENT_IN_PROGRESS = "order_payment_in_progress"
     ORDER_TRANSITION = "order_transition"
+    ORDER_UNDO_EXPIRED = "order_undo_expired"
     ORDER_TRANSITION_SIDE = "order_transition_side"
     ORG_ADMIN_NEEDS_ORGANIZATION = "org_admin_needs_organization"
     ORGANIZATION_EXISTS = "organization_exists"
@@ -128,6 +130,7 @@ class ErrorCode(StrEnum):
     PLAN_PENDING = "plan_pending"
     PLAN_UNKNOWN = "plan_unknown"
     PRICE_INVALID = "price_invalid"
+    PRICE_TOO_HIGH = "price_too_high"
     PRICE_ROW = "price_row"
     PUSH_AUTH_INVALID = "push_auth_invalid"
     PUSH_ENDPOINT_INVALID = "push_endpoint_invalid"
@@ -135,6 +138,7 @@ class ErrorCode(StrEnum):
     PUSH_SUBSCRIPTION_INVALID = "push_subscription_invalid"
     QUANTITY_INVALID = "quantity_invalid"
     QUANTITY_OVER_REMAINING = "quantity_over_remaining"
+    QUANTITY_TOO_LARGE = "quantity_too_large"
     QUIET_HOURS_INCOMPLETE = "quiet_hours_incomplete"
     RECIPIENT_UNKNOWN = "recipient_unknown"
     RECIPIENTS_REQUIRED = "recipients_required"
@@ -240,6 +244,44 @@ class RateLimited(DomainError):
         self.retry_after_seconds = max(1, int(retry_after_seconds))
         minutes = max(1, -(-self.retry_after_seconds // 60))
         super().__init__(ErrorCode.RATE_LIMITED, minutes=minutes, **params)
+
+
+class FieldErrors(ValidationFailed):
+    """Several fields of one form are wrong: a page shows each beside its field, all at once. It reads as its
+    first error for any caller that knows only one (code, field, params)."""
+
+    def __init__(self, errors: list[DomainError]) -> None:
+        first = errors[0]
+        super().__init__(first.code, field=first.field, **first.params)
+        self.errors = errors
+
+
+class Checks:
+    """Run a form's field checks and keep every refusal instead of stopping at the first.
+
+    `value = checks(fn, *args)` returns fn's result, or None after noting its ValidationFailed; `done()` raises
+    what was noted (one error as itself, several as FieldErrors)."""
+
+    def __init__(self) -> None:
+        self.errors: list[DomainError] = []
+
+    def __call__(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except FieldErrors as err:
+            self.errors.extend(err.errors)
+        except ValidationFailed as err:
+            self.errors.append(err)
+        return None
+
+    def failed(self, field: str) -> bool:
+        return any(err.field == field for err in self.errors)
+
+    def done(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise FieldErrors(self.errors)
 
 
 class ServiceUnavailable(DomainError):

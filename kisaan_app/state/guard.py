@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import reflex as rx
 
 from kisaan_app.db import is_outage
-from kisaan_app.services.errors import DomainError, ErrorCode, ServiceUnavailable, ValidationFailed
+from kisaan_app.services.errors import DomainError, ErrorCode, FieldErrors, ServiceUnavailable, ValidationFailed
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +79,30 @@ def _database_gone(err: Exception, fn: Callable) -> DomainError:
     return ServiceUnavailable(ErrorCode.DATABASE_UNAVAILABLE, retry_after_seconds=5)
 
 
-def _show_error(state, err: DomainError, error: str | None, fields: str | None, field_names: Mapping[str, str]):
+def _show_error(
+    state,
+    err: DomainError,
+    error: str | None,
+    fields: str | None,
+    field_names: Mapping[str, str],
+    form: Mapping[str, int | str] | None = None,
+):
+    """Each field's error beside its field — every one of them at once (FieldErrors) — else the page's error.
+    A field the form does not have (a forged key) is shown as the form's own error, never hidden."""
+
+    def place(each: DomainError) -> str | None:
+        name = field_names.get(each.field or "", each.field)
+        forged = each.code == "invalid_request" and form is not None and name and name not in form
+        return "form" if forged else name
+
+    if fields and isinstance(err, FieldErrors):
+        shown: dict[str, str] = {}
+        for each in err.errors:
+            shown.setdefault(place(each) or "form", state._error(each))
+        setattr(state, fields, shown)
+        return
     message = state._error(err)
-    field = field_names.get(err.field or "", err.field)
+    field = place(err)
     if fields and (field or not error):
         setattr(state, fields, {field or "form": message})
     elif error:
@@ -145,10 +166,10 @@ def guarded(
                 args, kwargs = prepare(self, args, kwargs)
                 return await run(self, principal, args, kwargs)
             except DomainError as err:
-                _show_error(self, err, error, fields, names)
+                _show_error(self, err, error, fields, names, form)
                 return None
             except Exception as err:
-                _show_error(self, _database_gone(err, fn), error, fields, names)
+                _show_error(self, _database_gone(err, fn), error, fields, names, form)
                 return None
 
         async def background_handler(self, *args, **kwargs):
@@ -170,21 +191,21 @@ def guarded(
                             return denied
                     args, kwargs = prepare(self, args, kwargs)
                 except DomainError as err:
-                    _show_error(self, err, error, fields, names)
+                    _show_error(self, err, error, fields, names, form)
                     return None
                 except Exception as err:
-                    _show_error(self, _database_gone(err, fn), error, fields, names)
+                    _show_error(self, _database_gone(err, fn), error, fields, names, form)
                     return None
             try:
                 return await run(self, principal, args, kwargs)
             except DomainError as err:
                 async with self:
-                    _show_error(self, err, error, fields, names)
+                    _show_error(self, err, error, fields, names, form)
                 return None
             except Exception as err:
                 gone = _database_gone(err, fn)
                 async with self:
-                    _show_error(self, gone, error, fields, names)
+                    _show_error(self, gone, error, fields, names, form)
                 return None
 
         wrapper = functools.wraps(fn)(background_handler if background else handler)

@@ -98,11 +98,16 @@ class PaymentsState(SessionState):
     error: str = ""
     busy: bool = False
     loaded: bool = False
+    # Over every payment this person may see (not only the page shown): paid in, given back, what stays.
+    total_paid: str = ""
+    total_refunded: str = ""
+    total_net: str = ""
 
     @staticmethod
     def _fetch(principal, _ask):
         with session_scope() as session:
             rows, _total = history.page(session, principal, history.PaymentFilter(), limit=50)
+            sums = history.totals(session, principal, history.PaymentFilter())
             orders = overview.orders_awaiting_payment(session, principal) if principal.role == Role.BUYER else []
             awaiting = [
                 AwaitingOrder(
@@ -112,10 +117,13 @@ class PaymentsState(SessionState):
             ]
             plan = overview.current_plan(session, principal)
         renews = ist(plan.renews_at, "%d %b %Y") if plan.renews_at else ""
-        return [payment_row(r) for r in rows], awaiting, plan.status, plan.plan or "", renews
+        money = [rupees(sums.paid_paise, decimals=True), rupees(sums.refunded_paise, decimals=True)]
+        money.append(rupees(sums.net_paise, decimals=True))
+        return [payment_row(r) for r in rows], awaiting, plan.status, plan.plan or "", renews, money
 
     def _show(self, result) -> None:
-        self.payments, self.awaiting, self.plan_status, self.plan_name, self.plan_renews = result
+        self.payments, self.awaiting, self.plan_status, self.plan_name, self.plan_renews, money = result
+        self.total_paid, self.total_refunded, self.total_net = money
         self.monthly_price = rupees(checkout.plan_price("monthly"))
         self.yearly_price = rupees(checkout.plan_price("yearly"))
         self.loaded = True

@@ -14,6 +14,7 @@ from kisaan_app.models.audit import AuditLog
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.market import Listing, MarketOrder
 from kisaan_app.models.notifications import NotificationHistory
+from kisaan_app.services.market import photos
 from kisaan_app.services.market.orders import release_expired_holds
 from tests.factories import bearer, make_org, make_user, token_for
 
@@ -107,7 +108,8 @@ def test_bad_input_and_wrong_moves_get_clear_errors(api, market):
     tonnes = api.post(
         "/api/market/listings", json={**LISTING, "unit": "tonne", "quantity": 5000}, headers=market["farmer_h"]
     )
-    assert _error(tonnes) == "quantity_invalid"
+    # The message names the limit in the listing's unit (it once read "at most , two decimals").
+    assert _error(tonnes) == "quantity_too_large" and tonnes.json()["error"]["message"].endswith("at most 1,000 tonne.")
     auto = api.post(
         "/api/market/listings", json={**LISTING, "auto_accept_price_paise": 100_000}, headers=market["farmer_h"]
     )
@@ -231,10 +233,10 @@ def test_photo_must_be_a_real_small_image(api, market):
         url, files={"file": ("onion.jpg", b"not an image at all", "image/jpeg")}, headers=market["farmer_h"]
     )
     assert fake.status_code == 422 and _error(fake) == "photo_not_image"
-    big = api.post(
-        url, files={"file": ("big.jpg", b"\xff" * (2 * 1024 * 1024 + 1), "image/jpeg")}, headers=market["farmer_h"]
-    )
-    assert _error(big) == "photo_too_large"
+    # A camera photo of 3-14 MB is accepted (and shrunk); one byte over KISAAN_PHOTO_MAX_MB is refused, by name.
+    over = photos.max_bytes() + 1
+    big = api.post(url, files={"file": ("big.jpg", b"\xff" * over, "image/jpeg")}, headers=market["farmer_h"])
+    assert _error(big) == "photo_too_large" and "15 MB" in big.json()["error"]["message"]
     png = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 40, 40)).save(png, "PNG")
     ok = api.post(url, files={"file": ("onion.png", png.getvalue(), "image/png")}, headers=market["farmer_h"])

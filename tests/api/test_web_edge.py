@@ -57,7 +57,10 @@ def test_a_body_under_the_limit_reaches_the_route(api):
 def test_a_streamed_upload_over_the_photo_limit_is_refused(api):
     user = make_user("farmer")
     headers = {**bearer(token_for(user)), "content-type": "multipart/form-data; boundary=xyz"}
-    res = api.post("/api/market/listings/1/photo", content=_chunks(3 * 1024 * 1024), headers=headers)
+    from kisaan_app.services.market import photos
+
+    over = photos.max_bytes() + 1024 * 1024  # past the photo limit and its multipart allowance
+    res = api.post("/api/market/listings/1/photo", content=_chunks(over), headers=headers)
     assert res.status_code == 413 and _error(res) == "body_too_large"
 
 

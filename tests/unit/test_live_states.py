@@ -29,7 +29,8 @@ from kisaan_app.state.admin_messages import AdminMessagesState
 from kisaan_app.state.admin_payments import AdminPaymentsState
 from kisaan_app.state.dashboard import DashboardState
 from kisaan_app.state.live import live_states
-from kisaan_app.state.market import ListingState, OrdersState
+from kisaan_app.state.market import ListingState
+from kisaan_app.state.orders import OrdersState
 from kisaan_app.state.payments import PaymentsState, PaymentViewState
 from kisaan_app.state.session import SessionState
 from tests.factories import META, make_org, make_user, token_for
@@ -39,6 +40,7 @@ from tests.services import require_redis
 
 COSMETIC = {"flash", "fresh"}  # row fields only a live update sets
 LIVE_ONLY = {"live_ticks", "last_event_ms"}
+FORM_KEYS = {"bid_key", "counter_key", "form_key"}  # a fresh key per rendered form: two tabs never share one
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +63,7 @@ def _plain(value):
 
 def snapshot(state, ignore: set[str] = frozenset()) -> dict:
     """The state's own vars (not its parents'), as plain data."""
-    names = set(type(state).base_vars) - LIVE_ONLY - set(ignore)
+    names = set(type(state).base_vars) - LIVE_ONLY - FORM_KEYS - set(ignore)
     return {name: _plain(getattr(state, name)) for name in sorted(names)}
 
 

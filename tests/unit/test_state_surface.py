@@ -37,6 +37,7 @@ ALLOWLIST = {
     "cancel_send": "closes a send confirmation; the form keeps what was typed",
     "close_detail": "closes a dialog",
     "close_refund": "closes a dialog",
+    "cancel_dispatch": "closes the dispatch dialog; `advance` is guarded",
     "set_provider": "picks a filter; the fetch it asks for is guarded",
     "toggle": "a tick in the notification form; `save` is guarded",
     "set_quiet_start": "a time box (at most HH:MM); `save` is guarded",
@@ -110,9 +111,10 @@ def test_no_sql_in_state():
 
 def test_rows_are_typed_dataclasses_not_yes_no_strings():
     from kisaan_app.state import dashboard_rows as dash
-    from kisaan_app.state import market, payments
+    from kisaan_app.state import market, orders, payments
 
     rows = (market.ThreadRow, market.OrderRow, payments.PaymentRow, dash.PriceRow, dash.AlertRow, dash.InboxRow)
+    rows = (*rows, orders.OrderCardRow)
     for row in (*rows, dash.ReportRow, dash.TrendPoint):
         assert dataclasses.is_dataclass(row) and row.__dataclass_params__.frozen
     types = {f.name: f.type for f in dataclasses.fields(market.ThreadRow)}
@@ -224,24 +226,26 @@ def test_a_form_with_an_unknown_key_or_a_huge_value_is_refused_before_any_work(d
 
     for module in (guard, market, session):
         monkeypatch.setattr(module, "off_loop", watched)
-    for form in (
-        {"quantity": "5", "price": "2000", "is_admin": "1"},
-        {"quantity": "5\x00", "price": "2000"},  # PostgreSQL refuses NUL in text: it never reaches a service
-        {"quantity": "5", "price": "9" * 1_000_000},
+    # The bid form shows its errors beside the field they name; a key the form does not have, above the form.
+    for form, shown_at in (
+        ({"quantity": "5", "price": "2000", "is_admin": "1"}, "form"),
+        ({"quantity": "5\x00", "price": "2000"}, "quantity"),  # PostgreSQL refuses NUL: it never reaches a service
+        ({"quantity": "5", "price": "9" * 1_000_000}, "price"),
     ):
         calls.clear()
         _run(state, "place_bid", form)
-        assert state.error and state.message == "" and state.threads == [] and state.listing_id == 7
+        assert list(state.bid_errors) == [shown_at] and state.bid_errors[shown_at]
+        assert state.message == "" and state.threads == [] and state.listing_id == 7
         assert calls == ["_check_access"]  # authorised, then refused: no market work ran
-    assert "too long" in state.error
+    assert "too long" in state.bid_errors["price"]
 
 
 def test_the_guard_enforces_roles_and_sends_strangers_to_login(db, signed_in):
-    from kisaan_app.state import market
+    from kisaan_app.state import selling
     from tests.factories import make_user, token_for
 
     signed_in(token_for(make_user("buyer")))
-    sell = _substate(market.SellState)
+    sell = _substate(selling.SellState)
     assert _run(sell, "load") == [] and sell.access == "forbidden" and sell.mine == []
     signed_in("not-a-session")
     events = _run(sell, "load")

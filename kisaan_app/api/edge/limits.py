@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 
 from kisaan_app.api.feeds import MAX_CSV_BYTES
-from kisaan_app.services.market.photos import MAX_BYTES as PHOTO_MAX_BYTES
+from kisaan_app.services.market import photos
 from kisaan_app.settings import get_settings
 
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers and a file name around the file itself
@@ -19,7 +19,7 @@ class BodyLimitRule:
 
 def _rules() -> tuple[tuple[re.Pattern[str], BodyLimitRule], ...]:
     settings = get_settings()
-    photo = BodyLimitRule(PHOTO_MAX_BYTES + MULTIPART_OVERHEAD)
+    photo = BodyLimitRule(photos.max_bytes() + MULTIPART_OVERHEAD)
     webhook = BodyLimitRule(settings.webhook_max_bytes, "webhook_too_large")
     return (
         (re.compile(r"/api/market/listings/\d+/photo"), photo),

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select, update
 from kisaan_app.i18n import available_languages
 from kisaan_app.models.accounts import AuthSession, BuyerProfile, FarmerProfile, Organization, User
 from kisaan_app.models.enums import SELF_SIGNUP_ROLES, Role
-from kisaan_app.services import audit, ratelimit, sign_in_events
+from kisaan_app.services import audit, glossary, ratelimit, sign_in_events
 from kisaan_app.services.accounts import security
 from kisaan_app.services.accounts.validation import (
     check_name,
@@ -103,10 +103,12 @@ def register(session: Session, reg: Registration, meta: RequestMeta | None = Non
         session.flush()
     except IntegrityError:  # a concurrent sign-up with the same phone/email won the race
         raise Conflict("account_exists", field="phone" if phone else "email") from None
+    district = glossary.canonical("district", reg.district) or None  # one spelling per place
+    state = glossary.canonical("state", reg.state) or None
     if user.role == Role.FARMER:
-        session.add(FarmerProfile(user_id=user.id, district=reg.district, state=reg.state))
+        session.add(FarmerProfile(user_id=user.id, district=district, state=state))
     else:
-        session.add(BuyerProfile(user_id=user.id, district=reg.district, state=reg.state))
+        session.add(BuyerProfile(user_id=user.id, district=district, state=state))
     audit.record(session, "user.registered", actor=user, meta=meta, target_type="user", target_id=user.id)
     return user
 

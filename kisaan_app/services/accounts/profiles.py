@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from kisaan_app.i18n import available_languages
 from kisaan_app.models.accounts import BuyerProfile, FarmerProfile, Organization, User
 from kisaan_app.models.enums import Role
-from kisaan_app.services import audit
+from kisaan_app.services import audit, glossary
 from kisaan_app.services.accounts.validation import (
     check_crops,
     check_land_area,
@@ -82,6 +82,9 @@ def update_profile(session: Session, principal: Principal, changes: dict, meta: 
     for key, max_len in (("village", 120), ("district", 80), ("state", 80), ("business_name", 200)):
         if key in changes:
             clean[key] = optional_text(changes[key], field=key, max_len=max_len)
+    for key in ("district", "state"):  # one spelling per place ("nashik ", "नाशिक" → Nashik): alerts find them
+        if clean.get(key):
+            clean[key] = glossary.canonical(key, clean[key])
     if "crops" in changes:
         clean["crops"] = check_crops(changes["crops"])
     if "land_area_acres" in changes:

@@ -1,11 +1,13 @@
 """Input rules for people's details: Indian mobile numbers, emails, GSTINs, passwords, names."""
 
 import re
+import unicodedata
 from datetime import UTC, date, datetime
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from kisaan_app.services import glossary
 from kisaan_app.services.errors import ValidationFailed
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
@@ -66,6 +68,26 @@ def check_name(name: str, *, field: str = "full_name") -> str:
     return name
 
 
+# Names of people, places and crops: letters and marks of ANY script (Devanagari's vowel signs and virama are
+# marks, not letters, so a Latin whitelist or a bare \w refuses "पिंपलगाँव"), digits, the joiners Indian scripts
+# need (ZWJ/ZWNJ), spaces and a little punctuation. No control, symbol or markup characters.
+NAME_PUNCTUATION = frozenset(" .,()'&/+-\u200c\u200d")
+
+
+def is_plain_name(text: str) -> bool:
+    return bool(text) and all(unicodedata.category(ch)[0] in "LMN" or ch in NAME_PUNCTUATION for ch in text)
+
+
+def check_plain_name(value: str | None, *, field: str, code: str, shortest: int = 2, longest: int = 80) -> str | None:
+    """A name in any Indian (or other) script, spaces tidied and Unicode composed; blank → None."""
+    value = " ".join(unicodedata.normalize("NFC", value or "").split())
+    if not value:
+        return None
+    if not shortest <= len(value) <= longest or not is_plain_name(value):
+        raise ValidationFailed(code, field=field)
+    return value
+
+
 def optional_text(value: str | None, *, field: str, max_len: int) -> str | None:
     value = " ".join((value or "").split())
     if len(value) > max_len:
@@ -100,7 +122,7 @@ def check_crops(crops: list[str] | str | None) -> list[str]:
         crops = crops.split(",")
     cleaned: list[str] = []
     for crop in crops or []:
-        name = " ".join(str(crop).split()).title()
+        name = glossary.canonical("crop", str(crop))  # "प्याज़" and "onion" are the Onion the mandis price
         if not name:
             continue
         if len(name) > 40:

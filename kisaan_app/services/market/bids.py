@@ -18,6 +18,7 @@ from kisaan_app.services import audit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import Conflict, NotFound, ValidationFailed
+from kisaan_app.services.market.form_keys import check_form_key, existing
 from kisaan_app.services.market.listings import (
     announce,
     can_manage,
@@ -66,12 +67,29 @@ def _add(
     price: int | None,
     quantity: float | None,
     message: str | None,
+    form_key: str | None = None,
 ) -> Negotiation:
     row = Negotiation(
-        bid_id=bid.id, author_id=author.id, kind=kind, price_paise=price, quantity=quantity, message=message
+        bid_id=bid.id,
+        author_id=author.id,
+        kind=kind,
+        price_paise=price,
+        quantity=quantity,
+        message=message,
+        form_key=form_key,
     )
     session.add(row)
     return row
+
+
+def _sent_before(session: Session, author: Principal, form_key: str | None) -> Bid | MarketOrder | None:
+    """The bid (or the order it became) this form already sent: a double tap or retry answers with it.
+    Checked under the listing's lock, so a concurrent copy waits and then finds the first one's offer."""
+    offer = existing(session, Negotiation.author_id, author, form_key)
+    if offer is None:
+        return None
+    order = session.exec(select(MarketOrder).where(MarketOrder.bid_id == offer.bid_id)).first()
+    return order or session.get(Bid, offer.bid_id)
 
 
 def place_bid(
@@ -82,11 +100,16 @@ def place_bid(
     quantity: float,
     price_paise: int,
     message: str | None = None,
+    form_key: str | None = None,
 ) -> Bid | MarketOrder:
-    """Bid on a listing, or raise the buyer's live bid on it. At or above the listing's auto-accept price the
-    bid is accepted at once and the order is returned instead."""
+    """Bid on a listing, or raise the buyer's live bid on it (one live bid per buyer and listing: the new figure
+    replaces the old, and both sides are told). At or above the listing's auto-accept price the bid is accepted
+    at once and the order is returned instead. The same form key again returns what the first send made."""
     require_role(buyer, Role.BUYER)
+    form_key = check_form_key(form_key)
     listing = _locked_listing(session, listing_id)
+    if (sent := _sent_before(session, buyer, form_key)) is not None:
+        return sent
     ensure_open(listing)
     quantity = check_quantity(quantity, listing.unit)
     price_paise = check_price(price_paise)
@@ -103,7 +126,7 @@ def place_bid(
     bid.expires_at = _fresh_until()
     session.add(bid)
     session.flush()
-    _add(session, bid, buyer, "offer", price_paise, quantity, note)
+    _add(session, bid, buyer, "offer", price_paise, quantity, note, form_key)
     audit.record(
         session,
         "bid.raise" if raised else "bid.place",
@@ -155,9 +178,17 @@ def counter(
     price_paise: int,
     quantity: float | None = None,
     message: str | None = None,
+    form_key: str | None = None,
 ) -> Bid:
-    """A new figure from either side: the seller counters an offer, the buyer answers a counter-offer."""
+    """A new figure from either side: the seller counters an offer, the buyer answers a counter-offer.
+    The same form key again returns the bid as the first send left it."""
+    form_key = check_form_key(form_key)
     bid, listing, side = _thread_bid(session, actor, bid_id)
+    sent = _sent_before(session, actor, form_key)
+    if isinstance(sent, Bid) and sent.id == bid.id:
+        return sent
+    if sent is not None:  # this form's key already sent a figure on another thread: a stale or forged form
+        raise ValidationFailed("form_key_invalid", field="form_key")
     _live(bid)
     _fresh(bid)
     ensure_open(listing)
@@ -172,7 +203,8 @@ def counter(
     bid.status = BidStatus.COUNTERED if side == "seller" else BidStatus.OPEN
     bid.expires_at = _fresh_until()
     session.add(bid)
-    _add(session, bid, actor, "counter" if side == "seller" else "offer", price_paise, quantity, _note(message))
+    kind = "counter" if side == "seller" else "offer"
+    _add(session, bid, actor, kind, price_paise, quantity, _note(message), form_key)
     audit.record(
         session,
         "bid.counter",

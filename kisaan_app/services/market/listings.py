@@ -1,31 +1,33 @@
 """Produce listings: create (a farmer, or their FPO admin on their behalf), close, search, and the mandi
 price hint shown while a farmer types a reserve price."""
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, or_, select
 
+from kisaan_app.i18n.formatting import group_indian
 from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import BidStatus, ListingStatus, Role
 from kisaan_app.models.market import UNITS, Listing
 from kisaan_app.realtime.events import managers_target, send_on_commit, user_target
 from kisaan_app.realtime.payloads import MarketChange
-from kisaan_app.services import audit
+from kisaan_app.services import audit, glossary
+from kisaan_app.services.accounts.validation import check_plain_name
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
-from kisaan_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from kisaan_app.services.errors import Checks, Conflict, NotFound, PermissionDenied, ValidationFailed
 from kisaan_app.services.feeds import price_board
+from kisaan_app.services.market.form_keys import check_form_key, existing, flush_once
 
 MAX_QUANTITY = {"kg": 1_000_000, "quintal": 10_000, "tonne": 1_000}  # one listing, not a warehouse
 MAX_PRICE_PAISE = 10_000_000_00  # ₹1 crore per unit: anything above is a typo
 FAR_BELOW_MANDI = 0.8  # warn when the reserve is under 80% of the nearby modal price
 PER_QUINTAL = {"kg": 0.01, "quintal": 1.0, "tonne": 10.0}  # mandi prices are per quintal
 SORTS = ("newest", "price_asc", "price_desc", "quantity_desc")
-_NAME = re.compile(r"^[\w .()'&/+-]{1,80}$", re.UNICODE)
+PLACE_FIELDS = {"crop": "crop", "district": "district", "state": "state"}  # field → glossary kind
 
 
 @dataclass(frozen=True)
@@ -44,18 +46,19 @@ class ListingInput:
     auto_accept_price_paise: int | None = None
     description: str | None = None
     photo_path: str | None = None
+    form_key: str | None = None  # one per rendered form (or API Idempotency-Key): a double tap lists once
 
 
 def _name(value: str | None, field: str, *, required: bool = True) -> str | None:
-    value = (value or "").strip()
-    if not value:
+    """A name in any script. Crops, districts and states become the glossary's key ("प्याज़" → Onion)."""
+    shortest = 1 if field == "grade" else 2  # grades are often one letter: A, B, FAQ
+    longest = 120 if field == "village" else 60 if field in ("crop", "variety") else 30 if field == "grade" else 80
+    value = check_plain_name(value, field=field, code="listing_name_invalid", shortest=shortest, longest=longest)
+    if value is None:
         if required:
             raise ValidationFailed("listing_field_required", field=field)
         return None
-    shortest = 1 if field == "grade" else 2  # grades are often one letter: A, B, FAQ
-    if len(value) < shortest or not _NAME.match(value):
-        raise ValidationFailed("listing_name_invalid", field=field)
-    return value
+    return glossary.canonical(PLACE_FIELDS[field], value) if field in PLACE_FIELDS else value
 
 
 def check_quantity(quantity: float, unit: str, *, field: str = "quantity") -> float:
@@ -65,46 +68,67 @@ def check_quantity(quantity: float, unit: str, *, field: str = "quantity") -> fl
         quantity = float(quantity)
     except (TypeError, ValueError):
         raise ValidationFailed("quantity_invalid", field=field) from None
-    if not 0 < quantity <= MAX_QUANTITY[unit] or round(quantity, 2) != quantity:
-        raise ValidationFailed("quantity_invalid", field=field, max=MAX_QUANTITY[unit])
+    if not 0 < quantity or round(quantity, 2) != quantity:
+        raise ValidationFailed("quantity_invalid", field=field)
+    if quantity > MAX_QUANTITY[unit]:
+        raise ValidationFailed("quantity_too_large", field=field, max=group_indian(MAX_QUANTITY[unit]), unit=unit)
     return quantity
 
 
 def check_price(price_paise: int, *, field: str = "price_paise") -> int:
-    if not isinstance(price_paise, int) or isinstance(price_paise, bool) or not 0 < price_paise <= MAX_PRICE_PAISE:
+    if not isinstance(price_paise, int) or isinstance(price_paise, bool) or price_paise <= 0:
         raise ValidationFailed("price_invalid", field=field)
+    if price_paise > MAX_PRICE_PAISE:  # the message names the limit in rupees, never in paise
+        raise ValidationFailed("price_too_high", field=field, max=group_indian(MAX_PRICE_PAISE // 100))
     return price_paise
 
 
-def check_listing(data: ListingInput) -> ListingInput:
-    quantity = check_quantity(data.quantity, data.unit)
-    price = check_price(data.price_paise)
+def check_listing(data: ListingInput, checks: Checks | None = None) -> ListingInput:
+    """Every field checked, every refusal reported at once (FieldErrors). `checks` may already hold the
+    refusals of the form's own parsing (a price that is not a number): those fields are not checked twice."""
+    checks = checks or Checks()
+
+    def check(name: str, fn, *args, **kwargs):
+        return None if checks.failed(name) else checks(fn, *args, **kwargs)
+
+    crop = check("crop", _name, data.crop, "crop")
+    variety = check("variety", _name, data.variety, "variety", required=False)
+    grade = check("grade", _name, data.grade, "grade", required=False)
+    quantity = check("quantity", check_quantity, data.quantity, data.unit)
+    price = check("price_paise", check_price, data.price_paise)
     auto = None
     if data.auto_accept_price_paise is not None:
-        auto = check_price(data.auto_accept_price_paise, field="auto_accept_price_paise")
-        if auto < price:
-            raise ValidationFailed("auto_accept_below_reserve", field="auto_accept_price_paise")
+        field = "auto_accept_price_paise"
+        auto = check(field, check_price, data.auto_accept_price_paise, field=field)
+        if auto is not None and price is not None and auto < price:
+            checks.errors.append(ValidationFailed("auto_accept_below_reserve", field="auto_accept_price_paise"))
     start, end = data.available_from, data.available_until
     if end is not None and (end <= utcnow() or (start is not None and end <= start)):
-        raise ValidationFailed("listing_dates", field="available_until")
+        checks.errors.append(ValidationFailed("listing_dates", field="available_until"))
     description = (data.description or "").strip() or None
     if description and len(description) > 1000:
-        raise ValidationFailed("listing_description", field="description")
+        checks.errors.append(ValidationFailed("listing_description", field="description"))
+    village = check("village", _name, data.village, "village", required=False)
+    district = check("district", _name, data.district, "district")
+    state = check("state", _name, data.state, "state")
+    form_key = check("form_key", check_form_key, data.form_key)
+    checks.done()
     return ListingInput(
-        crop=_name(data.crop, "crop").title(),
+        crop=crop,
         quantity=quantity,
         unit=data.unit,
         price_paise=price,
-        district=_name(data.district, "district").title(),
-        state=_name(data.state, "state").title(),
-        village=_name(data.village, "village", required=False),
-        variety=_name(data.variety, "variety", required=False),
-        grade=_name(data.grade, "grade", required=False),
+        district=district,
+        state=state,
+        village=village,
+        variety=variety,
+        grade=grade,
         available_from=start,
         available_until=end,
         auto_accept_price_paise=auto,
         description=description,
         photo_path=data.photo_path,
+        form_key=form_key,
     )
 
 
@@ -126,9 +150,14 @@ def _seller(session: Session, actor: Principal, farmer_id: int | None) -> User:
 def create_listing(
     session: Session, actor: Principal, meta: RequestMeta | None, data: ListingInput, farmer_id: int | None = None
 ) -> Listing:
+    """A new open listing; the same form key again (a double tap, a retried request) returns the first one."""
     farmer = _seller(session, actor, farmer_id)
     clean = check_listing(data)
+    if clean.form_key and (earlier := existing(session, Listing.created_by_id, actor, clean.form_key)) is not None:
+        return earlier
     listing = Listing(
+        form_key=clean.form_key,
+        created_by_id=actor.id if clean.form_key else None,
         farmer_id=farmer.id,
         organization_id=farmer.organization_id,
         crop=clean.crop,
@@ -147,8 +176,8 @@ def create_listing(
         expires_at=clean.available_until,
         photo_path=clean.photo_path,
     )
-    session.add(listing)
-    session.flush()
+    if not flush_once(session, listing):  # the same key won a race in another request: that one stands
+        return existing(session, Listing.created_by_id, actor, clean.form_key)
     assisted = actor.id != farmer.id
     audit.record(
         session,
@@ -236,10 +265,10 @@ def _filtered(query, f: ListingFilter):
     query = query.where(Listing.status == ListingStatus.OPEN, col(Listing.quantity_remaining) > 0)
     # An expired listing leaves search the moment it expires, not when a job gets round to it.
     query = query.where(or_(col(Listing.expires_at).is_(None), col(Listing.expires_at) > utcnow()))
-    if f.crop:
-        query = query.where(Listing.crop == f.crop.strip().title())
+    if f.crop:  # typed in any script: "प्याज़" finds the Onion listings
+        query = query.where(Listing.crop == glossary.canonical("crop", f.crop))
     if f.district:
-        query = query.where(Listing.district == f.district.strip().title())
+        query = query.where(Listing.district == glossary.canonical("district", f.district))
     if f.grade:
         query = query.where(Listing.grade == f.grade.strip())
     # Filters past what any listing may hold match nothing (or everything): they never reach the database, where
@@ -300,7 +329,11 @@ class PriceHint:
 def price_hint(
     session: Session, crop: str, district: str | None, state: str | None, unit: str, reserve_paise: int | None
 ) -> PriceHint:
-    """The modal price for this crop in nearby markets (district first, then state), per the listing's unit."""
+    """The modal price for this crop in nearby markets (district first, then state), per the listing's unit.
+    Names may be typed in any script or spelling: the glossary turns them into Agmarknet's."""
+    crop = glossary.canonical("crop", crop)
+    district = glossary.canonical("district", district) if district else None
+    state = glossary.canonical("state", state) if state else None
     rows = price_board.latest_prices(session, [crop], district or None, state or None, limit=10)
     if not rows or unit not in PER_QUINTAL:
         return PriceHint(None, [], False)

@@ -141,7 +141,17 @@ def create_from_bid(
     return order
 
 
-NOTIFIED = ("order_created", "order_dispatched", "order_delivered", "order_cancelled", "order_released")
+NOTIFIED = (
+    "order_created",
+    "order_dispatched",
+    "order_dispatch_undone",
+    "order_delivered",
+    "order_cancelled",
+    "order_released",
+)
+
+
+REPEATABLE = ("order_dispatched", "order_dispatch_undone")
 
 
 def _notify(session: Session, order: MarketOrder, kind: str) -> None:
@@ -151,6 +161,8 @@ def _notify(session: Session, order: MarketOrder, kind: str) -> None:
     from kisaan_app.models.accounts import User
     from kisaan_app.services import inbox
 
+    # Dispatch can be undone and pressed again: each of those steps is news of its own (the others happen once).
+    again = f":{order.updated_at:%Y%m%d%H%M%S%f}" if kind in REPEATABLE else ""
     for user_id in {order.buyer_id, order.farmer_id}:
         person = session.get(User, user_id)
         if person is None:
@@ -168,7 +180,7 @@ def _notify(session: Session, order: MarketOrder, kind: str) -> None:
                 amount=rupees(order.amount_paise, decimals=True),
             ),
             url="/orders",
-            idempotency_key=f"order:{order.id}:{kind}:{user_id}",
+            idempotency_key=f"order:{order.id}:{kind}:{user_id}{again}",
         )
 
 
@@ -228,6 +240,8 @@ def advance(
         give_back_quantity(session, order)
         cancel_open_payments(session, order, actor.label)
     order.status, order.updated_at = new_status, utcnow()
+    if new_status == OrderStatus.DISPATCHED:
+        order.dispatched_at = order.updated_at
     session.add(order)
     audit.record(
         session,
@@ -239,6 +253,41 @@ def advance(
         organization_id=order.organization_id,
     )
     announce(session, order, f"order_{new_status}")
+    return order
+
+
+def undo_window(order: MarketOrder) -> timedelta:
+    """How long is left to take back "dispatched" (zero when it cannot be)."""
+    if order.status != OrderStatus.DISPATCHED or order.dispatched_at is None:
+        return timedelta(0)
+    left = order.dispatched_at + timedelta(minutes=get_settings().dispatch_undo_minutes) - utcnow()
+    return max(left, timedelta(0))
+
+
+def undo_dispatch(session: Session, actor: Principal, meta: RequestMeta | None, order_id: int) -> MarketOrder:
+    """The seller's side takes back a "dispatched" pressed by mistake, within the undo window; the order is
+    paid again and both sides are told. Twice is harmless: an order already back at paid stays as it is."""
+    order, side = visible(session, actor, order_id, lock=True)
+    if side != "seller":
+        raise Conflict("order_transition_side", status=order.status, wanted=OrderStatus.PAID)
+    if order.status == OrderStatus.PAID:
+        return order
+    if order.status != OrderStatus.DISPATCHED:
+        raise Conflict("order_transition", status=order.status, wanted=OrderStatus.PAID)
+    if undo_window(order) <= timedelta(0):
+        raise Conflict("order_undo_expired", minutes=get_settings().dispatch_undo_minutes)
+    order.status, order.dispatched_at, order.updated_at = OrderStatus.PAID, None, utcnow()
+    session.add(order)
+    audit.record(
+        session,
+        "order.dispatch_undone",
+        actor=actor,
+        meta=meta,
+        target_type="market_order",
+        target_id=order.order_number,
+        organization_id=order.organization_id,
+    )
+    announce(session, order, "order_dispatch_undone")
     return order
 
 

@@ -18,9 +18,8 @@ from kisaan_app.services import audit
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import ValidationFailed
 from kisaan_app.services.market.listings import managed
-from kisaan_app.settings import PROJECT_ROOT
+from kisaan_app.settings import PROJECT_ROOT, get_settings
 
-MAX_BYTES = 2 * 1024 * 1024
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_PIXELS = 40_000_000  # a 40-megapixel phone photo; more is refused from the header, undecoded
 MAX_SIDE = 1600  # plenty for a phone screen; keeps pages light on 2G
@@ -30,11 +29,17 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 _NOT_AN_IMAGE = (UnidentifiedImageError, OSError, SyntaxError, ValueError)
 
 
+def max_bytes() -> int:
+    """The largest photo accepted: a phone camera's JPEG (3–14 MB) fits; the page shrinks most before upload."""
+    return get_settings().photo_max_mb * 1024 * 1024
+
+
 def attach(session: Session, actor: Principal, meta: RequestMeta | None, listing_id: int, stream: BinaryIO) -> Listing:
     listing = managed(session, actor, listing_id)
-    raw = stream.read(MAX_BYTES + 1)
-    if len(raw) > MAX_BYTES:
-        raise ValidationFailed("photo_too_large", field="file", max_mb=2)
+    limit = max_bytes()
+    raw = stream.read(limit + 1)
+    if len(raw) > limit:
+        raise ValidationFailed("photo_too_large", field="file", max_mb=get_settings().photo_max_mb)
     image = decode_photo(raw)
     UPLOADS.mkdir(parents=True, exist_ok=True)
     target = UPLOADS / f"{listing.id}.jpg"

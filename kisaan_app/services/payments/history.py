@@ -19,6 +19,7 @@ from kisaan_app.services.accounts.validation import check_day
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import NotFound, ValidationFailed
 from kisaan_app.services.payments import refunds
+from kisaan_app.services.payments.lifecycle import PAID_STATES
 
 CSV_COLUMNS = (
     "receipt",
@@ -144,6 +145,27 @@ def page(
     total = session.exec(_filtered(select(func.count()).select_from(Payment), principal, f)).one()
     rows = session.exec(_rows_query(principal, f).limit(min(limit, 500)).offset(max(offset, 0))).all()
     return [_viewed(session, principal, *r) for r in rows], total
+
+
+@dataclass(frozen=True)
+class Totals:
+    paid_paise: int  # money that reached us (captured, whether or not some went back)
+    refunded_paise: int  # of that, what was given back
+
+    @property
+    def net_paise(self) -> int:
+        return self.paid_paise - self.refunded_paise
+
+
+def totals(session: Session, principal: Principal, f: PaymentFilter) -> Totals:
+    """What the viewer's payments (as the list filters them) brought in and gave back, in one query."""
+    f.check()
+    query = select(
+        func.coalesce(func.sum(Payment.amount_paise), 0), func.coalesce(func.sum(Payment.amount_refunded_paise), 0)
+    )
+    query = _filtered(query.select_from(Payment), principal, f).where(col(Payment.status).in_(PAID_STATES))
+    paid, refunded = session.exec(query).one()
+    return Totals(int(paid), int(refunded))
 
 
 def one(session: Session, principal: Principal, receipt: str) -> tuple[PaymentRow, list[Refund]]:

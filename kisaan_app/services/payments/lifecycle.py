@@ -350,7 +350,12 @@ def _sync_order(session: Session, payment: Payment, source: str) -> None:
     order = lock_order(session, payment.market_order_id)
     if order is None or order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
         return  # money for a cancelled order: the sale already ended
+    refunded_now = payment.amount_refunded_paise - order.refunded_paise
     order.refunded_paise, order.updated_at = payment.amount_refunded_paise, utcnow()
+    if refunded_now > 0:
+        from kisaan_app.services.payments.refund_notice import tell_farmer
+
+        tell_farmer(session, order, refunded_now)
     if payment.amount_refunded_paise >= payment.amount_paise and order.status != OrderStatus.REFUNDED:
         was = order.status
         order.status = OrderStatus.CANCELLED if was == OrderStatus.PAID else OrderStatus.REFUNDED

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from kisaan_app.i18n.formatting import rupees
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import OrderStatus, PaymentStatus, RefundStatus, Role
 from kisaan_app.models.market import MarketOrder
@@ -151,7 +152,9 @@ def _reserve(
         raise Conflict("refund_already_automatic")
     available = refundable_paise(session, payment)
     if amount_paise > available:
-        raise ValidationFailed("refund_too_large", field="amount_paise", available=available)
+        # The message shows rupees ("at most ₹1,250.00"), never paise; the figure itself travels as available_paise.
+        shown = rupees(available, decimals=True)
+        raise ValidationFailed("refund_too_large", field="amount_paise", available=shown, available_paise=available)
     row = earlier or Refund(payment_id=payment.id, amount_paise=amount_paise, idempotency_key=idempotency_key)
     row.reason, row.status, row.failure_reason, row.requested_by_id = reason, RefundStatus.PENDING, None, actor.id
     row.updated_at = utcnow()
