@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     max_unpaid_orders_per_buyer: int = Field(5, ge=1)  # more unpaid orders at once are refused (hoarding)
     bid_expiry_hours: int = Field(72, ge=1)  # an offer not taken up by then can no longer be accepted
     webhook_max_bytes: int = Field(65536, ge=1024)  # larger provider webhook bodies are refused unread
+    # Money to farmers (Razorpay Route): the platform's cut in basis points (200 = 2 %), taken from each sale;
+    # the rest goes to the seller's linked account on hold, released on delivery or after the dispute window.
+    platform_fee_bps: int = Field(200, ge=0, le=2000)
+    payout_dispute_window_hours: int = Field(72, ge=0)
     # Notifications: without credentials each channel talks to its local stand-in (top-level sandbox/).
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None

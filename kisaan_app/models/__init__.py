@@ -22,6 +22,7 @@ from kisaan_app.models.notifications import (
     PushSubscription,
 )
 from kisaan_app.models.payments import AutoRefund, Payment, Refund, Subscription, WebhookEvent
+from kisaan_app.models.payouts import LinkedAccount, Payout
 from kisaan_app.models.realtime import RealTimeEvent, WebSocketConnection
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "BuyerProfile",
     "CropHealthReport",
     "FarmerProfile",
+    "LinkedAccount",
     "Listing",
     "MandiPrice",
     "MarketOrder",
@@ -45,6 +47,7 @@ __all__ = [
     "Organization",
     "PasswordResetCode",
     "Payment",
+    "Payout",
     "PushSubscription",
     "QRSession",
     "RealTimeEvent",

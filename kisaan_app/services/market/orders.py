@@ -229,6 +229,10 @@ def advance(
         cancel_open_payments(session, order, actor.label)
     order.status, order.updated_at = new_status, utcnow()
     session.add(order)
+    if new_status == OrderStatus.DELIVERED:
+        from kisaan_app.services.payouts.ledger import on_delivered
+
+        on_delivered(session, order)  # the buyer has the produce: the farmer's transfer may be released
     audit.record(
         session,
         f"order.{new_status}",

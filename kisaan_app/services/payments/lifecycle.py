@@ -246,6 +246,9 @@ def _settle(session: Session, payment: Payment) -> None:
             from kisaan_app.services.market.orders import announce as announce_order
 
             announce_order(session, order, "order_paid")
+            from kisaan_app.services.payouts.ledger import open_for
+
+            open_for(session, payment, order)  # the seller's share, transferred on hold after commit
             farmer = session.get(User, order.farmer_id)
             if farmer:
                 _tell(session, farmer, "payments.farmer_paid", payment, order=order.order_number)
@@ -337,6 +340,9 @@ def recount_refunds(session: Session, payment: Payment, source: str) -> None:
         session.add(payment)
         announce(session, payment)
     _sync_order(session, payment, source)
+    from kisaan_app.services.payouts.ledger import on_refund_changed
+
+    on_refund_changed(session, payment)  # the seller's share follows the refund (reversed once it is processed)
 
 
 def _sync_order(session: Session, payment: Payment, source: str) -> None:
