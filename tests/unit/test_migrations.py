@@ -44,6 +44,8 @@ EXPECTED_TABLES = {
     "app_secret",
     "auto_refund",
     "membership_request",
+    "linked_account",
+    "payout",
     "password_reset_code",
 }
 
