@@ -9,7 +9,8 @@ holds more than one live transfer for the sale; once everything has arrived and 
     money in = platform fee + (transferred − reversed) + refunds
 
 with the fee exactly the agreed rate of what was kept, our figures equal Razorpay's, and a released hold only
-after delivery. KISAAN_PAYOUT_EXAMPLES / KISAAN_PAYOUT_STEPS (default 3 x 8: each example is a real sale through the stand-in) dig deeper locally.
+after delivery. KISAAN_PAYOUT_EXAMPLES / KISAAN_PAYOUT_STEPS (default 3 x 8, each example a real sale
+through the stand-in) dig deeper locally.
 """
 
 import os
