@@ -20,6 +20,7 @@ from kisaan_app.pages.dev_outbox import dev_outbox_page
 from kisaan_app.pages.home import home_page
 from kisaan_app.pages.market import listing_page, market_page, orders_page, sell_page
 from kisaan_app.pages.payments import payment_view_page, payments_page
+from kisaan_app.pages.payouts import payouts_page
 from kisaan_app.pages.profile import profile_page
 from kisaan_app.pages.settings_notifications import notification_settings_page
 from kisaan_app.state.admin_alerts import AlertsAdminState
@@ -36,6 +37,7 @@ from kisaan_app.state.dev_outbox import DevOutboxState
 from kisaan_app.state.home import HomeState
 from kisaan_app.state.market import ListingState, MarketState, OrdersState, SellState
 from kisaan_app.state.payments import PaymentsState, PaymentViewState
+from kisaan_app.state.payouts import PayoutsState
 from kisaan_app.state.profile import ProfileState
 from kisaan_app.state.session import SessionState
 from kisaan_app.state.settings_notifications import NotificationSettingsState
@@ -65,6 +67,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/orders", orders_page, OrdersState.load, "page_title.orders"),
     Route("/payments", payments_page, PaymentsState.load, "page_title.payments"),
     Route("/payments/view", payment_view_page, PaymentViewState.load, "page_title.payment_view"),
+    Route("/payouts", payouts_page, PayoutsState.load, "page_title.payouts"),
     Route("/admin/payments", admin_payments_page, AdminPaymentsState.load, "page_title.admin_payments"),
     Route(
         "/settings/notifications",
