@@ -172,7 +172,7 @@ def payouts_page() -> rx.Component:
     return page_shell(
         "nav.payouts",
         rx.callout(S.explainer, icon="info", color_scheme="blue", size="1", width="100%", id="payout-explainer"),
-        success_banner(S.saved_message, id="payout-account-saved"),
+        rx.cond(S.account_saved, success_banner(tr("payouts.account_saved"), id="payout-account-saved")),
         rx.cond(
             S.user_role == "admin",
             _reconciliation(),

@@ -4,6 +4,8 @@ fee and whether it is held, released or in their bank; for admins, reconciliatio
 from dataclasses import dataclass
 from typing import ClassVar
 
+import reflex as rx
+
 from kisaan_app.db import session_scope
 from kisaan_app.i18n.formatting import ist, rupees
 from kisaan_app.models.enums import Role
@@ -71,12 +73,11 @@ class PayoutsState(SessionState):
     guard_roles: ClassVar[tuple[str, ...]] = SELLER_ROLES
     account: dict[str, str] = {}
     has_account: bool = False  # false: the form shows
-    explainer: str = ""  # the fee and hold, in the reader's words
     rows: list[PayoutRow] = []
     flagged: list[PayoutRow] = []
     field_errors: dict[str, str] = {}
     kind: str = "bank"
-    saved_message: str = ""
+    account_saved: bool = False  # the page says so in the reader's language
     error: str = ""
     reconcile_message: str = ""
     busy: bool = False
@@ -99,9 +100,13 @@ class PayoutsState(SessionState):
     def _show(self, result: Loaded) -> None:
         self.account, self.rows, self.flagged, self.loaded = result.account, result.rows, result.flagged, True
         self.has_account = bool(result.account)
-        self.explainer = self._tr("payouts.explainer", rate=self.fee_rate, days=self.window_days)
 
-    @guarded(clear=("saved_message", "reconcile_message"))
+    @rx.var
+    def explainer(self) -> str:
+        """The fee and the hold in the reader's words (follows a language change at once)."""
+        return self._tr("payouts.explainer", rate=self.fee_rate, days=self.window_days)
+
+    @guarded(clear=("reconcile_message",))
     async def load(self, principal: Principal):
         await self._reload(principal)
 
@@ -115,14 +120,14 @@ class PayoutsState(SessionState):
         async with self:
             if self.busy:
                 return
-            self.busy, self.saved_message = True, ""
+            self.busy, self.account_saved = True, False
         values = {k: form.get(k, "") for k in ACCOUNT_FORM if not k.startswith("payout_")}
         try:
             await off_loop(accounts.set_up, session_scope, principal, accounts.AccountForm(**values))
             shown = await off_loop(self._fetch, principal, None)
             async with self:
                 self._show(shown)
-                self.saved_message = self._tr("payouts.account_saved")
+                self.account_saved = True
         finally:
             async with self:
                 self.busy = False
