@@ -107,7 +107,7 @@ def needing_sync(session: Session, limit: int = 100) -> list[int]:
             or_(
                 col(Payout.status).in_((PayoutStatus.PENDING, PayoutStatus.AWAITING_ACCOUNT)),
                 (col(Payout.status) == PayoutStatus.ON_HOLD) & (col(Payout.release_due_at) <= now),
-                col(Payout.refunded_paise) < select(_refunded_subquery()).scalar_subquery(),
+                col(Payout.refunded_paise) < _refunded_subquery().scalar_subquery(),
             ),
         )
         .order_by(col(Payout.id))
