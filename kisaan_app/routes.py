@@ -34,6 +34,7 @@ from kisaan_app.state.admin_users import AdminUsersState
 from kisaan_app.state.auth import AuthState
 from kisaan_app.state.dashboard import DashboardState
 from kisaan_app.state.dev_outbox import DevOutboxState
+from kisaan_app.state.fees import FeeState
 from kisaan_app.state.home import HomeState
 from kisaan_app.state.market import ListingState, MarketState, OrdersState, SellState
 from kisaan_app.state.payments import PaymentsState, PaymentViewState
@@ -66,7 +67,12 @@ ROUTES: tuple[Route, ...] = (
     Route("/market/sell", sell_page, SellState.load, "page_title.market_sell"),
     Route("/orders", orders_page, OrdersState.load, "page_title.orders"),
     Route("/payments", payments_page, PaymentsState.load, "page_title.payments"),
-    Route("/payments/view", payment_view_page, PaymentViewState.load, "page_title.payment_view"),
+    Route(
+        "/payments/view",
+        payment_view_page,
+        [PaymentViewState.load, FeeState.load_receipt],
+        "page_title.payment_view",
+    ),
     Route("/payouts", payouts_page, PayoutsState.load, "page_title.payouts"),
     Route("/admin/payments", admin_payments_page, AdminPaymentsState.load, "page_title.admin_payments"),
     Route(

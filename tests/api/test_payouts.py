@@ -197,6 +197,11 @@ def test_transfer_on_hold_reversed_on_refund_released_on_delivery_and_settled(sa
     assert payout_of(order_id).mismatch == "reversed 49000 != ours 49100"
     transfers.sync(session_scope, waiting.id)  # the next sync reads Razorpay's figures back
     assert reconcile.reconcile(session_scope).flagged == [] and payout_of(order_id).mismatch is None
+    from kisaan_app.services.payouts.ledger import receipt_split
+
+    with session_scope() as session:  # the receipt's fee line, for the buyer (the farmer sees the same)
+        line = receipt_split(session, principal(sale["buyer"].id), receipt)
+    assert (line.fee_paise, line.seller_paise, line.refunded_paise) == (4_000, 196_000, 50_000)
     farmer_view = client(live_api_url).get("/api/payouts", headers=bearer(sale["token"])).json()
     assert [p["status"] for p in farmer_view] == ["settled"] and farmer_view[0]["seller_paise"] == 196_000
     assert client(live_api_url).get("/api/payouts", headers=bearer(sale["buyer_token"])).json() == []

@@ -35,6 +35,14 @@ def _transfer_of(order_number: str) -> dict:
     return _sandbox(f"/v1/transfers/{payout.razorpay_transfer_id}")
 
 
+def _listing_of(order_id: int) -> int:
+    from kisaan_app.db import session_scope
+    from kisaan_app.models.market import MarketOrder
+
+    with session_scope() as session:
+        return session.get(MarketOrder, order_id).listing_id
+
+
 def _dispatch(order_id: int) -> None:
     """Ramesh hands the onions over (his side of the order page is covered by the market journey)."""
     from kisaan_app.db import session_scope
@@ -77,12 +85,18 @@ def test_buyer_pays_confirms_delivery_and_the_farmer_sees_the_transfer_released(
         screenshot(ramesh, "payouts-2-account-ready-360")
 
         order_id, number = _new_sale(people, quintals=2, rupees_per_quintal=2500)  # ₹5,000: fee ₹100
+        buyer.goto(f"/market/listing?id={_listing_of(order_id)}")  # the fee is said before anyone agrees
+        expect(buyer.locator("#bid-fee-note")).to_contain_text("2%")
+        screenshot(buyer, "payouts-0-fee-before-bid-1280")
         buyer.goto("/payments")
         buyer.locator(".awaiting-order", has_text=number).get_by_role("button").click()
         buyer.wait_for_url(re.compile(r"/sandbox/checkout/order_"))
         buyer.locator("#sandbox-pay-success").click()
         buyer.wait_for_url(re.compile(r"/payments/view/?\?receipt=rcpt_"))
         expect(buyer.locator("#payment-status")).to_have_text("Paid", timeout=15_000)
+        expect(buyer.locator("#receipt-fee")).to_contain_text("₹100.00")  # the receipt's fee line
+        expect(buyer.locator("#receipt-fee")).to_contain_text("₹4,900.00")
+        screenshot(buyer, "payouts-2b-receipt-fee-1280")
 
         # The worker made the transfer on hold; Ramesh's open page shows it without a reload.
         card = ramesh.locator(".payout-card", has_text=number)

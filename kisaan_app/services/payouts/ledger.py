@@ -185,3 +185,18 @@ def mismatches(session: Session, limit: int = 50) -> list[PayoutView]:
         .limit(limit)
     )
     return [_view(payout, number) for payout, number in session.exec(query).all()]
+
+
+def receipt_split(session: Session, principal: Principal, receipt: str) -> fees.Split | None:
+    """The fee line of a sale's receipt: what the buyer paid, the platform fee and the farmer's share, for
+    whoever may see the payment (history.one checks that); None for a plan payment or an unpaid one."""
+    from kisaan_app.services.payments import history
+
+    row, _ = history.one(session, principal, receipt)
+    payment = session.exec(select(Payment).where(Payment.receipt == row.receipt)).first()
+    if payment is None or not payment.market_order_id:
+        return None
+    payout = for_order(session, payment.market_order_id)
+    if payout is None:
+        return None
+    return fees.split(payout.gross_paise, processed_refunds(session, payment.id), payout.fee_bps)
