@@ -65,8 +65,8 @@ def test_buyer_pays_confirms_delivery_and_the_farmer_sees_the_transfer_released(
             ramesh.select_option("#payout-kind", "upi")
             ramesh.fill("input[name=upi_vpa]", "ramesh")  # not a UPI id: refused beside its field, nothing saved
             for name, value in {
-                "beneficiary_name": "Ramesh Patil",
-                "legal_name": "Ramesh Patil",
+                "beneficiary_name": "Ramesh Pawar",
+                "legal_name": "Ramesh Pawar",
                 "pan": "ABCPP1234F",
                 "phone": "9800000003",
                 "email": "ramesh@example.com",
@@ -79,9 +79,9 @@ def test_buyer_pays_confirms_delivery_and_the_farmer_sees_the_transfer_released(
             ramesh.locator("#payout-account-save").click()
             expect(ramesh.get_by_text("The UPI ID looks like name@bank.")).to_be_visible()
             screenshot(ramesh, "payouts-1-form-error-360")
-            ramesh.fill("input[name=upi_vpa]", "ramesh.patil@okaxis")
+            ramesh.fill("input[name=upi_vpa]", "ramesh.pawar@okaxis")
             ramesh.locator("#payout-account-save").click()
-        expect(ramesh.locator("#payout-account-to")).to_have_text("ramesh.patil@okaxis", timeout=30_000)
+        expect(ramesh.locator("#payout-account-to")).to_have_text("ramesh.pawar@okaxis", timeout=30_000)
         screenshot(ramesh, "payouts-2-account-ready-360")
 
         order_id, number = _new_sale(people, quintals=2, rupees_per_quintal=2500)  # ₹5,000: fee ₹100
