@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from kisaan_app.db import session_scope
+from kisaan_app.models.notifications import NotificationHistory
 from kisaan_app.models.payments import Refund, WebhookEvent
 from kisaan_app.models.payouts import LinkedAccount, Payout
 from kisaan_app.services.accounts import to_principal
@@ -177,6 +178,14 @@ def test_transfer_on_hold_reversed_on_refund_released_on_delivery_and_settled(sa
         orders.advance(session, buyer, None, order_id, "delivered")
     assert transfers.sync(session_scope, waiting.id) == "released"
     assert payout_of(order_id).released_at is not None
+    with session_scope() as session:  # told through notify(): in the app, and on the channels Ramesh chose
+        told = session.exec(
+            select(NotificationHistory).where(
+                NotificationHistory.user_id == sale["farmer"].id, NotificationHistory.category == "payments"
+            )
+        ).all()
+    released_note = [n for n in told if "1,960.00" in (n.body or "")]
+    assert {n.channel for n in released_note} >= {"in_app"} and "Imran Traders" in released_note[0].body
 
     # Route's settlement run pays it out; settlement.processed marks it settled and the sums agree.
     made = httpx.post(f"{payments.config.url}/sandbox/route/settle", timeout=10).json()

@@ -28,6 +28,7 @@ from kisaan_app.services.payouts.accounts import active_account_for
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 PAYOUT_NOTE = "kisaan_payout"
 LIVE = ("pending", "processed", "partially_reversed", "reversed")
+TOLD_TEMPLATE = "payments.received"  # the seeded "₹{{ amount }} received" message, every channel and language
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,45 @@ def _record(session: Session, payout_id: int, snap: Snapshot, remote: dict | Non
             details={"from": was, "transfer": payout.razorpay_transfer_id, "seller_paise": snap.target.seller_paise},
         )
         _announce(session, payout)
+        if payout.status == PayoutStatus.RELEASED:
+            _tell_released(session, payout, snap)
     return payout.status
+
+
+def _tell_released(session: Session, payout: Payout, snap: Snapshot) -> None:
+    """The farmer hears it on the channels they chose, in their language (the one notify() pipeline)."""
+    from kisaan_app.i18n import t
+    from kisaan_app.i18n.formatting import rupees
+    from kisaan_app.models.accounts import User
+    from kisaan_app.services.notifications import Audience
+    from kisaan_app.services.notifications.dispatch import notify
+    from kisaan_app.services.notifications.templates import find_template
+
+    order = session.get(MarketOrder, payout.market_order_id)
+    buyer = session.get(User, order.buyer_id) if order else None
+    seller = session.get(User, payout.seller_id)
+    data = {
+        "amount": rupees(payout.transfer_paise - payout.reversed_paise, decimals=True).lstrip("₹"),
+        "payer": buyer.full_name if buyer else "",
+        "reference": snap.order_number,
+    }
+    wording: dict = {"template_key": TOLD_TEMPLATE}
+    if seller is None or find_template(session, TOLD_TEMPLATE, "in_app", seller.preferred_language) is None:
+        lang = seller.preferred_language if seller else "en"  # an operator removed the template: plain words
+        wording = {
+            "subject": t(lang, "payouts.released_title", **data),
+            "text": t(lang, "payouts.released_body", **data),
+        }
+    notify(
+        session,
+        None,  # the platform tells a seller about their own sale
+        Audience(user_ids=(payout.seller_id,), role=""),
+        "payments",
+        **wording,
+        data=data,
+        url="/payouts",
+        idempotency_key=f"payout:{payout.id}:released",
+    )
 
 
 def _announce(session: Session, payout: Payout) -> None:
