@@ -13,7 +13,7 @@ from kisaan_app.models.payments import Refund, WebhookEvent
 from kisaan_app.models.payouts import LinkedAccount, Payout
 from kisaan_app.services.accounts import to_principal
 from kisaan_app.services.market import orders
-from kisaan_app.services.payouts import accounts, reconcile, transfers
+from kisaan_app.services.payouts import accounts, ledger, reconcile, transfers
 from tests.factories import bearer, make_org, make_user, token_for
 from tests.payments_support import complete_checkout, make_order, wait_for
 
@@ -235,6 +235,21 @@ def test_a_full_refund_before_the_transfer_sends_nothing(sale, payments, live_ap
     assert transfers.sync(session_scope, payout_of(order_id).id) == "cancelled"
     row = payout_of(order_id)
     assert (row.transfer_paise, row.fee_paise, row.refunded_paise) == (0, 0, 100_000) and adds_up(row)
+
+
+def test_a_transfer_razorpay_fails_is_put_in_front_of_an_admin(sale, payments, live_api_url):
+    row = accounts.set_up(session_scope, principal(sale["farmer"].id), accounts.AccountForm(**FORM))
+    httpx.post(f"{payments.config.url}/sandbox/route/accounts/{row.razorpay_account_id}/suspend", timeout=10)
+    order_id = make_order(sale["buyer"].id, sale["farmer"].id, 100_000, sale["org"])
+    pay(live_api_url, payments.config.url, sale["buyer_token"], order_id)
+    wait_for(lambda: events("order.paid") == 1)
+    transfers.sync(session_scope, payout_of(order_id).id)
+    wait_for(lambda: events("transfer.failed") == 1)  # Razorpay's answer, a moment later
+    assert transfers.sync(session_scope, payout_of(order_id).id) == "failed"
+    failed = payout_of(order_id)
+    assert failed.mismatch.endswith("failed: The linked account is not activated") and failed.transfer_paise == 0
+    with session_scope() as session:
+        assert [v.status for v in ledger.mismatches(session)] == ["failed"]
 
 
 def test_fee_is_quoted_before_anyone_agrees(api):

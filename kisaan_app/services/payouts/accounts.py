@@ -20,11 +20,12 @@ from sqlmodel import Session, select
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import LinkedAccountStatus, PayoutStatus, Role
 from kisaan_app.models.payouts import LinkedAccount, Payout
-from kisaan_app.services import audit
+from kisaan_app.services import audit, ratelimit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import Conflict, ErrorCode, ValidationFailed
 from kisaan_app.services.payments import gateway
+from kisaan_app.settings import get_settings
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 IFSC = re.compile(r"^[A-Z]{4}0[A-Z0-9]{6}$")
@@ -204,6 +205,8 @@ def _settlements(form: AccountForm) -> dict:
 def set_up(sessions: SessionFactory, actor: Principal, raw: AccountForm) -> LinkedAccount:
     """Check, reserve, create at Razorpay, activate. Returns the stored row (active, or raises)."""
     form = check_form(raw)
+    # Each try is three Razorpay calls: the payment creation budget (KISAAN_PAYMENT_RATE_PER_USER) bounds it.
+    ratelimit.take(get_settings().payment_rate_per_user, "payout-account", str(actor.id))
     with sessions() as session:
         row_id = _reserve(session, actor, form)
         existing_id = session.get(LinkedAccount, row_id).razorpay_account_id

@@ -50,6 +50,8 @@ def problems(payout: Payout, remote: dict | None, refunded: int) -> str | None:
     if payout.razorpay_transfer_id and remote is None:
         return "transfer unknown to Razorpay"
     if remote is not None:
+        if remote["status"] == "failed":
+            return f"transfer {remote['id']} failed: {(remote.get('error') or {}).get('description')}"[:300]
         if remote["amount"] != payout.transfer_paise:
             return f"transfer {remote['amount']} != ours {payout.transfer_paise}"
         if remote["amount_reversed"] != payout.reversed_paise:

@@ -165,6 +165,10 @@ def _record(session: Session, payout_id: int, snap: Snapshot, remote: dict | Non
         )
     else:
         payout.fee_paise = snap.target.fee_paise
+    if remote is not None and remote["status"] == "failed":  # no money moved; in front of an admin (/payouts)
+        payout.razorpay_transfer_id = remote["id"]  # kept: the sweep does not retry into the same refusal
+        payout.transfer_paise = payout.reversed_paise = 0
+        payout.mismatch = f"transfer {remote['id']} failed: {error}"[:300]
     payout.status = _status(payout, remote, snap)
     session.add(payout)
     if payout.status != was:
