@@ -13,6 +13,7 @@ from kisaan_app.api import (
     notifications,
     payments,
     payouts,
+    price_alerts,
     users,
 )
 from kisaan_app.api.edge import install_edge
@@ -35,6 +36,19 @@ def create_api() -> FastAPI:
     )
     install_error_handlers(app)
     install_edge(app)
-    for module in (auth, users, audit, health, events, feeds, crop_health, payments, payouts, market, notifications):
+    for module in (
+        auth,
+        users,
+        audit,
+        health,
+        events,
+        feeds,
+        crop_health,
+        payments,
+        payouts,
+        price_alerts,
+        market,
+        notifications,
+    ):
         app.include_router(module.router)
     return app

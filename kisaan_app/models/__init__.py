@@ -11,7 +11,7 @@ from kisaan_app.models.accounts import (
     VoiceProfile,
 )
 from kisaan_app.models.audit import AuditLog
-from kisaan_app.models.feeds import CropHealthReport, MandiPrice, SensorDevice, WeatherAlert
+from kisaan_app.models.feeds import CropHealthReport, MandiPrice, PriceAlertRule, SensorDevice, WeatherAlert
 from kisaan_app.models.market import Bid, Listing, MarketOrder, Negotiation, QRSession
 from kisaan_app.models.notifications import (
     AppSecret,
@@ -48,6 +48,7 @@ __all__ = [
     "PasswordResetCode",
     "Payment",
     "Payout",
+    "PriceAlertRule",
     "PushSubscription",
     "QRSession",
     "RealTimeEvent",

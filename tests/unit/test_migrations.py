@@ -46,6 +46,7 @@ EXPECTED_TABLES = {
     "membership_request",
     "linked_account",
     "payout",
+    "price_alert_rule",
     "password_reset_code",
 }
 
