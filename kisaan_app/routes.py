@@ -21,6 +21,7 @@ from kisaan_app.pages.home import home_page
 from kisaan_app.pages.market import listing_page, market_page, orders_page, sell_page
 from kisaan_app.pages.payments import payment_view_page, payments_page
 from kisaan_app.pages.payouts import payouts_page
+from kisaan_app.pages.price_alerts import price_alerts_page
 from kisaan_app.pages.profile import profile_page
 from kisaan_app.pages.settings_notifications import notification_settings_page
 from kisaan_app.state.admin_alerts import AlertsAdminState
@@ -39,6 +40,7 @@ from kisaan_app.state.home import HomeState
 from kisaan_app.state.market import ListingState, MarketState, OrdersState, SellState
 from kisaan_app.state.payments import PaymentsState, PaymentViewState
 from kisaan_app.state.payouts import PayoutsState
+from kisaan_app.state.price_alerts import PriceAlertsState
 from kisaan_app.state.profile import ProfileState
 from kisaan_app.state.session import SessionState
 from kisaan_app.state.settings_notifications import NotificationSettingsState
@@ -74,6 +76,7 @@ ROUTES: tuple[Route, ...] = (
         "page_title.payment_view",
     ),
     Route("/payouts", payouts_page, PayoutsState.load, "page_title.payouts"),
+    Route("/alerts/prices", price_alerts_page, PriceAlertsState.load, "page_title.price_alerts"),
     Route("/admin/payments", admin_payments_page, AdminPaymentsState.load, "page_title.admin_payments"),
     Route(
         "/settings/notifications",

@@ -76,6 +76,7 @@ def navigation() -> rx.Component:
         rx.cond(SessionState.can_manage_users, rx.fragment(), _nav_link("nav.payments", "/payments")),
         rx.cond(SessionState.can_manage_users, _nav_link("nav.payments_admin", "/admin/payments")),
         rx.cond(SessionState.user_role == "buyer", rx.fragment(), _nav_link("nav.payouts", "/payouts")),
+        rx.cond(SessionState.user_role == "farmer", _nav_link("nav.price_alerts", "/alerts/prices")),
         rx.cond(SessionState.can_manage_users, _nav_link("nav.users", "/admin/users")),
         rx.cond(SessionState.can_manage_users, _nav_link("nav.audit", "/admin/audit")),
         rx.cond(SessionState.can_manage_users, _nav_link("nav.alerts", "/admin/alerts")),

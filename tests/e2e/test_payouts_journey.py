@@ -123,6 +123,19 @@ def test_buyer_pays_confirms_delivery_and_the_farmer_sees_the_transfer_released(
         ramesh.set_viewport_size({"width": 360, "height": 800})
         screenshot(ramesh, "payouts-6-released-hindi-360")
         ramesh.select_option("#language-switch", "en")  # Ramesh reads English in the other journeys
+
+        # His price alerts page (same tab, same build): a typo is refused beside its box, a good rule is listed.
+        ramesh.goto("/alerts/prices")
+        ramesh.fill("input[name=commodity]", "Onion")
+        ramesh.fill("input[name=place]", "Lasalgaon")
+        ramesh.select_option("#alert-kind", "above")
+        ramesh.fill("input[name=amount]", "25OO")
+        ramesh.locator("#price-alert-add").click()
+        expect(ramesh.get_by_text("Enter the price per quintal in rupees.")).to_be_visible()
+        ramesh.fill("input[name=amount]", "2500")
+        ramesh.locator("#price-alert-add").click()
+        expect(ramesh.locator(".price-alert-rule", has_text="Lasalgaon").first).to_contain_text("₹2,500")
+        screenshot(ramesh, "payouts-7-price-alerts-360")
     finally:
         ramesh_ctx.close()
         buyer_ctx.close()
