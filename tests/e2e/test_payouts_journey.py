@@ -123,6 +123,7 @@ def test_buyer_pays_confirms_delivery_and_the_farmer_sees_the_transfer_released(
         ramesh.set_viewport_size({"width": 360, "height": 800})
         screenshot(ramesh, "payouts-6-released-hindi-360")
         ramesh.select_option("#language-switch", "en")  # Ramesh reads English in the other journeys
+        expect(card).to_contain_text("Released")  # the switch has landed before the next page
 
         # His price alerts page (same tab, same build): a typo is refused beside its box, a good rule is listed.
         ramesh.goto("/alerts/prices")
