@@ -84,6 +84,7 @@ QUANTITIES = (7.5, 10.0, 2.25, 0.1)
 CALLBACK = "http://127.0.0.1:9/api/payments/callback"  # only parsed, never called
 # Rows one example makes; wiped before the next (users and organisations are made once per database).
 EXAMPLE_TABLES = (
+    "payout",  # a paid order's seller share (services/payouts), before the payment it belongs to
     "auto_refund",
     "refund",
     "qr_session",
