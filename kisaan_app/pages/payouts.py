@@ -178,7 +178,9 @@ def payouts_page() -> rx.Component:
             _reconciliation(),
             rx.cond(S.has_account, _account_card(), rx.cond(S.loaded, _account_form())),
         ),
-        rx.heading(tr("payouts.list_heading"), size="4"),
+        rx.heading(
+            rx.cond(S.user_role == "farmer", tr("payouts.list_heading"), tr("payouts.list_heading_all")), size="4"
+        ),
         error_banner(S.error),
         rx.cond(
             S.rows.length() > 0,

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
-from tests.e2e.test_live_dashboard import RAMESH, _signed_in
+from tests.e2e.test_live_dashboard import ADMIN, RAMESH, _signed_in
 from tests.e2e.test_money_integrity_journey import (  # noqa: F401 - fixtures shared with the money journey
     PUNE_BUYER,
     _new_sale,
@@ -137,6 +137,17 @@ def test_buyer_pays_confirms_delivery_and_the_farmer_sees_the_transfer_released(
         ramesh.locator("#price-alert-add").click()
         expect(ramesh.locator(".price-alert-rule", has_text="Lasalgaon").first).to_contain_text("₹2,500")
         screenshot(ramesh, "payouts-7-price-alerts-360")
+
+        # The platform admin's reconciliation: Razorpay's transfers against ours, nothing to flag.
+        admin_ctx, admin = _signed_in(browser, live_server, ADMIN, width=1280)
+        try:
+            admin.goto("/payouts")
+            admin.locator("#payout-reconcile").click()
+            expect(admin.locator("#payout-reconciled")).to_contain_text("0 differences")
+            expect(admin.locator(".payout-card", has_text=number)).to_contain_text("Released")
+            screenshot(admin, "payouts-8-admin-reconciled-1280")
+        finally:
+            admin_ctx.close()
     finally:
         ramesh_ctx.close()
         buyer_ctx.close()
