@@ -32,6 +32,8 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("/market/sell", "nav.sell", "circle-plus", SELLERS, bar_for=(Role.FARMER,)),
     MenuItem("/orders", "nav.orders", "package", EVERYONE, bar_for=(Role.FARMER, Role.BUYER)),
     MenuItem("/payments", "nav.payments", "wallet", PAYERS, bar_for=(Role.BUYER,)),
+    MenuItem("/payouts", "nav.payouts", "landmark", SELLERS),  # state/payouts.py SELLER_ROLES
+    MenuItem("/alerts/prices", "nav.price_alerts", "bell-ring", (Role.FARMER,)),
     MenuItem("/profile", "nav.profile", "user", EVERYONE),
     MenuItem("/settings/notifications", "nav.notification_settings", "settings", EVERYONE),
     MenuItem("/admin/users", "nav.users", "users", ADMINS, bar_for=ADMINS, group="admin"),

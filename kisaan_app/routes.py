@@ -23,6 +23,8 @@ from kisaan_app.pages.market import listing_page, market_page
 from kisaan_app.pages.market_sell import sell_page
 from kisaan_app.pages.orders import orders_page
 from kisaan_app.pages.payments import payment_view_page, payments_page
+from kisaan_app.pages.payouts import payouts_page
+from kisaan_app.pages.price_alerts import price_alerts_page
 from kisaan_app.pages.profile import profile_page
 from kisaan_app.pages.settings_notifications import notification_settings_page
 from kisaan_app.state.admin_alerts import AlertsAdminState
@@ -35,10 +37,13 @@ from kisaan_app.state.admin_templates import AdminTemplatesState
 from kisaan_app.state.admin_users import AdminUsersState
 from kisaan_app.state.auth import AuthState
 from kisaan_app.state.dev_outbox import DevOutboxState
+from kisaan_app.state.fees import FeeState
 from kisaan_app.state.home import HomeState
 from kisaan_app.state.market import ListingState, MarketState
 from kisaan_app.state.orders import OrdersState
 from kisaan_app.state.payments import PaymentsState, PaymentViewState
+from kisaan_app.state.payouts import PayoutsState
+from kisaan_app.state.price_alerts import PriceAlertsState
 from kisaan_app.state.profile import ProfileState
 from kisaan_app.state.selling import SellState
 from kisaan_app.state.session import SessionState
@@ -68,7 +73,14 @@ ROUTES: tuple[Route, ...] = (
     Route("/market/sell", sell_page, SellState.load, "page_title.market_sell"),
     Route("/orders", orders_page, OrdersState.load, "page_title.orders"),
     Route("/payments", payments_page, PaymentsState.load, "page_title.payments"),
-    Route("/payments/view", payment_view_page, PaymentViewState.load, "page_title.payment_view"),
+    Route(
+        "/payments/view",
+        payment_view_page,
+        [PaymentViewState.load, FeeState.load_receipt],
+        "page_title.payment_view",
+    ),
+    Route("/payouts", payouts_page, PayoutsState.load, "page_title.payouts"),
+    Route("/alerts/prices", price_alerts_page, PriceAlertsState.load, "page_title.price_alerts"),
     Route("/admin/payments", admin_payments_page, AdminPaymentsState.load, "page_title.admin_payments"),
     Route(
         "/settings/notifications",

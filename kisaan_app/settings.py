@@ -105,6 +105,10 @@ class Settings(BaseSettings):
     dispatch_undo_minutes: int = Field(10, ge=0, le=1440)  # a seller may take back "dispatched" this long after
     photo_max_mb: int = Field(15, ge=1, le=40)  # a listing photo as large as a phone camera makes; shrunk on arrival
     webhook_max_bytes: int = Field(65536, ge=1024)  # larger provider webhook bodies are refused unread
+    # Money to farmers (Razorpay Route): the platform's cut in basis points (200 = 2 %), taken from each sale;
+    # the rest goes to the seller's linked account on hold, released on delivery or after the dispute window.
+    platform_fee_bps: int = Field(200, ge=0, le=2000)
+    payout_dispute_window_hours: int = Field(72, ge=0)
     # Notifications: without credentials each channel talks to its local stand-in (top-level sandbox/).
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None

@@ -31,6 +31,7 @@ from fastapi.security import HTTPBasic
 from sandbox.outbox import Outbox
 from sandbox.razorpay_core import METHODS, PROVIDER, RazorpayError, is_web_url, new_id, not_found, sign
 from sandbox.razorpay_pages import message_page, pay_page, post_back_page, rupees
+from sandbox.razorpay_route import RouteStore
 from sandbox.razorpay_store import RazorpayStore
 from sandbox.razorpay_webhooks import WebhookDispatcher, build_webhook
 
@@ -41,6 +42,7 @@ __all__ = ["RazorpayError", "RazorpayStandin", "build_webhook", "make_router", "
 
 MERCHANT_NAME = "Kisaansay"
 REFUND_SETTLE_SECONDS = 0.3  # pending → processed: long enough to observe "pending", short enough for tests
+TRANSFER_PROCESS_SECONDS = 0.2  # a transfer is answered "pending", then processed (or failed) a moment later
 
 _basic_auth = HTTPBasic(auto_error=False)
 
@@ -53,6 +55,7 @@ class ApiCall:
     params: dict[str, str]
     headers: dict[str, str]
     body: dict = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)
 
 
 Action = Callable[[ApiCall], dict]
@@ -95,6 +98,7 @@ class RazorpayStandin:
         self.outbox = outbox
         self.webhooks = WebhookDispatcher(config, outbox)
         self.store = RazorpayStore(self.webhooks.emit, config.url)
+        self.route = RouteStore(self.store)
 
     # --- REST API ---------------------------------------------------------------------------------------------
 
@@ -114,6 +118,7 @@ class RazorpayStandin:
 
         async def handle(request: Request) -> JSONResponse:
             call = ApiCall(kind, dict(request.path_params), {k.lower(): v for k, v in request.headers.items()})
+            call.query = dict(request.query_params)
             where = f"{request.method} {request.url.path}"
             try:
                 if not await self.authenticated(request):
@@ -151,6 +156,84 @@ class RazorpayStandin:
         else:
             call.kind = "refund.idempotent_replay"
         return refund
+
+    def transfer(self, call: ApiCall) -> dict:
+        made = self.route.create_transfers(call.params["payment_id"], call.body)
+        for item in made["items"]:
+            timer = threading.Timer(TRANSFER_PROCESS_SECONDS, self.route.process_transfer, args=(item["id"],))
+            timer.daemon = True
+            timer.start()
+        return made
+
+    def route_routes(self) -> list[tuple[str, str, str, Action]]:
+        """Razorpay Route: linked accounts (v2), transfers, reversals, settlements."""
+        route = self.route
+        return [
+            ("POST", "/v2/accounts", "account.created", lambda call: route.create_account(call.body)),
+            (
+                "GET",
+                "/v2/accounts/{account_id}",
+                "account.fetched",
+                lambda c: route.fetch_account(c.params["account_id"]),
+            ),
+            (
+                "POST",
+                "/v2/accounts/{account_id}/products",
+                "product.requested",
+                lambda c: route.request_product(c.params["account_id"], c.body),
+            ),
+            (
+                "PATCH",
+                "/v2/accounts/{account_id}/products/{product_id}",
+                "product.updated",
+                lambda c: route.edit_product(c.params["account_id"], c.params["product_id"], c.body),
+            ),
+            (
+                "GET",
+                "/v2/accounts/{account_id}/products/{product_id}",
+                "product.fetched",
+                lambda c: route.fetch_product(c.params["account_id"], c.params["product_id"]),
+            ),
+            ("POST", "/v1/payments/{payment_id}/transfers", "transfer.created", self.transfer),
+            (
+                "GET",
+                "/v1/payments/{payment_id}/transfers",
+                "transfer.listed",
+                lambda c: route.payment_transfers(c.params["payment_id"]),
+            ),
+            ("GET", "/v1/transfers", "transfer.listed", lambda c: route.list_transfers(c.query)),
+            (
+                "GET",
+                "/v1/transfers/{transfer_id}",
+                "transfer.fetched",
+                lambda c: route.fetch_transfer(c.params["transfer_id"]),
+            ),
+            (
+                "PATCH",
+                "/v1/transfers/{transfer_id}",
+                "transfer.updated",
+                lambda c: route.edit_transfer(c.params["transfer_id"], c.body),
+            ),
+            (
+                "POST",
+                "/v1/transfers/{transfer_id}/reversals",
+                "transfer.reversed",
+                lambda c: route.reverse(c.params["transfer_id"], c.body),
+            ),
+            (
+                "GET",
+                "/v1/transfers/{transfer_id}/reversals",
+                "reversal.listed",
+                lambda c: route.transfer_reversals(c.params["transfer_id"]),
+            ),
+            ("GET", "/v1/settlements", "settlement.listed", lambda _: route.list_settlements()),
+            (
+                "GET",
+                "/v1/settlements/{settlement_id}",
+                "settlement.fetched",
+                lambda c: route.fetch_settlement(c.params["settlement_id"]),
+            ),
+        ]
 
     def payment_refund(self, call: ApiCall) -> dict:
         refund = self.store.fetch("refunds", call.params["refund_id"])
@@ -314,7 +397,7 @@ def make_router(config: SandboxConfig, outbox: Outbox) -> APIRouter:
     """The Razorpay stand-in's routes; state lives in a fresh `RazorpayStandin`, one per call."""
     standin = RazorpayStandin(config, outbox)
     router = APIRouter()
-    for method, path, kind, action in standin.api_routes():
+    for method, path, kind, action in standin.api_routes() + standin.route_routes():
         router.add_api_route(path, standin.endpoint(kind, action), methods=[method], include_in_schema=False)
 
     @router.get("/sandbox/checkout/{order_id}", include_in_schema=False)
@@ -346,6 +429,20 @@ def make_router(config: SandboxConfig, outbox: Outbox) -> APIRouter:
         return standin.qr_credit(qr_id, amount)
 
     # Developer controls. Sync handlers run in the threadpool, so delivering inline never blocks the loop.
+    @router.post("/sandbox/route/settle", include_in_schema=False)
+    def route_settle() -> list[dict]:
+        """Run Route's settlement now: released transfers are paid out, each settlement signed as a webhook."""
+        made = standin.route.settle()
+        outbox.record(PROVIDER, "settlement.run", f"route settlement → {len(made)} settlements", {"made": made})
+        return made
+
+    @router.post("/sandbox/route/accounts/{account_id}/suspend", include_in_schema=False)
+    def route_suspend(account_id: str) -> JSONResponse:
+        try:
+            return JSONResponse(standin.route.suspend(account_id))
+        except RazorpayError as err:
+            return JSONResponse(err.body(), status_code=err.status)
+
     @router.get("/sandbox/webhooks", include_in_schema=False)
     def list_webhooks() -> list[dict]:
         return standin.webhooks.list()

@@ -11,7 +11,7 @@ from kisaan_app.models.accounts import (
     VoiceProfile,
 )
 from kisaan_app.models.audit import AuditLog
-from kisaan_app.models.feeds import CropHealthReport, MandiPrice, SensorDevice, WeatherAlert
+from kisaan_app.models.feeds import CropHealthReport, MandiPrice, PriceAlertRule, SensorDevice, WeatherAlert
 from kisaan_app.models.market import Bid, Listing, MarketOrder, Negotiation, QRSession
 from kisaan_app.models.notifications import (
     AppSecret,
@@ -22,6 +22,7 @@ from kisaan_app.models.notifications import (
     PushSubscription,
 )
 from kisaan_app.models.payments import AutoRefund, Payment, Refund, Subscription, WebhookEvent
+from kisaan_app.models.payouts import LinkedAccount, Payout
 from kisaan_app.models.realtime import RealTimeEvent, WebSocketConnection
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "BuyerProfile",
     "CropHealthReport",
     "FarmerProfile",
+    "LinkedAccount",
     "Listing",
     "MandiPrice",
     "MarketOrder",
@@ -45,6 +47,8 @@ __all__ = [
     "Organization",
     "PasswordResetCode",
     "Payment",
+    "Payout",
+    "PriceAlertRule",
     "PushSubscription",
     "QRSession",
     "RealTimeEvent",

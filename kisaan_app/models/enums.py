@@ -129,3 +129,28 @@ class ConnectionStatus(StrEnum):
     ONLINE = "online"
     STALE = "stale"
     CLOSED = "closed"
+
+
+class LinkedAccountStatus(StrEnum):
+    """A seller's Razorpay Route account: being set up (our row reserved, provider calls under way), active
+    (settlements configured, transfers can go to it), or failed (Razorpay refused it; the form can try again)."""
+
+    PENDING = "pending"
+    ACTIVE = "active"
+    FAILED = "failed"
+
+
+class PayoutStatus(StrEnum):
+    """The seller's share of one sale (services/payouts/ledger.py). awaiting_account: no linked account yet;
+    pending: a transfer is to be made; on_hold: transferred, held until delivery or the dispute window;
+    released: the hold is lifted; settled: in the seller's bank; reversed: given back for a full refund;
+    cancelled: refunded before any transfer; failed: Razorpay refused the transfer (an admin looks)."""
+
+    AWAITING_ACCOUNT = "awaiting_account"
+    PENDING = "pending"
+    ON_HOLD = "on_hold"
+    RELEASED = "released"
+    SETTLED = "settled"
+    REVERSED = "reversed"
+    CANCELLED = "cancelled"
+    FAILED = "failed"

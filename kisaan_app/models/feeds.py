@@ -104,3 +104,33 @@ class CropHealthReport(TableBase, table=True):
     note: str | None = Field(default=None, max_length=1000)
     status: str = Field(default=ReportStatus.OPEN, max_length=14)
     alert_raised: bool = False
+
+
+PRICE_ALERT_KINDS = ("above", "below", "move")
+
+
+class PriceAlertRule(TableBase, table=True):
+    """A farmer's price alert: a crop in a market or district, above or below a price (paise per quintal) or a
+    move of at least N % in a day. Fires at most once per day (`last_fired_on`, set by a guarded UPDATE)."""
+
+    __tablename__ = "price_alert_rule"
+    __table_args__ = (
+        check_in("kind", PRICE_ALERT_KINDS, "ck_price_alert_rule_kind"),
+        sa.CheckConstraint("(market IS NULL) <> (district IS NULL)", name="ck_price_alert_rule_place"),
+        sa.CheckConstraint(
+            "(kind = 'move' AND move_percent BETWEEN 1 AND 100 AND threshold_paise IS NULL)"
+            " OR (kind <> 'move' AND threshold_paise > 0 AND move_percent IS NULL)",
+            name="ck_price_alert_rule_threshold",
+        ),
+        sa.Index("ix_price_alert_rule_commodity_active", "commodity", "active"),
+    )
+
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    commodity: str = Field(max_length=80)
+    market: str | None = Field(default=None, max_length=120)
+    district: str | None = Field(default=None, max_length=80)
+    kind: str = Field(max_length=5)
+    threshold_paise: int | None = Field(default=None, sa_type=sa.BigInteger)
+    move_percent: int | None = None
+    active: bool = Field(default=True)
+    last_fired_on: date | None = None

@@ -4,6 +4,7 @@ pages/market_sell.py, orders pages/orders.py."""
 import reflex as rx
 
 from kisaan_app.components.feedback import empty_state, error_banner, success_banner
+from kisaan_app.components.fees import fee_before_note
 from kisaan_app.components.forms import field
 from kisaan_app.components.i18n import tr, tr_prefixed
 from kisaan_app.components.layout import page_shell
@@ -149,6 +150,7 @@ def _thread(bid: rx.Var) -> rx.Component:
                 width="100%",
             ),
             rx.vstack(rx.foreach(bid.offers, _offer), width="100%", spacing="1"),
+            rx.cond(bid.my_turn, fee_before_note()),  # the fee is said before anyone accepts
             rx.cond(
                 bid.my_turn,
                 rx.flex(
@@ -226,6 +228,7 @@ def _bid_form() -> rx.Component:
                         gap="2",
                     ),
                     rx.input(name="message", placeholder=tr("market.note"), max_length=500, id="bid-message"),
+                    fee_before_note(id="bid-fee-note"),
                     rx.button(tr("market.send_bid"), type="submit", id="bid-submit"),
                     error_banner(L.bid_errors.get("form", "")),
                     align="stretch",

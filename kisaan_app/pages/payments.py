@@ -3,6 +3,7 @@
 import reflex as rx
 
 from kisaan_app.components.feedback import empty_state, error_banner, success_banner
+from kisaan_app.components.fees import receipt_fee_line
 from kisaan_app.components.i18n import tr
 from kisaan_app.components.layout import page_shell
 from kisaan_app.components.payments import sandbox_notice, status_badge
@@ -251,6 +252,7 @@ def payment_view_page() -> rx.Component:
                     _info("payments.receipt", V.detail.receipt),
                     _info("payments.when", V.detail.when),
                     _info("payments.method", V.detail.method),
+                    receipt_fee_line(),
                     _pay_actions(),
                     # An admin, or the seller's FPO admin, may refund from here too (never the buyer's FPO).
                     rx.cond(V.detail.can_refund, rx.box(refund_button(V.detail, size="2"))),

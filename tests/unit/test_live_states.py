@@ -32,6 +32,7 @@ from kisaan_app.state.live import live_states
 from kisaan_app.state.market import ListingState
 from kisaan_app.state.orders import OrdersState
 from kisaan_app.state.payments import PaymentsState, PaymentViewState
+from kisaan_app.state.payouts import PayoutsState
 from kisaan_app.state.session import SessionState
 from tests.factories import META, make_org, make_user, token_for
 from tests.live_tab import Capture, Tab, forget_all_tabs, run_in_app
@@ -107,6 +108,7 @@ def test_every_live_state_is_found_by_its_declaration_and_covered_here():
         "PaymentViewState",
         "AdminPaymentsState",
         "AdminMessagesState",
+        "PayoutsState",
     }
     assert live_states()[0] is SessionState  # the header first: a revoked tab stops before anything else
 
@@ -346,6 +348,14 @@ def test_the_fpo_admins_payments_page_follows_a_members_sale(db):
     events, state = run_in_app(verify_action(manager, AdminPaymentsState, _capture(receipt), path="/admin/payments"))
     assert [e.target for e in events if e.topic == "payment"] == [f"managers:{org}"]
     assert [r.status for r in state.rows] == ["captured"]
+
+
+def test_the_farmers_payouts_page_follows_a_sale_being_paid(db):
+    farmer, buyer = _farmer(make_org("Nashik FPO")), make_user("buyer")
+    receipt = _payment(buyer, farmer)
+    events, state = run_in_app(verify_action(farmer, PayoutsState, _capture(receipt), path="/payouts"))
+    assert "payment" in {e.topic for e in events}
+    assert [(r.status, r.fee, r.seller) for r in state.rows] == [("pending", "₹50.00", "₹2,450.00")]
 
 
 # ---------------------------------------------------------------- bulk sends

@@ -44,6 +44,9 @@ EXPECTED_TABLES = {
     "app_secret",
     "auto_refund",
     "membership_request",
+    "linked_account",
+    "payout",
+    "price_alert_rule",
     "password_reset_code",
 }
 

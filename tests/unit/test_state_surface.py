@@ -43,6 +43,8 @@ ALLOWLIST = {
     "set_quiet_start": "a time box (at most HH:MM); `save` is guarded",
     "set_quiet_end": "a time box (at most HH:MM); `save` is guarded",
     "set_register_role": "farmer or buyer on the sign-up form",
+    "set_payout_kind": "bank account or UPI on the payout account form (which fields show)",
+    "set_alert_kind": "above, below or a daily move on the price alert form (which hint shows)",
     "load_register": "clears the sign-up form",
     "load_forgot": "clears the forgot-password form",
     "restart_reset": "back to asking for the number",

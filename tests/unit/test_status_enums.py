@@ -22,6 +22,8 @@ STATUS_COLUMNS = [
     ("subscription", enums.SubscriptionStatus),
     ("auto_refund", enums.AutoRefundStatus),
     ("websocket_connection", enums.ConnectionStatus),
+    ("linked_account", enums.LinkedAccountStatus),
+    ("payout", enums.PayoutStatus),
 ]
 
 

@@ -155,4 +155,7 @@ def record_tick(session: Session, record: PriceRecord, source: str = "demo") -> 
         direction=_direction(change),
     )
     send_on_commit(session, ALL, tick)
+    from kisaan_app.services.feeds.price_alerts import evaluate
+
+    evaluate(session, [record])  # farmers' price alerts, once per rule per day
     return row

@@ -184,6 +184,7 @@ def import_csv(
     if absent:
         raise ValidationFailed("csv_missing_columns", field="file", columns=", ".join(absent))
     report = ImportReport()
+    written: list[PriceRecord] = []
     # "Not in the future" is judged on the date as stored, i.e. after the shift.
     unshifted_today = (today or date.today()) - timedelta(days=shift_days)
     for values in reader:
@@ -210,6 +211,10 @@ def import_csv(
             report.inserted += 1
         else:
             report.updated += 1
+        written.append(record)
+    from kisaan_app.services.feeds.price_alerts import evaluate  # it reads this module's helpers
+
+    evaluate(session, written)  # farmers' price alerts: fresh prices only, once per rule per day
     return report
 
 

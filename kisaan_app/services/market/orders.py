@@ -59,6 +59,23 @@ def give_back_quantity(session: Session, order: MarketOrder) -> None:
     _give_back(session, session.get(Listing, order.listing_id), order.quantity)
 
 
+def take_back_quantity(session: Session, order: MarketOrder) -> bool:
+    """A cancelled order's sale stands again (its refund failed): its quantity comes off the listing once more —
+    only if that much is still on sale (False if it was sold meanwhile or the listing closed)."""
+    listing = session.get(Listing, order.listing_id)
+    if not _take(session, listing.id, order.quantity):
+        return False
+    _mark_sold_out(session, listing)
+    return True
+
+
+def _mark_sold_out(session: Session, listing: Listing) -> None:
+    session.refresh(listing)
+    if listing.quantity_remaining <= 0:
+        listing.status = ListingStatus.SOLD
+        session.add(listing)
+
+
 def _give_back(session: Session, listing: Listing, quantity: float) -> None:
     session.execute(
         update(Listing)
@@ -100,10 +117,7 @@ def create_from_bid(
     _check_unpaid_limit(session, bid.buyer_id)
     if not _take(session, listing.id, bid.quantity):
         raise Conflict("not_enough_quantity", remaining=f"{listing.quantity_remaining:g}")
-    session.refresh(listing)
-    if listing.quantity_remaining <= 0:
-        listing.status = ListingStatus.SOLD
-        session.add(listing)
+    _mark_sold_out(session, listing)
     now = utcnow()
     bid.status, bid.updated_at = BidStatus.ACCEPTED, now
     session.add(bid)
@@ -243,6 +257,10 @@ def advance(
     if new_status == OrderStatus.DISPATCHED:
         order.dispatched_at = order.updated_at
     session.add(order)
+    if new_status == OrderStatus.DELIVERED:
+        from kisaan_app.services.payouts.ledger import on_delivered
+
+        on_delivered(session, order)  # the buyer has the produce: the farmer's transfer may be released
     audit.record(
         session,
         f"order.{new_status}",

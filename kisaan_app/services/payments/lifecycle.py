@@ -246,6 +246,9 @@ def _settle(session: Session, payment: Payment) -> None:
             from kisaan_app.services.market.orders import announce as announce_order
 
             announce_order(session, order, "order_paid")
+            from kisaan_app.services.payouts.ledger import open_for
+
+            open_for(session, payment, order)  # the seller's share, transferred on hold after commit
             farmer = session.get(User, order.farmer_id)
             if farmer:
                 _tell(session, farmer, "payments.farmer_paid", payment, order=order.order_number)
@@ -337,18 +340,29 @@ def recount_refunds(session: Session, payment: Payment, source: str) -> None:
         session.add(payment)
         announce(session, payment)
     _sync_order(session, payment, source)
+    from kisaan_app.services.payouts.ledger import on_refund_changed
+
+    on_refund_changed(session, payment)  # the seller's share follows the refund (reversed once it is processed)
 
 
 def _sync_order(session: Session, payment: Payment, source: str) -> None:
     """A refund changes the sale: partial refunds show on the order; a full one ends it — cancelled with the
-    quantity back on sale before dispatch, refunded after (the produce has left the farm)."""
+    quantity back on sale before dispatch, refunded after (the produce has left the farm); a failed refund that
+    had ended it brings it back (failed_refunds)."""
     from kisaan_app.services.market.orders import announce as announce_order
     from kisaan_app.services.market.orders import give_back_quantity
 
     if not payment.market_order_id or payment.status not in PAID_STATES or not settled_its_sale(session, payment):
         return  # a capture being given back never paid the order: its refund does not end the sale
     order = lock_order(session, payment.market_order_id)
-    if order is None or order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
+    if order is None or order.status == OrderStatus.PENDING_PAYMENT:
+        return
+    from kisaan_app.services.payments.failed_refunds import ended_by_refund, restore_sale
+
+    if ended_by_refund(order, payment):
+        restore_sale(session, payment, order, source)  # the refund that ended the sale failed: money still held
+        return
+    if order.status == OrderStatus.CANCELLED:
         return  # money for a cancelled order: the sale already ended
     refunded_now = payment.amount_refunded_paise - order.refunded_paise
     order.refunded_paise, order.updated_at = payment.amount_refunded_paise, utcnow()

@@ -108,6 +108,14 @@ def apply(session: Session, name: str, body: dict) -> str | None:
         return _link_event(session, name, _entity(body, "payment_link"), _entity(body, "payment"))
     if group == "qr_code":
         return _qr_event(session, name, _entity(body, "qr_code"), _entity(body, "payment"))
+    if group == "transfer":
+        from kisaan_app.services.payouts.events import transfer_event
+
+        return transfer_event(session, name, _entity(body, "transfer"))
+    if group == "settlement":
+        from kisaan_app.services.payouts.events import settlement_event
+
+        return settlement_event(session, name, _entity(body, "settlement"))
     return f"ignored event {name}"
 
 
