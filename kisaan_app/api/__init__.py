@@ -2,9 +2,23 @@
 
 from fastapi import FastAPI
 
-from kisaan_app.api import audit, auth, crop_health, events, feeds, health, market, notifications, payments, users
+from kisaan_app.api import (
+    audit,
+    auth,
+    crop_health,
+    events,
+    feeds,
+    health,
+    market,
+    metrics,
+    notifications,
+    ops,
+    payments,
+    users,
+)
 from kisaan_app.api.edge import install_edge
 from kisaan_app.api.errors import install_error_handlers
+from kisaan_app.observability import tracing
 from kisaan_app.settings import get_settings
 
 
@@ -23,6 +37,20 @@ def create_api() -> FastAPI:
     )
     install_error_handlers(app)
     install_edge(app)
-    for module in (auth, users, audit, health, events, feeds, crop_health, payments, market, notifications):
+    for module in (
+        auth,
+        users,
+        audit,
+        health,
+        events,
+        feeds,
+        crop_health,
+        payments,
+        market,
+        notifications,
+        ops,
+        metrics,
+    ):
         app.include_router(module.router)
+    tracing.instrument_api(app)  # a no-op unless tracing is on (KISAAN_OTLP_ENDPOINT, or a test's exporter)
     return app

@@ -14,11 +14,13 @@ the handler (back on the loop) copies them into vars.
 import asyncio
 import functools
 import inspect
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import reflex as rx
 
+from kisaan_app.observability import metrics, tracing
 from kisaan_app.services.errors import DomainError, ValidationFailed
 
 GUARD_MARK = "__kisaan_guarded__"
@@ -153,7 +155,20 @@ def guarded(
                     _show_error(self, err, error, fields, names)
                 return None
 
-        wrapper = functools.wraps(fn)(background_handler if background else handler)
+        name = fn.__qualname__  # State.handler: a bounded label, one per event handler in the code
+
+        async def observed(self, *args, **kwargs):
+            """A span (its SQL and provider calls beneath it) and a latency figure per event, by outcome."""
+            started, outcome = time.perf_counter(), "error"
+            try:
+                with tracing.span(f"event {name}", **{"kisaan.event": name}):
+                    result = await (background_handler if background else handler)(self, *args, **kwargs)
+                outcome = "ok"
+                return result
+            finally:
+                metrics.EVENT_SECONDS.labels(name, outcome).observe(time.perf_counter() - started)
+
+        wrapper = functools.wraps(fn)(observed)
         # Reflex reads the event's arguments from the signature and annotations: hide `principal`.
         wrapper.__signature__ = sig.replace(parameters=[params[0], *params[2:]])
         wrapper.__annotations__ = {k: v for k, v in fn.__annotations__.items() if k != "principal"}
