@@ -16,7 +16,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY := https://registry.npmjs.org/
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup run test test-fast migrate seed chromium bench clean lint
+.PHONY: setup run test test-fast migrate seed chromium ops-tools bench clean lint
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,15 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-lohit-deva; \
 	fi
 
-test: setup chromium
+# Operations tests need promtool (alert rules), nginx (the multi-node test's proxy) and docker-compose (checks the
+# compose file; no engine is needed for `config`): Debian's packages, installed once.
+ops-tools:
+	@if ! command -v promtool >/dev/null || ! command -v nginx >/dev/null || ! command -v docker-compose >/dev/null; then \
+		echo "Installing Debian's prometheus (promtool), nginx-light and docker-compose for the operations tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus nginx-light docker-compose; \
+	fi
+
+test: setup chromium ops-tools
 	$(PY) -m pytest
 
 test-fast: setup

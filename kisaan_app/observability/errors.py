@@ -1,7 +1,8 @@
 """Optional error reports to a Sentry-protocol server (Sentry, GlitchTip, Bugsink): KISAAN_SENTRY_DSN.
 
-No personal data leaves: sentry-sdk's default PII switch stays off, request bodies and cookies are not sent,
-and every message, breadcrumb and exception text goes through the same scrubber as the logs.
+No personal data leaves: sentry-sdk (3.x) collects no user identity, HTTP bodies, SQL parameters or stack-frame
+variables (`data_collection`), request data is dropped, and every message, breadcrumb and exception text goes
+through the same scrubber as the logs.
 """
 
 from typing import Any
@@ -34,7 +35,12 @@ def enable(dsn: str, environment: str, process: str) -> None:
         dsn=dsn,
         environment=environment,
         server_name=process,  # which kind of process, never the host name
-        send_default_pii=False,
+        data_collection={
+            "user_info": False,
+            "http_bodies": [],
+            "database_query_data": False,
+            "stack_frame_variables": False,
+        },
         max_request_body_size="never",
         traces_sample_rate=0,  # traces go to OpenTelemetry
         before_send=before_send,
