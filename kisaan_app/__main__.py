@@ -199,6 +199,18 @@ def serve_refusal() -> str | None:
     return None
 
 
+def fresh_metrics_dir() -> None:
+    """Prometheus' multiprocess mode (PROMETHEUS_MULTIPROC_DIR) needs the directory to exist and to hold no
+    files from an earlier run, or dead processes' figures count again."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        return
+    os.makedirs(folder, exist_ok=True)
+    for name in os.listdir(folder):
+        if name.endswith(".db"):
+            os.remove(os.path.join(folder, name))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """The production build on one port, with the job worker (and, while any provider has no credentials,
     the sandbox) beside it; Ctrl-C stops them all."""
@@ -208,8 +220,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if warning := bind_warning():
         print(warning, file=sys.stderr, flush=True)
     env = reflex_env()
-    worker = subprocess.Popen([sys.executable, "-m", "kisaan_app", "worker"], env=env, cwd=PROJECT_ROOT)
-    helpers = [worker]
+    fresh_metrics_dir()
+    helpers = []
+    if not args.no_worker:  # a scaled-out web node leaves the jobs to the worker nodes
+        helpers.append(subprocess.Popen([sys.executable, "-m", "kisaan_app", "worker"], env=env, cwd=PROJECT_ROOT))
     if get_settings().needs_sandbox:
         helpers.append(subprocess.Popen(SANDBOX_COMMAND, env=env, cwd=PROJECT_ROOT))
     web_cmd = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--loglevel", args.loglevel]
@@ -240,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve the production build and run the job worker")
     serve.add_argument("--loglevel", default="warning")
+    serve.add_argument("--no-worker", action="store_true", help="web only: jobs run in `worker` processes elsewhere")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("worker", help="run the huey job worker").set_defaults(func=cmd_worker)
     sub.add_parser("sandbox", help="run the local provider stand-ins").set_defaults(func=cmd_sandbox)
