@@ -32,9 +32,9 @@ F = TypeVar("F", bound=Callable[..., object])
 def _make_huey():
     settings = get_settings()
     if settings.redis_url:
-        return RedisHuey("kisaansay", url=settings.redis_url)
+        return RedisHuey(settings.queue_name, url=settings.redis_url)
     settings.huey_path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("kisaansay", filename=str(settings.huey_path))
+    return SqliteHuey(settings.queue_name, filename=str(settings.huey_path))
 
 
 huey = _make_huey()

@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     password_reset_max_attempts: int = Field(5, ge=1)  # wrong entries before a code is dead
     default_language: str = "en"
     huey_path: Path = PROJECT_ROOT / "data" / "huey.db"
+    queue_name: str = Field("kisaansay", pattern=r"^[a-z0-9_-]{1,40}$")  # the job queue's name (its Redis keys)
     demo_price_ticks: bool = True
     agmarknet_api_key: str | None = None
     agmarknet_base_url: str = "https://api.data.gov.in"
