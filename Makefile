@@ -16,7 +16,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY := https://registry.npmjs.org/
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup run test test-fast migrate seed chromium ops-tools bench clean lint audit
+.PHONY: setup run test test-fast migrate seed chromium ops-tools bench clean lint audit coverage
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,12 @@ lint: setup
 	$(PY) -m ruff format --check kisaan_app sandbox tests bench .ci
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy
+
+# Line coverage of kisaan_app over the non-browser suite (pages/components run in the browser journeys). Not in
+# `make test`: it re-runs most of the suite. Set [tool.coverage.report] fail_under from a quiet machine's figure.
+coverage: setup
+	$(PY) -m coverage run -m pytest -m "not e2e and not fuzz" -q
+	$(PY) -m coverage report --sort=cover | tail -25
 
 # Known vulnerabilities in the pinned packages (pip-audit); passes, saying so, where the index has no advisory data.
 audit: setup
