@@ -45,7 +45,7 @@ def enable(exporter, service: str = "kisaansay", batch: bool = True, set_global:
 
     first = _provider is None
     if first:
-        _provider = TracerProvider(resource=Resource.create({"service.name": service}))
+        _provider = TracerProvider(resource=Resource.create({"service.name": service}), sampler=_Switch())
         if set_global:
             trace.set_tracer_provider(_provider)
     _provider.add_span_processor(BatchSpanProcessor(exporter) if batch else SimpleSpanProcessor(exporter))
@@ -66,8 +66,26 @@ def disable() -> None:
     for instrumentor in [*_library_instrumentors(), SQLAlchemyInstrumentor()]:
         if instrumentor.is_instrumented_by_opentelemetry:
             instrumentor.uninstrument()
-    _provider.shutdown()
+    # An HTTP client made while tracing was on keeps its instrumented transport (the provider stand-ins' own
+    # clients live for the whole run): its spans are switched off here, so they cost nothing and go nowhere.
+    _provider.sampler.on = False
+    _provider.force_flush()
     _provider = None
+
+
+class _Switch:
+    """The SDK's default sampler (parent-based, always on) until switched off; then nothing is recorded."""
+
+    on = True
+
+    def should_sample(self, *args: Any, **kwargs: Any):
+        from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
+        from opentelemetry.sdk.trace.sampling import ALWAYS_ON as _ON
+
+        return (ParentBased(_ON) if self.on else ALWAYS_OFF).should_sample(*args, **kwargs)
+
+    def get_description(self) -> str:
+        return f"KisaansaySwitch({'on' if self.on else 'off'})"
 
 
 def _library_instrumentors() -> list:

@@ -8,6 +8,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from kisaan_app.jobs import huey
+from kisaan_app.models.notifications import NotificationHistory
 from kisaan_app.models.payments import WebhookEvent
 from kisaan_app.observability import tracing
 from tests.api.test_payments_api import api, count, start_order_payment
@@ -24,20 +25,19 @@ def traced_api(payments):
     from tests.conftest import _use_database
 
     exporter = InMemorySpanExporter()
-    tracing.enable(exporter, batch=False)
-    _use_database(payments.config and os.environ["DATABASE_URL"])  # a fresh engine, instrumented
     before = (payments.config.app_url, os.environ["KISAAN_PUBLIC_URL"])
     huey.flush()  # the queue holds only what this payment queues
-    with ServedApp(create_api(), free_port()) as served:
-        payments.config.app_url = os.environ["KISAAN_PUBLIC_URL"] = served.url
-        _use_database(os.environ["DATABASE_URL"])
-        try:
+    tracing.enable(exporter, batch=False)
+    try:
+        with ServedApp(create_api(), free_port()) as served:
+            payments.config.app_url = os.environ["KISAAN_PUBLIC_URL"] = served.url
+            _use_database(os.environ["DATABASE_URL"])  # settings re-read, and a fresh engine: traced
             yield served.url, exporter
-        finally:
-            payments.config.app_url, os.environ["KISAAN_PUBLIC_URL"] = before
-            tracing.disable()
-            _use_database(os.environ["DATABASE_URL"])  # an engine without tracing hooks for the next tests
-            huey.flush()
+    finally:
+        payments.config.app_url, os.environ["KISAAN_PUBLIC_URL"] = before
+        tracing.disable()
+        _use_database(os.environ["DATABASE_URL"])  # an engine without tracing hooks for the next tests
+        huey.flush()
 
 
 def _run_queued_jobs() -> list[str]:
@@ -73,6 +73,9 @@ def test_one_payment_is_traced_from_the_request_to_the_webhook_and_its_jobs(trac
     assert sent.status_code == 201, sent.text
     ran = _run_queued_jobs()
     assert ran == ["deliver_batch"], ran
+    # Twilio's status callbacks come back to this API; wait for the last, so none lands after it has stopped.
+    sms = NotificationHistory.channel == "sms"
+    wait_for(lambda: count(NotificationHistory, sms, NotificationHistory.status == "delivered") == 1)
 
     spans = exporter.get_finished_spans()
     by_trace: dict[int, list] = {}
