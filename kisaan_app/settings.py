@@ -136,7 +136,7 @@ class Settings(BaseSettings):
     otlp_endpoint: str | None = None  # OTLP/HTTP collector base URL (http://otel-collector:4318): traces go there
     metrics_token: str | None = None  # GET /metrics answers only with "Authorization: Bearer <this>"; unset: 404
     alert_webhook_token: str | None = None  # Alertmanager's webhook to POST /api/ops/alerts sends this as Bearer
-    log_format: Literal["text", "json"] | None = None  # unset: json in prod, text elsewhere
+    log_format: Literal["text", "json"] | None = None  # unset: json in prod; elsewhere logging is left as it is
     log_level: str = "INFO"
     sentry_dsn: str | None = None  # a Sentry-protocol DSN (Sentry, GlitchTip): unhandled errors are reported
 

@@ -18,7 +18,8 @@ def setup(process: str) -> None:
         return
     _done.add(process)
     settings = get_settings()
-    logs.configure(settings.log_format_in_use, settings.log_level)
+    if settings.log_format or settings.is_prod:  # else logging stays as the server (or the test runner) set it
+        logs.configure(settings.log_format_in_use, settings.log_level)
     if settings.otlp_endpoint:
         tracing.enable(tracing.otlp_exporter(settings.otlp_endpoint), service=f"kisaansay-{process}", set_global=True)
     if settings.sentry_dsn:

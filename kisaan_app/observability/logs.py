@@ -2,6 +2,8 @@
 should not hold (secrets are dropped, phone numbers keep their last three digits).
 
 KISAAN_LOG_FORMAT=json (the default in prod) or text; KISAAN_LOG_LEVEL. The masking applies to both formats.
+Outside prod, with KISAAN_LOG_FORMAT unset, logging is left as Reflex, uvicorn and huey set it up (and as the
+test runner has it).
 """
 
 import json
@@ -36,17 +38,20 @@ def scrub(text: str) -> str:
     return _PHONE.sub(_mask_phone, text)
 
 
-class ScrubFilter(logging.Filter):
-    """Masks the rendered message (and the traceback) of every record, whatever the formatter."""
+def _exception_text(record: logging.LogRecord) -> str | None:
+    if record.exc_info and not record.exc_text:
+        return scrub(logging.Formatter().formatException(record.exc_info))
+    return scrub(record.exc_text) if record.exc_text else None
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = scrub(record.getMessage())
-        record.msg, record.args = message, None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = scrub(record.exc_text)
-        return True
+
+class TextFormatter(logging.Formatter):
+    """The usual one-line text, masked. Records are never changed: other handlers see them as logged."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
 
 
 class JsonFormatter(logging.Formatter):
@@ -55,7 +60,7 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "event": record.getMessage(),
+            "event": scrub(record.getMessage()),
         }
         current = tracing.ids()
         if current:
@@ -63,19 +68,15 @@ class JsonFormatter(logging.Formatter):
         for key, value in vars(record).items():  # `extra={...}` fields, scrubbed like the message
             if key not in _STANDARD and not key.startswith("_"):
                 line[key] = scrub(value) if isinstance(value, str) else value
-        if record.exc_text:
-            line["exception"] = record.exc_text
+        if exception := _exception_text(record):
+            line["exception"] = exception
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
 def configure(fmt: str, level: str = "INFO", stream=None) -> logging.Handler:
     """Replace the root logger's handlers by one that writes `fmt` ("json" or "text") lines to stderr."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.addFilter(ScrubFilter())
-    if fmt == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
