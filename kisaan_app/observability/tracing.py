@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from opentelemetry import context, propagate, trace
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased, Sampler, SamplingResult
 from opentelemetry.trace import Span, Status, StatusCode
 
 log = logging.getLogger(__name__)
@@ -68,21 +69,19 @@ def disable() -> None:
             instrumentor.uninstrument()
     # An HTTP client made while tracing was on keeps its instrumented transport (the provider stand-ins' own
     # clients live for the whole run): its spans are switched off here, so they cost nothing and go nowhere.
-    _provider.sampler.on = False
+    _provider.sampler.on = False  # our _Switch
     _provider.force_flush()
     _provider = None
 
 
-class _Switch:
+class _Switch(Sampler):
     """The SDK's default sampler (parent-based, always on) until switched off; then nothing is recorded."""
 
     on = True
+    _default = ParentBased(ALWAYS_ON)
 
-    def should_sample(self, *args: Any, **kwargs: Any):
-        from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
-        from opentelemetry.sdk.trace.sampling import ALWAYS_ON as _ON
-
-        return (ParentBased(_ON) if self.on else ALWAYS_OFF).should_sample(*args, **kwargs)
+    def should_sample(self, *args: Any, **kwargs: Any) -> SamplingResult:
+        return (self._default if self.on else ALWAYS_OFF).should_sample(*args, **kwargs)
 
     def get_description(self) -> str:
         return f"KisaansaySwitch({'on' if self.on else 'off'})"
