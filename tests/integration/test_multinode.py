@@ -120,7 +120,9 @@ def test_two_nodes_behind_nginx_with_two_workers(tmp_path):
         "KISAAN_SECRET_KEY": os.environ["KISAAN_SECRET_KEY"],  # tokens made here must verify on both nodes
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
-        "KISAAN_QUEUE_NAME": f"multinode-{uuid.uuid4().hex[:8]}",  # this run's jobs only, on a shared Redis
+        # This run's queue, bus and limits only, on a shared Redis: a killed node's open stream stays counted
+        # against its user for an hour (services/stream_limits.py), and user ids repeat across test databases.
+        "KISAAN_REDIS_PREFIX": f"kisaansay-multinode-{uuid.uuid4().hex[:8]}",
         "KISAAN_PUBLIC_URL": proxy,  # Twilio's status callbacks come back through the proxy
         "KISAAN_SANDBOX_PORT": str(sandbox_port),
         "KISAAN_SANDBOX_SMTP_PORT": str(_free_port()),
