@@ -28,7 +28,10 @@ from sqlmodel import Session, col, func, select
 from kisaan_app import migrations
 from kisaan_app.db import make_engine
 from kisaan_app.models.notifications import NotificationHistory
-from tests.integration.test_two_processes_redis import _Frames, _free_port, _people, _wait_up
+from tests.api_process import free_port as _free_port
+from tests.api_process import people as _people
+from tests.api_process import wait_up as _wait_up
+from tests.integration.test_two_processes_redis import _Frames
 from tests.ops.test_deploy_files import DEPLOY, proxy_config
 from tests.services import create_pg_database, drop_pg_database, require_redis, unavailable
 
