@@ -63,7 +63,7 @@ ops-tools:
 test: setup chromium ops-tools
 	$(PY) -m pytest
 
-test-fast: setup
+test-fast: setup ops-tools
 	$(PY) -m pytest -m "not e2e"
 
 bench: setup
