@@ -16,7 +16,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY := https://registry.npmjs.org/
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup run test test-fast migrate seed chromium bench clean lint
+.PHONY: setup run test test-fast migrate seed chromium ops-tools bench clean lint audit coverage
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -52,21 +52,40 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-lohit-deva; \
 	fi
 
-test: setup chromium
+# Operations tests need promtool (alert rules), nginx (the multi-node test's proxy) and docker-compose (checks the
+# compose file; no engine is needed for `config`): Debian's packages, installed once.
+ops-tools:
+	@if ! command -v promtool >/dev/null || ! command -v nginx >/dev/null || ! command -v docker-compose >/dev/null; then \
+		echo "Installing Debian's prometheus (promtool), nginx-light and docker-compose for the operations tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus nginx-light docker-compose; \
+	fi
+
+test: setup chromium ops-tools
 	$(PY) -m pytest
 
-test-fast: setup
+test-fast: setup ops-tools
 	$(PY) -m pytest -m "not e2e"
 
 bench: setup
 	$(PY) bench/fanout.py
 
 # ruff, then the import contracts in .importlinter (layers; services never import tasks; kisaan_app never
-# imports the sandbox).
+# imports the sandbox), then mypy on services/ and api/ (pyproject.toml [tool.mypy]: a ratchet per module).
 lint: setup
-	$(PY) -m ruff check kisaan_app sandbox tests bench
-	$(PY) -m ruff format --check kisaan_app sandbox tests bench
+	$(PY) -m ruff check kisaan_app sandbox tests bench .ci
+	$(PY) -m ruff format --check kisaan_app sandbox tests bench .ci
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
+
+# Line coverage of kisaan_app over the non-browser suite (pages/components run in the browser journeys). Not in
+# `make test`: it re-runs most of the suite. Set [tool.coverage.report] fail_under from a quiet machine's figure.
+coverage: setup
+	$(PY) -m coverage run -m pytest -m "not e2e and not fuzz" -q
+	$(PY) -m coverage report --sort=cover | tail -25
+
+# Known vulnerabilities in the pinned packages (pip-audit); passes, saying so, where the index has no advisory data.
+audit: setup
+	$(PY) .ci/audit_dependencies.py
 
 clean:
 	rm -rf $(STAMPS) .web .states

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from html import unescape
 from pathlib import Path
@@ -66,6 +67,8 @@ def _wait(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
+        except urllib.error.HTTPError:  # it answers: /api/health says 503 here, as no job worker runs
+            return
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer")

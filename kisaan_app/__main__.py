@@ -199,6 +199,18 @@ def serve_refusal() -> str | None:
     return None
 
 
+def fresh_metrics_dir() -> None:
+    """Prometheus' multiprocess mode (PROMETHEUS_MULTIPROC_DIR) needs the directory to exist and to hold no
+    files from an earlier run, or dead processes' figures count again."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        return
+    os.makedirs(folder, exist_ok=True)
+    for name in os.listdir(folder):
+        if name.endswith(".db"):
+            os.remove(os.path.join(folder, name))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """The production build on one port, with the job worker (and, while any provider has no credentials,
     the sandbox) beside it; Ctrl-C stops them all."""
@@ -210,13 +222,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from kisaan_app.supervision import KeptProcess
 
     env = reflex_env()
+    fresh_metrics_dir()
 
     def child(command: list[str]):
         return lambda: subprocess.Popen(command, env=env, cwd=PROJECT_ROOT)
 
     # The worker and the sandbox come back if they die (logged, with backoff); the web server is this command's
-    # own life: when it ends, serve ends.
-    helpers = [KeptProcess("job-worker", child([sys.executable, "-m", "kisaan_app", "worker"])).start()]
+    # own life: when it ends, serve ends. A scaled-out web node (--no-worker) leaves the jobs to worker nodes.
+    helpers = []
+    if not args.no_worker:
+        helpers.append(KeptProcess("job-worker", child([sys.executable, "-m", "kisaan_app", "worker"])).start())
     if get_settings().needs_sandbox:
         helpers.append(KeptProcess("provider-sandbox", child(SANDBOX_COMMAND)).start())
     web_cmd = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--loglevel", args.loglevel]
@@ -245,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve the production build and run the job worker")
     serve.add_argument("--loglevel", default="warning")
+    serve.add_argument("--no-worker", action="store_true", help="web only: jobs run in `worker` processes elsewhere")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("worker", help="run the huey job worker").set_defaults(func=cmd_worker)
     sub.add_parser("sandbox", help="run the local provider stand-ins").set_defaults(func=cmd_sandbox)

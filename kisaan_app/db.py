@@ -14,6 +14,7 @@ from sqlalchemy import exc as db_errors
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from kisaan_app.observability import metrics, tracing
 from kisaan_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,18 @@ _AFTER_COMMIT_KEY = "kisaan_after_commit"
 
 
 def make_engine(url: str) -> Engine:
+    engine = _make_engine(url)
+    tracing.instrument_engine(engine)
+    event.listen(engine, "handle_error", _count_error)
+    return engine
+
+
+def _count_error(context) -> None:  # noqa: ANN001 - SQLAlchemy's ExceptionContext
+    """Every database error the app sees, by kind (OperationalError, IntegrityError...), for the alert rules."""
+    metrics.DB_ERRORS.labels(type(context.original_exception).__name__).inc()
+
+
+def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 

@@ -8,16 +8,23 @@ A name nobody registered raises UnknownJob at once, in the caller's transaction,
 
 Huey itself: an SQLite file by default, Redis when REDIS_URL is set. Run the worker with `python -m kisaan_app
 worker`.
+
+Every queued task carries the trace of the code that queued it and its enqueue time (observability/tracing.py):
+a huey signal adds them to the task's kwargs as it is enqueued, and a pre-execute hook takes them off again, so
+the job's span is a child of the request's and the task function never sees them.
 """
 
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from huey import RedisHuey, SqliteHuey
+from huey import signals as huey_signals
 from sqlmodel import Session
 
 from kisaan_app.breakers import breaker, redis_name
 from kisaan_app.db import on_commit
+from kisaan_app.observability import metrics, tracing
 from kisaan_app.settings import get_settings
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -38,6 +45,36 @@ def _make_huey():
 
 
 huey = _make_huey()
+
+
+@huey.signal(huey_signals.SIGNAL_ENQUEUED)
+def _carry_trace(_signal: str, task, *_args: object) -> None:
+    if task.kwargs is None:
+        task.kwargs = {}
+    task.kwargs.setdefault(tracing.CARRIER_KEY, tracing.carrier())
+
+
+@huey.pre_execute()
+def _run_in_trace(task) -> None:
+    """Take the carried trace off the task and run the task inside its span, counting the run and its wait."""
+    headers = (task.kwargs or {}).pop(tracing.CARRIER_KEY, None)
+    if headers and "enqueued_at" in headers:
+        waited = max(0.0, time.time() - float(headers["enqueued_at"]))
+        metrics.JOB_WAIT_SECONDS.labels(task.name).observe(waited)
+    run = task.execute
+
+    def execute_traced():
+        outcome = "error"
+        try:
+            with tracing.job_span(task.name, headers):
+                result = run()
+            outcome = "ok"
+            return result
+        finally:
+            metrics.JOB_RUNS.labels(task.name, outcome).inc()
+
+    task.execute = execute_traced
+
 
 # name → what enqueues it: a huey task (calling it enqueues) or a function that schedules huey tasks.
 _registry: dict[str, Callable[..., object]] = {}

@@ -5,12 +5,14 @@ can enqueue them."""
 import reflex as rx
 
 import kisaan_app.tasks  # noqa: F401 - registers every named job (see kisaan_app/jobs.py)
+from kisaan_app import observability
 from kisaan_app.api.edge.origins import socket_origin_allowed
 from kisaan_app.asgi import create_app
 from kisaan_app.pwa import head_components
 from kisaan_app.routes import register_pages
 from kisaan_app.supervision import supervise
 
+observability.setup("web")  # logs, traces (KISAAN_OTLP_ENDPOINT), error reports (KISAAN_SENTRY_DSN)
 app = rx.App(
     api_transformer=create_app(),
     head_components=head_components(),

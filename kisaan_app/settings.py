@@ -143,6 +143,13 @@ class Settings(BaseSettings):
     backup_dir: Path = PROJECT_ROOT / "data" / "backups"
     backup_keep: int = Field(7, ge=0)  # nightly backups kept (newest first); 0 turns the nightly backup off
     backup_hour_utc: int = Field(21, ge=0, le=23)  # the nightly backup runs at HH:30 UTC (21:30 = 03:00 IST)
+    # Observability (kisaan_app/observability). Each is off until set.
+    otlp_endpoint: str | None = None  # OTLP/HTTP collector base URL (http://otel-collector:4318): traces go there
+    metrics_token: str | None = None  # GET /metrics answers only with "Authorization: Bearer <this>"; unset: 404
+    alert_webhook_token: str | None = None  # Alertmanager's webhook to POST /api/ops/alerts sends this as Bearer
+    log_format: Literal["text", "json"] | None = None  # unset: json in prod; elsewhere logging is left as it is
+    log_level: str = "INFO"
+    sentry_dsn: str | None = None  # a Sentry-protocol DSN (Sentry, GlitchTip): unhandled errors are reported
     # Redis outages: every Redis call waits at most this long; after N failures in a row a breaker fails fast for
     # a while, then lets one probe through (kisaan_app/breakers.py); live events wait in a bounded queue meanwhile.
     redis_timeout_seconds: float = Field(1.0, gt=0)
@@ -245,6 +252,10 @@ class Settings(BaseSettings):
     def bind_host(self) -> str:
         """Where serve listens: loopback unless told otherwise, except in prod (a container's 0.0.0.0)."""
         return self.host or ("0.0.0.0" if self.is_prod else "127.0.0.1")
+
+    @property
+    def log_format_in_use(self) -> str:
+        return self.log_format or ("json" if self.is_prod else "text")
 
     @property
     def docs_enabled(self) -> bool:

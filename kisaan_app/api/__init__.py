@@ -10,7 +10,9 @@ from kisaan_app.api import (
     feeds,
     health,
     market,
+    metrics,
     notifications,
+    ops,
     payments,
     payouts,
     price_alerts,
@@ -18,6 +20,7 @@ from kisaan_app.api import (
 )
 from kisaan_app.api.edge import install_edge
 from kisaan_app.api.errors import install_error_handlers
+from kisaan_app.observability import tracing
 from kisaan_app.settings import get_settings
 
 
@@ -49,6 +52,9 @@ def create_api() -> FastAPI:
         price_alerts,
         market,
         notifications,
+        ops,
+        metrics,
     ):
         app.include_router(module.router)
+    tracing.instrument_api(app)  # a no-op unless tracing is on (KISAAN_OTLP_ENDPOINT, or a test's exporter)
     return app

@@ -1,5 +1,6 @@
 """FastAPI dependencies: the database session, who is asking, and the shared role guard."""
 
+import hmac
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -36,6 +37,15 @@ def client_ip(request: Request) -> str | None:
         if len(forwarded) >= hops:
             return forwarded[-hops]
     return request.client.host if request.client else None
+
+
+def bearer_matches(request: Request, expected: str | None) -> bool:
+    """Constant-time check of `Authorization: Bearer <expected>` for machine callers (Prometheus, Alertmanager);
+    nothing matches an unset secret."""
+    if not expected:
+        return False
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected.encode())
 
 
 def get_meta(request: Request) -> RequestMeta:

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from kisaan_app.models.base import utcnow
+from kisaan_app.observability import metrics
 from kisaan_app.realtime.bus import get_bus
 from kisaan_app.realtime.events import Event, parse
 from kisaan_app.realtime.registry import ClientInfo, ClientRegistry, registry
@@ -56,7 +57,9 @@ class HubStats:
 
     def applied(self, event: Event) -> None:
         self.delivered += 1
-        self._lags_ms.append((utcnow() - event.created_at).total_seconds() * 1000)
+        lag = (utcnow() - event.created_at).total_seconds()
+        self._lags_ms.append(lag * 1000)
+        metrics.FANOUT_LAG_SECONDS.labels(event.topic).observe(max(0.0, lag))
 
     @property
     def events_per_second(self) -> float:
@@ -165,6 +168,7 @@ class Hub:
             for token, outcome in zip(group, outcomes, strict=True):
                 if isinstance(outcome, Exception):  # a client whose state is gone must not block the others
                     self.stats.failed += 1
+                    metrics.FANOUT_FAILURES.inc()
                     log.warning("could not apply %s to client %s", events[0].topic, token[:8], exc_info=outcome)
                     continue
                 if isinstance(outcome, BaseException):
@@ -185,5 +189,6 @@ class Hub:
         gone = held - connected
         for token in gone:
             self.clients.unregister(token)
+        metrics.LIVE_CONNECTIONS.set(len(held & connected))
         if self.record_heartbeat is not None:
             await asyncio.to_thread(self.record_heartbeat, sorted(held & connected), sorted(gone))

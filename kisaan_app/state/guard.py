@@ -15,12 +15,14 @@ import asyncio
 import functools
 import inspect
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import reflex as rx
 
 from kisaan_app.db import is_outage
+from kisaan_app.observability import metrics, tracing
 from kisaan_app.services.errors import DomainError, ErrorCode, FieldErrors, ServiceUnavailable, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -208,7 +210,20 @@ def guarded(
                     _show_error(self, gone, error, fields, names, form)
                 return None
 
-        wrapper = functools.wraps(fn)(background_handler if background else handler)
+        name = fn.__qualname__  # State.handler: a bounded label, one per event handler in the code
+
+        async def observed(self, *args, **kwargs):
+            """A span (its SQL and provider calls beneath it) and a latency figure per event, by outcome."""
+            started, outcome = time.perf_counter(), "error"
+            try:
+                with tracing.span(f"event {name}", **{"kisaan.event": name}):
+                    result = await (background_handler if background else handler)(self, *args, **kwargs)
+                outcome = "ok"
+                return result
+            finally:
+                metrics.EVENT_SECONDS.labels(name, outcome).observe(time.perf_counter() - started)
+
+        wrapper = functools.wraps(fn)(observed)
         # Reflex reads the event's arguments from the signature and annotations: hide `principal`.
         wrapper.__signature__ = sig.replace(parameters=[params[0], *params[2:]])
         wrapper.__annotations__ = {k: v for k, v in fn.__annotations__.items() if k != "principal"}

@@ -5,9 +5,17 @@ every named job services may enqueue (jobs.enqueue_on_commit). The worker's huey
 import importlib
 import pkgutil
 
+from kisaan_app import observability
 from kisaan_app.jobs import huey
 
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
+
+
+@huey.on_startup()
+def _observe_the_worker() -> None:
+    """In the job worker only (huey runs startup hooks in the consumer): logs, traces, error reports."""
+    observability.setup("worker")
+
 
 __all__ = ["huey"]

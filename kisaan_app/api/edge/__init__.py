@@ -8,6 +8,7 @@ from kisaan_app.api.edge.body_limit import BodyLimit
 from kisaan_app.api.edge.headers import SecurityHeaders
 from kisaan_app.api.edge.no_nul import NulGuard
 from kisaan_app.api.edge.origin_guard import OriginGuard
+from kisaan_app.api.edge.timing import RequestTiming
 
 
 def install_edge(app: FastAPI) -> None:
@@ -16,3 +17,4 @@ def install_edge(app: FastAPI) -> None:
     app.add_middleware(BodyLimit)
     app.add_middleware(OriginGuard)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestTiming)  # outermost: the time a caller waits, refusals included
