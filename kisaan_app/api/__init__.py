@@ -2,7 +2,20 @@
 
 from fastapi import FastAPI
 
-from kisaan_app.api import audit, auth, crop_health, events, feeds, health, market, notifications, payments, users
+from kisaan_app.api import (
+    audit,
+    auth,
+    crop_health,
+    events,
+    feeds,
+    health,
+    inbox,
+    market,
+    notifications,
+    offline,
+    payments,
+    users,
+)
 from kisaan_app.api.edge import install_edge
 from kisaan_app.api.errors import install_error_handlers
 from kisaan_app.settings import get_settings
@@ -23,6 +36,19 @@ def create_api() -> FastAPI:
     )
     install_error_handlers(app)
     install_edge(app)
-    for module in (auth, users, audit, health, events, feeds, crop_health, payments, market, notifications):
+    for module in (
+        auth,
+        users,
+        audit,
+        health,
+        events,
+        feeds,
+        crop_health,
+        payments,
+        market,
+        notifications,
+        inbox,
+        offline,
+    ):
         app.include_router(module.router)
     return app

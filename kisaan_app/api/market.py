@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
 from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep
+from kisaan_app.api.idempotent import IdempotencyKey, run_once
 from kisaan_app.api.ids import RowId
 from kisaan_app.db import session_scope
 from kisaan_app.models.market import Bid, MarketOrder
@@ -146,9 +147,19 @@ def search_listings(
 
 
 @router.post("/listings", response_model=ListingOut, status_code=201)
-def create_listing(body: ListingIn, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
+def create_listing(
+    body: ListingIn, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal, key: IdempotencyKey = None
+):
     data = listings.ListingInput(**body.model_dump(exclude={"farmer_id"}))
-    return _listing_out(listings.create_listing(session, actor, meta, data, farmer_id=body.farmer_id))
+    return run_once(
+        session,
+        actor,
+        key,
+        "market.listing",
+        body,
+        201,
+        lambda: _listing_out(listings.create_listing(session, actor, meta, data, farmer_id=body.farmer_id)),
+    )
 
 
 @router.get("/listings/{listing_id}", response_model=ListingOut)
@@ -183,10 +194,25 @@ def listing_bids(listing_id: RowId, session: SessionDep, viewer: CurrentPrincipa
 
 
 @router.post("/listings/{listing_id}/bids", status_code=201)
-def place_bid(listing_id: RowId, body: BidIn, session: SessionDep, meta: MetaDep, buyer: CurrentPrincipal):
+def place_bid(
+    listing_id: RowId,
+    body: BidIn,
+    session: SessionDep,
+    meta: MetaDep,
+    buyer: CurrentPrincipal,
+    key: IdempotencyKey = None,
+):
     """A bid, or a raise of your live bid; at or above the auto-accept price it comes back as an order."""
-    return _bid_or_order(
-        bids.place_bid(session, buyer, meta, listing_id, body.quantity, body.price_paise, body.message)
+    return run_once(
+        session,
+        buyer,
+        key,
+        f"market.bid:{listing_id}",
+        body,
+        201,
+        lambda: _bid_or_order(
+            bids.place_bid(session, buyer, meta, listing_id, body.quantity, body.price_paise, body.message)
+        ),
     )
 
 
@@ -201,20 +227,43 @@ def bid_thread(bid_id: RowId, session: SessionDep, viewer: CurrentPrincipal):
 
 
 @router.post("/bids/{bid_id}/counter", response_model=BidOut)
-def counter_bid(bid_id: RowId, body: CounterIn, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
-    return bids.counter(session, actor, meta, bid_id, body.price_paise, body.quantity, body.message)
+def counter_bid(
+    bid_id: RowId,
+    body: CounterIn,
+    session: SessionDep,
+    meta: MetaDep,
+    actor: CurrentPrincipal,
+    key: IdempotencyKey = None,
+):
+    def write():
+        bid = bids.counter(session, actor, meta, bid_id, body.price_paise, body.quantity, body.message)
+        return BidOut.model_validate(bid, from_attributes=True)
+
+    return run_once(session, actor, key, f"market.counter:{bid_id}", body, 200, write)
 
 
 @router.post("/bids/{bid_id}/accept", response_model=OrderOut, status_code=201)
-def accept_bid(bid_id: RowId, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
-    return bids.accept(session, actor, meta, bid_id)
+def accept_bid(bid_id: RowId, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal, key: IdempotencyKey = None):
+    def write():
+        return OrderOut.model_validate(bids.accept(session, actor, meta, bid_id), from_attributes=True)
+
+    return run_once(session, actor, key, f"market.accept:{bid_id}", None, 201, write)
 
 
 @router.post("/bids/{bid_id}/reject", response_model=BidOut)
 def reject_bid(
-    bid_id: RowId, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal, body: RejectIn | None = None
+    bid_id: RowId,
+    session: SessionDep,
+    meta: MetaDep,
+    actor: CurrentPrincipal,
+    body: RejectIn | None = None,
+    key: IdempotencyKey = None,
 ):
-    return bids.reject(session, actor, meta, bid_id, body.message if body else None)
+    def write():
+        bid = bids.reject(session, actor, meta, bid_id, body.message if body else None)
+        return BidOut.model_validate(bid, from_attributes=True)
+
+    return run_once(session, actor, key, f"market.reject:{bid_id}", body, 200, write)
 
 
 @router.post("/bids/{bid_id}/withdraw", response_model=BidOut)
