@@ -12,8 +12,13 @@ router = APIRouter(prefix="/api/offline", tags=["offline"])
 
 
 def offline_words(language: str) -> dict[str, str]:
+    """The offline screen's words: every `offline.*` entry, and the crop problem types as `issue_<type>`."""
     words = catalogue(language)
-    return {key.removeprefix("offline."): text for key, text in words.items() if key.startswith("offline.")}
+    found = {key.removeprefix("offline."): text for key, text in words.items() if key.startswith("offline.")}
+    issues = {
+        f"issue_{key.removeprefix('crop_issue.')}": text for key, text in words.items() if key.startswith("crop_issue.")
+    }
+    return found | issues
 
 
 @router.get("/copy")

@@ -33,6 +33,7 @@ class OfflineCopy:
     language: str
     crops: list[str] = field(default_factory=list)
     district: str = ""
+    state: str = ""
     prices: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
     inbox: list[dict] = field(default_factory=list)
@@ -146,8 +147,8 @@ def offline_copy(session: Session, viewer: Principal) -> OfflineCopy:
         for o in orders.orders_for(session, viewer, limit=ORDERS)
     ]
     if viewer.role == Role.FARMER:
-        copy.crops, copy.district = list(profile.crops or []), profile.district or ""
-        copy.prices = _prices(session, copy.crops, copy.district, profile.state or "")
+        copy.crops, copy.district, copy.state = list(profile.crops or []), profile.district or "", profile.state or ""
+        copy.prices = _prices(session, copy.crops, copy.district, copy.state)
         copy.warnings = _warnings(session, copy.district)
     if viewer.role in (Role.FARMER, Role.ORG_ADMIN):
         own = listings.mine(session, viewer, limit=LISTINGS)

@@ -1,0 +1,109 @@
+"""Offline-first in Chromium: the farmer opens the dashboard, loses the network and reloads — the page still
+opens (from the service worker) and shows the last prices, marked as not live with their time; answering a
+buyer's offer offline is kept on the phone, and when the network returns it reaches the server exactly once
+and the buyer sees it live."""
+
+import json
+import re
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_live_dashboard import RAMESH, _signed_in
+from tests.e2e.test_payments_journey import BUYER
+
+pytestmark = pytest.mark.e2e
+
+
+def _api(base: str, method: str, path: str, token: str | None = None, body: dict | None = None):
+    request = urllib.request.Request(
+        base + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def _token(base: str, who: tuple[str, str]) -> str:
+    return _api(base, "POST", "/api/auth/login", body={"identifier": who[0], "password": who[1]})["access_token"]
+
+
+def _wait_for_worker_and_copy(page) -> None:
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("!!navigator.serviceWorker.controller"):
+        page.reload()  # the first load installs the worker; from the second it controls the page
+        page.wait_for_function("!!navigator.serviceWorker.controller")
+    # The page keeps a copy of the farmer's dashboard in the worker's cache shortly after it is usable.
+    page.wait_for_function(
+        "caches.open('kisaan-offline-copy').then(c => c.keys()).then(keys => keys.length > 0)", timeout=30_000
+    )
+
+
+def test_offline_dashboard_and_an_offer_answered_offline(browser, live_server):
+    farmer_token, buyer_token = _token(live_server, RAMESH), _token(live_server, BUYER)
+    listing = _api(
+        live_server,
+        "POST",
+        "/api/market/listings",
+        farmer_token,
+        {"crop": "Onion", "quantity": 12, "unit": "quintal", "price_paise": 210_000, "district": "Nashik", "state": "Maharashtra"},
+    )
+    bid = _api(
+        live_server,
+        "POST",
+        f"/api/market/listings/{listing['id']}/bids",
+        buyer_token,
+        {"quantity": 4, "price_paise": 190_000},
+    )["bid"]
+
+    farmer_ctx, farmer = _signed_in(browser, live_server, RAMESH)
+    buyer_ctx, buyer = _signed_in(browser, live_server, BUYER)
+    try:
+        expect(farmer.locator("#mandi-prices .price-row").first).to_be_visible()
+        first_market = farmer.locator("#mandi-prices .price-row").first.inner_text().split("\n")[0]
+        _wait_for_worker_and_copy(farmer)
+
+        # No network, and a reload: the shell comes from the service worker, the prices from the kept copy.
+        farmer_ctx.set_offline(True)
+        farmer.reload()
+        as_of = farmer.locator("#offline-as-of")
+        expect(as_of).to_contain_text(re.compile(r"Offline — showing prices from \d\d:\d\d"))
+        expect(farmer.locator("#offline-copy .kisaan-badge")).to_have_text("Not live")
+        expect(farmer.locator("#offline-prices")).to_contain_text(first_market.strip()[:6])
+        expect(farmer.locator("#connection-banner")).to_have_attribute("data-state", "offline")
+        screenshot(farmer, "offline-1-dashboard-360")
+
+        # The buyer watches the thread; the farmer answers the offer while offline.
+        buyer.goto(f"/market/listing?id={listing['id']}")
+        buyer_thread = buyer.locator(".bid-thread")
+        expect(buyer_thread).to_contain_text("Waiting for farmer")
+        offer = farmer.locator(f"#offline-offers [data-bid='{bid['id']}']")
+        offer.locator("input").fill("2000")
+        offer.locator("button[type=submit]").click()
+        expect(farmer.locator("#kisaan-outbox")).to_contain_text("Saved on this phone")
+        screenshot(farmer, "offline-2-queued-360")
+        thread = _api(live_server, "GET", f"/api/market/bids/{bid['id']}/thread", buyer_token)
+        assert [n["kind"] for n in thread] == ["offer"], thread  # nothing reached the server yet
+
+        # The network returns: the queued answer is replayed (Background Sync, or the page's own nudge).
+        farmer_ctx.set_offline(False)
+        expect(farmer.locator("#kisaan-outbox")).to_contain_text("Sent: your counter-offer", timeout=30_000)
+        expect(buyer_thread).to_contain_text("₹2,000.00")  # live, no reload on the buyer's side
+        expect(farmer.locator("#offline-copy")).to_have_count(0)
+        thread = _api(live_server, "GET", f"/api/market/bids/{bid['id']}/thread", buyer_token)
+        assert [n["kind"] for n in thread].count("counter") == 1, thread
+        # Replaying again (a second sync, another tab) changes nothing: the queue is empty and the key is spent.
+        farmer.evaluate(
+            "new Promise(r => { const ch = new MessageChannel(); ch.port1.onmessage = e => r(e.data);"
+            " navigator.serviceWorker.controller.postMessage({type: 'replay-outbox'}, [ch.port2]); })"
+        )
+        thread = _api(live_server, "GET", f"/api/market/bids/{bid['id']}/thread", buyer_token)
+        assert [n["kind"] for n in thread].count("counter") == 1, thread
+        screenshot(buyer, "offline-3-buyer-sees-counter-360")
+    finally:
+        farmer_ctx.close()
+        buyer_ctx.close()
