@@ -120,8 +120,16 @@
     else if (data.type === "outbox-size") pending(data.size);
   }
 
-  function replay() {
-    worker({ type: "replay-outbox" }).then(function (answer) { if (answer) pending(answer.size); });
+  // The network can come back before the worker can use it: try again a few times, further apart each time.
+  function replay(attempt) {
+    attempt = attempt || 0;
+    worker({ type: "replay-outbox" }).then(function (answer) {
+      if (!answer) return;
+      pending(answer.size);
+      if (answer.size && navigator.onLine && attempt < 6) {
+        setTimeout(function () { replay(attempt + 1); }, 1000 * Math.pow(2, attempt));
+      }
+    });
   }
 
   function showWaitingResults() {

@@ -22,5 +22,5 @@ class ServiceWorkerPlugin(rx.plugins.Plugin):
         node = shutil.which("node")
         if node is None:
             raise RuntimeError("node is not on PATH: the service worker cannot be built (make setup installs it)")
-        static_dir = Path(context["static_dir"])
+        static_dir = Path(context["static_dir"]).resolve()
         subprocess.run([node, str(BUILD_SCRIPT), str(static_dir), *OFFLINE_ROUTES], check=True, cwd=TOOLS)

@@ -43,14 +43,39 @@ def _wait_for_worker_and_copy(page) -> None:
     )
 
 
+def _built_files_are_brotli_and_immutable(base: str) -> None:
+    with urllib.request.urlopen(base + "/login", timeout=30) as response:
+        script = re.search(r'src="(/assets/[^"]+\.js)"|href="(/assets/[^"]+\.js)"', response.read().decode())
+    path = script.group(1) or script.group(2)
+    request = urllib.request.Request(base + path, headers={"Accept-Encoding": "br, gzip"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.headers["Content-Encoding"] == "br", dict(response.headers)
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    with urllib.request.urlopen(base + "/sw.js", timeout=30) as response:
+        worker = response.read().decode()
+        assert response.headers["Cache-Control"] == "no-cache"
+    # The worker precaches this build's farmer pages and their hashed files, not the whole build.
+    precached = re.findall(r'"url":"([^"]+)"', worker)
+    assert {"login.html", "orders.html", "offline.html"} <= set(precached), precached
+    assert path.lstrip("/") in precached and 20 < len(precached) < 300, len(precached)
+
+
 def test_offline_dashboard_and_an_offer_answered_offline(browser, live_server):
+    _built_files_are_brotli_and_immutable(live_server)
     farmer_token, buyer_token = _token(live_server, RAMESH), _token(live_server, BUYER)
     listing = _api(
         live_server,
         "POST",
         "/api/market/listings",
         farmer_token,
-        {"crop": "Onion", "quantity": 12, "unit": "quintal", "price_paise": 210_000, "district": "Nashik", "state": "Maharashtra"},
+        {
+            "crop": "Onion",
+            "quantity": 12,
+            "unit": "quintal",
+            "price_paise": 210_000,
+            "district": "Nashik",
+            "state": "Maharashtra",
+        },
     )
     bid = _api(
         live_server,
