@@ -55,6 +55,10 @@
     });
   }
 
+  function unit(name) {
+    return say("unit_" + name) || name;
+  }
+
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
@@ -208,12 +212,12 @@
       parts.push(section("offline-prices", say("prices"), c.prices, function (p) {
         return row(el("strong", { text: p.commodity + (p.variety ? " · " + p.variety : "") }),
           el("span", { text: p.market }),
-          el("span", { class: "kisaan-price", text: rupees(p.modal_paise) + " / q" }));
+          el("span", { class: "kisaan-price", text: rupees(p.modal_paise) + " " + say("per_unit", { unit: unit("quintal") }) }));
       }));
     }
     parts.push(section("offline-offers", say("offers"), c.offers, function (o) {
-      var item = row(el("strong", { text: o.crop + " · " + o.quantity + " " + o.unit }),
-        el("span", { class: "kisaan-price", text: rupees(o.price_paise) + " " + say("per_unit", { unit: o.unit }) }));
+      var item = row(el("strong", { text: o.crop + " · " + o.quantity + " " + unit(o.unit) }),
+        el("span", { class: "kisaan-price", text: rupees(o.price_paise) + " " + say("per_unit", { unit: unit(o.unit) }) }));
       var gone = function () { item.classList.add("kisaan-done"); };
       item.appendChild(el("button", { type: "button", class: "kisaan-button", "data-bid": o.bid_id, text: say("accept"),
         onclick: function () { send("/api/market/bids/" + o.bid_id + "/accept", null, "accept", gone); } }));
@@ -233,13 +237,15 @@
     }));
     if (c.role === "farmer" || c.role === "org_admin") {
       parts.push(section("offline-listings", say("listings"), c.listings, function (l) {
-        return row(el("strong", { text: l.crop }), el("span", { text: l.quantity_remaining + " " + l.unit }),
-          el("span", { class: "kisaan-price", text: rupees(l.asking_price_paise) }), el("span", { class: "kisaan-muted", text: l.status }));
+        return row(el("strong", { text: l.crop }), el("span", { text: l.quantity_remaining + " " + unit(l.unit) }),
+          el("span", { class: "kisaan-price", text: rupees(l.asking_price_paise) }),
+          el("span", { class: "kisaan-muted", text: say("listing_" + l.status) || l.status }));
       }));
     }
     parts.push(section("offline-orders", say("orders"), c.orders, function (o) {
-      return row(el("strong", { text: o.order_number }), el("span", { text: o.quantity + " " + o.unit }),
-        el("span", { class: "kisaan-price", text: rupees(o.amount_paise) }), el("span", { class: "kisaan-muted", text: o.status }));
+      return row(el("strong", { text: o.order_number }), el("span", { text: o.quantity + " " + unit(o.unit) }),
+        el("span", { class: "kisaan-price", text: rupees(o.amount_paise) }),
+        el("span", { class: "kisaan-muted", text: say("order_" + o.status) || o.status }));
     }));
     if (c.role === "farmer") parts.push(sellForm(c), reportForm(c));
     var panel = el("div", { id: "offline-copy", class: "kisaan-offline", lang: c.language });
@@ -298,7 +304,12 @@
       hideScreen();
       var header = document.querySelector("header");
       var panel = screen();
-      panel.style.top = (header ? Math.max(0, header.getBoundingClientRect().bottom) : 0) + "px";
+      var place = function () {
+        panel.style.top = (header ? Math.max(0, header.getBoundingClientRect().bottom) : 0) + "px";
+      };
+      place();
+      // The header grows when its connection banner appears: the kept copy stays below it, never under it.
+      if (header && window.ResizeObserver) new ResizeObserver(place).observe(header);
       document.body.appendChild(panel);
       document.documentElement.classList.add("kisaan-is-offline");
     }).catch(function () { /* no copy kept yet: the header's banner already says we are offline */ });

@@ -123,6 +123,8 @@ def _visit(context, base: str, path: str, kind: str, profile: Profile) -> Visit:
             continue  # from the memory or disk cache
         visit.requests += 1
         visit.bytes_by_type[_kind(response.request.resource_type, response.url)] += size
+        if os.environ.get("KISAAN_BENCH_LIST"):  # every response, to find where the bytes go
+            print(f"      {size / KB:6.1f} KB {response.request.resource_type:<10} {response.url}")
     page.close()
     return visit
 

@@ -11,14 +11,20 @@ from kisaan_app.services.offline_copy import offline_copy
 router = APIRouter(prefix="/api/offline", tags=["offline"])
 
 
+# Catalogue families the offline screen shows beside its own `offline.*` words, under short prefixes.
+BORROWED = {"crop_issue.": "issue_", "unit.": "unit_", "listing_status.": "listing_", "order_status.": "order_"}
+
+
 def offline_words(language: str) -> dict[str, str]:
-    """The offline screen's words: every `offline.*` entry, and the crop problem types as `issue_<type>`."""
-    words = catalogue(language)
-    found = {key.removeprefix("offline."): text for key, text in words.items() if key.startswith("offline.")}
-    issues = {
-        f"issue_{key.removeprefix('crop_issue.')}": text for key, text in words.items() if key.startswith("crop_issue.")
-    }
-    return found | issues
+    """The offline screen's words in the person's language: `offline.*`, crop problems, units and statuses."""
+    words = {}
+    for key, text in catalogue(language).items():
+        if key.startswith("offline."):
+            words[key.removeprefix("offline.")] = text
+        for family, prefix in BORROWED.items():
+            if key.startswith(family):
+                words[prefix + key.removeprefix(family)] = text
+    return words
 
 
 @router.get("/copy")
