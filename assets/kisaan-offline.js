@@ -336,7 +336,42 @@
     }).catch(function () { /* offline after all */ });
   }
 
+  // ------------------------------------------------------------ data saver (components/data_saver.py)
+
+  var SAVER_KEY = "kisaan-data-saver";
+
+  function applyDataSaver() {
+    var choice = localStorage.getItem(SAVER_KEY) || "auto";
+    var phoneSaves = !!(navigator.connection && navigator.connection.saveData); // what sends Save-Data
+    var on = choice === "on" || (choice === "auto" && phoneSaves);
+    document.documentElement.classList.toggle("kisaan-data-saver", on);
+    var setting = document.getElementById("data-saver-setting");
+    if (setting && setting.value !== choice) setting.value = choice;
+  }
+
+  function watchDataSaver() {
+    applyDataSaver();
+    document.addEventListener("click", function (event) {
+      var reveal = event.target.closest && event.target.closest(".data-heavy-reveal");
+      if (reveal) reveal.parentElement.classList.add("revealed");
+    });
+    document.addEventListener("change", function (event) {
+      if (event.target.id !== "data-saver-setting") return;
+      localStorage.setItem(SAVER_KEY, event.target.value);
+      applyDataSaver();
+    });
+    // The settings page may be opened later without a reload: show its switch at the stored choice.
+    new MutationObserver(function () {
+      var setting = document.getElementById("data-saver-setting");
+      if (setting && !setting.dataset.kisaanSet) {
+        setting.dataset.kisaanSet = "1";
+        applyDataSaver();
+      }
+    }).observe(document.body, { childList: true, subtree: true });
+  }
+
   function start() {
+    watchDataSaver();
     register();
     showWaitingResults();
     if (navigator.onLine) {

@@ -105,7 +105,7 @@ def header(signed_in: bool) -> rx.Component:
         rx.hstack(
             rx.link(
                 rx.hstack(
-                    rx.image(src="/icons/icon-192.png", width="28px", height="28px", alt=""),
+                    rx.image(src="/icons/logo-56.png", width="28px", height="28px", alt=""),
                     rx.text(tr("app.name"), weight="bold", size="4", color="white", class_name="brand-name"),
                     align="center",
                     spacing="2",

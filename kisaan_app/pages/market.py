@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from kisaan_app.components.data_saver import data_heavy
 from kisaan_app.components.feedback import empty_state, error_banner, success_banner
 from kisaan_app.components.forms import field
 from kisaan_app.components.i18n import tr, tr_prefixed
@@ -24,7 +25,12 @@ def _card(item: rx.Var) -> rx.Component:
             rx.hstack(
                 rx.cond(
                     item.photo != "",
-                    rx.image(src=item.photo, width="64px", height="64px", object_fit="cover", alt="", loading="lazy"),
+                    data_heavy(
+                        rx.image(
+                            src=item.photo, width="64px", height="64px", object_fit="cover", alt="", loading="lazy"
+                        ),
+                        "data_saver.show_photo",
+                    ),
                 ),
                 rx.vstack(
                     rx.text(item.title, weight="bold"),
@@ -231,7 +237,10 @@ def listing_page() -> rx.Component:
                     rx.vstack(
                         rx.cond(
                             L.card.photo != "",
-                            rx.image(src=L.card.photo, width="100%", max_width="360px", alt=""),
+                            data_heavy(
+                                rx.image(src=L.card.photo, width="100%", max_width="360px", alt="", loading="lazy"),
+                                "data_saver.show_photo",
+                            ),
                         ),
                         rx.heading(L.card.title, size="5", id="listing-title"),
                         rx.text(L.card.remaining, " · ", L.card.price, id="listing-remaining"),

@@ -92,6 +92,16 @@ def test_offline_dashboard_and_an_offer_answered_offline(browser, live_server):
         first_market = farmer.locator("#mandi-prices .price-row").first.inner_text().split("\n")[0]
         _wait_for_worker_and_copy(farmer)
 
+        # Data saver on (this phone's switch; "auto" follows the phone's own Save-Data): the chart waits for a tap.
+        farmer.evaluate("localStorage.setItem('kisaan-data-saver', 'on')")
+        farmer.reload()
+        reveal = farmer.locator("#price-trend .data-heavy-reveal")
+        expect(reveal).to_have_text("Show chart")
+        expect(farmer.locator("#price-trend .recharts-wrapper")).to_be_hidden()
+        reveal.click()
+        expect(farmer.locator("#price-trend .recharts-wrapper")).to_be_visible()
+        farmer.evaluate("localStorage.removeItem('kisaan-data-saver')")
+
         # No network, and a reload: the shell comes from the service worker, the prices from the kept copy.
         farmer_ctx.set_offline(True)
         farmer.reload()

@@ -18,7 +18,7 @@ if (!staticDir || !existsSync(staticDir)) {
   process.exit(2);
 }
 
-const SHELL = ["offline.html", "manifest.webmanifest", "favicon.ico", "icons/icon-192.png", "styles.css", "kisaan-offline.js"];
+const SHELL = ["offline.html", "manifest.webmanifest", "favicon.ico", "icons/icon-192.png", "icons/logo-56.png", "styles.css", "kisaan-offline.js"];
 
 function pageFile(route) {
   const name = route.replace(/^\/+|\/+$/g, "");
