@@ -14,17 +14,21 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, delete, select
 
+from kisaan_app.models.base import utcnow
 from kisaan_app.models.idempotency import IdempotentRequest
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import Conflict, ValidationFailed
 
 # A UUID from the phone fits; so do shorter hand-made keys, but nothing that could be a guessable counter.
 KEY_SHAPE = re.compile(r"[A-Za-z0-9_.:\-]{8,64}")
+# Answers are kept well past the longest a phone keeps a queued write (a week, tools/service-worker/sw.js).
+KEEP_FOR = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -87,3 +91,9 @@ def once(
     session.add(claim)
     session.flush()
     return Answer(status, body, replayed=False)
+
+
+def forget_old(session: Session, now: datetime | None = None) -> int:
+    """Delete answers older than KEEP_FOR (a periodic job); returns how many."""
+    cutoff = (now or utcnow()) - KEEP_FOR
+    return session.exec(delete(IdempotentRequest).where(col(IdempotentRequest.created_at) < cutoff)).rowcount

@@ -14,7 +14,7 @@ from kisaan_app.models.accounts import FarmerProfile
 from kisaan_app.models.feeds import CropHealthReport
 from kisaan_app.models.idempotency import IdempotentRequest
 from kisaan_app.models.market import Listing, Negotiation
-from kisaan_app.services import inbox
+from kisaan_app.services import idempotency, inbox
 from tests.factories import bearer, make_org, make_user, token_for
 
 LISTING = {
@@ -188,6 +188,11 @@ def _a_key_is_its_owners_and_means_one_request(api, people):
     bad = api.post(f"/api/inbox/{listing['id']}/read", headers=people["farmer_h"] | {"Idempotency-Key": "short"})
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "idempotency_key_invalid"
     assert _count(IdempotentRequest, IdempotentRequest.key == "test-key-k") == 2
+    # Answers are kept a month (a phone keeps a queued write a week), then the nightly job forgets them.
+    with session_scope() as session:
+        assert idempotency.forget_old(session, now=datetime.now(UTC) + timedelta(days=29)) == 0
+        assert idempotency.forget_old(session, now=datetime.now(UTC) + timedelta(days=31)) == 8
+    assert _count(IdempotentRequest) == 0
 
 
 def test_a_failed_replay_is_a_clear_conflict_and_is_not_remembered_as_done(api, people):
