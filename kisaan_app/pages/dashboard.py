@@ -8,6 +8,7 @@ from kisaan_app.components.data_saver import data_heavy
 from kisaan_app.components.feedback import empty_state, error_banner, success_banner
 from kisaan_app.components.i18n import tr, tr_prefixed
 from kisaan_app.components.tables import native_select
+from kisaan_app.components.trend_chart import trend_chart
 from kisaan_app.state.dashboard import DashboardState
 
 SEVERITY_COLOURS = {"red": "red", "orange": "orange", "yellow": "amber", "green": "green"}
@@ -114,17 +115,8 @@ def trend_panel() -> rx.Component:
                 rx.cond(
                     DashboardState.trend.length() > 1,
                     data_heavy(
-                        rx.recharts.line_chart(
-                            rx.recharts.line(data_key="modal", stroke="#2e7d32", stroke_width=2, dot=False),
-                            rx.recharts.x_axis(data_key="date", tick={"fontSize": 11}, min_tick_gap=20),
-                            rx.recharts.y_axis(tick={"fontSize": 11}, width=48, domain=["auto", "auto"]),
-                            rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
-                            rx.recharts.graphing_tooltip(),
-                            # recharts' prop is typed as dicts; a TrendPoint reaches the browser as that same object.
-                            data=DashboardState.trend.to(list[dict[str, Any]]),
-                            width="100%",
-                            height=220,
-                        ),
+                        # recharts' data is a list of objects; a TrendPoint reaches the browser as that object.
+                        trend_chart(data=DashboardState.trend.to(list[dict[str, Any]]), height=220),
                         "data_saver.show_chart",
                     ),
                     empty_state("dashboard.no_trend", icon="chart_line"),
