@@ -139,6 +139,34 @@ def test_offline_dashboard_and_an_offer_answered_offline(browser, live_server):
         thread = _api(live_server, "GET", f"/api/market/bids/{bid['id']}/thread", buyer_token)
         assert [n["kind"] for n in thread].count("counter") == 1, thread
         screenshot(buyer, "offline-3-buyer-sees-counter-360")
+
+        # The same offline screen in Hindi (its words come with the copy, in the farmer's language), and the
+        # data-saver switch on the settings page; pictures at 360 and 1280 px.
+        farmer.goto("/settings/notifications")
+        expect(farmer.locator("#data-saver-setting")).to_have_value("auto")
+        farmer.select_option("#language-switch", "hi")
+        expect(farmer.locator("#data-saver-setting")).to_contain_text("ऑटो")
+        screenshot(farmer, "offline-4-data-saver-hi-360")
+        farmer.evaluate("sessionStorage.removeItem('kisaan-copy-at')")
+        farmer.goto("/")
+        farmer.wait_for_function(
+            "caches.open('kisaan-offline-copy').then(c => c.match('/api/offline/copy'))"
+            ".then(r => r && r.json()).then(copy => copy && copy.language === 'hi')",
+            timeout=30_000,
+        )
+        farmer_ctx.set_offline(True)
+        farmer.set_viewport_size({"width": 1280, "height": 800})
+        farmer.reload()
+        expect(farmer.locator("#offline-as-of")).to_contain_text("ऑफ़लाइन", timeout=15_000)
+        screenshot(farmer, "offline-5-dashboard-hi-1280")
+        farmer.set_viewport_size({"width": 360, "height": 800})
+        screenshot(farmer, "offline-6-dashboard-hi-360")
+        farmer_ctx.set_offline(False)
+        farmer.goto("/settings/notifications")
+        farmer.select_option("#language-switch", "en")  # Ramesh's account keeps English for other journeys
+        expect(farmer.locator("#data-saver-setting")).to_contain_text("Auto")
+        farmer.set_viewport_size({"width": 1280, "height": 800})
+        screenshot(farmer, "offline-7-settings-1280")
     finally:
         farmer_ctx.close()
         buyer_ctx.close()
