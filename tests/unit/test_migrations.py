@@ -45,6 +45,7 @@ EXPECTED_TABLES = {
     "auto_refund",
     "membership_request",
     "password_reset_code",
+    "idempotent_request",
 }
 
 
