@@ -59,9 +59,11 @@
     return say("unit_" + name) || name;
   }
 
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
+  // A fresh key per write, naming its person: the server refuses to replay it as anyone else (a shared phone).
+  function idempotencyKey() {
+    var random = window.crypto && crypto.randomUUID ? crypto.randomUUID()
+      : Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
+    return (copy && copy.user_id ? "u" + copy.user_id + "-" : "k-") + random;
   }
 
   // ------------------------------------------------------------ the service worker
@@ -147,7 +149,7 @@
   // ------------------------------------------------------------ writes
 
   function send(path, body, what, done) {
-    var headers = { "Idempotency-Key": uuid(), "Accept-Language": (copy && copy.language) || "en" };
+    var headers = { "Idempotency-Key": idempotencyKey(), "Accept-Language": (copy && copy.language) || "en" };
     if (body) headers["Content-Type"] = "application/json";
     return fetch(path, {
       method: "POST", credentials: "same-origin", headers: headers, body: body ? JSON.stringify(body) : undefined,

@@ -69,6 +69,7 @@ class ErrorCode(StrEnum):
     INVALID_ROLE = "invalid_role"
     IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
     IDEMPOTENCY_KEY_IN_USE = "idempotency_key_in_use"
+    IDEMPOTENCY_KEY_OTHER_PERSON = "idempotency_key_other_person"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     INVALID_STATUS = "invalid_status"
     INVALID_TIME = "invalid_time"

@@ -27,6 +27,9 @@ from kisaan_app.services.errors import Conflict, ValidationFailed
 
 # A UUID from the phone fits; so do shorter hand-made keys, but nothing that could be a guessable counter.
 KEY_SHAPE = re.compile(r"[A-Za-z0-9_.:\-]{8,64}")
+# A key may name its person ("u42-…", as the phone's queue writes them): then only that person may use it, so a
+# write queued on a shared phone by one person is never replayed as whoever signs in next.
+KEY_OWNER = re.compile(r"u(\d+)-")
 # Answers are kept well past the longest a phone keeps a queued write (a week, tools/service-worker/sw.js).
 KEEP_FOR = timedelta(days=30)
 
@@ -74,6 +77,9 @@ def once(
         status, body = write()
         return Answer(status, body, replayed=False)
     key, digest = check_key(key), fingerprint(operation, request)
+    owner = KEY_OWNER.match(key)
+    if owner and int(owner.group(1)) != actor.id:
+        raise Conflict("idempotency_key_other_person")
     claim = IdempotentRequest(user_id=actor.id, key=key, operation=operation, fingerprint=digest)
     session.add(claim)
     try:

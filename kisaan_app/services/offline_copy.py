@@ -29,6 +29,7 @@ OFFERS = 30
 @dataclass
 class OfflineCopy:
     as_of: datetime
+    user_id: int  # the phone names its queued writes' keys after it (services/idempotency.py KEY_OWNER)
     role: str
     language: str
     crops: list[str] = field(default_factory=list)
@@ -129,7 +130,7 @@ def _offers_for_buyer(session: Session, buyer: Principal) -> list[dict]:
 
 def offline_copy(session: Session, viewer: Principal) -> OfflineCopy:
     profile = profiles.get_profile(session, viewer)
-    copy = OfflineCopy(as_of=utcnow(), role=viewer.role, language=profile.preferred_language or "en")
+    copy = OfflineCopy(as_of=utcnow(), user_id=viewer.id, role=viewer.role, language=profile.preferred_language or "en")
     copy.inbox = [
         {"id": i.id, "title": i.title, "body": i.body, "critical": i.critical, "read": i.read, "at": i.created_at}
         for i in inbox.recent(session, viewer.id, limit=INBOX_ITEMS)

@@ -107,7 +107,7 @@ def test_the_offline_copy_holds_the_farmers_own_day_and_nobody_elses(api, people
     assert any(i["title"] for i in copy["inbox"]) and copy["unread"] >= 1  # the warning reached the inbox
     assert [row["id"] for row in copy["listings"]] == [listing["id"]]
     assert [(o["bid_id"], o["price_paise"]) for o in copy["offers"]] == [(bid["id"], 180_000)]
-    assert copy["words"]["as_of"] == "Offline — showing prices from {time}"
+    assert copy["words"]["as_of"] == "Offline — showing prices from {time}" and copy["user_id"] == people["farmer"].id
 
     # Another farmer (another district, no FPO) sees none of it; the buyer sees no listings and, until the
     # farmer counters, no offer waiting for them.
@@ -185,13 +185,20 @@ def _a_key_is_its_owners_and_means_one_request(api, people):
     )
     assert reused.status_code == 409 and reused.json()["error"]["code"] == "idempotency_key_reused"
     assert "Idempotency-Key" in reused.json()["error"]["message"] and "दूसरे" in reused.json()["error"]["message"]
+    # A key naming its person (as the phone's queue writes them) is refused for anyone else: a write queued on a
+    # shared phone is never replayed as whoever signed in next.
+    farmer_id = people["farmer"].id
+    named = {"Idempotency-Key": f"u{farmer_id}-0f1e2d3c4b5a"}
+    stranger = api.post("/api/market/listings", json=LISTING, headers=people["other_h"] | named)
+    assert stranger.status_code == 409 and stranger.json()["error"]["code"] == "idempotency_key_other_person"
+    assert api.post("/api/market/listings", json=LISTING, headers=people["farmer_h"] | named).status_code == 201
     bad = api.post(f"/api/inbox/{listing['id']}/read", headers=people["farmer_h"] | {"Idempotency-Key": "short"})
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "idempotency_key_invalid"
     assert _count(IdempotentRequest, IdempotentRequest.key == "test-key-k") == 2
     # Answers are kept a month (a phone keeps a queued write a week), then the nightly job forgets them.
     with session_scope() as session:
         assert idempotency.forget_old(session, now=datetime.now(UTC) + timedelta(days=29)) == 0
-        assert idempotency.forget_old(session, now=datetime.now(UTC) + timedelta(days=31)) == 8
+        assert idempotency.forget_old(session, now=datetime.now(UTC) + timedelta(days=31)) == 9
     assert _count(IdempotentRequest) == 0
 
 
