@@ -207,18 +207,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     if warning := bind_warning():
         print(warning, file=sys.stderr, flush=True)
+    from kisaan_app.supervision import KeptProcess
+
     env = reflex_env()
-    worker = subprocess.Popen([sys.executable, "-m", "kisaan_app", "worker"], env=env, cwd=PROJECT_ROOT)
-    helpers = [worker]
+
+    def child(command: list[str]):
+        return lambda: subprocess.Popen(command, env=env, cwd=PROJECT_ROOT)
+
+    # The worker and the sandbox come back if they die (logged, with backoff); the web server is this command's
+    # own life: when it ends, serve ends.
+    helpers = [KeptProcess("job-worker", child([sys.executable, "-m", "kisaan_app", "worker"])).start()]
     if get_settings().needs_sandbox:
-        helpers.append(subprocess.Popen(SANDBOX_COMMAND, env=env, cwd=PROJECT_ROOT))
+        helpers.append(KeptProcess("provider-sandbox", child(SANDBOX_COMMAND)).start())
     web_cmd = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--loglevel", args.loglevel]
     web = subprocess.Popen(web_cmd, env=env, cwd=PROJECT_ROOT)
 
     def stop(*_):
-        for proc in (web, *helpers):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
+        if web.poll() is None:
+            web.send_signal(signal.SIGINT)
+        for helper in helpers:
+            helper.stop()
 
     signal.signal(signal.SIGTERM, stop)
     try:
@@ -227,11 +235,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         stop()
         code = web.wait()
     stop()
-    for proc in helpers:
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    for helper in helpers:
+        helper.wait(timeout=10)
     return code
 
 

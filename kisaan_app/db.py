@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import event
+from sqlalchemy import exc as db_errors
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -56,6 +57,21 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+# The database went away under a caller (a restart, a failover, pg_terminate_backend, a pool exhausted, SQLite
+# locked past its busy timeout): nothing was committed, and the pool's pre-ping reconnects the next caller.
+OUTAGE_ERRORS = (
+    db_errors.OperationalError,
+    db_errors.InterfaceError,
+    db_errors.DisconnectionError,
+    db_errors.TimeoutError,
+)
+
+
+def is_outage(err: BaseException) -> bool:
+    """True for the database being unreachable (answer 503, try again), False for a bad statement (our bug)."""
+    return isinstance(err, OUTAGE_ERRORS) or bool(getattr(err, "connection_invalidated", False))
 
 
 def on_commit(session: Session, fn: Callable[..., object], *args: object, **kwargs: object) -> None:

@@ -16,6 +16,7 @@ from typing import TypeVar
 from huey import RedisHuey, SqliteHuey
 from sqlmodel import Session
 
+from kisaan_app.breakers import breaker, redis_name
 from kisaan_app.db import on_commit
 from kisaan_app.settings import get_settings
 
@@ -25,7 +26,13 @@ F = TypeVar("F", bound=Callable[..., object])
 def _make_huey():
     settings = get_settings()
     if settings.redis_url:
-        return RedisHuey("kisaansay", url=settings.redis_url)
+        # huey's own pool waits forever on a silent Redis, which would pin the request thread that enqueues in its
+        # after-commit hook. The worker blocks in BRPOP for up to read_timeout (1 s), so the socket waits longer.
+        from redis import ConnectionPool
+
+        wait = settings.redis_timeout_seconds + 1.0
+        pool = ConnectionPool.from_url(settings.redis_url, socket_timeout=wait, socket_connect_timeout=wait)
+        return RedisHuey(settings.redis_prefix, connection_pool=pool)
     settings.huey_path.parent.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("kisaansay", filename=str(settings.huey_path))
 
@@ -65,8 +72,16 @@ def resolve(name: str) -> Callable[..., object]:
 
 
 def enqueue(name: str, *args: object, **kwargs: object) -> None:
-    """Put the named job on the queue now (outside a transaction: jobs, CLI commands)."""
-    resolve(name)(*args, **kwargs)
+    """Put the named job on the queue now (outside a transaction: jobs, CLI commands).
+
+    With Redis, through a breaker: while Redis is away this fails at once (pybreaker.CircuitBreakerError) instead
+    of every caller waiting for the socket timeout; rows the job was for stay pending for the sweeper jobs."""
+    run = resolve(name)
+    url = get_settings().redis_url
+    if not url:
+        run(*args, **kwargs)
+        return
+    breaker(redis_name("jobs", url)).call(run, *args, **kwargs)
 
 
 def enqueue_on_commit(session: Session, name: str, *args: object, **kwargs: object) -> None:

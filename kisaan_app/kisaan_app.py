@@ -9,6 +9,7 @@ from kisaan_app.api.edge.origins import socket_origin_allowed
 from kisaan_app.asgi import create_app
 from kisaan_app.pwa import head_components
 from kisaan_app.routes import register_pages
+from kisaan_app.supervision import supervise
 
 app = rx.App(
     api_transformer=create_app(),
@@ -32,7 +33,8 @@ async def deliver_live_events(app: rx.App):
     from kisaan_app.state.live import make_applier
 
     hub = Hub(make_applier(app), record_heartbeat=record_heartbeat)
-    await hub.run(connected_tokens=lambda: set(app.event_namespace.token_to_sid) if app.event_namespace else set())
+    connected = lambda: set(app.event_namespace.token_to_sid) if app.event_namespace else set()  # noqa: E731
+    await supervise("live-delivery", lambda: hub.run(connected_tokens=connected))
 
 
 @app.register_lifespan_task
@@ -40,4 +42,4 @@ async def collect_garbage_on_a_timer():
     """Full garbage collections every few minutes, never in the middle of a fan-out (realtime/gc_policy.py)."""
     from kisaan_app.realtime.gc_policy import collect_on_a_timer
 
-    await collect_on_a_timer()
+    await supervise("gc-timer", collect_on_a_timer)

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "KISAAN_DATABASE_URL"),
     )
     redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "KISAAN_REDIS_URL"))
+    # Names in Redis (the live-event channel, the job queue, rate-limit counters) start with this, so several
+    # deployments (or test runs) can share one Redis server without hearing each other.
+    redis_prefix: str = Field("kisaansay", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     secret_key: str = DEFAULT_SECRET
     jwt_ttl_minutes: int = 60 * 24 * 7
     trusted_proxy_hops: int = 0
@@ -125,12 +128,21 @@ class Settings(BaseSettings):
     push_rate: str = "50/second"
     send_max_attempts: int = 5  # transient failures retry with exponential backoff up to this many attempts
     send_retry_base_seconds: float = 30.0
+    # A worker that claims a delivery holds it this long; if it dies mid-send, the sweeper retries it after.
+    delivery_lease_seconds: float = Field(300.0, gt=0)
+    provider_timeout_seconds: float = Field(10.0, gt=0)  # one SMS/email/push call gives up after this
     # Health and backups (operations).
     worker_heartbeat_max_age_seconds: int = Field(180, ge=10)  # older (or none): /api/health says the worker is down
     health_timeout_seconds: float = Field(2.0, gt=0)  # a check slower than this reports "down" (a dead Redis)
     backup_dir: Path = PROJECT_ROOT / "data" / "backups"
     backup_keep: int = Field(7, ge=0)  # nightly backups kept (newest first); 0 turns the nightly backup off
     backup_hour_utc: int = Field(21, ge=0, le=23)  # the nightly backup runs at HH:30 UTC (21:30 = 03:00 IST)
+    # Redis outages: every Redis call waits at most this long; after N failures in a row a breaker fails fast for
+    # a while, then lets one probe through (kisaan_app/breakers.py); live events wait in a bounded queue meanwhile.
+    redis_timeout_seconds: float = Field(1.0, gt=0)
+    redis_breaker_failures: int = Field(3, ge=1)
+    redis_breaker_reset_seconds: float = Field(5.0, gt=0)
+    bus_publish_queue_size: int = Field(10_000, ge=1)  # past this, the oldest waiting events go (they are stored)
 
     @field_validator("database_url")
     @classmethod

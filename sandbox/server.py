@@ -42,6 +42,18 @@ class SandboxConfig:
     # Seconds to hold a Razorpay REST call before answering, by its outbox kind ("refund.created",
     # "qr_code.created", ...): a slow provider, for tests that the app holds no lock while it waits.
     razorpay_delays: dict[str, float] = field(default_factory=dict)
+    # A flaky provider, by stand-in ("twilio", "smtp", "webpush") → "error" | "hang" | "mixed" (sandbox/faults.py).
+    provider_faults: dict[str, str] = field(default_factory=dict)
+    fault_hang_seconds: float = 30.0  # how long a "hang" holds its answer: longer than the client waits
+    _fault_plans: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def fault_plan(self, provider: str):
+        """The stand-in's FaultPlan (one per stand-in and config, made on first use)."""
+        from sandbox.faults import FaultPlan
+
+        if provider not in self._fault_plans:
+            self._fault_plans[provider] = FaultPlan(self.provider_faults.get(provider, "off"))
+        return self._fault_plans[provider]
 
     @property
     def url(self) -> str:

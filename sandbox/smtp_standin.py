@@ -8,8 +8,10 @@ and accepts sandbox/sandbox; unauthenticated sends are accepted too, as most dev
 
 from __future__ import annotations
 
+import asyncio
 import email
 import logging
+import threading
 from email import policy
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any, cast
@@ -31,6 +33,7 @@ SERVER_HOSTNAME = "smtp.sandbox.kisaansay.test"
 REJECT_REPLY = "550 5.1.1 Mailbox unavailable"
 TEMPFAIL_REPLY = "451 4.3.0 Try again later"
 NULL_SENDER_REPLY = "550 5.1.7 Sender address required"
+FAULT_REPLY = "451 4.3.0 Temporary local problem, try again later"  # a flaky relay's transient refusal
 
 
 def sandbox_authenticator(
@@ -67,10 +70,27 @@ def parse_message(raw: bytes) -> dict:
 
 
 class SandboxSMTPHandler:
-    """aiosmtpd hooks: refuse the sandbox's magic recipients, record what is delivered."""
+    """aiosmtpd hooks: refuse the sandbox's magic recipients, record what is delivered, keep one copy per
+    Message-ID (as mailbox stores do: a resend after a lost answer is not a second email), and play a flaky
+    relay when the config asks for one (sandbox/faults.py)."""
 
-    def __init__(self, outbox: Outbox) -> None:
+    def __init__(self, outbox: Outbox, config: SandboxConfig | None = None) -> None:
+        from sandbox.faults import FaultPlan
+
         self.outbox = outbox
+        self.faults = config.fault_plan(PROVIDER) if config else FaultPlan()
+        self.hang_seconds = config.fault_hang_seconds if config else 0.0
+        self._delivered: set[str] = set()  # Message-IDs already delivered
+        self._lock = threading.Lock()
+
+    def _first_copy(self, message_id: str) -> bool:
+        if not message_id:
+            return True
+        with self._lock:
+            if message_id in self._delivered:
+                return False
+            self._delivered.add(message_id)
+            return True
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
@@ -110,7 +130,16 @@ class SandboxSMTPHandler:
             "authenticated_as": login,
             "size": len(raw),
         }
+        fault = self.faults.verdict(parsed["message_id"] or None)
+        if fault == "error":
+            self._record_rejection(envelope.mail_from or "", list(envelope.rcpt_tos), FAULT_REPLY)
+            return FAULT_REPLY
+        if not self._first_copy(parsed["message_id"]):
+            self.outbox.record(PROVIDER, "email.duplicate", f"{parsed['message_id']} already delivered", detail)
+            return "250 2.0.0 OK: already delivered"
         self.outbox.record(PROVIDER, "email", f"email to {', '.join(detail['to'])}: {parsed['subject']}", detail)
+        if fault == "hang":  # delivered, but the client gives up waiting for this 250
+            await asyncio.sleep(self.hang_seconds)
         return "250 2.0.0 OK: queued"
 
     def _record_rejection(self, sender: str, recipients: list[str], reply: str) -> None:
@@ -125,7 +154,7 @@ class SandboxSMTPHandler:
 def start_smtp(config: SandboxConfig, outbox: Outbox) -> Controller:
     """Start the SMTP stand-in on config.host:config.smtp_port in its own thread; the caller `.stop()`s it."""
     controller = Controller(
-        SandboxSMTPHandler(outbox),
+        SandboxSMTPHandler(outbox, config),
         hostname=config.host,
         port=config.smtp_port,  # must be a real port: Controller connects to it to confirm start-up
         server_hostname=SERVER_HOSTNAME,

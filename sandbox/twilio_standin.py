@@ -10,6 +10,7 @@ signed with `X-Twilio-Signature` exactly as Twilio does, so the app's webhook va
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import copy
@@ -32,6 +33,7 @@ from fastapi.responses import JSONResponse
 from twilio.request_validator import RequestValidator
 
 from kisaan_app.providers.sms_segments import segment_count
+from kisaan_app.providers.twilio_http import IDEMPOTENCY_HEADER
 from sandbox.outbox import Outbox
 
 if TYPE_CHECKING:  # server.py imports the stand-ins; a runtime import back would be circular
@@ -92,6 +94,7 @@ class _TwilioState:
     """Every message the stand-in accepted plus the account balance, guarded by one lock."""
 
     messages: dict[str, dict] = field(default_factory=dict)  # insertion order = creation order
+    by_token: dict[str, str] = field(default_factory=dict)  # idempotency token → the sid it created
     balance: Decimal = STARTING_BALANCE
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -185,7 +188,13 @@ class _TwilioStandin:
     def message_uri(self, sid: str) -> str:
         return f"/{API_VERSION}/Accounts/{self.config.twilio_account_sid}/Messages/{sid}.json"
 
-    def new_message(self, form: dict[str, str]) -> dict:
+    def replay(self, token: str | None) -> dict | None:
+        """The message an earlier create with this idempotency token made, as it is now; None if none did."""
+        with self.state.lock:
+            sid = self.state.by_token.get(token or "")
+        return self.state.snapshot(sid) if sid else None
+
+    def new_message(self, form: dict[str, str], token: str | None = None) -> dict:
         """Build, store and return Twilio's Message resource for an accepted create request."""
         sid = "SM" + secrets.token_hex(16)
         body = form["Body"]
@@ -217,6 +226,8 @@ class _TwilioStandin:
             "uri": self.message_uri(sid),
         }
         with self.state.lock:
+            if token:
+                self.state.by_token[token] = sid
             self.state.messages[sid] = message
             return copy.deepcopy(message)
 
@@ -365,23 +376,35 @@ def make_router(config: SandboxConfig, outbox: Outbox) -> APIRouter:
                 {"form": form, "code": err.code, "message": err.message},
             )
             return twilio_error(400, err.code, err.message)
-        message = standin.new_message(form)
+        token = request.headers.get(IDEMPOTENCY_HEADER)
+        fault = config.fault_plan(PROVIDER).verdict(token)
+        if fault == "error":
+            outbox.record(PROVIDER, "sms.fault", f"SMS to {to}: answered 500 (flaky provider)", {"form": form})
+            return twilio_error(500, 20500, "An internal server error has occurred")
+        if (earlier := standin.replay(token)) is not None:
+            # The same token again (our answer was lost): the message as it is now, not a second SMS.
+            outbox.record(PROVIDER, "sms.replayed", f"SMS to {to}: token seen, {earlier['sid']} again", earlier)
+            return JSONResponse(earlier, status_code=201)
+        message = standin.new_message(form, token)
         segments, encoding = segment_count(message["body"])
         outbox.record(
             PROVIDER,
             "sms",
             f"SMS to {message['to']} ({segments} {encoding} segment(s)): {message['body'][:80]}",
-            {**message, "encoding": encoding, "status_callback": form.get("StatusCallback")},
+            {**message, "encoding": encoding, "status_callback": form.get("StatusCallback"), "token": token},
         )
-        # BackgroundTasks run after the response is sent; the thread keeps the request cycle short.
-        background.add_task(
-            lambda: threading.Thread(
-                target=standin.play_lifecycle,
-                args=(message["sid"], form.get("StatusCallback") or None),
-                name=f"twilio-{message['sid']}",
-                daemon=True,
-            ).start()
+        play = threading.Thread(
+            target=standin.play_lifecycle,
+            args=(message["sid"], form.get("StatusCallback") or None),
+            name=f"twilio-{message['sid']}",
+            daemon=True,
         )
+        if fault == "hang":  # sent to the phone, but the answer never comes in time
+            play.start()
+            await asyncio.sleep(config.fault_hang_seconds)
+        else:
+            # BackgroundTasks run after the response is sent; the thread keeps the request cycle short.
+            background.add_task(play.start)
         return JSONResponse(message, status_code=201)
 
     @router.get("/Messages.json")

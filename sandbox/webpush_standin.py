@@ -10,6 +10,7 @@ It plays both sides a real push needs:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -253,7 +254,15 @@ class _PushService:
             "received_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
         }
         with self.lock:
-            device.messages.append(message)
+            # RFC 8030 §5.4: a message under a topic the service already holds replaces it, so a resend after a
+            # lost answer (same topic) reaches the device once. The stand-in keeps what it delivered, so the
+            # replacement takes the first copy's place instead of being a second notification.
+            same = [i for i, m in enumerate(device.messages) if topic and m["topic"] == topic]
+            if same:
+                message["replaced"] = device.messages[same[0]]["id"]
+                device.messages[same[0]] = message
+            else:
+                device.messages.append(message)
         return message
 
     def reject(self, token: str, request: Request, err: PushRejected) -> JSONResponse:
@@ -306,16 +315,21 @@ def make_router(config: SandboxConfig, outbox: Outbox) -> APIRouter:
     @router.post("/push/send/{token}")
     async def push(token: str, request: Request) -> Response:
         body = await request.body()
+        fault = config.fault_plan(PROVIDER).verdict(request.headers.get("topic"))
+        if fault == "error":
+            return service.reject(token, request, PushRejected(500, "Internal error (flaky push service)"))
         try:
             message = service.deliver(token, request, body)
         except PushRejected as err:
             return service.reject(token, request, err)
         outbox.record(
             PROVIDER,
-            "push",
+            "push.replaced" if message.get("replaced") else "push",
             f"push to {token[:10]}…: {message['text'][:80]}",
             {"token": token, "endpoint": f"{config.url}/push/send/{token}", **message},
         )
+        if fault == "hang":  # delivered to the device, but the sender gives up waiting for the 201
+            await asyncio.sleep(config.fault_hang_seconds)
         return Response(
             status_code=201,
             headers={"Location": f"{config.url}/push/message/{message['id']}", "TTL": str(message["ttl"])},

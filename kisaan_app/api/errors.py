@@ -5,14 +5,17 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as db_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kisaan_app.db import is_outage
 from kisaan_app.i18n import error_text, resolve_language
-from kisaan_app.services.errors import DomainError, RateLimited
+from kisaan_app.services.errors import DomainError, ErrorCode, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
 _HTTP_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+DATABASE_RETRY_SECONDS = 5
 
 
 def request_language(request: Request) -> str:
@@ -35,7 +38,8 @@ def body_too_large(request: Request, limit: int, code: str = "body_too_large") -
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError):
-        headers = {"Retry-After": str(exc.retry_after_seconds)} if isinstance(exc, RateLimited) else None
+        retry_after = getattr(exc, "retry_after_seconds", None)  # RateLimited, ServiceUnavailable
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
         if exc.status == 401:
             headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
         message = error_text(request_language(request), exc.code, **exc.params)
@@ -58,6 +62,16 @@ def install_error_handlers(app: FastAPI) -> None:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = error_text(request_language(request), code) if code in _HTTP_CODES.values() else str(exc.detail)
         return problem(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(db_errors.DBAPIError)
+    @app.exception_handler(db_errors.DisconnectionError)
+    @app.exception_handler(db_errors.TimeoutError)
+    async def _database(request: Request, exc: Exception):
+        if not is_outage(exc):
+            return await _unexpected(request, exc)  # a bad statement is our bug, not an outage
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        gone = ServiceUnavailable(ErrorCode.DATABASE_UNAVAILABLE, retry_after_seconds=DATABASE_RETRY_SECONDS)
+        return await _domain(request, gone)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

@@ -74,6 +74,8 @@ class NotificationHistory(TableBase, table=True):
         sa.Index("ix_notification_history_channel_status", "channel", "status"),
         # The retry sweeper reads due rows by status and time (revision 0003).
         sa.Index("ix_notification_history_status_next_attempt", "status", "next_attempt_at"),
+        # ...and rows whose worker died holding them (revision 0006).
+        sa.Index("ix_notification_history_status_leased_until", "status", "leased_until"),
     )
 
     idempotency_key: str = Field(max_length=120, unique=True)
@@ -95,7 +97,10 @@ class NotificationHistory(TableBase, table=True):
     provider_message_id: str | None = Field(default=None, max_length=120, index=True)
     error_code: str | None = Field(default=None, max_length=40)
     error_message: str | None = Field(default=None, max_length=500)
-    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # when a retry is due
+    # A worker's claim: until then no one else sends this row; past it, the sweeper may (same idempotency key).
+    leased_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lease_token: str | None = Field(default=None, max_length=32)  # which claim holds it: a late answer loses
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -5,13 +5,42 @@ against Twilio: same requests, auth, parsing and exceptions; only the host diffe
 local stand-in; tests and benches use it too.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from urllib.parse import urlsplit, urlunsplit
 
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
 
+# The header Twilio itself puts on the webhooks it retries. Its Messages API documents no idempotency key for
+# creates, so real Twilio ignores it; our stand-in answers a repeated token with the message it already made.
+IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
+_token: ContextVar[str | None] = ContextVar("twilio_idempotency_token", default=None)
 
-class TwilioEndpointHttpClient(TwilioHttpClient):
+
+@contextmanager
+def idempotency_token(value: str) -> Iterator[None]:
+    """Every POST the SDK makes inside this block carries `value` as its idempotency token (the SDK's
+    create() has no header argument)."""
+    reset = _token.set(value)
+    try:
+        yield
+    finally:
+        _token.reset(reset)
+
+
+class KeyedTwilioHttpClient(TwilioHttpClient):
+    """The SDK's HTTP client, adding the idempotency token of the surrounding `idempotency_token` block."""
+
+    def request(self, method: str, url: str, params=None, data=None, headers=None, *args, **kwargs) -> TwilioResponse:  # type: ignore[override]
+        token = _token.get()
+        if token and method.upper() == "POST":
+            headers = {**(headers or {}), IDEMPOTENCY_HEADER: token}
+        return super().request(method, url, params, data, headers, *args, **kwargs)
+
+
+class TwilioEndpointHttpClient(KeyedTwilioHttpClient):
     """The SDK's own HTTP client, with every https://*.twilio.com URL redirected to `base_url`."""
 
     def __init__(self, base_url: str, timeout: float | None = None, **kwargs: object) -> None:

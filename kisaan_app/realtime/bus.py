@@ -1,4 +1,4 @@
-"""The event bus: in-process by default; Redis pub/sub when REDIS_URL is set.
+"""The event bus: in-process by default; Redis pub/sub when REDIS_URL is set (realtime/redis_bus.py).
 
 Publishing is plain sync code, callable from any thread (the after-commit hook of a request, a huey job, a
 Reflex handler). Consumers (the Reflex hub, each SSE stream) call `subscribe()` inside their event loop
@@ -14,11 +14,16 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from kisaan_app.realtime.events import Event
+from kisaan_app.supervision import supervise
+
+if TYPE_CHECKING:
+    from kisaan_app.realtime.redis_bus import RedisBus
 
 log = logging.getLogger(__name__)
-CHANNEL = "kisaansay:events"
+CHANNEL = "kisaansay:events"  # with the default KISAAN_REDIS_PREFIX
 QUEUE_SIZE = 1000  # per subscription; a consumer this far behind loses events and replays from the store
 READY_TIMEOUT = 5.0
 
@@ -30,6 +35,11 @@ class _LoopFeed:
         self.subs: set[Subscription] = set()
         self.task: asyncio.Task | None = None
         self.ready = asyncio.Event()  # set while outside events flow (Redis subscribed, follower placed)
+        # Redis only: the newest stored id this loop has had (`floor`: the newest when it started) and the ids
+        # it heard lately, so a catch-up after an outage delivers each missed event once.
+        self.cursor: int | None = None
+        self.floor = 0
+        self.heard = _RecentIds(10_000)
 
 
 class Subscription:
@@ -52,6 +62,8 @@ class Subscription:
         # A consumer too slow to keep up loses events rather than the process's memory.
         if self.queue.full():
             self.dropped += 1
+            if self.dropped == 1 or self.dropped % 1000 == 0:
+                log.warning("a live-event consumer is %d event(s) behind; it replays from the store", self.dropped)
         else:
             self.queue.put_nowait(event)
 
@@ -123,7 +135,8 @@ class _LocalFanout:
     async def _run_feeder(self, loop: asyncio.AbstractEventLoop, feed: _LoopFeed) -> None:
         try:
             while True:
-                await self._feed(feed)  # returns once the loop has no subscriptions left
+                # Returns once the loop has no subscriptions left; restarted with backoff if it dies.
+                await supervise("bus-feeder", lambda: self._feed(feed))
                 with self._lock:  # no await between this check and leaving: a new subscribe starts a new task
                     if not feed.subs:
                         return
@@ -237,79 +250,30 @@ def _with_session(read, *args):
         return read(session, *args)
 
 
-class RedisBus(_LocalFanout):
-    """Redis pub/sub: every process (web servers, job workers) publishes to one channel and each process
-    delivers what it hears to its own subscriptions. Our own events come back through Redis like everyone
-    else's and are not delivered locally on publish, so each reaches a subscriber exactly once."""
-
-    def __init__(self, url: str, channel: str = CHANNEL, max_backoff: float = 10.0) -> None:
-        super().__init__()
-        import redis
-        from redis.backoff import NoBackoff
-        from redis.retry import Retry
-
-        self.url, self.channel, self.max_backoff = url, channel, max_backoff
-        # Short timeouts and one quick retry (a pooled connection gone stale after a Redis restart):
-        # publish runs in the after-commit hook, and a hung Redis must not hang requests.
-        self._client = redis.Redis.from_url(
-            url, socket_timeout=2, socket_connect_timeout=2, retry=Retry(NoBackoff(), 1)
-        )
-        self.listener_name = f"kisaansay-bus-{id(self):x}"  # CLIENT LIST shows which connection is ours
-
-    def publish(self, event: Event) -> None:
-        import redis
-
-        try:
-            self._client.publish(self.channel, event.to_json())
-        except redis.RedisError:
-            # The change is committed and the event stored: readers catch up from the RealTimeEvent rows.
-            log.error("could not publish %s event %s to Redis", event.topic, event.id, exc_info=True)
-
-    async def _feed(self, feed: _LoopFeed) -> None:
-        import redis.asyncio as aioredis
-
-        backoff, failures = 0.5, 0
-        while feed.subs:
-            # No client-side retries: a dropped connection surfaces here, is logged and retried with backoff.
-            client = aioredis.Redis.from_url(
-                self.url, client_name=self.listener_name, socket_connect_timeout=5, retry=None
-            )
-            try:
-                async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(self.channel)
-                    feed.ready.set()
-                    if failures:
-                        log.warning("Redis pub/sub reconnected after %d failed attempt(s)", failures)
-                    backoff, failures = 0.5, 0
-                    while feed.subs:
-                        message = await pubsub.get_message(timeout=1.0)
-                        if message is not None:
-                            self._hear(message["data"], feed)
-            except (OSError, aioredis.RedisError):
-                feed.ready.clear()
-                failures += 1
-                log.warning("lost Redis pub/sub; reconnecting in %.1fs", backoff, exc_info=True)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self.max_backoff)
-            finally:
-                await client.aclose()
-
-    def _hear(self, raw: bytes, feed: _LoopFeed) -> None:
-        try:
-            event = Event.from_json(raw)
-        except (ValueError, TypeError, KeyError):
-            log.warning("ignoring a malformed message on %s: %.200r", self.channel, raw)
-            return
-        self._deliver(event, [feed])
-
-
 @lru_cache
-def get_bus() -> MemoryBus | RedisBus:
+def get_bus() -> "MemoryBus | RedisBus":
+    from kisaan_app.realtime.redis_bus import RedisBus
     from kisaan_app.settings import get_settings
 
-    url = get_settings().redis_url
-    return RedisBus(url) if url else MemoryBus()
+    settings = get_settings()
+    if not settings.redis_url:
+        return MemoryBus()
+    return RedisBus(
+        settings.redis_url,
+        f"{settings.redis_prefix}:events",
+        timeout=settings.redis_timeout_seconds,
+        queue_size=settings.bus_publish_queue_size,
+    )
 
 
 def reset_bus() -> None:
     get_bus.cache_clear()
+
+
+def __getattr__(name: str):
+    """`from kisaan_app.realtime.bus import RedisBus` still works: it lives in realtime/redis_bus.py."""
+    if name == "RedisBus":
+        from kisaan_app.realtime.redis_bus import RedisBus
+
+        return RedisBus
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

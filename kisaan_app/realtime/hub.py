@@ -8,7 +8,6 @@ WebSocketConnection rows and forgets clients whose socket has gone.
 """
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import deque
@@ -19,6 +18,7 @@ from kisaan_app.models.base import utcnow
 from kisaan_app.realtime.bus import get_bus
 from kisaan_app.realtime.events import Event, parse
 from kisaan_app.realtime.registry import ClientInfo, ClientRegistry, registry
+from kisaan_app.supervision import supervise
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +83,11 @@ class Hub:
         global active_hub
         active_hub = self
         subscription = get_bus().subscribe()
-        tasks = [asyncio.create_task(self._flush_prices_forever())]
+        # Its helpers restart on their own if they die; run() itself is supervised by whoever starts it.
+        tasks = [asyncio.create_task(supervise("live-price-flush", self._flush_prices_forever))]
         if connected_tokens is not None:
-            tasks.append(asyncio.create_task(self._heartbeat_forever(connected_tokens)))
+            beat = lambda: self._heartbeat_forever(connected_tokens)  # noqa: E731
+            tasks.append(asyncio.create_task(supervise("live-client-heartbeat", beat)))
         try:
             async for received in subscription:
                 self.stats.saw(received)
@@ -154,8 +156,10 @@ class Hub:
     async def _heartbeat_forever(self, connected_tokens: Callable[[], set[str]]) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            with contextlib.suppress(Exception):
+            try:
                 await self.heartbeat(connected_tokens())
+            except Exception:  # noqa: BLE001 - a locked database skips one beat; the next one refreshes everything
+                log.warning("client heartbeat failed", exc_info=True)
 
     async def heartbeat(self, connected: set[str]) -> None:
         held = set(self.clients.tokens())

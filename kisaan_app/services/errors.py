@@ -18,6 +18,8 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     RATE_LIMITED = "rate_limited"
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    DATABASE_UNAVAILABLE = "database_unavailable"
     # raised by services (alphabetical)
     ACCOUNT_EXISTS = "account_exists"
     ACCOUNT_INACTIVE = "account_inactive"
@@ -238,3 +240,14 @@ class RateLimited(DomainError):
         self.retry_after_seconds = max(1, int(retry_after_seconds))
         minutes = max(1, -(-self.retry_after_seconds // 60))
         super().__init__(ErrorCode.RATE_LIMITED, minutes=minutes, **params)
+
+
+class ServiceUnavailable(DomainError):
+    """A part we depend on (Redis, the database) is not answering: nothing was done; try again shortly (503)."""
+
+    status = 503
+    code = ErrorCode.SERVICE_UNAVAILABLE
+
+    def __init__(self, code: ErrorCode | str | None = None, *, retry_after_seconds: int = 5, **params: Any) -> None:
+        self.retry_after_seconds = max(1, int(retry_after_seconds))
+        super().__init__(code, seconds=self.retry_after_seconds, **params)

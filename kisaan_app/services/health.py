@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, text
 from sqlmodel import col, select
 
+from kisaan_app import breakers, supervision
 from kisaan_app.db import get_engine, session_scope
 from kisaan_app.jobs import huey
 from kisaan_app.models.base import utcnow
@@ -119,18 +120,28 @@ def _check_queue() -> dict:
 
 
 def _check_deliveries(now: datetime | None = None) -> dict:
-    """Pending deliveries whose time has come (a retry due, or never picked up), and how long the oldest waited."""
+    """Pending deliveries whose time has come (a retry due, never picked up, or held by a worker whose lease ran
+    out), how long the oldest waited, and how many a worker is sending right now (a live lease)."""
     now = now or utcnow()
     row = NotificationHistory
     pending = row.status == DeliveryStatus.PENDING
+    leased = col(row.leased_until) > now
+    unleased = or_(col(row.leased_until).is_(None), col(row.leased_until) <= now)
     retry_due = col(row.next_attempt_at) <= now
     never_tried = col(row.next_attempt_at).is_(None)
     with session_scope() as session:
-        due = session.exec(select(func.count()).select_from(row).where(pending, or_(retry_due, never_tried))).one()
-        oldest_retry = session.exec(select(func.min(row.next_attempt_at)).where(pending, retry_due)).one()
-        oldest_new = session.exec(select(func.min(row.created_at)).where(pending, never_tried)).one()
+        due = session.exec(
+            select(func.count()).select_from(row).where(pending, unleased, or_(retry_due, never_tried))
+        ).one()
+        sending = session.exec(select(func.count()).select_from(row).where(pending, leased)).one()
+        oldest_retry = session.exec(select(func.min(row.next_attempt_at)).where(pending, unleased, retry_due)).one()
+        oldest_new = session.exec(select(func.min(row.created_at)).where(pending, unleased, never_tried)).one()
     oldest = min((at for at in (oldest_retry, oldest_new) if at is not None), default=None)
-    return {"due": due, "oldest_due_age_seconds": round((now - oldest).total_seconds(), 1) if oldest else None}
+    return {
+        "due": due,
+        "sending": sending,
+        "oldest_due_age_seconds": round((now - oldest).total_seconds(), 1) if oldest else None,
+    }
 
 
 def _check_reconciliation() -> dict:
@@ -139,17 +150,43 @@ def _check_reconciliation() -> dict:
 
 def _check_bus(redis_status: str | None) -> dict:
     """Which bus this process uses and how many local subscribers it feeds. A probe never creates the bus: a
-    process that has not needed one yet (the API alone, before any SSE stream) reports what it would use."""
+    process that has not needed one yet (the API alone, before any SSE stream) reports what it would use.
+
+    With Redis: the publish breaker (open = Redis failing, events wait in the queue), the queue's depth and how
+    many events it had to push out (subscribers replay those from the store), whether this process's
+    subscription is live, and how often it caught up after an outage."""
     from kisaan_app.realtime.bus import get_bus
+    from kisaan_app.realtime.redis_bus import RedisBus
 
     bus = get_bus() if get_bus.cache_info().currsize else None
     if bus is not None:
-        backend = "redis" if type(bus).__name__ == "RedisBus" else "memory"
+        backend = "redis" if isinstance(bus, RedisBus) else "memory"
     else:
         backend = "redis" if get_settings().redis_url else "memory"
-    # The Redis bus is connected exactly when Redis answers; the in-process bus has nothing to lose.
+    # Without a bus yet, the Redis bus would connect exactly when Redis answers; the in-process bus has nothing
+    # to lose.
     status = (redis_status or "down") if backend == "redis" else "up"
-    return {"status": status, "backend": backend, "subscribers": bus.subscriber_count() if bus else 0}
+    result = {"status": status, "backend": backend, "subscribers": bus.subscriber_count() if bus else 0}
+    if isinstance(bus, RedisBus):
+        breaker_state, listening = breakers.state_of(bus.breaker), bus.listening()
+        if breaker_state == breakers.OPEN or not listening:
+            result["status"] = "down"
+        result |= {
+            "breaker": breaker_state,
+            "publish_queue": bus.outbox.depth(),
+            "publish_dropped": bus.outbox.dropped,
+            "subscription": ("alive" if listening else "down") if bus.subscriber_count() else "none",
+            "catch_ups": bus.catch_ups,
+        }
+    return result
+
+
+def _check_background() -> dict:
+    """The supervised loops of this process (kisaan_app/supervision.py) and the Redis breakers: down while a loop
+    waits to restart after a crash, or a breaker is open."""
+    loops, states = supervision.loops(), breakers.states()
+    failing = any(loop["status"] == "restarting" for loop in loops.values()) or breakers.OPEN in states.values()
+    return {"status": "down" if failing else "up", "loops": loops, "breakers": states}
 
 
 @dataclass
@@ -203,4 +240,5 @@ def report() -> HealthReport:
     if "backend" not in checks["database"]:
         checks["database"]["backend"] = get_engine().dialect.name
     checks["bus"] = _run({"bus": lambda: _check_bus(checks.get("redis", {}).get("status"))}, 0.5)["bus"]
+    checks["background"] = _run({"background": _check_background}, 0.5)["background"]
     return HealthReport(checks)

@@ -1,25 +1,71 @@
-"""Rate limits (the `limits` library): in memory by default, shared through Redis when REDIS_URL is set."""
+"""Rate limits (the `limits` library): in memory by default, shared through Redis when REDIS_URL is set.
 
+With Redis they fail closed: when Redis cannot be reached (refused, or silent past KISAAN_REDIS_TIMEOUT_SECONDS)
+the guarded action is refused with ServiceUnavailable (503 + Retry-After), never let through uncounted and never
+a 500. A breaker (kisaan_app/breakers.py) then refuses at once for a while, so a black-holed Redis does not hold
+one request thread per call for the socket timeout.
+"""
+
+import functools
+import logging
+import math
 import threading
 import time
 from contextlib import nullcontext
 from functools import lru_cache
 
+import pybreaker
+import redis
 from limits import parse
+from limits.errors import StorageError
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
-from kisaan_app.services.errors import RateLimited
+from kisaan_app.breakers import breaker, redis_name
+from kisaan_app.services.errors import DomainError, RateLimited, ServiceUnavailable
 from kisaan_app.settings import get_settings
 
+log = logging.getLogger(__name__)
 _made_lock = threading.Lock()
 
 
 @lru_cache
 def _made_limiter() -> MovingWindowRateLimiter:
-    redis_url = get_settings().redis_url
-    storage = storage_from_string(redis_url if redis_url else "memory://")
+    settings = get_settings()
+    if not settings.redis_url:
+        return MovingWindowRateLimiter(storage_from_string("memory://"))
+    wait = settings.redis_timeout_seconds
+    storage = storage_from_string(
+        settings.redis_url,
+        socket_timeout=wait,
+        socket_connect_timeout=wait,
+        retry=Retry(NoBackoff(), 1),  # one quick retry (a pooled connection gone stale), not redis-py's three
+        key_prefix=f"{settings.redis_prefix}:limits",
+        wrap_exceptions=True,
+    )
     return MovingWindowRateLimiter(storage)
+
+
+def _fail_closed(fn):
+    """With Redis: refuse with 503 when it cannot count (down, silent, or its breaker open)."""
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        url = get_settings().redis_url
+        if not url:
+            return fn(*args, **kwargs)
+        guard = breaker(redis_name("ratelimit", url), exclude=(DomainError,))
+        try:
+            return guard.call(fn, *args, **kwargs)
+        except (pybreaker.CircuitBreakerError, StorageError, redis.RedisError, OSError) as err:
+            # Each real failure is logged; while the breaker is open (its opening was logged) refusals are quiet.
+            level = logging.DEBUG if isinstance(err, pybreaker.CircuitBreakerError) else logging.WARNING
+            log.log(level, "rate limit %s refused: Redis unreachable (%s)", fn.__name__, type(err).__name__)
+            raise ServiceUnavailable(retry_after_seconds=math.ceil(guard.reset_timeout)) from err
+
+    return call
 
 
 def _limiter() -> MovingWindowRateLimiter:
@@ -43,6 +89,7 @@ def reset_limiter() -> None:
         _made_limiter.cache_clear()
 
 
+@_fail_closed
 def check(rule: str, *key: str) -> None:
     """Raise RateLimited if `key` has used up `rule` (e.g. "5/15 minutes") — without counting this call."""
     limit = parse(rule)
@@ -52,20 +99,24 @@ def check(rule: str, *key: str) -> None:
         raise RateLimited(retry_after_seconds=int(reset_at - time.time()) + 1)
 
 
+@_fail_closed
 def hit(rule: str, *key: str) -> None:
     """Count one use of `key` against `rule`."""
     _limiter().hit(parse(rule), *key)
 
 
+@_fail_closed
 def clear(rule: str, *key: str) -> None:
     _limiter().clear(parse(rule), *key)
 
 
+@_fail_closed
 def acquire(rule: str, *key: str) -> bool:
     """Count one use if `rule` still allows it; False (and nothing counted) when the window is full."""
     return _limiter().hit(parse(rule), *key)
 
 
+@_fail_closed
 def take(rule: str, *key: str) -> None:
     """Count one use, atomically, or raise RateLimited when the window is full (hit-and-test in one step)."""
     limit = parse(rule)
@@ -88,6 +139,7 @@ def _budget(rule: str, key: tuple[str, ...]):
     return limit, _limiter().storage, limit.key_for("budget", *key)
 
 
+@_fail_closed
 def reserve(rule: str, *key: str) -> None:
     """Take one unit of the budget `rule` for `key`, or raise RateLimited when none is left."""
     limit, storage, name = _budget(rule, key)
@@ -99,6 +151,7 @@ def reserve(rule: str, *key: str) -> None:
         raise RateLimited(retry_after_seconds=int(storage.get_expiry(name) - time.time()) + 1)
 
 
+@_fail_closed
 def release(rule: str, *key: str) -> None:
     """Give back a unit taken by reserve()."""
     limit, storage, name = _budget(rule, key)

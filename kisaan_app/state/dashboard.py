@@ -4,6 +4,7 @@
 live events in without a reload.
 """
 
+import logging
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
@@ -33,6 +34,8 @@ from kisaan_app.state.dashboard_rows import (
 )
 from kisaan_app.state.guard import guarded, off_loop
 from kisaan_app.state.session import SessionState
+
+log = logging.getLogger(__name__)
 
 ISSUE_TYPES = ("pest", "disease", "water_stress", "nutrient", "other")
 REPORT_FORM = {"crop": 60, "issue_type": 20, "note": 1000, "severity": 10}
@@ -71,6 +74,7 @@ class DashboardState(SessionState):
         try:
             view = await off_loop(_dashboard, principal, self.selected_crop, self.lang)
         except Exception:  # noqa: BLE001 - show a retry, never a half-drawn dashboard
+            log.exception("farmer dashboard for user %s could not load", principal.id)
             self.load_error, self.loaded = self._tr("dashboard.load_failed"), True
             return
         self.my_crops, self.my_district, self.my_state = view.crops, view.district, view.state

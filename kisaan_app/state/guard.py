@@ -14,12 +14,16 @@ the handler (back on the loop) copies them into vars.
 import asyncio
 import functools
 import inspect
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import reflex as rx
 
-from kisaan_app.services.errors import DomainError, ValidationFailed
+from kisaan_app.db import is_outage
+from kisaan_app.services.errors import DomainError, ErrorCode, ServiceUnavailable, ValidationFailed
+
+log = logging.getLogger(__name__)
 
 GUARD_MARK = "__kisaan_guarded__"
 # A handler's plain text arguments (an id, a status, a receipt) are short; anything longer is not from our pages.
@@ -64,6 +68,15 @@ def _check_args(args: tuple, kwargs: dict) -> None:
             raise ValidationFailed("too_long", max=MAX_ARG_LENGTH)
         if isinstance(value, str) and "\x00" in value:
             raise ValidationFailed("invalid_request")
+
+
+def _database_gone(err: Exception, fn: Callable) -> DomainError:
+    """The database is unreachable: the reader is told so and to try again (nothing was saved); any other error
+    is re-raised as it was."""
+    if not is_outage(err):
+        raise err
+    log.warning("database unavailable in %s: %s", fn.__qualname__, type(err).__name__)
+    return ServiceUnavailable(ErrorCode.DATABASE_UNAVAILABLE, retry_after_seconds=5)
 
 
 def _show_error(state, err: DomainError, error: str | None, fields: str | None, field_names: Mapping[str, str]):
@@ -123,34 +136,45 @@ def guarded(
 
         async def handler(self, *args, **kwargs):
             principal = None
-            if not public:
-                principal, denied = await self._authorize(*(roles or self.guard_roles))
-                if denied is not None:
-                    return denied
             try:
+                if not public:
+                    principal, denied = await self._authorize(*(roles or self.guard_roles))
+                    if denied is not None:
+                        return denied
                 args, kwargs = prepare(self, args, kwargs)
                 return await run(self, principal, args, kwargs)
             except DomainError as err:
                 _show_error(self, err, error, fields, names)
                 return None
+            except Exception as err:
+                _show_error(self, _database_gone(err, fn), error, fields, names)
+                return None
 
         async def background_handler(self, *args, **kwargs):
             principal = None
             async with self:
-                if not public:
-                    principal, denied = await self._authorize(*(roles or self.guard_roles))
-                    if denied is not None:
-                        return denied
                 try:
+                    if not public:
+                        principal, denied = await self._authorize(*(roles or self.guard_roles))
+                        if denied is not None:
+                            return denied
                     args, kwargs = prepare(self, args, kwargs)
                 except DomainError as err:
                     _show_error(self, err, error, fields, names)
+                    return None
+                except Exception as err:
+                    _show_error(self, _database_gone(err, fn), error, fields, names)
                     return None
             try:
                 return await run(self, principal, args, kwargs)
             except DomainError as err:
                 async with self:
                     _show_error(self, err, error, fields, names)
+                return None
+            except Exception as err:
+                gone = _database_gone(err, fn)
+                async with self:
+                    _show_error(self, gone, error, fields, names)
                 return None
 
         wrapper = functools.wraps(fn)(background_handler if background else handler)

@@ -201,3 +201,44 @@ def test_a_reconciliation_with_provider_errors_is_not_a_success(api, worker_aliv
     monkeypatch.setattr(reconcile, "reconcile", lambda *_args, **_kwargs: failing)
     reconcile_payments.call_local()
     assert api.get("/api/health").json()["checks"]["reconciliation"]["last_success_age_seconds"] is None
+
+
+def test_a_background_loop_waiting_to_restart_makes_health_degraded(api, worker_alive):
+    """A crashed supervised loop (kisaan_app/supervision.py) shows as restarting, with its error type, and the
+    report is 503 until the loop runs again."""
+    import asyncio
+
+    from kisaan_app import supervision
+    from tests.asyncio_thread import run_async
+
+    name = f"test-loop-{uuid.uuid4().hex[:6]}"
+
+    async def scenario():
+        runs = []
+
+        async def crashes_once():
+            runs.append(1)
+            if len(runs) == 1:
+                raise ConnectionError("gone")
+            await asyncio.Event().wait()
+
+        task = asyncio.create_task(supervision.supervise(name, crashes_once, first_backoff=1.0))
+        await asyncio.sleep(0.2)
+        during = await asyncio.to_thread(api.get, "/api/health")
+        while len(runs) < 2:
+            await asyncio.sleep(0.05)
+        after = await asyncio.to_thread(api.get, "/api/health")
+        task.cancel()
+        return during, after
+
+    during, after = run_async(scenario())
+    assert during.status_code == 503
+    background = during.json()["checks"]["background"]
+    assert background["status"] == "down"
+    assert background["loops"][name] | {"last_error_age_seconds": 0} == {
+        "status": "restarting",
+        "restarts": 1,
+        "last_error": "ConnectionError",
+        "last_error_age_seconds": 0,
+    }
+    assert after.status_code == 200 and after.json()["checks"]["background"]["loops"][name]["status"] == "running"

@@ -7,126 +7,20 @@ Each test makes and migrates its own database, writes its users there through th
 of its own, and starts real uvicorn processes on free ports; every wait is bounded.
 """
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
-from sqlmodel import Session
 
 from kisaan_app import migrations
-from kisaan_app.db import make_engine
-from kisaan_app.models.accounts import Organization
-from kisaan_app.services import accounts
-from kisaan_app.services.accounts import membership
-from tests.factories import META, PASSWORD, bearer, next_phone
+from tests.api_process import api_server as _server
+from tests.api_process import people as _people
+from tests.api_process import wait_up as _wait_up
+from tests.factories import bearer
 from tests.services import create_pg_database, drop_pg_database, require_redis
 
-ROOT = Path(__file__).resolve().parents[2]
-STARTUP_SECONDS = 20
 RECEIVE_SECONDS = 8  # generous: the follower polls every 0.5 s, Redis is near-instant
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _people(database_url: str) -> dict:
-    """An FPO with a farmer, and an admin; their API tokens (written straight into the test's database)."""
-    engine = make_engine(database_url)
-    try:
-        with Session(engine, expire_on_commit=False) as session:
-            org = Organization(name="Nashik FPO", district="Nashik", state="Maharashtra")
-            session.add(org)
-            session.flush()
-            tokens = {}
-            for role in ("admin", "farmer"):
-                registration = accounts.Registration(
-                    full_name=f"Two-process {role}",
-                    password=PASSWORD,
-                    role="farmer",
-                    phone=next_phone(),
-                )
-                user = accounts.register(session, registration, META)
-                if role == "farmer":
-                    membership.assign(session, user, org.id)
-                user.role = role
-                session.add(user)
-                session.flush()
-                tokens[role], _ = accounts.open_session(session, user, "api", META)
-            session.commit()
-            return {"org": org.id, **tokens}
-    finally:
-        engine.dispose()
-
-
-@contextmanager
-def _server(name: str, database_url: str, redis_url: str | None, logs: Path) -> Iterator[str]:
-    """`uvicorn kisaan_app.asgi:create_app` as a process of its own; yields its base URL."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "KISAAN_REDIS_URL")}
-    env |= {
-        "KISAAN_ENV": "test",
-        "KISAAN_SECRET_KEY": os.environ["KISAAN_SECRET_KEY"],  # tokens made here must verify there
-        "DATABASE_URL": database_url,
-    }
-    if redis_url:
-        env["REDIS_URL"] = redis_url
-    log = logs / f"{name}.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "kisaan_app.asgi:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # our own process group (start_new_session above)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-
-
-def _wait_up(bases: list[str], logs: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    pending = list(bases)
-    while pending:
-        try:
-            if httpx.get(f"{pending[0]}/api/health", timeout=1).status_code in (200, 503):
-                pending.pop(0)
-                continue
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            server_logs = "\n".join(f"--- {p.name}\n{p.read_text()}" for p in logs.glob("*.log"))
-            raise AssertionError(f"server(s) {pending} did not start:\n{server_logs}")
-        time.sleep(0.1)
 
 
 class _Frames:

@@ -17,7 +17,7 @@ from kisaan_app.db import session_scope
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.payments import Payment
 from kisaan_app.realtime import bus as bus_module
-from kisaan_app.realtime.bus import RedisBus
+from kisaan_app.realtime.redis_bus import RedisBus
 from kisaan_app.services import accounts, crop_health, inbox
 from kisaan_app.services.accounts import profiles
 from kisaan_app.services.feeds import price_board, weather

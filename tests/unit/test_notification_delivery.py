@@ -14,6 +14,7 @@ from kisaan_app.models.notifications import PushSubscription
 from kisaan_app.services import accounts, inbox
 from kisaan_app.services.errors import PermissionDenied, ValidationFailed
 from kisaan_app.services.notifications import Audience, callbacks, notify, preferences, subscriptions
+from kisaan_app.services.notifications.channels.base import key_digest
 from kisaan_app.services.notifications.delivery import backoff_seconds, deliver, deliver_due
 from kisaan_app.services.notifications.escalation import escalate_unread
 from kisaan_app.settings import get_settings
@@ -155,7 +156,9 @@ def test_push_is_decrypted_by_the_standin_with_the_devices_keys(messaging):
 
     assert deliver(pending.id).status == "sent"
     (message,) = device_messages(messaging.config.url, device)
-    assert json.loads(message["text"]) == {"title": "मंडी भाव", "body": "Wheat ₹2,275/qtl", "url": "/prices/wheat"}
+    tag = key_digest(pending.idempotency_key, 16)  # the same on every resend: the phone shows one notification
+    shown = {"title": "मंडी भाव", "body": "Wheat ₹2,275/qtl", "url": "/prices/wheat", "tag": tag}
+    assert json.loads(message["text"]) == shown
     assert message["ttl"] == get_settings().push_ttl_seconds and message["vapid_sub"] == get_settings().vapid_subject
 
 
@@ -295,6 +298,7 @@ def test_a_full_rate_window_gives_the_send_back_to_the_queue(messaging, monkeypa
     assert deliver(a.id).status == "sent"
     assert deliver(b.id).status == "pending"
     assert row(b.id).error_code == "rate_limited" and len(outbox(messaging, "smtp", "email")) == 1
+    assert row(b.id).attempts == 0  # our own limit deferred it: a wait, not an attempt
 
 
 def test_the_sweeper_recovers_lost_enqueues(messaging, monkeypatch):

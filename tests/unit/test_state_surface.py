@@ -290,3 +290,28 @@ async def _reload_as(state, token: str):
     principal, denied = await state._authorize()
     assert denied is None
     await state._reload(principal)
+
+
+def test_a_database_outage_tells_the_reader_to_try_again_instead_of_crashing_the_handler(db, signed_in, monkeypatch):
+    """The database is unreachable when a handler runs (here: a server that refuses connections): the guard
+    shows "nothing was changed, try again" in the reader's words instead of Reflex's generic crash toast."""
+    import os
+
+    from kisaan_app.db import reset_engine
+    from kisaan_app.settings import get_settings
+    from kisaan_app.state import market
+    from tests.factories import make_user, token_for
+
+    signed_in(token_for(make_user("buyer")))
+    state = _substate(market.ListingState)
+    state.listing_id = 7
+    monkeypatch.setitem(os.environ, "DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:1/gone")
+    get_settings.cache_clear()
+    reset_engine()
+    try:
+        _run(state, "place_bid", {"quantity": "5", "price": "2000"})
+    finally:
+        monkeypatch.setitem(os.environ, "DATABASE_URL", db)
+        get_settings.cache_clear()
+        reset_engine()
+    assert "Nothing was changed" in state.error and state.threads == []

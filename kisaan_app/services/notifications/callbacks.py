@@ -7,7 +7,7 @@ from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import DeliveryStatus
 from kisaan_app.models.notifications import NotificationHistory
 from kisaan_app.services.errors import DomainError, ErrorCode, PermissionDenied
-from kisaan_app.services.notifications.channels.sms import auth_token
+from kisaan_app.services.notifications.channels.sms import TWILIO_STATUS, auth_token
 
 # Callbacks can arrive out of order: "sent" after "delivered" must not undo it.
 RANK = {
@@ -18,17 +18,6 @@ RANK = {
     DeliveryStatus.READ: 4,
     DeliveryStatus.UNDELIVERED: 3,
     DeliveryStatus.FAILED: 3,
-}
-TWILIO_STATUS = {
-    "accepted": DeliveryStatus.QUEUED,
-    "scheduled": DeliveryStatus.QUEUED,
-    "queued": DeliveryStatus.QUEUED,
-    "sending": DeliveryStatus.QUEUED,
-    "sent": DeliveryStatus.SENT,
-    "delivered": DeliveryStatus.DELIVERED,
-    "read": DeliveryStatus.DELIVERED,
-    "undelivered": DeliveryStatus.UNDELIVERED,
-    "failed": DeliveryStatus.FAILED,
 }
 
 

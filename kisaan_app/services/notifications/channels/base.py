@@ -1,10 +1,24 @@
 """What a channel answers: a provider message id, or an error that says whether trying again can help."""
 
+import base64
+import hashlib
 from dataclasses import dataclass
 
 from kisaan_app.models.enums import DeliveryStatus
 
-PROVIDER_TIMEOUT_SECONDS = 10.0
+
+def provider_timeout() -> float:
+    """Seconds one provider call may take (KISAAN_PROVIDER_TIMEOUT_SECONDS); a hung provider is transient."""
+    from kisaan_app.settings import get_settings
+
+    return get_settings().provider_timeout_seconds
+
+
+def key_digest(idempotency_key: str, length: int = 32) -> str:
+    """A delivery's idempotency key as `length` base64url characters: what fits a push Topic (32 at most)
+    or a Message-ID, the same on every retry, revealing nothing of the key."""
+    digest = hashlib.sha256(idempotency_key.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()[:length]
 
 
 @dataclass(frozen=True)

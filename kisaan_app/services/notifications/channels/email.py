@@ -4,17 +4,17 @@ import asyncio
 import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 import aiosmtplib
 
 from kisaan_app.models.notifications import NotificationHistory
 from kisaan_app.services.notifications.channels.base import (
-    PROVIDER_TIMEOUT_SECONDS,
     PermanentSendError,
     SendError,
     Sent,
     TransientSendError,
+    key_digest,
+    provider_timeout,
     refuse_sandbox_in_prod,
 )
 from kisaan_app.settings import get_settings
@@ -50,6 +50,12 @@ def _header(value: str, name: str) -> str:
     return value
 
 
+def message_id(delivery: NotificationHistory) -> str:
+    """The same Message-ID on every retry of this delivery: receiving mail stores (and our stand-in) keep one
+    copy of a message whose Message-ID they already hold, so a resend after a lost answer is not a duplicate."""
+    return f"<n{delivery.id}.{key_digest(delivery.idempotency_key, 22)}@kisaansay.in>"
+
+
 def build_message(delivery: NotificationHistory) -> EmailMessage:
     _header(delivery.recipient, "To")
     _header(delivery.subject or "", "Subject")
@@ -57,7 +63,7 @@ def build_message(delivery: NotificationHistory) -> EmailMessage:
     msg["From"] = get_settings().email_from
     msg["To"] = delivery.recipient
     msg["Subject"] = delivery.subject or ""
-    msg["Message-ID"] = make_msgid(idstring=f"n{delivery.id}", domain="kisaansay.in")
+    msg["Message-ID"] = message_id(delivery)
     msg.set_content(delivery.body)
     html = (delivery.data or {}).get("html")
     if html:
@@ -94,7 +100,7 @@ async def _connection(via: Relay) -> aiosmtplib.SMTP:
             start_tls=via.start_tls,
             username=via.username,
             password=via.password,
-            timeout=PROVIDER_TIMEOUT_SECONDS,
+            timeout=provider_timeout(),
         )
         await smtp.connect()
         _local.smtp, _local.relay = smtp, via

@@ -12,10 +12,11 @@ from kisaan_app.models.notifications import NotificationHistory, PushSubscriptio
 from kisaan_app.services.errors import ValidationFailed
 from kisaan_app.services.notifications.channels import vapid
 from kisaan_app.services.notifications.channels.base import (
-    PROVIDER_TIMEOUT_SECONDS,
     PermanentSendError,
     Sent,
     TransientSendError,
+    key_digest,
+    provider_timeout,
 )
 from kisaan_app.services.notifications.push_endpoints import check_endpoint, check_keys
 from kisaan_app.services.outbound import NoRedirectSession, PinnedSession, Target
@@ -27,7 +28,14 @@ MAX_PAYLOAD_BYTES = 3800  # encryption adds ~100 bytes; push services accept 409
 def payload(delivery: NotificationHistory) -> str:
     data = delivery.data or {}
     return json.dumps(
-        {"title": delivery.subject or "Kisaansay", "body": delivery.body, "url": data.get("url", "/")},
+        {
+            "title": delivery.subject or "Kisaansay",
+            "body": delivery.body,
+            "url": data.get("url", "/"),
+            # The service worker shows it with this tag: a resend the push service had already delivered (its
+            # Topic replaces only messages it still holds) replaces the notification instead of adding a second.
+            "tag": key_digest(delivery.idempotency_key, 16),
+        },
         ensure_ascii=False,
     )
 
@@ -50,7 +58,9 @@ def _mark_success(endpoint: str) -> None:
             session.add(sub)
 
 
-def _post(info: dict, body: str, private_key: str, critical: bool, session: requests.Session) -> requests.Response:
+def _post(
+    info: dict, body: str, private_key: str, delivery: NotificationHistory, session: requests.Session
+) -> requests.Response:
     settings = get_settings()
     return webpush(
         subscription_info=info,
@@ -58,8 +68,13 @@ def _post(info: dict, body: str, private_key: str, critical: bool, session: requ
         vapid_private_key=private_key,
         vapid_claims={"sub": settings.vapid_subject},  # a fresh dict: pywebpush writes aud/exp into it
         ttl=settings.push_ttl_seconds,
-        timeout=PROVIDER_TIMEOUT_SECONDS,
-        headers={"Urgency": "high" if critical else "normal"},
+        timeout=provider_timeout(),
+        # RFC 8030 Topic: a push service replaces a message it still holds under the same topic, so a resend
+        # after a lost answer reaches the device once. One topic per delivery, the same on every retry.
+        headers={
+            "Urgency": "high" if delivery.is_critical else "normal",
+            "Topic": key_digest(delivery.idempotency_key),
+        },
         requests_session=session,
     )
 
@@ -89,7 +104,7 @@ def send(delivery: NotificationHistory) -> Sent:
     try:
         # Connect to the address just checked, not to whatever the name resolves to a moment later.
         with PinnedSession(target) if target else NoRedirectSession() as session:
-            response = _post(info, body, keys.private_key, delivery.is_critical, session)
+            response = _post(info, body, keys.private_key, delivery, session)
     except WebPushException as err:
         status = err.response.status_code if err.response is not None else 0
         reason = (err.response.text if err.response is not None else str(err))[:300]
