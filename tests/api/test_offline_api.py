@@ -111,7 +111,11 @@ def test_the_offline_copy_holds_the_farmers_own_day_and_nobody_elses(api, people
 
     # Another farmer (another district, no FPO) sees none of it; the buyer sees no listings and, until the
     # farmer counters, no offer waiting for them.
+    # The offline screen's words come in the reader's language.
+    assert api.patch("/api/users/me", json={"preferred_language": "hi"}, headers=people["other_h"]).status_code == 200
     theirs = api.get("/api/offline/copy", headers=people["other_h"]).json()
+    assert theirs["language"] == "hi" and theirs["words"]["as_of"] == "ऑफ़लाइन — {time} के भाव दिख रहे हैं"
+    assert theirs["words"]["unit_quintal"] == "क्विंटल"
     assert (theirs["listings"], theirs["offers"], theirs["orders"], theirs["warnings"]) == ([], [], [], [])
     buyer = api.get("/api/offline/copy", headers=people["buyer_h"]).json()
     assert (buyer["listings"], buyer["offers"], buyer["prices"]) == ([], [], [])
