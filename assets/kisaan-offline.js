@@ -11,6 +11,9 @@
   var SIGNED_OUT_PAGES = ["/login", "/register", "/forgot-password"];
   var REFRESH_MS = 60 * 1000;
   var WORDS_KEY = "kisaan-offline-words";
+  // The copy is also kept in localStorage (a few KB): offline, the page reads it at once, with no round trip
+  // through the worker (whose cache holds it too, for other readers of the endpoint).
+  var COPY_KEY = "kisaan-offline-copy";
   var copy = null;
 
   function signedOutPage() {
@@ -296,11 +299,25 @@
     document.documentElement.classList.remove("kisaan-is-offline");
   }
 
+  function keptCopy() {
+    try {
+      var kept = JSON.parse(localStorage.getItem(COPY_KEY) || "null");
+      if (kept) return Promise.resolve(kept);
+    } catch (e) { /* a damaged copy: ask the worker's cache */ }
+    return fetch(COPY_URL, { credentials: "same-origin" }).then(function (response) {
+      return response.ok ? response.json() : null;
+    });
+  }
+
+  function forgetCopy() {
+    localStorage.removeItem(COPY_KEY);
+    localStorage.removeItem(WORDS_KEY);
+    worker({ type: "forget-copy" }); // whoever signs in next must not see the last person's copy
+  }
+
   function showScreen() {
     if (signedOutPage() || navigator.onLine) return;
-    fetch(COPY_URL, { credentials: "same-origin" }).then(function (response) {
-      return response.ok ? response.json() : null;
-    }).then(function (found) {
+    keptCopy().then(function (found) {
       if (!found || navigator.onLine) return;
       copy = found;
       hideScreen();
@@ -322,19 +339,22 @@
   function refreshCopy(force) {
     if (!navigator.onLine) return;
     if (signedOutPage()) {
-      worker({ type: "forget-copy" }); // whoever signs in next must not see the last person's copy
+      forgetCopy();
       return;
     }
     var last = Number(sessionStorage.getItem("kisaan-copy-at") || 0);
     if (!force && Date.now() - last < REFRESH_MS) return;
     sessionStorage.setItem("kisaan-copy-at", String(Date.now()));
     fetch(COPY_URL, { credentials: "same-origin" }).then(function (response) {
-      if (response.status === 401) worker({ type: "forget-copy" });
+      if (response.status === 401) forgetCopy();
       return response.ok ? response.json() : null;
     }).then(function (found) {
       if (!found) return;
       copy = found;
-      localStorage.setItem(WORDS_KEY, JSON.stringify(found.words));
+      try {
+        localStorage.setItem(COPY_KEY, JSON.stringify(found));
+        localStorage.setItem(WORDS_KEY, JSON.stringify(found.words));
+      } catch (e) { /* storage full: the worker's cache still has it */ }
     }).catch(function () { /* offline after all */ });
   }
 

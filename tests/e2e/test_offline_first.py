@@ -37,7 +37,8 @@ def _wait_for_worker_and_copy(page) -> None:
     if not page.evaluate("!!navigator.serviceWorker.controller"):
         page.reload()  # the first load installs the worker; from the second it controls the page
         page.wait_for_function("!!navigator.serviceWorker.controller")
-    # The page keeps a copy of the farmer's dashboard in the worker's cache shortly after it is usable.
+    # The page keeps a copy of the farmer's dashboard (on the phone and in the worker's cache) once it is usable.
+    page.wait_for_function("!!localStorage.getItem('kisaan-offline-copy')", timeout=30_000)
     page.wait_for_function(
         "caches.open('kisaan-offline-copy').then(c => c.keys()).then(keys => keys.length > 0)", timeout=30_000
     )
@@ -150,14 +151,12 @@ def test_offline_dashboard_and_an_offer_answered_offline(browser, live_server):
         farmer.evaluate("sessionStorage.removeItem('kisaan-copy-at')")
         farmer.goto("/")
         farmer.wait_for_function(
-            "caches.open('kisaan-offline-copy').then(c => c.match('/api/offline/copy'))"
-            ".then(r => r && r.json()).then(copy => copy && copy.language === 'hi')",
-            timeout=30_000,
+            "(JSON.parse(localStorage.getItem('kisaan-offline-copy') || '{}').language) === 'hi'", timeout=30_000
         )
         farmer_ctx.set_offline(True)
         farmer.set_viewport_size({"width": 1280, "height": 800})
         farmer.reload()
-        expect(farmer.locator("#offline-as-of")).to_be_visible()  # its Hindi words: tests/api/test_offline_api.py
+        expect(farmer.locator("#offline-as-of")).to_contain_text("ऑफ़लाइन — ")
         screenshot(farmer, "offline-5-dashboard-hi-1280")
         farmer.set_viewport_size({"width": 360, "height": 800})
         screenshot(farmer, "offline-6-dashboard-hi-360")
