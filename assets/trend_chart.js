@@ -3,6 +3,9 @@
 import { createElement as h } from "react";
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
+// The axis and tooltip say what the figures are: ₹2,400 (lakh grouping, as everywhere in the app).
+const rupees = (value) => "₹" + Number(value).toLocaleString("en-IN");
+
 export function TrendChart({ data, height = 220 }) {
   return h(
     ResponsiveContainer,
@@ -12,8 +15,8 @@ export function TrendChart({ data, height = 220 }) {
       { data },
       h(CartesianGrid, { strokeDasharray: "3 3", vertical: false }),
       h(XAxis, { dataKey: "date", tick: { fontSize: 11 }, minTickGap: 20 }),
-      h(YAxis, { tick: { fontSize: 11 }, width: 48, domain: ["auto", "auto"] }),
-      h(Tooltip, null),
+      h(YAxis, { tick: { fontSize: 11 }, width: 56, domain: ["auto", "auto"], tickFormatter: rupees }),
+      h(Tooltip, { formatter: rupees }),
       h(Line, { dataKey: "modal", stroke: "#2e7d32", strokeWidth: 2, dot: false }),
     ),
   );

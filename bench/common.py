@@ -5,6 +5,9 @@ import signal
 import socket
 import statistics
 import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 
@@ -104,3 +107,47 @@ def app_env(database_url: str, api_url: str, sandbox_port: int, smtp_port: int, 
     }
     env.pop("REDIS_URL", None)
     return env
+
+
+# The backend as `reflex run --env prod` starts it (same granian server, same workers), without rebuilding the
+# frontend for every run: the storm is on the state socket. (`--backend-only` refuses our configured port.)
+BACKEND = """
+import sys
+from reflex import constants
+from reflex.environment import environment
+from reflex.utils import exec
+environment.REFLEX_ENV_MODE.set(constants.Env.PROD)
+environment.REFLEX_SKIP_COMPILE.set(True)
+exec.run_backend_prod("127.0.0.1", int(sys.argv[1]), constants.LogLevel.WARNING)
+"""
+
+
+def start_backend(env: dict[str, str], log: Path, port: int, cwd: Path | None = None) -> subprocess.Popen:
+    """The Reflex backend of the app in `cwd` (default: this project) on `port`, once it answers /ping."""
+    out = open(log, "w")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(
+        [sys.executable, "-c", BACKEND, str(port)],
+        env=env,
+        cwd=cwd or Path(__file__).resolve().parents[1],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(log.read_text()[-3000:])
+        if healthy(f"http://127.0.0.1:{port}"):
+            return proc
+        time.sleep(0.5)
+    stop(proc)
+    raise RuntimeError(f"the server did not start: {log}")
+
+
+def healthy(base: str) -> bool:
+    """Reflex's own /ping (the app's /api/health is 503 while no job worker runs, as in these benches)."""
+    try:
+        with urllib.request.urlopen(f"{base}/ping", timeout=10) as res:
+            return res.status == 200
+    except OSError:
+        return False

@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from kisaan_app.menu import MENU
 from kisaan_app.pages.admin_alerts import alerts_admin_page
 from kisaan_app.pages.admin_audit import audit_page
 from kisaan_app.pages.admin_live import live_admin_page
@@ -31,7 +32,6 @@ from kisaan_app.state.admin_payments import AdminPaymentsState
 from kisaan_app.state.admin_templates import AdminTemplatesState
 from kisaan_app.state.admin_users import AdminUsersState
 from kisaan_app.state.auth import AuthState
-from kisaan_app.state.dashboard import DashboardState
 from kisaan_app.state.dev_outbox import DevOutboxState
 from kisaan_app.state.home import HomeState
 from kisaan_app.state.market import ListingState, MarketState, OrdersState, SellState
@@ -53,7 +53,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/login", login_page, AuthState.load_login, "page_title.login"),
     Route("/register", register_page, AuthState.load_register, "page_title.register"),
     Route("/forgot-password", forgot_password_page, AuthState.load_forgot, "page_title.forgot_password"),
-    Route("/", home_page, [HomeState.load, DashboardState.load], "page_title.home"),
+    Route("/", home_page, HomeState.welcome, "page_title.home"),
     Route("/profile", profile_page, ProfileState.load, "page_title.profile"),
     Route("/admin/users", admin_users_page, AdminUsersState.load, "page_title.admin_users"),
     Route("/admin/live", live_admin_page, LiveAdminState.load, "page_title.admin_live"),
@@ -82,6 +82,16 @@ ROUTES: tuple[Route, ...] = (
     Route("/admin/templates", admin_templates_page, AdminTemplatesState.load, "page_title.admin_templates"),
     Route("/dev/outbox", dev_outbox_page, DevOutboxState.load, "page_title.dev_outbox"),
 )
+
+
+def _check_menu() -> None:
+    """The menu (kisaan_app/menu.py) offers only pages this table registers."""
+    missing = sorted({item.path for item in MENU} - {route.path for route in ROUTES})
+    if missing:
+        raise RuntimeError(f"menu entries without a route: {missing}")
+
+
+_check_menu()
 
 
 def page_title(key: str) -> rx.Var:

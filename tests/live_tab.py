@@ -55,7 +55,13 @@ class Tab:
     async def open(self, cls, handler: str = "load"):
         """The page's on_load, as the browser triggers it; returns the state."""
         state = await self.state(cls)
-        result = getattr(state, handler)()
+        event = getattr(cls, handler)
+        if getattr(event, "is_background", False):
+            # Reflex refuses a direct call to a background event; its function runs on the plain state, where
+            # `async with self` is a no-op (no other event runs on this tab in a test).
+            result = event.fn(state)
+        else:
+            result = getattr(state, handler)()
         if asyncio.iscoroutine(result):
             await result
         return state

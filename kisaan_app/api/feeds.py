@@ -39,6 +39,11 @@ class TickIn(BaseModel):
     modal_price: float = Field(ge=0)
 
 
+class AlertText(BaseModel):
+    title: str = Field(min_length=3, max_length=160)
+    message: str = Field(min_length=3, max_length=1000)
+
+
 class AlertIn(BaseModel):
     district: str = Field(min_length=1, max_length=80)
     state: str = Field("", max_length=80)
@@ -48,6 +53,10 @@ class AlertIn(BaseModel):
     # With an offset (…+05:30 or …Z): a bare time could be IST or UTC, 5½ hours apart.
     valid_from: AwareDatetime
     valid_until: AwareDatetime
+    # The warning in more languages ({"hi": {...}}): each farmer gets theirs, else title/message.
+    texts: dict[Literal["en", "hi"], AlertText] | None = None
+    # A district with no farmers is refused unless a platform admin records the warning on purpose.
+    allow_empty: bool = False
 
 
 class AlertOut(BaseModel):
@@ -164,6 +173,21 @@ def post_tick(body: TickIn, session: SessionDep, _admin: AdminOnly):
 def issue_alert(body: AlertIn, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
     alert = weather.issue_alert(session, actor, meta, **body.model_dump())
     return AlertOut.model_validate(alert, from_attributes=True)
+
+
+@router.get(
+    "/weather/alerts/reach",
+    response_model=weather.WarningReach,
+    dependencies=[role_required(Role.ADMIN, Role.ORG_ADMIN)],
+)
+def warning_reach(
+    session: SessionDep,
+    actor: CurrentPrincipal,
+    district: str = Query(min_length=1, max_length=80),
+    severity: Literal["green", "yellow", "orange", "red"] = "yellow",
+):
+    """Who a warning would reach (farmers per channel and language), and "did you mean" for a typo district."""
+    return weather.warning_reach(session, actor, district, severity)
 
 
 @router.get("/weather/alerts", response_model=list[AlertOut])

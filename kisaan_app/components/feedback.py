@@ -32,9 +32,18 @@ def success_banner(message: rx.Var, **props) -> rx.Component:
     )
 
 
+def info_banner(message: rx.Var, **props) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="info", color_scheme="blue", role="status", width="100%", **props),
+    )
+
+
 def loading_state() -> rx.Component:
     return rx.center(rx.spinner(size="3"), rx.text(tr("common.loading"), margin_left="0.5em"), padding="2em")
 
 
 def forbidden_state() -> rx.Component:
-    return rx.callout(tr("state.forbidden"), icon="shield_alert", color_scheme="orange", width="100%")
+    return rx.callout(
+        tr("state.forbidden"), icon="shield_alert", color_scheme="orange", width="100%", id="forbidden-state"
+    )

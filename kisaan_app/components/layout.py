@@ -5,6 +5,7 @@ import reflex as rx
 from kisaan_app.components.connection import connection_banner
 from kisaan_app.components.feedback import forbidden_state, loading_state
 from kisaan_app.components.i18n import tr
+from kisaan_app.components.menu import bottom_bar, header_nav
 from kisaan_app.state.session import SessionState
 
 THEME_GREEN = "#2e7d32"
@@ -19,10 +20,6 @@ def language_switch() -> rx.Component:
         id="language-switch",
         class_name="lang-switch",
     )
-
-
-def _nav_link(key: str, href: str) -> rx.Component:
-    return rx.link(tr(key), href=href, class_name="nav-link", underline="none")
 
 
 def unread_badge() -> rx.Component:
@@ -58,69 +55,49 @@ def system_banner() -> rx.Component:
     )
 
 
-def _show_outbox() -> bool:
-    """The developer outbox exists only where the provider stand-ins do (never in production)."""
-    from kisaan_app.settings import get_settings
+def _brand() -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.image(src="/icons/logo-56.png", width="28px", height="28px", alt=""),
+            rx.text(tr("app.name"), weight="bold", size="4", color="white", class_name="brand-name"),
+            align="center",
+            spacing="2",
+        ),
+        href="/",
+        underline="none",
+        aria_label=tr("app.name"),
+    )
 
-    return get_settings().env != "prod"
 
-
-def navigation() -> rx.Component:
-    return rx.el.nav(
-        _nav_link("nav.home", "/"),
-        _nav_link("nav.market", "/market"),
-        rx.cond(SessionState.user_role == "buyer", rx.fragment(), _nav_link("nav.sell", "/market/sell")),
-        _nav_link("nav.orders", "/orders"),
-        _nav_link("nav.profile", "/profile"),
-        _nav_link("nav.notification_settings", "/settings/notifications"),
-        rx.cond(SessionState.can_manage_users, rx.fragment(), _nav_link("nav.payments", "/payments")),
-        rx.cond(SessionState.can_manage_users, _nav_link("nav.payments_admin", "/admin/payments")),
-        rx.cond(SessionState.can_manage_users, _nav_link("nav.users", "/admin/users")),
-        rx.cond(SessionState.can_manage_users, _nav_link("nav.audit", "/admin/audit")),
-        rx.cond(SessionState.can_manage_users, _nav_link("nav.alerts", "/admin/alerts")),
-        rx.cond(SessionState.can_manage_users, _nav_link("nav.live", "/admin/live")),
-        rx.cond(SessionState.can_manage_users, _nav_link("nav.messages", "/admin/messages")),
-        rx.cond(SessionState.is_admin, _nav_link("nav.templates", "/admin/templates")),
-        *([rx.cond(SessionState.is_admin, _nav_link("nav.outbox", "/dev/outbox"))] if _show_outbox() else []),
-        class_name="main-nav",
-        aria_label=tr("nav.menu"),
+def _signed_in_tools() -> rx.Component:
+    return rx.fragment(
+        unread_badge(),
+        language_switch(),
+        rx.button(
+            tr("nav.logout"),
+            on_click=SessionState.logout,
+            variant="ghost",
+            size="2",
+            class_name="header-button",  # white on the green bar, like the language switch
+            id="logout-button",
+        ),
     )
 
 
 def header(signed_in: bool) -> rx.Component:
-    right = [language_switch()]
-    if signed_in:
-        right.insert(0, unread_badge())
-        right.append(
-            rx.button(
-                tr("nav.logout"),
-                on_click=SessionState.logout,
-                variant="ghost",
-                size="2",
-                class_name="header-button",  # white on the green bar, like the language switch
-                id="logout-button",
-            )
-        )
+    """The green bar. A signed-in page shows the bell, the menu and "Log out" only once the page's on_load has
+    said who is here: a logged-out visitor never sees a signed-in shell while being sent to the login page."""
+    known = SessionState.user_id > 0
     return rx.el.header(
         rx.hstack(
-            rx.link(
-                rx.hstack(
-                    rx.image(src="/icons/logo-56.png", width="28px", height="28px", alt=""),
-                    rx.text(tr("app.name"), weight="bold", size="4", color="white", class_name="brand-name"),
-                    align="center",
-                    spacing="2",
-                ),
-                href="/",
-                underline="none",
-                aria_label=tr("app.name"),
-            ),
+            _brand(),
             rx.spacer(),
-            *right,
+            rx.cond(known, _signed_in_tools(), language_switch()) if signed_in else language_switch(),
             align="center",
             width="100%",
             spacing="2",
         ),
-        navigation() if signed_in else rx.fragment(),
+        rx.cond(known, header_nav()) if signed_in else rx.fragment(),
         connection_banner(),  # inside the sticky header, so it stays in view while the farmer scrolls
         class_name="app-header",
     )
@@ -139,8 +116,10 @@ def page_shell(title_key: str, *content: rx.Component) -> rx.Component:
                 rx.cond(SessionState.access == "forbidden", forbidden_state(), loading_state()),
             ),
             class_name="app-main",
+            custom_attrs={"data-access": SessionState.access},  # "ok" once on_load allowed the page (tests wait on it)
         ),
-        class_name="app-root",
+        rx.cond(SessionState.user_id > 0, bottom_bar()),
+        class_name="app-root with-bottom-bar",
     )
 
 

@@ -5,7 +5,8 @@ import reflex as rx
 from kisaan_app.components.i18n import tr
 
 
-def data_table(header_keys: list[str], rows: rx.Var, render_row, table_id: str) -> rx.Component:
+def data_table(header_keys: list[str], rows: rx.Var, render_row, table_id: str, **props) -> rx.Component:
+    """A table; class_name="stack-table" (cells with data-label) shows each row as a card on a phone."""
     return rx.box(
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(tr(k)) for k in header_keys])),
@@ -17,6 +18,7 @@ def data_table(header_keys: list[str], rows: rx.Var, render_row, table_id: str) 
         ),
         overflow_x="auto",
         width="100%",
+        **props,
     )
 
 

@@ -1,7 +1,13 @@
-"""Numbers and times the way Indian readers expect them: ₹2,45,000 and IST."""
+"""Numbers and times the way Indian readers expect them: ₹2,45,000 and IST, month names in the reader's language
+(Babel's CLDR data: "7 दिस॰" in Hindi, "7 Dec" in English)."""
 
-from datetime import datetime
+import functools
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
+from babel.numbers import NumberFormatError, format_currency, parse_decimal
 
 IST = ZoneInfo("Asia/Kolkata")
 
@@ -29,3 +35,29 @@ def rupees(paise: int | None, *, decimals: bool = False) -> str:
 
 def ist(moment: datetime | None, fmt: str = "%d %b, %H:%M") -> str:
     return moment.astimezone(IST).strftime(fmt) if moment else ""
+
+
+def local_time(moment: datetime | None, lang: str, pattern: str = "d MMM, HH:mm") -> str:
+    """A moment in IST, month names in the reader's language (CLDR pattern)."""
+    return format_datetime(moment.astimezone(IST), pattern, locale=_locale(lang)) if moment else ""
+
+
+def local_day(day: date | None, lang: str, pattern: str = "d MMM") -> str:
+    return format_date(day, pattern, locale=_locale(lang)) if day else ""
+
+
+@functools.lru_cache(maxsize=16)
+def _locale(lang: str) -> Locale:
+    try:
+        return Locale.parse(lang)
+    except (ValueError, UnknownLocaleError):
+        return Locale.parse("en")
+
+
+def foreign_money(amount: str | float, currency: str, lang: str) -> str:
+    """A provider's balance ("12.3456", "USD") as people read money: "$12.35"; the text as given if not a number."""
+    try:
+        value = parse_decimal(str(amount), locale="en")
+        return format_currency(value, currency or "USD", locale=_locale(lang))
+    except (NumberFormatError, ValueError, UnknownLocaleError):
+        return f"{amount} {currency}".strip()

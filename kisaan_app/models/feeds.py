@@ -56,6 +56,9 @@ class WeatherAlert(TableBase, table=True):
     severity: str = Field(max_length=10)
     title: str = Field(max_length=160)
     message: str = Field(max_length=1000)
+    # The warning in each language it was written in ({"hi": {"title": …, "message": …}}); each farmer reads
+    # theirs, else title/message (the first language written). None for a warning written in one language.
+    texts: dict | None = Field(default=None, sa_type=sa.JSON)
     valid_from: datetime = Field(sa_type=UTCDateTime, nullable=False)
     valid_until: datetime = Field(sa_type=UTCDateTime, nullable=False)
     issued_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")

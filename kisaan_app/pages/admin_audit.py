@@ -53,22 +53,40 @@ def _filters() -> rx.Component:
     )
 
 
+def _outcome(row: rx.Var) -> rx.Component:
+    return rx.match(
+        row.outcome,
+        ("success", rx.badge(tr("audit.outcome.success"), color_scheme="green")),
+        ("failure", rx.badge(tr("audit.outcome.failure"), color_scheme="red")),
+        rx.badge(tr("audit.outcome.denied"), color_scheme="orange"),
+    )
+
+
+def _card(row: rx.Var) -> rx.Component:
+    """One entry on a phone: who did what to whom, when, and the details in full (no sideways scrolling)."""
+    return rx.box(
+        rx.hstack(rx.text(row.when, size="1", color=rx.color("gray", 11)), rx.spacer(), _outcome(row), width="100%"),
+        rx.text(rx.text.strong(row.who), " · ", rx.code(row.action), size="2"),
+        rx.cond(row.target != "—", rx.text(tr("audit.target"), ": ", row.target, size="2")),
+        rx.cond(row.details != "—", rx.text(row.details, size="1", class_name="wrap-anywhere")),
+        rx.text(tr("audit.from"), " ", row.ip, size="1", color=rx.color("gray", 10)),
+        class_name="audit-card",
+    )
+
+
 def _row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row.when, white_space="nowrap"),
-        rx.table.cell(row.who),
+        rx.table.cell(rx.text(row.who, size="2"), min_width="9em", white_space="normal"),
         rx.table.cell(rx.code(row.action)),
-        rx.table.cell(row.target),
-        rx.table.cell(
-            rx.match(
-                row.outcome,
-                ("success", rx.badge(tr("audit.outcome.success"), color_scheme="green")),
-                ("failure", rx.badge(tr("audit.outcome.failure"), color_scheme="red")),
-                rx.badge(tr("audit.outcome.denied"), color_scheme="orange"),
-            )
-        ),
+        rx.table.cell(rx.text(row.target, size="2"), min_width="7em", white_space="normal"),
+        rx.table.cell(_outcome(row)),
         rx.table.cell(row.ip),
-        rx.table.cell(rx.text(row.details, size="1")),
+        rx.table.cell(
+            rx.text(row.details, size="1", class_name="wrap-anywhere"),
+            min_width="14em",
+            white_space="normal",
+        ),
         class_name="audit-row",
     )
 
@@ -94,6 +112,10 @@ def audit_page() -> rx.Component:
                     S.rows,
                     _row,
                     "audit-table",
+                    class_name="laptop-only",
+                ),
+                rx.vstack(
+                    rx.foreach(S.rows, _card), spacing="0", width="100%", class_name="phone-only", id="audit-cards"
                 ),
                 pager(S.page, S.pages, S.page_label, S.go_to_page),
                 width="100%",

@@ -107,7 +107,67 @@ def _counts() -> rx.Component:
             ),
             rx.text(tr("messages.no_channel"), size="2", color=rx.color("gray", 10)),
         ),
+        rx.cond(
+            S.nobody_reached != "",
+            rx.callout(
+                rx.vstack(
+                    rx.text(S.nobody_reached),
+                    rx.cond(
+                        S.reach_suggestion != "",
+                        rx.button(
+                            tr("alerts.use_suggestion"),
+                            " ",
+                            S.reach_suggestion,
+                            size="1",
+                            variant="soft",
+                            on_click=[
+                                rx.set_value("msg-district", S.reach_suggestion),
+                                S.use_district(S.reach_suggestion),
+                            ],
+                            id="msg-use-suggestion",
+                        ),
+                    ),
+                    spacing="2",
+                    align="start",
+                ),
+                icon="triangle_alert",
+                color_scheme="orange",
+                size="1",
+                id="msg-nobody",
+            ),
+        ),
         spacing="1",
+    )
+
+
+def _confirmation() -> rx.Component:
+    """ "Send this message to 12 people?" with the figures per channel: a bulk send never goes on one click."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(S.confirm_question, id="msg-confirm-question"),
+            rx.flex(
+                rx.foreach(
+                    S.count_rows,
+                    lambda r: rx.badge(tr_prefixed("channel.", r[0]), ": ", r[1], size="2", variant="soft"),
+                ),
+                wrap="wrap",
+                spacing="2",
+                margin_top="0.5em",
+            ),
+            rx.cond(S.critical, rx.text(tr("messages.confirm_critical"), size="2", margin_top="0.5em")),
+            rx.hstack(
+                rx.alert_dialog.cancel(
+                    rx.button(tr("common.cancel"), variant="soft", color_scheme="gray", on_click=S.cancel_confirm)
+                ),
+                rx.alert_dialog.action(
+                    rx.button(tr("messages.send"), color_scheme="green", on_click=S.send, id="msg-confirm-send")
+                ),
+                justify="end",
+                spacing="2",
+                margin_top="1em",
+            ),
+        ),
+        open=S.confirming,
     )
 
 
@@ -119,6 +179,7 @@ def _compose() -> rx.Component:
             rx.heading(tr("messages.channels"), size="4"),
             _channels(),
             _counts(),
+            _confirmation(),
             _message(),
             message_preview(S.preview_subject, S.preview_body, S.preview_segments, "msg-preview"),
             error_banner(S.error, id="msg-error"),
@@ -127,7 +188,7 @@ def _compose() -> rx.Component:
                 rx.button(
                     rx.icon("send", size=16),
                     tr("messages.send"),
-                    on_click=S.send,
+                    on_click=S.ask_send,
                     loading=S.sending,
                     color_scheme="green",
                     id="msg-send",

@@ -28,17 +28,24 @@ def status_badge(status: rx.Var) -> rx.Component:
 
 
 def _filters() -> rx.Component:
+    """Drawn again (key) when the URL's filters change, so the controls show the filters the list is under."""
+    return rx.box(_filter_bar(), key=S.list_url, width="100%")
+
+
+def _filter_bar() -> rx.Component:
     return filter_bar(
         S.apply_filters,
         native_select(
             "channel",
             [("", tr("history.all_channels"))] + [(c, tr(f"channel.{c}")) for c in CHANNELS],
+            value=S.filters.get("channel", ""),
             aria_label=tr("history.channel"),
             id="history-channel",
         ),
         native_select(
             "status",
             [("", tr("history.all_statuses"))] + [(s, tr(f"delivery_status.{s}")) for s in DELIVERY_STATUSES],
+            value=S.filters.get("status", ""),
             aria_label=tr("history.status"),
             id="history-status",
         ),
@@ -50,7 +57,13 @@ def _filters() -> rx.Component:
             aria_label=tr("history.campaign"),
             id="history-campaign",
         ),
-        rx.input(name="search", placeholder=tr("history.search"), size="2", width="11em"),
+        rx.input(
+            name="search",
+            default_value=S.filters.get("search", ""),
+            placeholder=tr("history.search"),
+            size="2",
+            width="11em",
+        ),
         rx.button(tr("common.apply"), type="submit", size="2", id="history-apply"),
     )
 
@@ -120,9 +133,19 @@ def _stats() -> rx.Component:
 
 def _row(d: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(d.created, on_click=S.open_detail(d.id), href="#", id="delivery-" + d.id)),
+        rx.table.cell(rx.link(d.created, href=S.detail_prefix + d.id, id="delivery-" + d.id, white_space="nowrap")),
         rx.table.cell(tr_prefixed("channel.", d.channel)),
-        rx.table.cell(d.recipient, max_width="12em", overflow="hidden", text_overflow="ellipsis"),
+        rx.table.cell(
+            rx.vstack(
+                rx.text(d.recipient, size="2", weight="medium"),
+                rx.cond(
+                    (d.address != "") & (d.address != d.recipient),
+                    rx.text(d.address, size="1", color=rx.color("gray", 10), class_name="clip-line"),
+                ),
+                spacing="0",
+            ),
+            max_width="14em",
+        ),
         rx.table.cell(status_badge(d.status)),
         rx.table.cell(d.attempts),
         rx.table.cell(d.error_code),
@@ -149,6 +172,7 @@ def _detail() -> rx.Component:
             rx.vstack(
                 rx.hstack(rx.badge(tr_prefixed("channel.", d.channel)), status_badge(d.status)),
                 _detail_line("history.recipient", d.recipient),
+                rx.cond(d.address != d.recipient, _detail_line("history.address", d.address)),
                 _detail_line("history.subject", d.subject),
                 _detail_line("history.body", d.body),
                 _detail_line("history.provider_id", d.provider_id),
@@ -167,6 +191,7 @@ def _detail() -> rx.Component:
         ),
         open=S.detail_open,
         on_open_change=lambda _open: S.close_detail(),
+        # (closing goes back to the list's URL, filters kept)
     )
 
 

@@ -61,11 +61,44 @@ def _role_cell(row: rx.Var) -> rx.Component:
         rx.el.select(
             rx.foreach(S.assignable, lambda r: rx.el.option(S.t["role." + r], value=r)),
             value=row.role,
-            on_change=lambda value: S.change_role(row.id, value),
+            on_change=lambda value: S.ask_role_change(row.id, value),
             aria_label=tr("users.role"),
             class_name="native-select compact",
             id="role-" + row.id,
         ),
+    )
+
+
+def _role_confirmation() -> rx.Component:
+    """ "Make Ravi a platform admin?" with what that lets them do: one pick never changes a role by itself."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(S.role_change_question, id="role-confirm-question"),
+            rx.alert_dialog.description(S.role_change_effect, size="2"),
+            rx.hstack(
+                rx.alert_dialog.cancel(
+                    rx.button(
+                        tr("common.cancel"),
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=S.cancel_role_change,
+                        id="cancel-role",
+                    )
+                ),
+                rx.alert_dialog.action(
+                    rx.button(
+                        tr("users.confirm_role_button"),
+                        color_scheme=rx.cond(S.role_change_to == "admin", "red", "green"),
+                        on_click=S.change_role(S.role_change_user, S.role_change_to),
+                        id="confirm-role",
+                    )
+                ),
+                justify="end",
+                spacing="2",
+                margin_top="1em",
+            ),
+        ),
+        open=S.role_change_user != "",
     )
 
 
@@ -213,6 +246,7 @@ def admin_users_page() -> rx.Component:
         error_banner(S.error, id="users-error"),
         success_banner(S.message, id="users-message"),
         _join_requests(),
+        _role_confirmation(),
         rx.text(S.total_label, size="2", color=rx.color("gray", 11)),
         rx.cond(
             S.rows.length() > 0,

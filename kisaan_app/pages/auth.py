@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from kisaan_app.components.feedback import error_banner, success_banner
+from kisaan_app.components.feedback import error_banner, info_banner, success_banner
 from kisaan_app.components.forms import field, submit_button, text_input
 from kisaan_app.components.i18n import tr
 from kisaan_app.components.layout import public_shell
@@ -19,6 +19,7 @@ def login_page() -> rx.Component:
             rx.heading(tr("login.title"), size="6"),
             rx.text(tr("app.tagline"), color=rx.color("gray", 11), size="2"),
             success_banner(AuthState.notice),
+            info_banner(AuthState.info, id="login-info"),
             error_banner(AuthState.form_error, id="login-error"),
             rx.form(
                 rx.vstack(

@@ -1,10 +1,13 @@
 """The web process's side of the bus: apply each event to the Reflex clients this process holds.
 
-Runs as a Reflex lifespan task. Price ticks are throttled per commodity/market/variety series: a tick for
-a series that has been quiet for COALESCE_SECONDS goes out at once; ticks arriving faster are held and
-only the latest is sent when the window ends, so a client gets at most 2 updates a second per series
-however fast the feed moves. Everything else is applied at once. A heartbeat refreshes
-WebSocketConnection rows and forgets clients whose socket has gone.
+Runs as a Reflex lifespan task. Price ticks are held per commodity/market/variety series and delivered by
+a task of their own, the newest tick per series winning: a tick for a series that has been quiet for
+COALESCE_SECONDS goes out at once; ticks arriving faster, or while the previous delivery is still going out
+to every tab, replace the held one, and the newest goes out when the window or that delivery ends. So a
+client gets at most 2 updates a second per series however fast the feed moves, a slow round of deliveries
+(Redis state round-trips, a crowd of tabs) makes the next one skip to the newest price instead of queueing
+behind stale ones, and no series' newest price is ever dropped. Everything else is applied at once. A
+heartbeat refreshes WebSocketConnection rows and forgets clients whose socket has gone.
 """
 
 import asyncio
@@ -25,6 +28,7 @@ log = logging.getLogger(__name__)
 COALESCE_SECONDS = 0.5
 PRICE_ROLES = ("farmer", "buyer")
 HEARTBEAT_SECONDS = 15
+DELIVERY_CONCURRENCY = 50  # tabs a process applies one round of events to at once
 # apply(token, events): opens the client's state and applies the events (see kisaan_app/state/live.py). Events
 # reaching it from run() carry their typed payload (realtime.events.LiveEvent).
 Applier = Callable[[str, list[Event]], Awaitable[None]]
@@ -68,6 +72,10 @@ class HubStats:
 active_hub: "Hub | None" = None  # this process's hub, for the admin Live page's figures
 
 
+def _series(event: Event) -> tuple:
+    return tuple(event.payload.get(k) for k in ("commodity", "market", "variety"))
+
+
 class Hub:
     def __init__(
         self, apply: Applier, clients: ClientRegistry = registry, record_heartbeat: HeartbeatRecorder | None = None
@@ -78,13 +86,14 @@ class Hub:
         self.stats = HubStats()
         self._prices: dict[tuple, Event] = {}  # held ticks, latest per series
         self._price_sent_at: dict[tuple, float] = {}  # monotonic time each series last went out
+        self._prices_waiting = asyncio.Event()  # set when a tick is held: wakes the price delivery task
 
     async def run(self, connected_tokens: Callable[[], set[str]] | None = None) -> None:
         global active_hub
         active_hub = self
         subscription = get_bus().subscribe()
         # Its helpers restart on their own if they die; run() itself is supervised by whoever starts it.
-        tasks = [asyncio.create_task(supervise("live-price-flush", self._flush_prices_forever))]
+        tasks = [asyncio.create_task(supervise("live-price-delivery", self._deliver_prices_forever))]
         if connected_tokens is not None:
             beat = lambda: self._heartbeat_forever(connected_tokens)  # noqa: E731
             tasks.append(asyncio.create_task(supervise("live-client-heartbeat", beat)))
@@ -96,7 +105,7 @@ class Hub:
                     self.stats.malformed += 1
                     continue
                 if event.topic == "price":
-                    await self.offer_price(event)
+                    self.hold_price(event)  # never waits for a delivery: the next tick may replace it
                 else:
                     await self._deliver(self._tokens_for(event), [event])
         finally:
@@ -107,24 +116,23 @@ class Hub:
     def _tokens_for(self, event: Event) -> list[str]:
         return self.clients.tokens_for(event.target)
 
-    async def offer_price(self, event: Event) -> None:
-        key = tuple(event.payload.get(k) for k in ("commodity", "market", "variety"))
-        now = time.monotonic()
-        if key not in self._prices and now - self._price_sent_at.get(key, float("-inf")) >= COALESCE_SECONDS:
-            self._price_sent_at[key] = now
-            await self._deliver_prices([event])
-        else:
-            self._prices[key] = event  # only the latest tick per series survives the window
+    def hold_price(self, event: Event) -> None:
+        """Keep the newest tick of its series for the price delivery task (which may be busy)."""
+        self._prices[_series(event)] = event
+        self._prices_waiting.set()
 
-    async def flush_prices(self) -> None:
-        if not self._prices:
-            return
-        batch, self._prices = list(self._prices.values()), {}
+    async def flush_prices(self) -> float:
+        """Deliver the held ticks whose series' window is over, the newest per series, to every farmer and
+        buyer tab; returns the seconds until the next held series is due (0 when none is held)."""
         now = time.monotonic()
-        for event in batch:
-            key = tuple(event.payload.get(k) for k in ("commodity", "market", "variety"))
+        due = [k for k in self._prices if now - self._price_sent_at.get(k, float("-inf")) >= COALESCE_SECONDS]
+        batch = [self._prices.pop(k) for k in due]
+        for key in due:
             self._price_sent_at[key] = now
-        await self._deliver_prices(batch)
+        if batch:
+            await self._deliver_prices(batch)
+        now = time.monotonic()
+        return max(0.0, min((self._price_sent_at[k] + COALESCE_SECONDS - now for k in self._prices), default=0.0))
 
     async def _deliver_prices(self, batch: list[Event]) -> None:
         tokens = [t for t in self.clients.tokens() if self._wants_prices(self.clients.get(t))]
@@ -134,24 +142,35 @@ class Hub:
     def _wants_prices(info: ClientInfo | None) -> bool:
         return info is not None and info.role in PRICE_ROLES
 
-    async def _flush_prices_forever(self) -> None:
+    async def _deliver_prices_forever(self) -> None:
         while True:
-            await asyncio.sleep(COALESCE_SECONDS)
+            await self._prices_waiting.wait()
+            self._prices_waiting.clear()
             try:
-                await self.flush_prices()
-            except Exception:  # noqa: BLE001 - one bad flush must not stop live prices for everyone
-                log.exception("price flush failed")
+                wait = await self.flush_prices()
+            except Exception:  # noqa: BLE001 - one bad delivery must not stop live prices for everyone
+                log.exception("price delivery failed")
+                wait = COALESCE_SECONDS
+            if self._prices:  # still inside a series' window, or newer ticks came in during the delivery
+                await asyncio.sleep(wait)
+                self._prices_waiting.set()
 
     async def _deliver(self, tokens: list[str], events: list[Event]) -> None:
-        for token in tokens:
-            try:
-                await self.apply(token, events)
-            except Exception:  # noqa: BLE001 - a client whose state is gone must not block the others
-                self.stats.failed += 1
-                log.warning("could not apply %s to client %s", events[0].topic, token[:8], exc_info=True)
-                continue
-            for event in events:
-                self.stats.applied(event)
+        # Tabs in groups applied concurrently: with states in Redis each apply mostly waits for Redis (lock,
+        # read, write), and one tab after another made a round to 500 tabs take seconds. Each tab appears
+        # once per round, so its events still arrive in order.
+        for start in range(0, len(tokens), DELIVERY_CONCURRENCY):
+            group = tokens[start : start + DELIVERY_CONCURRENCY]
+            outcomes = await asyncio.gather(*(self.apply(token, events) for token in group), return_exceptions=True)
+            for token, outcome in zip(group, outcomes, strict=True):
+                if isinstance(outcome, Exception):  # a client whose state is gone must not block the others
+                    self.stats.failed += 1
+                    log.warning("could not apply %s to client %s", events[0].topic, token[:8], exc_info=outcome)
+                    continue
+                if isinstance(outcome, BaseException):
+                    raise outcome  # cancelled: the hub is stopping
+                for event in events:
+                    self.stats.applied(event)
 
     async def _heartbeat_forever(self, connected_tokens: Callable[[], set[str]]) -> None:
         while True:

@@ -4,8 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func, or_, select
 
+from kisaan_app.i18n.formatting import local_time
 from kisaan_app.models.accounts import User
 from kisaan_app.models.audit import AuditLog
 from kisaan_app.services.context import Principal, RequestMeta
@@ -76,7 +77,69 @@ def query(session: Session, viewer: Principal, flt: AuditFilter, *, limit: int =
         stmt = stmt.where(AuditLog.created_at < until)
     if flt.search:
         like = f"%{flt.search.strip().lower()}%"
-        stmt = stmt.where(func.lower(func.coalesce(AuditLog.actor_label, "")).like(like))
+        named = select(User.id).where(func.lower(User.full_name).like(like))  # "asha" finds Asha Admin's entries
+        stmt = stmt.where(
+            or_(func.lower(func.coalesce(AuditLog.actor_label, "")).like(like), col(AuditLog.actor_id).in_(named))
+        )
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(stmt.order_by(col(AuditLog.id).desc()).offset(offset).limit(limit)).all()
     return list(rows), int(total)
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """One audit entry as a person reads it: IST like every other page, people by name, details as words."""
+
+    id: int
+    when: str  # IST, to the second
+    who: str  # the actor's name (with the sign-in label when it differs), or the label alone
+    action: str
+    target: str  # a person's name, else "weather alert #3"
+    outcome: str
+    ip: str
+    details: str  # "district: Nashik · severity: red"
+
+
+WHEN_PATTERN = "d MMM y, HH:mm:ss"
+
+
+def _detail_value(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items()) or "—"
+    return str(value)
+
+
+def readable(session: Session, entries: list[AuditLog], lang: str) -> list[EntryView]:
+    """Entries for the audit page: names looked up in one query, times in IST in the reader's language."""
+    ids = {e.actor_id for e in entries if e.actor_id}
+    ids |= {int(e.target_id) for e in entries if e.target_type == "user" and (e.target_id or "").isdigit()}
+    names = dict(session.exec(select(User.id, User.full_name).where(col(User.id).in_(ids))).all()) if ids else {}
+    views = []
+    for e in entries:
+        name = names.get(e.actor_id or 0, "")
+        label = e.actor_label or ""
+        who = f"{name} ({label})" if name and label and label != name else name or label or "—"
+        if e.target_type == "user" and (e.target_id or "").isdigit() and int(e.target_id) in names:
+            target = names[int(e.target_id)]
+        elif e.target_type:
+            target = f"{e.target_type.replace('_', ' ')} #{e.target_id}" if e.target_id else e.target_type
+        else:
+            target = "—"
+        details = " · ".join(f"{k.replace('_', ' ')}: {_detail_value(v)}" for k, v in (e.details or {}).items())
+        views.append(
+            EntryView(
+                id=e.id,
+                when=local_time(e.created_at, lang, WHEN_PATTERN),
+                who=who,
+                action=e.action,
+                target=target,
+                outcome=e.outcome,
+                ip=e.ip or "—",
+                details=details or "—",
+            )
+        )
+    return views

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from kisaan_app.db import session_scope
-from kisaan_app.i18n.formatting import ist
 from kisaan_app.services import audit, parsing
 from kisaan_app.services.context import Principal
 from kisaan_app.state.guard import guarded
@@ -46,24 +45,16 @@ class AuditState(PagedListMixin, SessionState):
             since=since,
             until=until,
         )
-        return flt, self.page_size, self.offset
+        return flt, self.page_size, self.offset, self.lang
 
     @staticmethod
     def _fetch(principal, ask):
-        flt, limit, offset = ask
+        flt, limit, offset, lang = ask
         with session_scope() as session:
             found, total = audit.query(session, principal, flt, limit=limit, offset=offset)
             rows = [
-                AuditRow(
-                    when=ist(r.created_at, "%Y-%m-%d %H:%M:%S"),  # IST, like the day filter
-                    who=r.actor_label or (f"user:{r.actor_id}" if r.actor_id else "—"),
-                    action=r.action,
-                    target=f"{r.target_type}:{r.target_id}" if r.target_type else "—",
-                    outcome=r.outcome,
-                    ip=r.ip or "—",
-                    details=", ".join(f"{k}={v}" for k, v in (r.details or {}).items()) or "—",
-                )
-                for r in found
+                AuditRow(v.when, v.who, v.action, v.target, v.outcome, v.ip, v.details)
+                for v in audit.readable(session, found, lang)
             ]
         return rows, total
 

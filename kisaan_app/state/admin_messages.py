@@ -13,7 +13,7 @@ import reflex as rx
 
 from kisaan_app.db import session_scope
 from kisaan_app.i18n import t
-from kisaan_app.i18n.formatting import ist
+from kisaan_app.i18n.formatting import local_time
 from kisaan_app.models.notifications import CATEGORIES, CHANNELS
 from kisaan_app.realtime.events import LiveEvent
 from kisaan_app.services.accounts import directory
@@ -41,7 +41,7 @@ class CampaignRow:
     when: str
 
 
-def campaign_row(c, tr) -> CampaignRow:
+def campaign_row(c, tr, lang: str) -> CampaignRow:
     """One campaign for a list; `tr` translates a catalogue key into the reader's language."""
     return CampaignRow(
         id=str(c.id),
@@ -49,7 +49,7 @@ def campaign_row(c, tr) -> CampaignRow:
         title=c.title or "",
         channels=", ".join(tr(f"channel.{ch}") for ch in c.channels or []),
         total=int(c.total),
-        when=ist(c.created_at),
+        when=local_time(c.created_at, lang),
     )
 
 
@@ -62,6 +62,9 @@ class AdminMessagesState(DraftMixin, SessionState):
     district_options: list[str] = []
     templates: list[list[str]] = []  # [key, label]
     counts: dict[str, int] = {}
+    reach_people: int = 0  # people reached on at least one ticked channel
+    reach_suggestion: str = ""  # "Nashik" when the typed district reaches nobody
+    confirming: bool = False  # the "Send to 12 people?" confirmation is open
     preview_subject: str = ""
     preview_body: str = ""
     preview_segments: str = ""
@@ -93,7 +96,10 @@ class AdminMessagesState(DraftMixin, SessionState):
         return self._text("category") if self._text("category") in CATEGORIES else "system"
 
     def _counts_ask(self):
-        return self._audience(), list(self.channels), self._category()
+        return self._audience(), list(self.channels), self._category(), self.critical
+
+    def _show_reach(self, reach) -> None:
+        self.counts, self.reach_people, self.reach_suggestion = reach.channels, reach.people, reach.suggestion
 
     def _load_lists(self, principal) -> None:
         """Sync, in the caller's thread (the live hub runs it off the loop); handlers use `_lists` via off_loop."""
@@ -145,9 +151,9 @@ class AdminMessagesState(DraftMixin, SessionState):
     @guarded(clear=("preview_subject", "preview_body", "preview_segments"))
     async def load(self, principal: Principal):
         self.draft = {"category": "system", **self.draft}  # what the kind-of-message select shows first
-        lists, counts = await off_loop(_lists_and_counts, principal, self.lang, *self._counts_ask())
+        lists, reach = await off_loop(_lists_and_counts, principal, self.lang, *self._counts_ask())
         self._show_lists(lists)
-        self.counts = counts
+        self._show_reach(reach)
         if self.campaign_id:
             try:
                 self._show_progress(await off_loop(_progress, principal, self.campaign_id))
@@ -173,16 +179,52 @@ class AdminMessagesState(DraftMixin, SessionState):
         return AdminMessagesState.recount
 
     def set_critical(self, checked: bool):
-        """A tick in the compose form: no data."""
+        """A tick in the compose form: critical messages ignore quiet hours, so the reach may change."""
         self.critical = bool(checked)
+        return AdminMessagesState.recount
 
     @guarded()
     async def recount(self, principal: Principal):
         try:
-            self.counts = await off_loop(_counts, principal, *self._counts_ask())
+            self._show_reach(await off_loop(_counts, principal, *self._counts_ask()))
         except DomainError:
-            self.counts = {}
+            self.counts, self.reach_people, self.reach_suggestion = {}, 0, ""
             raise
+
+    @rx.var
+    def confirm_question(self) -> str:
+        return self._tr("messages.confirm", count=self.reach_people)
+
+    @rx.var
+    def nobody_reached(self) -> str:
+        """Said beside the figures, before anyone presses Send."""
+        if self.reach_people or not self.channels:
+            return ""
+        if self.reach_suggestion:
+            return self._tr("error.no_recipients_district", suggestion=self.reach_suggestion)
+        return self._tr("error.no_recipients")
+
+    @guarded()
+    async def ask_send(self, principal: Principal):
+        """Send's first step: count again (the same reach the send uses), then ask "Send to 12 people?"."""
+        self.confirming = False
+        if not self.channels:
+            self.error = self._tr("messages.no_channel")
+            return
+        self._show_reach(await off_loop(_counts, principal, *self._counts_ask()))
+        if not self.reach_people:
+            self.error = self.nobody_reached
+            return
+        self.confirming = True
+
+    def cancel_confirm(self):
+        """Closes the send confirmation; the compose form keeps everything."""
+        self.confirming = False
+
+    def use_district(self, name: str):
+        """Takes the "did you mean" district into the form (a draft field: no data); the recount is guarded."""
+        self.reach_suggestion = ""
+        return self.set_draft("district", name)
 
     @guarded(clear=("preview_subject", "preview_body", "preview_segments"))
     async def preview(self, principal: Principal):
@@ -206,6 +248,7 @@ class AdminMessagesState(DraftMixin, SessionState):
     async def send(self, principal: Principal):
         """start_campaign off the state lock (it only writes the campaign and enqueues); a double click is ignored."""
         async with self:
+            self.confirming = False
             if self.sending:
                 return None
             if not self.channels:
@@ -313,11 +356,12 @@ class AdminMessagesState(DraftMixin, SessionState):
             pass
 
 
-def _counts(principal: Principal, audience_filter, channels: list[str], category: str) -> dict[str, int]:
+def _counts(principal: Principal, audience_filter, channels: list[str], category: str, critical: bool):
+    """The reach start_campaign will check again when the admin confirms (services/notifications/audience.py)."""
     from kisaan_app.services.notifications import audience
 
     with session_scope() as session:
-        return audience.count_by_channel(session, principal, audience_filter, channels, category)
+        return audience.reach_of(session, principal, audience_filter, channels, category, critical)[0]
 
 
 def _lists(principal: Principal, lang: str):
@@ -329,13 +373,15 @@ def _lists(principal: Principal, lang: str):
     with session_scope() as session:
         organizations = [[str(o.id), o.name] for o in directory.organizations(session, principal)]
         districts = directory.districts(session, principal)
-        recent = [campaign_row(c, tr) for c in campaigns.list_campaigns(session, principal, limit=20)]
+        recent = [campaign_row(c, tr, lang) for c in campaigns.list_campaigns(session, principal, limit=20)]
         keys = sorted({tpl.key for tpl in templates.list_templates(session, principal)})
     return organizations, districts, recent, [[k, k] for k in keys]
 
 
-def _lists_and_counts(principal: Principal, lang: str, audience_filter, channels: list[str], category: str):
-    return _lists(principal, lang), _counts(principal, audience_filter, channels, category)
+def _lists_and_counts(
+    principal: Principal, lang: str, audience_filter, channels: list[str], category: str, critical: bool
+):
+    return _lists(principal, lang), _counts(principal, audience_filter, channels, category, critical)
 
 
 def _progress(principal: Principal, campaign_id: int):

@@ -1,11 +1,13 @@
 """The admin user list: filters, paging, role changes and deactivation (org admins: own FPO only)."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 import reflex as rx
 
 from kisaan_app.db import session_scope
+from kisaan_app.i18n.formatting import local_time
 from kisaan_app.services import accounts, parsing
 from kisaan_app.services.accounts import directory, membership, password_reset
 from kisaan_app.services.authz import assignable_roles
@@ -55,6 +57,9 @@ class AdminUsersState(PagedListMixin, SessionState):
     assignable: list[str] = []
     message: str = ""
     join_requests: list[JoinRequestRow] = []
+    # A role change waits here for the admin's "yes" (the dialog names the person and the new role).
+    role_change_user: str = ""
+    role_change_to: str = ""
 
     def _ask(self):
         org = self.organization_filter
@@ -64,11 +69,11 @@ class AdminUsersState(PagedListMixin, SessionState):
             district=self.district_filter or None,
             organization_id=int(org) if org.isascii() and org.isdigit() else None,
         )
-        return flt, self.page_size, self.offset
+        return flt, self.page_size, self.offset, self.lang
 
     @staticmethod
     def _fetch(principal, ask):
-        flt, limit, offset = ask
+        flt, limit, offset, lang = ask
         with session_scope() as session:
             found, total = directory.list_users(session, principal, flt, limit=limit, offset=offset)
             pending = membership.list_requests(session, principal, "pending")
@@ -81,7 +86,7 @@ class AdminUsersState(PagedListMixin, SessionState):
                 active=bool(r.is_active),
                 organization=r.organization_name or "—",
                 district=r.district or "—",
-                last_login=(r.last_login_at or "")[:16].replace("T", " "),
+                last_login=local_time(datetime.fromisoformat(r.last_login_at), lang) if r.last_login_at else "",
                 is_self=r.id == principal.id,
             )
             for r in found
@@ -92,7 +97,7 @@ class AdminUsersState(PagedListMixin, SessionState):
                 full_name=r.full_name,
                 contact=r.phone or "",
                 organization=r.organization_name,
-                asked=r.created_at.strftime("%Y-%m-%d %H:%M"),
+                asked=local_time(r.created_at, lang),
             )
             for r in pending
         ]
@@ -145,8 +150,36 @@ class AdminUsersState(PagedListMixin, SessionState):
     async def send_reset(self, principal: Principal, user_id: str):
         await self._act(principal, password_reset.send_reset_code, "users.reset_sent", user_id)
 
+    @rx.var
+    def role_change_name(self) -> str:
+        return next((r.full_name for r in self.rows if r.id == self.role_change_user), "")
+
+    @rx.var
+    def role_change_question(self) -> str:
+        if not self.role_change_user:
+            return ""
+        role = self._tr(f"role.{self.role_change_to}")
+        return self._tr("users.confirm_role", name=self.role_change_name, role=role)
+
+    @rx.var
+    def role_change_effect(self) -> str:
+        return self._tr(f"users.role_effect.{self.role_change_to}") if self.role_change_to else ""
+
+    def ask_role_change(self, user_id: str, role: str):
+        """A pick in the role column only opens the confirmation; `change_role` (guarded) does the change."""
+        known = {r.id for r in self.rows}
+        self.role_change_user = str(user_id) if str(user_id) in known else ""
+        self.role_change_to = str(role) if self.role_change_user and str(role) in self.assignable else ""
+        if not self.role_change_to:
+            self.role_change_user = ""
+
+    def cancel_role_change(self):
+        """Closes the confirmation; the select shows the role the person still has."""
+        self.role_change_user = self.role_change_to = ""
+
     @guarded(clear=("message",))
     async def change_role(self, principal: Principal, user_id: str, role: str):
+        self.role_change_user = self.role_change_to = ""
         await self._act(principal, accounts.change_role, "users.role_changed", user_id, role)
 
     @guarded(clear=("message",))

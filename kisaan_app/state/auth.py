@@ -29,6 +29,7 @@ class AuthState(SessionState):
     form_error: str = ""
     field_errors: dict[str, str] = {}
     notice: str = ""
+    info: str = ""  # a neutral word ("please log in to continue"): not a success, not an error
     submitting: bool = False
     register_role: str = "farmer"
     # Forgot password: "" asks for the number, "code" asks for the code and the new password.
@@ -40,7 +41,7 @@ class AuthState(SessionState):
         next_path = safe_next_path(self.router.url.query_parameters.get("next", "/"))
         return full_page_load(f"/api/auth/session?ticket={ticket}&next={quote(next_path)}", new_tab_state=True)
 
-    @guarded(public=True, error="form_error", fields="field_errors", clear=("notice",))
+    @guarded(public=True, error="form_error", fields="field_errors", clear=("notice", "info"))
     async def load_login(self, principal: None):
         self.submitting = False
         params = self.router.url.query_parameters
@@ -51,12 +52,12 @@ class AuthState(SessionState):
         elif params.get("reset"):
             self.notice = self._tr("forgot.done")
         elif params.get("next"):
-            self.notice = self._tr("login.session_expired")
+            self.info = self._tr("login.session_expired")
         if await off_loop(_signed_in, self._token()):
             return full_page_load(safe_next_path(params.get("next", "/")))
         return None
 
-    @guarded(public=True, error="form_error", clear=("notice",), form=LOGIN_FORM)
+    @guarded(public=True, error="form_error", clear=("notice", "info"), form=LOGIN_FORM)
     async def login(self, principal: None, form: dict):
         token = await off_loop(_login, form.get("identifier", ""), form.get("password", ""), self._meta())
         return self._hand_over(token)

@@ -12,7 +12,7 @@ import reflex as rx
 
 from kisaan_app.db import session_scope
 from kisaan_app.i18n import t
-from kisaan_app.i18n.formatting import ist
+from kisaan_app.i18n.formatting import local_day, local_time
 from kisaan_app.models.enums import Role
 from kisaan_app.realtime.events import LiveEvent
 from kisaan_app.realtime.payloads import CropHealthUpdate, PriceTick, WeatherUpdate
@@ -26,11 +26,11 @@ from kisaan_app.state.dashboard_rows import (
     ReportRow,
     TrendPoint,
     alert_order,
+    board_row,
     inbox_row,
     live_alert_until,
     live_price_row,
     price_order,
-    price_row,
 )
 from kisaan_app.state.guard import guarded, off_loop
 from kisaan_app.state.session import SessionState
@@ -67,7 +67,11 @@ class DashboardState(SessionState):
     def issue_types(self) -> list[list[str]]:
         return [[code, self._tr(f"crop_issue.{code}")] for code in ISSUE_TYPES]
 
-    @guarded(error=None)
+    # A background event: a crowd of farmers opening the app at once queues for the database, and a normal
+    # handler would hold its tab's state lock all that time (in Redis mode the lock expires after 10 s and
+    # the tab's state is lost: bench/fanout.py saw half the tabs never get a live price). Here the state is
+    # locked only to show the result.
+    @guarded(error=None, background=True)
     async def load(self, principal: Principal):
         if principal.role != Role.FARMER:
             return
@@ -75,16 +79,18 @@ class DashboardState(SessionState):
             view = await off_loop(_dashboard, principal, self.selected_crop, self.lang)
         except Exception:  # noqa: BLE001 - show a retry, never a half-drawn dashboard
             log.exception("farmer dashboard for user %s could not load", principal.id)
-            self.load_error, self.loaded = self._tr("dashboard.load_failed"), True
+            async with self:
+                self.load_error, self.loaded = self._tr("dashboard.load_failed"), True
             return
-        self.my_crops, self.my_district, self.my_state = view.crops, view.district, view.state
-        self.selected_crop, self.prices, self.trend = view.selected_crop, view.prices, view.trend
-        self.alerts, self.reports = view.alerts, view.reports
-        self._show_inbox(view.inbox)
-        self.unread_count, self.load_error, self.loaded = view.unread, "", True
+        async with self:
+            self.my_crops, self.my_district, self.my_state = view.crops, view.district, view.state
+            self.selected_crop, self.prices, self.trend = view.selected_crop, view.prices, view.trend
+            self.alerts, self.reports = view.alerts, view.reports
+            self._show_inbox(view.inbox)
+            self.unread_count, self.load_error, self.loaded = view.unread, "", True
 
     def _show_inbox(self, items: list[inbox.InboxItem]) -> None:
-        self.inbox_items = [inbox_row(i) for i in items]
+        self.inbox_items = [inbox_row(i, self.lang) for i in items]
 
     # ------------------------------------------------------------ live events
 
@@ -103,7 +109,9 @@ class DashboardState(SessionState):
             elif isinstance(data, CropHealthUpdate) and data.farmer_id == self.user_id:
                 self._prepend_report(data)
         if trend_moved is not None:
-            self.trend = await _trend_after(trend_moved, self.selected_crop, self.my_district, self.my_state)
+            points = await _trend_after(trend_moved, self.selected_crop, self.my_district, self.my_state, self.lang)
+            if points != getattr(self.trend, "__wrapped__", self.trend):
+                self.trend = points  # only a changed chart goes into the delta: it is most of its bytes
         if any(e.topic == "notification" for e in events):
             items = await off_loop(_recent_inbox, self.user_id)
             self._show_inbox(items)
@@ -111,7 +119,7 @@ class DashboardState(SessionState):
         self.last_event_ms = max(int(e.created_at.timestamp() * 1000) for e in events)
 
     def _apply_price(self, tick: PriceTick, wire: dict) -> None:
-        row = live_price_row(wire)
+        row = live_price_row(wire, self.lang)
         # The plain list under Reflex's change-tracking proxy: iterating the proxy wraps every row, and this
         # runs once per connected farmer per tick. Assigning a new list below still marks `prices` dirty.
         current = getattr(self.prices, "__wrapped__", self.prices)
@@ -132,7 +140,7 @@ class DashboardState(SessionState):
             severity=alert.severity or "yellow",
             title=alert.title or "",
             message=alert.message or "",
-            until=live_alert_until(alert.valid_until),
+            until=live_alert_until(alert.valid_until, self.lang),
             fresh=True,
         )
         others = [replace(a, fresh=False) for a in self.alerts if a.id != fresh.id]
@@ -158,12 +166,15 @@ class DashboardState(SessionState):
         if chosen not in self.my_crops:
             return  # only the farmer's own crops are on the picker
         self.selected_crop = chosen
-        self.trend = await off_loop(_trend, chosen, self.my_district, self.my_state)
+        self.trend = await off_loop(_trend, chosen, self.my_district, self.my_state, self.lang)
 
     @guarded(Role.FARMER, error="report_error", clear=("report_message",), form=REPORT_FORM)
     async def submit_report(self, principal: Principal, form: dict):
         await off_loop(_report, principal, self._meta(), form)
-        self.report_message = self._tr("dashboard.report_sent")
+        # Only a member's FPO hears of it (services/crop_health.py): never promise a farmer without one.
+        self.report_message = self._tr(
+            "dashboard.report_sent" if principal.organization_id else "dashboard.report_saved"
+        )
 
     @guarded(error=None)
     async def mark_read(self, principal: Principal, notification_id: str):
@@ -203,24 +214,11 @@ def _dashboard(principal: Principal, selected_crop: str, lang: str) -> Dashboard
         crops, district, state = view.crops, view.district or "", view.state or ""
         if selected_crop not in crops:
             selected_crop = crops[0] if crops else ""
-        price_rows = [
-            price_row(
-                r.commodity,
-                r.variety,
-                r.market,
-                r.district,
-                r.modal_price_paise,
-                r.min_price_paise,
-                r.max_price_paise,
-                r.change_paise,
-                r.direction,
-                r.arrival_date.strftime("%d %b"),
-            )
-            for r in prices.latest_prices(session, crops, district or None, state or None)
-        ]
+        near = prices.latest_prices(session, crops, district or None, state or None)
+        price_rows = [board_row(r, lang) for r in near]
         alerts = (
             [
-                AlertRow(a.id, a.severity, a.title, a.message, ist(a.valid_until))
+                AlertRow(a.id, a.severity, *weather.text_for(a, lang), local_time(a.valid_until, lang))
                 for a in weather.active_alerts(session, district)
             ]
             if district
@@ -233,24 +231,24 @@ def _dashboard(principal: Principal, selected_crop: str, lang: str) -> Dashboard
                 issue=t(lang, f"crop_issue.{r.issue_type}"),
                 severity=r.severity,
                 note=r.note or "",
-                when=ist(r.created_at),
+                when=local_time(r.created_at, lang),
                 source=r.source,
             )
             for r in crop_health.recent_reports(session, principal, limit=10)
         ]
         items, unread = inbox.recent(session, principal.id, limit=20), inbox.unread_count(session, principal.id)
-    trend = _trend(selected_crop, district, state)
+    trend = _trend(selected_crop, district, state, lang)
     return DashboardView(crops, district, state, selected_crop, price_rows, trend, alerts, reports, items, unread)
 
 
-def _trend(crop: str, district: str, state: str) -> list[TrendPoint]:
+def _trend(crop: str, district: str, state: str, lang: str) -> list[TrendPoint]:
     from kisaan_app.services.feeds import price_board as prices
 
     if not crop:
         return []
     with session_scope() as session:
         points = prices.price_trend(session, crop, district or None, state or None, days=30)
-    return [TrendPoint(date=p.date.strftime("%d %b"), modal=round(p.modal_rupees)) for p in points]
+    return [TrendPoint(date=local_day(p.date, lang), modal=round(p.modal_rupees)) for p in points]
 
 
 def _report(principal: Principal, meta: RequestMeta, form: dict[str, str]) -> None:
@@ -287,11 +285,11 @@ def _recent_inbox(user_id: int) -> list[inbox.InboxItem]:
 _trends: dict[tuple, list[TrendPoint]] = {}
 
 
-async def _trend_after(tick_id: int, crop: str, district: str, state: str) -> list[TrendPoint]:
-    key = (crop.lower(), district.lower(), state.lower(), tick_id)
+async def _trend_after(tick_id: int, crop: str, district: str, state: str, lang: str) -> list[TrendPoint]:
+    key = (crop.lower(), district.lower(), state.lower(), tick_id, lang)
     points = _trends.get(key)
     if points is None:
-        points = await off_loop(_trend, crop, district, state)
+        points = await off_loop(_trend, crop, district, state, lang)
         if len(_trends) > 256:
             _trends.clear()
         _trends[key] = points

@@ -8,7 +8,7 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from kisaan_app.i18n.formatting import ist, rupees
+from kisaan_app.i18n.formatting import local_day, local_time, rupees
 from kisaan_app.services import inbox
 
 SEVERITY_RANK = {"red": 0, "orange": 1, "yellow": 2, "green": 3}
@@ -88,8 +88,24 @@ def price_row(
     )
 
 
+def board_row(r, lang: str) -> PriceRow:
+    """A row of services/feeds/price_board.latest_prices on screen, its day in the reader's language."""
+    return price_row(
+        r.commodity,
+        r.variety,
+        r.market,
+        r.district,
+        r.modal_price_paise,
+        r.min_price_paise,
+        r.max_price_paise,
+        r.change_paise,
+        r.direction,
+        local_day(r.arrival_date, lang),
+    )
+
+
 @functools.lru_cache(maxsize=256)
-def _formatted_tick(items: tuple) -> PriceRow:
+def _formatted_tick(items: tuple, lang: str) -> PriceRow:
     p = dict(items)
     return price_row(
         p["commodity"],
@@ -101,19 +117,20 @@ def _formatted_tick(items: tuple) -> PriceRow:
         p.get("max_paise"),
         p.get("change_paise"),
         p.get("direction"),
-        _short_date(p.get("arrival_date")),
+        _short_date(p.get("arrival_date"), lang),
         flash=True,
     )
 
 
-def live_price_row(payload: dict) -> PriceRow:
+def live_price_row(payload: dict, lang: str = "en") -> PriceRow:
     """The screen row for a price tick. A tick reaches every connected farmer of that crop, so it is formatted
-    once per process (cached by its values); the row is frozen, so every client shares it."""
-    return _formatted_tick(tuple(sorted((k, v) for k, v in payload.items() if not isinstance(v, (dict, list)))))
+    once per process and language (cached by its values); the row is frozen, so every client shares it."""
+    items = tuple(sorted((k, v) for k, v in payload.items() if not isinstance(v, (dict, list))))
+    return _formatted_tick(items, lang)
 
 
-def _short_date(iso: str | None) -> str:
-    return date.fromisoformat(iso[:10]).strftime("%d %b") if iso else ""
+def _short_date(iso: str | None, lang: str) -> str:
+    return local_day(date.fromisoformat(iso[:10]), lang) if iso else ""
 
 
 def price_order(row: PriceRow, district: str, crops: list[str]) -> tuple:
@@ -128,16 +145,16 @@ def alert_order(alert: AlertRow) -> tuple:
     return SEVERITY_RANK.get(alert.severity, 9), not alert.fresh
 
 
-def live_alert_until(valid_until: str | None) -> str:
-    return ist(datetime.fromisoformat(valid_until)) if valid_until else ""
+def live_alert_until(valid_until: str | None, lang: str) -> str:
+    return local_time(datetime.fromisoformat(valid_until), lang) if valid_until else ""
 
 
-def inbox_row(item: inbox.InboxItem) -> InboxRow:
+def inbox_row(item: inbox.InboxItem, lang: str) -> InboxRow:
     return InboxRow(
         id=item.id,
         title=item.title,
         body=item.body,
-        when=ist(item.created_at),
+        when=local_time(item.created_at, lang),
         read=item.read,
         critical=item.critical,
     )

@@ -105,7 +105,8 @@ def guarded(
     error / fields: the str var that shows an error, the dict var that shows field errors (both cleared first).
     field_names: service field → form field (price_paise → price). clear: more str vars to blank first.
     form: the allowed keys of the handler's `form` argument and each one's maximum length (see check_form).
-    background: a Reflex background event: the guard runs inside `async with self`; the body locks for itself.
+    background: a Reflex background event: the session lookup runs unlocked, the rest of the guard inside
+    `async with self`; the body locks for itself around what it writes.
     """
     names = dict(field_names or {})
 
@@ -152,10 +153,19 @@ def guarded(
 
         async def background_handler(self, *args, **kwargs):
             principal = None
+            try:
+                # The session lookup first, before the state is locked: a crowd of tabs queued for the database
+                # holds no state lock meanwhile (Redis state locks expire after 10 s, and the state is then lost).
+                checked = None if public else await self._check_access(*(roles or self.guard_roles))
+            except Exception as err:
+                shown = err if isinstance(err, DomainError) else _database_gone(err, fn)
+                async with self:
+                    _show_error(self, shown, error, fields, names)
+                return None
             async with self:
                 try:
-                    if not public:
-                        principal, denied = await self._authorize(*(roles or self.guard_roles))
+                    if checked is not None:
+                        principal, denied = self._admit(*checked)
                         if denied is not None:
                             return denied
                     args, kwargs = prepare(self, args, kwargs)

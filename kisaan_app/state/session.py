@@ -150,8 +150,16 @@ class SessionState(rx.State):
 
         The session lookup and the connection bookkeeping run off the event loop (see state/guard.py).
         """
+        return self._admit(*await self._check_access(*roles))
+
+    async def _check_access(self, *roles: str) -> tuple[Principal | None, bool, int]:
+        """The database half of `_authorize`: reads the tab's cookie, writes no var (a background handler
+        runs it before locking its state, so a crowd of tabs waiting for the database holds no state lock)."""
         token, client_token, meta = self._token(), self.router.session.client_token, self._meta()
-        principal, allowed, unread = await off_loop(_check_access, token, client_token, meta, roles)
+        return await off_loop(_check_access, token, client_token, meta, roles)
+
+    def _admit(self, principal: Principal | None, allowed: bool, unread: int) -> tuple[Principal | None, list | None]:
+        """The state half of `_authorize` (under the state's lock): who holds the tab, and its live routing."""
         if principal is None or (self.user_id and principal.id != self.user_id):
             # Nobody, or a different person, now holds this tab: forget who it was.
             self._remember(None)
@@ -163,6 +171,7 @@ class SessionState(rx.State):
             self.access = "forbidden"
             return None, []
         self.access, self.unread_count = "ok", unread
+        client_token = self.router.session.client_token
         if client_token:
             from kisaan_app.realtime.registry import ClientInfo, registry
 

@@ -45,6 +45,8 @@ def test_farmer_registers_logs_in_sees_home_in_hindi_and_logs_out(page):
     page.click("#logout-button")
     expect(page).to_have_url(re.compile(r"/login"))
     page.goto("/")
+    expect(page.locator("#welcome")).to_be_visible()  # "/" is the public page for someone signed out
+    page.goto("/profile")
     expect(page).to_have_url(re.compile(r"/login"))  # the old session is gone
 
     page.context.clear_cookies()  # forget the language cookie: the account remembers Hindi by itself

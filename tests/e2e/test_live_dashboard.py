@@ -39,9 +39,10 @@ def test_red_alert_reaches_nashik_farmer_live_and_not_pune(browser, live_server)
         admin.fill("#alert-district", "Nashik")
         admin.fill("#alert-state", "Maharashtra")
         admin.select_option("#alert-severity", "red")
-        admin.fill("#alert-title", "Extremely heavy rain")
-        admin.fill("#alert-message", "Harvest onions today and move them under cover.")
-        admin.click("#alert-submit")
+        admin.fill("#alert-title-en", "Extremely heavy rain")
+        admin.fill("#alert-message-en", "Harvest onions today and move them under cover.")
+        admin.click("#alert-submit")  # checks it and shows who it reaches
+        admin.click("#alert-confirm")
         issued = time.monotonic()
         expect(admin.locator("#active-alerts")).to_contain_text("Extremely heavy rain")
 

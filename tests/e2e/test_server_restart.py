@@ -59,9 +59,10 @@ def test_open_dashboard_survives_a_server_restart_and_catches_up(browser, app_se
             admin.fill("#alert-district", "Nashik")
             admin.fill("#alert-state", "Maharashtra")
             admin.select_option("#alert-severity", "red")
-            admin.fill("#alert-title", "Flash flood warning")
-            admin.fill("#alert-message", "Keep cattle away from the river bank.")
+            admin.fill("#alert-title-en", "Flash flood warning")
+            admin.fill("#alert-message-en", "Keep cattle away from the river bank.")
             admin.click("#alert-submit")
+            admin.click("#alert-confirm")
             fresh = farmer.locator(".weather-alert", has_text="Flash flood warning")
             expect(fresh).to_have_attribute("data-severity", "red", timeout=5_000)
         finally:

@@ -191,15 +191,61 @@ def test_a_quiet_series_tick_goes_out_at_once_and_a_burst_is_held_to_its_latest(
     hub = Hub(recorder, _registry())
 
     async def scenario():
-        await hub.offer_price(_price("Onion", "Lasalgaon", 200000))  # quiet series: immediately
+        hub.hold_price(_price("Onion", "Lasalgaon", 200000))
+        await hub.flush_prices()  # quiet series: at once
         sent_at_once = len(recorder.calls)
-        await hub.offer_price(_price("Onion", "Lasalgaon", 201000))  # same window: held
-        await hub.offer_price(_price("Onion", "Lasalgaon", 202000))  # replaces the held one
+        hub.hold_price(_price("Onion", "Lasalgaon", 201000))  # same window: held
+        hub.hold_price(_price("Onion", "Lasalgaon", 202000))  # replaces the held one
+        wait = await hub.flush_prices()
         held = len(recorder.calls)
-        await hub.flush_prices()
-        return sent_at_once, held
+        await asyncio.sleep(wait)
+        await hub.flush_prices()  # the window is over: the newest goes out
+        return sent_at_once, held, wait
 
-    sent_at_once, held = run_async(scenario())
+    sent_at_once, held, wait = run_async(scenario())
     assert sent_at_once == 3 and held == 3  # three farmer/buyer tabs, once each
+    assert 0 < wait <= 0.5
     latest = [events for token, events in recorder.calls if token == "tok-savita"]
     assert [[e.payload["modal_paise"] for e in batch] for batch in latest] == [[200000], [202000]]
+
+
+def test_ticks_arriving_during_a_slow_delivery_skip_to_the_newest_price_and_none_is_lost():
+    """A round of deliveries that takes longer than the ticks' spacing (Redis round-trips, a crowd of tabs)
+    must not queue stale ticks behind it: the next round carries the newest price of each series."""
+
+    class SlowTabs(Recorder):
+        async def __call__(self, token, events):
+            await asyncio.sleep(0.05)  # 3 tabs: a round takes 0.15 s, the feed ticks every 0.02 s
+            await super().__call__(token, events)
+
+    recorder = SlowTabs()
+    hub = Hub(recorder, _registry())
+
+    async def scenario():
+        pump = asyncio.create_task(hub._deliver_prices_forever())
+        for modal in range(200000, 200040):  # 40 ticks of one series, 0.8 s of feed
+            hub.hold_price(_price("Onion", "Lasalgaon", modal))
+            hub.hold_price(_price("Wheat", "Indore", modal + 1))  # a second series, interleaved
+            await asyncio.sleep(0.02)
+        for _ in range(100):  # bounded: the pump empties the held ticks within a couple of windows
+            if not hub._prices and not hub._prices_waiting.is_set():
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)
+        pump.cancel()
+
+    run_async(scenario())
+    rounds = [[(e.payload["commodity"], e.payload["modal_paise"]) for e in events] for t, events in recorder.calls]
+    savita = [r for (token, _), r in zip(recorder.calls, rounds, strict=True) if token == "tok-savita"]
+    assert len(savita) < 10  # coalesced: far fewer rounds than the 40 ticks of each series
+    newest = {c: m for r in savita for c, m in r}
+    assert newest == {"Onion": 200039, "Wheat": 200040}  # every series' newest price reached the tab
+    for tab in ("tok-ramesh", "tok-ramesh-2", "tok-savita"):  # each tab saw the prices only move forward
+        seen = [
+            m
+            for (token, _), r in zip(recorder.calls, rounds, strict=True)
+            if token == tab
+            for c, m in r
+            if c == "Onion"
+        ]
+        assert seen == sorted(seen) and seen[-1] == 200039

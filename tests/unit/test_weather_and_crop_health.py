@@ -22,7 +22,10 @@ def _p(user: User):
     return accounts.to_principal(user)
 
 
-def _alert(actor: User, *, district="Nashik", severity="orange", hours=6, starts_in=0, title="Heavy rain"):
+def _alert(
+    actor: User, *, district="Nashik", severity="orange", hours=6, starts_in=0, title="Heavy rain", allow_empty=True
+):
+    """A warning; most tests here are about order and scope, not reach, so an empty district is allowed."""
     now = utcnow()
     with session_scope() as session:
         return weather.issue_alert(
@@ -36,6 +39,7 @@ def _alert(actor: User, *, district="Nashik", severity="orange", hours=6, starts
             message="Keep the harvest covered",
             valid_from=now + timedelta(hours=starts_in),
             valid_until=now + timedelta(hours=starts_in + hours),
+            allow_empty=allow_empty,
         )
 
 
@@ -66,7 +70,11 @@ def test_an_fpo_admin_warns_only_their_own_members_in_that_district(db):
 
 def test_a_platform_admin_may_warn_a_district_with_no_farmers_yet(db):
     admin = make_user("admin")
-    alert = _alert(admin, district="Satara")
+    with pytest.raises(ValidationFailed) as err:  # by default a warning that reaches nobody is refused
+        _alert(admin, district="Satara", allow_empty=False)
+    assert (err.value.code, err.value.field) == ("alert_no_farmers", "district")
+    assert err.value.params == {"district": "Satara"}
+    alert = _alert(admin, district="Satara")  # on purpose: recorded for farmers who have not joined yet
     assert alert.organization_id is None and _events("weather") == []
 
 

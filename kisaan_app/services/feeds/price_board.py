@@ -10,6 +10,7 @@ from sqlmodel import Session, col, or_, select
 from kisaan_app.models.feeds import MandiPrice
 from kisaan_app.realtime import ALL, send_on_commit
 from kisaan_app.realtime.payloads import PriceTick
+from kisaan_app.services.feeds import prices
 from kisaan_app.services.feeds.prices import PriceRecord, upsert
 
 LOOKBACK_DAYS = 30
@@ -94,6 +95,15 @@ def latest_prices(
         key=lambda r: (r.district.lower() != in_district, wanted.index(r.commodity.lower()), r.market, r.variety)
     )
     return result[:limit]
+
+
+def public_board(session: Session, limit: int = 8) -> list[PriceRow]:
+    """Today's prices for a visitor's first look: the latest day of every crop's series, anywhere (mandi prices
+    are public data, so no reader is needed)."""
+    first_per_crop: dict[str, PriceRow] = {}
+    for row in latest_prices(session, prices.commodities(session), None, None, limit=500):
+        first_per_crop.setdefault(row.commodity.lower(), row)  # one market per crop keeps the page short
+    return list(first_per_crop.values())[:limit]
 
 
 def price_trend(

@@ -4,11 +4,13 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from sqlalchemy import func as sa_func
 from sqlmodel import Session, col, select
 
 from kisaan_app.models.accounts import FarmerProfile, User
 from kisaan_app.models.enums import Role
 from kisaan_app.models.notifications import NotificationPreference, PushSubscription
+from kisaan_app.services import district_names
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import PermissionDenied
 from kisaan_app.services.notifications.preferences import allowed_channels
@@ -53,8 +55,8 @@ def resolve(session: Session, actor: Principal | None, audience: Audience) -> li
         stmt = stmt.where(User.preferred_language == audience.language)
     if audience.district or audience.crop:
         stmt = stmt.join(FarmerProfile, col(FarmerProfile.user_id) == col(User.id))
-        if audience.district:
-            stmt = stmt.where(FarmerProfile.district == audience.district)
+        if audience.district:  # "nashik " is Nashik
+            stmt = stmt.where(sa_func.lower(FarmerProfile.district) == " ".join(audience.district.split()).lower())
     users = list(session.exec(stmt).all())
     if audience.crop:
         # crops is a JSON list: filtered here so the same code runs on SQLite and PostgreSQL.
@@ -114,10 +116,44 @@ class Reach:
         return [(d.endpoint, f"push:{d.id}") for d in self.devices.get(user.id, [])]
 
 
+@dataclass(frozen=True)
+class AudienceReach:
+    """What a send would reach, shown before it goes and checked again when it goes (start_campaign)."""
+
+    people: int  # people reached on at least one of the channels
+    channels: dict[str, int]  # people per channel (push: people with at least one device)
+    languages: dict[str, int]  # reached people per preferred language
+    suggestion: str = ""  # "Nashik" when the audience's district "Nasik" reaches nobody
+
+
+def reach_of(
+    session: Session,
+    actor: Principal | None,
+    audience: Audience,
+    channels: list[str],
+    category: str,
+    critical: bool = False,
+) -> tuple[AudienceReach, list[User]]:
+    """The reach of a send and the people it resolves to: the preview and the send use this one function."""
+    users = resolve(session, actor, audience)
+    reach = Reach.load(session, users)
+    wanted = {u.id: [ch for ch in channels if reach.targets(u, ch, category, critical)] for u in users}
+    by_channel = {ch: sum(1 for u in users if ch in wanted[u.id]) for ch in channels}
+    languages: dict[str, int] = {}
+    for user in users:
+        if wanted[user.id]:
+            languages[user.preferred_language] = languages.get(user.preferred_language, 0) + 1
+    people = sum(languages.values())
+    suggestion = ""
+    if not people and audience.district:
+        known = district_names.farmer_districts(session, scoped(actor, audience).organization_id)
+        if district_names.same(audience.district, known) is None:
+            suggestion = district_names.closest(audience.district, known) or ""
+    return AudienceReach(people, by_channel, languages, suggestion), users
+
+
 def count_by_channel(
     session: Session, actor: Principal | None, audience: Audience, channels: list[str], category: str
 ) -> dict[str, int]:
     """How many people each channel will reach (push: people with at least one device)."""
-    users = resolve(session, actor, audience)
-    reach = Reach.load(session, users)
-    return {ch: sum(1 for u in users if reach.targets(u, ch, category, critical=False)) for ch in channels}
+    return reach_of(session, actor, audience, channels, category)[0].channels

@@ -24,7 +24,7 @@ from kisaan_app.services import audit, ratelimit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import NotFound, ValidationFailed
-from kisaan_app.services.notifications.audience import RECIPIENT_VARIABLES, Audience, resolve, scoped
+from kisaan_app.services.notifications.audience import RECIPIENT_VARIABLES, Audience, reach_of, resolve, scoped
 from kisaan_app.services.notifications.dispatch import Composer, notify
 from kisaan_app.settings import get_settings
 
@@ -104,7 +104,11 @@ def start_campaign(
         raise ValidationFailed("channel_unknown", field="channels")
     if audience.organization_id is not None and session.get(Organization, audience.organization_id) is None:
         raise ValidationFailed("unknown_organization", field="organization_id")  # the campaign row names it
-    people = resolve(session, actor, audience)
+    reach, people = reach_of(session, actor, audience, channels, category, critical)
+    if not reach.people:  # "sent to 0 people" is never a success
+        if reach.suggestion:
+            raise ValidationFailed("no_recipients_district", field="district", suggestion=reach.suggestion)
+        raise ValidationFailed("no_recipients", field="audience")
     composer = Composer(session, template_key, subject, text)
     sample = {**dict.fromkeys(RECIPIENT_VARIABLES, ""), **(data or {})}
     # Every (channel, language) the job will render is tried now: a missing variable or template fails this

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, col, func, or_, select
 
+from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import DeliveryStatus, Role
 from kisaan_app.models.notifications import NotificationHistory
@@ -53,6 +54,7 @@ class DeliveryView:
     sent_at: datetime | None
     delivered_at: datetime | None
     is_critical: bool
+    recipient_name: str = ""  # the person behind "user:9" or a phone number, when the delivery names one
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,15 @@ class StatsView:
     sms_balance: dict | None = None
 
 
-def _view(r: NotificationHistory) -> DeliveryView:
+def _names(session: Session, rows: list[NotificationHistory]) -> dict[int, str]:
+    """Full names of the people the rows were sent to, in one query."""
+    ids = {r.user_id for r in rows if r.user_id is not None}
+    if not ids:
+        return {}
+    return dict(session.exec(select(User.id, User.full_name).where(col(User.id).in_(ids))).all())
+
+
+def _view(r: NotificationHistory, names: dict[int, str] | None = None) -> DeliveryView:
     return DeliveryView(
         r.id,
         r.created_at,
@@ -91,6 +101,7 @@ def _view(r: NotificationHistory) -> DeliveryView:
         r.sent_at,
         r.delivered_at,
         r.is_critical,
+        (names or {}).get(r.user_id or 0, ""),
     )
 
 
@@ -115,7 +126,14 @@ def list_history(
         where.append(NotificationHistory.batch_id == flt.batch_id)
     if flt.search:
         like = f"%{flt.search.strip()}%"
-        where.append(or_(col(NotificationHistory.recipient).ilike(like), col(NotificationHistory.body).ilike(like)))
+        named = select(User.id).where(col(User.full_name).ilike(like))  # "Ramesh" finds his deliveries
+        where.append(
+            or_(
+                col(NotificationHistory.recipient).ilike(like),
+                col(NotificationHistory.body).ilike(like),
+                col(NotificationHistory.user_id).in_(named),
+            )
+        )
     if flt.date_from:
         where.append(col(NotificationHistory.created_at) >= _start(flt.date_from))
     if flt.date_to:
@@ -128,7 +146,8 @@ def list_history(
         .limit(min(limit, 200))
         .offset(offset)
     ).all()
-    return [_view(r) for r in rows], total
+    names = _names(session, list(rows))
+    return [_view(r, names) for r in rows], total
 
 
 def delivery_detail(session: Session, actor: Principal, delivery_id: int) -> DeliveryView:
@@ -136,7 +155,7 @@ def delivery_detail(session: Session, actor: Principal, delivery_id: int) -> Del
     scope = _scope(actor)
     if row is None or (scope and row.organization_id != actor.organization_id):
         raise NotFound()
-    return _view(row)
+    return _view(row, _names(session, [row]))
 
 
 def _rate(channel: str, t: dict[str, int]) -> float:
