@@ -89,7 +89,7 @@ def test_offline_dashboard_and_an_offer_answered_offline(browser, live_server):
     farmer_ctx, farmer = _signed_in(browser, live_server, RAMESH)
     buyer_ctx, buyer = _signed_in(browser, live_server, BUYER)
     try:
-        expect(farmer.locator("#mandi-prices .price-row").first).to_be_visible()
+        expect(farmer.locator("#mandi-prices .price-row").first).to_be_visible(timeout=20_000)
         first_market = farmer.locator("#mandi-prices .price-row").first.inner_text().split("\n")[0]
         _wait_for_worker_and_copy(farmer)
 
