@@ -163,7 +163,15 @@ def test_forgot_password_by_sms_code_then_log_in_with_the_new_one(page, app_serv
     page.fill("#code", _sms_code(app_server.sandbox_port, phone, sent))
     page.fill("#new_password", "a-fresh-secret-2026")
     page.click("#forgot-confirm")
-    expect(page).to_have_url(re.compile(r"/login\?reset=1"))
+    try:
+        expect(page).to_have_url(re.compile(r"/login\?reset=1"))
+    except AssertionError:
+        # A loaded machine can deliver a second code (a click we took for lost) after we read the first: a person
+        # would read their newest SMS and type that. The newest code must work; an older one never does.
+        expect(page.locator("#forgot-error")).to_be_visible()
+        page.fill("#code", _sms_code(app_server.sandbox_port, phone, sent + 1, timeout=20.0))
+        page.click("#forgot-confirm")
+        expect(page).to_have_url(re.compile(r"/login\?reset=1"))
     login(page, phone, "kisaan-pass-2026")  # the old password no longer works
     expect(page.locator("#login-error")).to_be_visible()
     login(page, phone, "a-fresh-secret-2026")
