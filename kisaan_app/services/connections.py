@@ -9,6 +9,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select, update
 
 from kisaan_app.db import session_scope
@@ -26,11 +27,22 @@ PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 def connect(session: Session, token: str, principal: Principal, meta: RequestMeta) -> WebSocketConnection:
     """Record (or refresh) the client `token` as held by this process for `principal`."""
-    row = session.exec(select(WebSocketConnection).where(WebSocketConnection.client_token == token)).first()
     now = utcnow()
+    row = _row_for(session, token)
     if row is None:
-        row = WebSocketConnection(client_token=token, user_id=principal.id, role=principal.role, process_id=PROCESS_ID)
-        row.connected_at = now
+        # A new tab's first events (its page load and a background handler's access check) can record it at the
+        # same moment: the insert that loses the race takes the winner's row instead of failing the page.
+        try:
+            with session.begin_nested():
+                row = WebSocketConnection(
+                    client_token=token, user_id=principal.id, role=principal.role, process_id=PROCESS_ID
+                )
+                row.connected_at = now
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            row = _row_for(session, token)
+            assert row is not None  # the unique index refused ours because this row exists
     elif row.user_id != principal.id or row.status != ConnectionStatus.ONLINE:
         row.connected_at = now  # another person in this tab, or it came back: a new connection
     row.user_id, row.role, row.organization_id = principal.id, principal.role, principal.organization_id
@@ -39,6 +51,10 @@ def connect(session: Session, token: str, principal: Principal, meta: RequestMet
     session.add(row)
     session.flush()
     return row
+
+
+def _row_for(session: Session, token: str) -> WebSocketConnection | None:
+    return session.exec(select(WebSocketConnection).where(WebSocketConnection.client_token == token)).first()
 
 
 def heartbeat(session: Session, tokens: list[str]) -> int:

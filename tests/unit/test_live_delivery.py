@@ -249,3 +249,28 @@ def test_ticks_arriving_during_a_slow_delivery_skip_to_the_newest_price_and_none
             if c == "Onion"
         ]
         assert seen == sorted(seen) and seen[-1] == 200039
+
+
+def test_a_tab_recorded_by_two_events_at_once_keeps_one_row(db):
+    """A new tab's page load and a background handler's access check record it at the same moment: the one that
+    loses the insert race refreshes the winner's row (before, it failed with a unique-constraint error and the
+    farmer's dashboard never loaded)."""
+    from sqlalchemy import event
+
+    farmer = make_user("farmer")
+    principal = accounts.to_principal(farmer)
+    with session_scope() as session:
+        raced = []
+
+        @event.listens_for(session, "before_flush")
+        def _the_other_event_wins(sess, *_):
+            if not raced:  # after this session looked and found no row, before it inserts its own
+                raced.append(True)
+                with session_scope() as other:
+                    connections.connect(other, "tok-race", principal, META)
+
+        row = connections.connect(session, "tok-race", principal, META)
+        assert raced and row.client_token == "tok-race" and row.user_id == farmer.id
+    with session_scope() as session:
+        rows = session.exec(_all(WebSocketConnection)).all()
+        assert [r.client_token for r in rows] == ["tok-race"]
