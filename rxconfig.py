@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from kisaan_app.pwa_build import ServiceWorkerPlugin
 from kisaan_app.settings import get_settings
 
 settings = get_settings()
@@ -25,6 +26,12 @@ config = rx.Config(
     # manager would write every live update to disk (it cost a quarter of the CPU per delivered update in bench/).
     state_manager_mode="redis" if settings.redis_url else "memory",
     trusted_proxy_hops=settings.trusted_proxy_hops,
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="green", radius="medium"))],
+    # ServiceWorkerPlugin builds /sw.js (Workbox) over each production build: kisaan_app/pwa_build.py.
+    plugins=[
+        rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="green", radius="medium")),
+        ServiceWorkerPlugin(),
+    ],
+    # Brotli beside gzip: about a fifth fewer bytes for the same scripts on a 2G/3G link.
+    frontend_compression_formats=["brotli", "gzip"],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

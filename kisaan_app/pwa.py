@@ -4,19 +4,10 @@ import reflex as rx
 
 THEME_COLOUR = "#2e7d32"
 
-# Registered after load so it never competes with the first paint on a slow phone. The app injects this
-# script after hydration, often after `load` has fired, so check readyState instead of only listening.
-REGISTER_SERVICE_WORKER = """
-if ('serviceWorker' in navigator) {
-  var kisaanRegister = function () {
-    navigator.serviceWorker.register('/sw.js', {scope: '/'}).catch(function (err) {
-      console.warn('service worker registration failed', err);
-    });
-  };
-  if (document.readyState === 'complete') { kisaanRegister(); }
-  else { window.addEventListener('load', kisaanRegister); }
-}
-"""
+# The page's half of offline-first (assets/kisaan-offline.js): registers the service worker after load, keeps the
+# person's offline copy fresh, shows it when the network is gone, and sends or queues offline writes. `defer`:
+# it never competes with the first paint on a slow phone.
+OFFLINE_SCRIPT = "/kisaan-offline.js"
 
 
 def head_components() -> list[rx.Component]:
@@ -28,5 +19,5 @@ def head_components() -> list[rx.Component]:
         rx.el.meta(name="apple-mobile-web-app-title", content="Kisaansay"),
         rx.el.link(rel="apple-touch-icon", href="/icons/apple-touch-icon.png"),
         rx.el.link(rel="icon", href="/favicon.ico", sizes="any"),
-        rx.script(REGISTER_SERVICE_WORKER),
+        rx.el.script(src=OFFLINE_SCRIPT, defer=True),
     ]

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Header, status
 from pydantic import BaseModel, Field
 
 from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep
+from kisaan_app.api.idempotent import IdempotencyKey, run_once
 from kisaan_app.services import crop_health, sensors
 
 router = APIRouter(prefix="/api/crop-health", tags=["crop health"])
@@ -49,9 +50,12 @@ class ReadingOut(BaseModel):
 
 
 @router.post("/reports", status_code=status.HTTP_201_CREATED, response_model=ReportOut)
-def report(body: ReportIn, session: SessionDep, meta: MetaDep, farmer: CurrentPrincipal):
-    row = crop_health.report_issue(session, farmer, meta, **body.model_dump())
-    return ReportOut.model_validate(row, from_attributes=True)
+def report(body: ReportIn, session: SessionDep, meta: MetaDep, farmer: CurrentPrincipal, key: IdempotencyKey = None):
+    def write():
+        row = crop_health.report_issue(session, farmer, meta, **body.model_dump())
+        return ReportOut.model_validate(row, from_attributes=True)
+
+    return run_once(session, farmer, key, "crop_health.report", body, status.HTTP_201_CREATED, write)
 
 
 @router.post("/devices", status_code=status.HTTP_201_CREATED, response_model=DeviceOut)

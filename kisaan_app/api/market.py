@@ -5,11 +5,12 @@ sees their own bids, never another buyer's)."""
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, UploadFile
+from fastapi import APIRouter, Query, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
 from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep
+from kisaan_app.api.idempotent import IdempotencyKey, run_once
 from kisaan_app.api.ids import RowId
 from kisaan_app.db import session_scope
 from kisaan_app.models.market import Bid, MarketOrder
@@ -18,8 +19,6 @@ from kisaan_app.services.market import bids, listings, orders, photos
 from kisaan_app.services.payments import farm_gate
 
 router = APIRouter(prefix="/api/market", tags=["marketplace"])
-# A client's key for one create (8–64 of A-Z a-z 0-9 _ . : -): sending it again returns the first result.
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=64)]
 
 
 class ListingIn(BaseModel):
@@ -154,8 +153,18 @@ def search_listings(
 def create_listing(
     body: ListingIn, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal, key: IdempotencyKey = None
 ):
+    # The key does two jobs: run_once replays the first answer to a retried request (offline replays), and
+    # the service's form key makes the row itself unique per author (a double tap in the app).
     data = listings.ListingInput(**body.model_dump(exclude={"farmer_id"}), form_key=key)
-    return _listing_out(listings.create_listing(session, actor, meta, data, farmer_id=body.farmer_id))
+    return run_once(
+        session,
+        actor,
+        key,
+        "market.listing",
+        body,
+        201,
+        lambda: _listing_out(listings.create_listing(session, actor, meta, data, farmer_id=body.farmer_id)),
+    )
 
 
 @router.get("/listings/{listing_id}", response_model=ListingOut)
@@ -201,8 +210,16 @@ def place_bid(
 ):
     """A bid, or a raise of your live bid (it replaces the old figure); at or above the auto-accept price it
     comes back as an order."""
-    return _bid_or_order(
-        bids.place_bid(session, buyer, meta, listing_id, body.quantity, body.price_paise, body.message, key)
+    return run_once(
+        session,
+        buyer,
+        key,
+        f"market.bid:{listing_id}",
+        body,
+        201,
+        lambda: _bid_or_order(
+            bids.place_bid(session, buyer, meta, listing_id, body.quantity, body.price_paise, body.message, key)
+        ),
     )
 
 
@@ -225,19 +242,35 @@ def counter_bid(
     actor: CurrentPrincipal,
     key: IdempotencyKey = None,
 ):
-    return bids.counter(session, actor, meta, bid_id, body.price_paise, body.quantity, body.message, key)
+    def write():
+        bid = bids.counter(session, actor, meta, bid_id, body.price_paise, body.quantity, body.message, key)
+        return BidOut.model_validate(bid, from_attributes=True)
+
+    return run_once(session, actor, key, f"market.counter:{bid_id}", body, 200, write)
 
 
 @router.post("/bids/{bid_id}/accept", response_model=OrderOut, status_code=201)
-def accept_bid(bid_id: RowId, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
-    return bids.accept(session, actor, meta, bid_id)
+def accept_bid(bid_id: RowId, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal, key: IdempotencyKey = None):
+    def write():
+        return OrderOut.model_validate(bids.accept(session, actor, meta, bid_id), from_attributes=True)
+
+    return run_once(session, actor, key, f"market.accept:{bid_id}", None, 201, write)
 
 
 @router.post("/bids/{bid_id}/reject", response_model=BidOut)
 def reject_bid(
-    bid_id: RowId, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal, body: RejectIn | None = None
+    bid_id: RowId,
+    session: SessionDep,
+    meta: MetaDep,
+    actor: CurrentPrincipal,
+    body: RejectIn | None = None,
+    key: IdempotencyKey = None,
 ):
-    return bids.reject(session, actor, meta, bid_id, body.message if body else None)
+    def write():
+        bid = bids.reject(session, actor, meta, bid_id, body.message if body else None)
+        return BidOut.model_validate(bid, from_attributes=True)
+
+    return run_once(session, actor, key, f"market.reject:{bid_id}", body, 200, write)
 
 
 @router.post("/bids/{bid_id}/withdraw", response_model=BidOut)

@@ -58,7 +58,7 @@ def system_banner() -> rx.Component:
 def _brand() -> rx.Component:
     return rx.link(
         rx.hstack(
-            rx.image(src="/icons/icon-192.png", width="28px", height="28px", alt=""),
+            rx.image(src="/icons/logo-56.png", width="28px", height="28px", alt=""),
             rx.text(tr("app.name"), weight="bold", size="4", color="white", class_name="brand-name"),
             align="center",
             spacing="2",

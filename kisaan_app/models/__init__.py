@@ -12,6 +12,7 @@ from kisaan_app.models.accounts import (
 )
 from kisaan_app.models.audit import AuditLog
 from kisaan_app.models.feeds import CropHealthReport, MandiPrice, PriceAlertRule, SensorDevice, WeatherAlert
+from kisaan_app.models.idempotency import IdempotentRequest
 from kisaan_app.models.market import Bid, Listing, MarketOrder, Negotiation, QRSession
 from kisaan_app.models.notifications import (
     AppSecret,
@@ -34,6 +35,7 @@ __all__ = [
     "BuyerProfile",
     "CropHealthReport",
     "FarmerProfile",
+    "IdempotentRequest",
     "LinkedAccount",
     "Listing",
     "MandiPrice",

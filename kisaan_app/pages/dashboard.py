@@ -3,15 +3,14 @@
 from typing import Any
 
 import reflex as rx
-from reflex.vars import FunctionStringVar
 
+from kisaan_app.components.data_saver import data_heavy
 from kisaan_app.components.feedback import empty_state, error_banner, success_banner
 from kisaan_app.components.i18n import tr, tr_prefixed
 from kisaan_app.components.tables import native_select
+from kisaan_app.components.trend_chart import trend_chart
 from kisaan_app.state.dashboard import DashboardState
 
-# The trend's axis and tooltip say what the figures are: ₹2,400 (lakh grouping, as everywhere in the app).
-RUPEE_TICK = FunctionStringVar.create('(v) => "₹" + Number(v).toLocaleString("en-IN")')
 SEVERITY_COLOURS = {"red": "red", "orange": "orange", "yellow": "amber", "green": "green"}
 
 
@@ -115,21 +114,10 @@ def trend_panel() -> rx.Component:
                 ),
                 rx.cond(
                     DashboardState.trend.length() > 1,
-                    rx.recharts.line_chart(
-                        rx.recharts.line(data_key="modal", stroke="#2e7d32", stroke_width=2, dot=False),
-                        rx.recharts.x_axis(data_key="date", tick={"fontSize": 11}, min_tick_gap=20),
-                        rx.recharts.y_axis(
-                            tick={"fontSize": 11},
-                            width=56,
-                            domain=["auto", "auto"],
-                            tick_formatter=RUPEE_TICK,
-                        ),
-                        rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
-                        rx.recharts.graphing_tooltip(),
-                        # recharts' prop is typed as dicts; a TrendPoint reaches the browser as that same object.
-                        data=DashboardState.trend.to(list[dict[str, Any]]),
-                        width="100%",
-                        height=220,
+                    data_heavy(
+                        # recharts' data is a list of objects; a TrendPoint reaches the browser as that object.
+                        trend_chart(data=DashboardState.trend.to(list[dict[str, Any]]), height=220),
+                        "data_saver.show_chart",
                     ),
                     empty_state("dashboard.no_trend", icon="chart_line"),
                 ),

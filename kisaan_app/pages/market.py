@@ -3,6 +3,7 @@ pages/market_sell.py, orders pages/orders.py."""
 
 import reflex as rx
 
+from kisaan_app.components.data_saver import data_heavy
 from kisaan_app.components.feedback import empty_state, error_banner, success_banner
 from kisaan_app.components.fees import fee_before_note
 from kisaan_app.components.forms import field
@@ -22,7 +23,12 @@ def _card(item: rx.Var) -> rx.Component:
             rx.hstack(
                 rx.cond(
                     item.photo != "",
-                    rx.image(src=item.photo, width="64px", height="64px", object_fit="cover", alt="", loading="lazy"),
+                    data_heavy(
+                        rx.image(
+                            src=item.photo, width="64px", height="64px", object_fit="cover", alt="", loading="lazy"
+                        ),
+                        "data_saver.show_photo",
+                    ),
                 ),
                 rx.vstack(
                     rx.text(item.title, weight="bold"),
@@ -309,8 +315,16 @@ def listing_page() -> rx.Component:
                     rx.vstack(
                         rx.cond(
                             L.card.photo != "",
-                            rx.image(
-                                src=L.card.photo, width="100%", max_width="360px", alt="", id="listing-card-photo"
+                            data_heavy(
+                                rx.image(
+                                    src=L.card.photo,
+                                    width="100%",
+                                    max_width="360px",
+                                    alt="",
+                                    loading="lazy",
+                                    id="listing-card-photo",
+                                ),
+                                "data_saver.show_photo",
                             ),
                         ),
                         rx.heading(L.card.title, size="5", id="listing-title"),

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from kisaan_app.components.data_saver import data_saver_setting
 from kisaan_app.components.feedback import error_banner, success_banner
 from kisaan_app.components.forms import field
 from kisaan_app.components.i18n import tr, tr_prefixed
@@ -117,4 +118,5 @@ def notification_settings_page() -> rx.Component:
         error_banner(S.error),
         success_banner(S.message, id="prefs-saved"),
         _this_device(),
+        data_saver_setting(),  # this phone's data plan, kept on the phone
     )

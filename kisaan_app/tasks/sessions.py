@@ -1,4 +1,4 @@
-"""Housekeeping for login sessions and password-reset codes."""
+"""Housekeeping for login sessions, password-reset codes and the stored answers to replayed writes."""
 
 import logging
 
@@ -31,3 +31,15 @@ def clean_up_reset_codes() -> tuple[int, int]:
         redacted, purged = clean_up(session)
     log.info("reset codes: %d SMS texts blanked, %d expired codes deleted", redacted, purged)
     return redacted, purged
+
+
+@huey.periodic_task(crontab(minute="41", hour="3"))
+def forget_old_replay_answers() -> int:
+    """Answers kept for Idempotency-Key replays are deleted after 30 days (services/idempotency.py)."""
+    from kisaan_app.db import session_scope
+    from kisaan_app.services.idempotency import forget_old
+
+    with session_scope() as session:
+        removed = forget_old(session)
+    log.info("forgot %d old replay answers", removed)
+    return removed

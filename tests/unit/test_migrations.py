@@ -48,6 +48,7 @@ EXPECTED_TABLES = {
     "payout",
     "price_alert_rule",
     "password_reset_code",
+    "idempotent_request",
 }
 
 
