@@ -3,34 +3,28 @@
 
 import functools
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
-from babel.numbers import NumberFormatError, format_currency, parse_decimal
+from babel.numbers import NumberFormatError, format_currency, format_decimal, parse_decimal
 
 IST = ZoneInfo("Asia/Kolkata")
 
 
 def group_indian(whole: int) -> str:
     """1234567 -> 12,34,567 (lakh/crore grouping)."""
-    sign, digits = ("-" if whole < 0 else ""), str(abs(whole))
-    if len(digits) <= 3:
-        return sign + digits
-    head, tail = digits[:-3], digits[-3:]
-    pairs = []
-    while len(head) > 2:
-        pairs.insert(0, head[-2:])
-        head = head[:-2]
-    return sign + ",".join([head, *pairs, tail])
+    return format_decimal(whole, format="#,##,##0", locale="en_IN")
 
 
-def rupees(paise: int | None, *, decimals: bool = False) -> str:
+def rupees(paise: int | None) -> str:
+    """The one way money is shown: "₹2,350" when rupees suffice, "₹2,350.50" when there are paise
+    (Indian grouping, Babel). Never rounds: a paisa owed is a paisa shown."""
     if paise is None:
         return "—"
-    whole, rest = divmod(abs(paise), 100)
-    text = group_indian(whole) + (f".{rest:02d}" if decimals else "")
-    return ("-₹" if paise < 0 else "₹") + text
+    pattern = "¤#,##,##0.00" if paise % 100 else "¤#,##,##0"
+    return format_currency(Decimal(paise) / 100, "INR", format=pattern, locale="en_IN", currency_digits=False)
 
 
 def ist(moment: datetime | None, fmt: str = "%d %b, %H:%M") -> str:

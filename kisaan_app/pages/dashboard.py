@@ -64,7 +64,7 @@ def _price(row: rx.Var) -> rx.Component:
     return rx.box(
         rx.hstack(
             rx.vstack(
-                rx.text(row.commodity, " · ", row.variety, weight="bold"),
+                rx.text(row.crop, " · ", row.variety, weight="bold"),
                 rx.text(row.market, " (", row.district, ") · ", row.date, size="1", color=rx.color("gray", 11)),
                 spacing="0",
                 align="start",
@@ -106,7 +106,7 @@ def trend_panel() -> rx.Component:
             DashboardState.my_crops.length() > 0,
             rx.vstack(
                 rx.segmented_control.root(
-                    rx.foreach(DashboardState.my_crops, lambda c: rx.segmented_control.item(c, value=c)),
+                    rx.foreach(DashboardState.crop_choices, lambda c: rx.segmented_control.item(c[1], value=c[0])),
                     value=DashboardState.selected_crop,
                     on_change=DashboardState.select_crop,
                     size="1",
@@ -158,7 +158,7 @@ def crop_health_panel() -> rx.Component:
             rx.flex(
                 native_select(
                     "crop",
-                    dynamic=rx.foreach(DashboardState.my_crops, lambda c: rx.el.option(c, value=c)),
+                    dynamic=rx.foreach(DashboardState.crop_choices, lambda c: rx.el.option(c[1], value=c[0])),
                     id="report-crop",
                 ),
                 native_select(

@@ -99,7 +99,7 @@ class AdminPaymentsState(FilteredListMixin, SessionState):
     @guarded()
     async def open_refund(self, principal: Principal, receipt: str):
         shown_receipt, available = await off_loop(_refundable, principal, receipt)
-        self.refund_receipt, self.refund_available = shown_receipt, rupees(available, decimals=True)
+        self.refund_receipt, self.refund_available = shown_receipt, rupees(available)
         self.refund_amount, self.refund_reason, self.refund_error = f"{available / 100:.2f}", "", ""
         self.refund_step, self.refund_key, self.refund_open = "form", f"ui-{uuid.uuid4().hex}", True
 
@@ -123,7 +123,7 @@ class AdminPaymentsState(FilteredListMixin, SessionState):
     @rx.var
     def refund_amount_label(self) -> str:
         try:
-            return rupees(_amount(self.refund_amount, "amount"), decimals=True)
+            return rupees(_amount(self.refund_amount, "amount"))
         except ValidationFailed:
             return ""
 

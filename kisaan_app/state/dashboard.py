@@ -16,7 +16,7 @@ from kisaan_app.i18n.formatting import local_day, local_time
 from kisaan_app.models.enums import Role
 from kisaan_app.realtime.events import LiveEvent
 from kisaan_app.realtime.payloads import CropHealthUpdate, PriceTick, WeatherUpdate
-from kisaan_app.services import inbox
+from kisaan_app.services import glossary, inbox
 from kisaan_app.services.accounts import profiles
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.state.dashboard_rows import (
@@ -66,6 +66,11 @@ class DashboardState(SessionState):
     @rx.var
     def issue_types(self) -> list[list[str]]:
         return [[code, self._tr(f"crop_issue.{code}")] for code in ISSUE_TYPES]
+
+    @rx.var
+    def crop_choices(self) -> list[list[str]]:
+        """The farmer's crops as [key, name in the reader's language]: pickers send the key, show the name."""
+        return [[crop, glossary.label("crop", crop, self.lang)] for crop in self.my_crops]
 
     # A background event: a crowd of farmers opening the app at once queues for the database, and a normal
     # handler would hold its tab's state lock all that time (in Redis mode the lock expires after 10 s and
@@ -149,7 +154,7 @@ class DashboardState(SessionState):
     def _prepend_report(self, p: CropHealthUpdate) -> None:
         report = ReportRow(
             id=p.id,
-            crop=p.crop,
+            crop=glossary.label("crop", p.crop, self.lang),
             issue=self._tr(f"crop_issue.{p.issue_type}"),
             severity=p.severity,
             note=p.note or "",
@@ -227,7 +232,7 @@ def _dashboard(principal: Principal, selected_crop: str, lang: str) -> Dashboard
         reports = [
             ReportRow(
                 id=r.id,
-                crop=r.crop,
+                crop=glossary.label("crop", r.crop, lang),
                 issue=t(lang, f"crop_issue.{r.issue_type}"),
                 severity=r.severity,
                 note=r.note or "",

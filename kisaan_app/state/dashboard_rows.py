@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from kisaan_app.i18n.formatting import local_day, local_time, rupees
-from kisaan_app.services import inbox
+from kisaan_app.services import glossary, inbox
 
 SEVERITY_RANK = {"red": 0, "orange": 1, "yellow": 2, "green": 3}
 
@@ -17,7 +17,8 @@ SEVERITY_RANK = {"red": 0, "orange": 1, "yellow": 2, "green": 3}
 @dataclass(frozen=True)
 class PriceRow:
     key: str  # commodity|market|variety: one series, how a tick finds its row
-    commodity: str
+    commodity: str  # the glossary key (Agmarknet's name): sorting and live matching use it
+    crop: str  # the same crop in the reader's language: what the screen shows
     variety: str
     market: str
     district: str
@@ -71,11 +72,12 @@ def _arrow(direction: str | None) -> str:
 
 
 def price_row(
-    commodity, variety, market, district, modal, low, high, change, direction, day, *, flash: bool = False
+    commodity, variety, market, district, modal, low, high, change, direction, day, *, lang: str, flash: bool = False
 ) -> PriceRow:
     return PriceRow(
         key=f"{commodity}|{market}|{variety}",
         commodity=commodity,
+        crop=glossary.label("crop", commodity, lang),
         variety=variety or "",
         market=market,
         district=district,
@@ -101,6 +103,7 @@ def board_row(r, lang: str) -> PriceRow:
         r.change_paise,
         r.direction,
         local_day(r.arrival_date, lang),
+        lang=lang,
     )
 
 
@@ -118,6 +121,7 @@ def _formatted_tick(items: tuple, lang: str) -> PriceRow:
         p.get("change_paise"),
         p.get("direction"),
         _short_date(p.get("arrival_date"), lang),
+        lang=lang,
         flash=True,
     )
 

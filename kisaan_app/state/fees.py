@@ -40,4 +40,4 @@ def _receipt_line(principal: Principal, receipt: str) -> tuple[str, str, str]:
     if split is None:
         return "", "", ""
     rate = fees.percent_label(split.fee_bps)
-    return rupees(split.fee_paise, decimals=True), rupees(split.seller_paise, decimals=True), rate
+    return rupees(split.fee_paise), rupees(split.seller_paise), rate

@@ -100,7 +100,7 @@ def listing_card(listing, farmer_name: str = "", lang: str = "en") -> ListingCar
         id=str(listing.id),
         title=" · ".join(p for p in (crop, listing.variety, listing.grade) if p),
         remaining=f"{listing.quantity_remaining:g} {unit}",
-        price=f"{rupees(listing.asking_price_paise, decimals=True)} / {unit}",
+        price=f"{rupees(listing.asking_price_paise)} / {unit}",
         place=", ".join(p for p in (listing.village, glossary.label("district", listing.district, lang)) if p),
         farmer=farmer_name,
         status=listing.status,
@@ -109,12 +109,12 @@ def listing_card(listing, farmer_name: str = "", lang: str = "en") -> ListingCar
     )
 
 
-def order_row(order, viewer_id: int) -> OrderRow:
+def order_row(order, viewer_id: int, lang: str = "en") -> OrderRow:
     return OrderRow(
         id=str(order.id),
         number=order.order_number,
-        what=f"{order.quantity:g} {order.unit} × {rupees(order.price_paise, decimals=True)}",
-        amount=rupees(order.amount_paise, decimals=True),
+        what=f"{order.quantity:g} {t(lang, f'unit.{order.unit}')} × {rupees(order.price_paise)}",
+        amount=rupees(order.amount_paise),
         status=order.status,
         is_buyer=order.buyer_id == viewer_id,
         listing_id=str(order.listing_id),
@@ -128,7 +128,7 @@ def thread_row(t: views.ThreadView) -> ThreadRow:
         buyer=t.buyer_name,
         buyer_district=t.buyer_district,
         status=t.status,
-        price=rupees(t.price_paise, decimals=True),
+        price=rupees(t.price_paise),
         quantity=f"{t.quantity:g}",
         live=t.live,
         my_turn=t.my_turn,
@@ -136,7 +136,7 @@ def thread_row(t: views.ThreadView) -> ThreadRow:
             OfferRow(
                 by_buyer=o.by_buyer,
                 kind=o.kind,
-                price=rupees(o.price_paise, decimals=True) if o.price_paise else "",
+                price=rupees(o.price_paise) if o.price_paise else "",
                 quantity=f"{o.quantity:g}" if o.quantity else "",
                 note=o.note,
                 when=ist(o.created_at),
@@ -218,7 +218,7 @@ class ListingState(SessionState):
                 listing_card(view.listing, view.farmer_name, lang),
                 view.is_seller,
                 [thread_row(t) for t in view.threads],
-                [order_row(o, principal.id) for o in view.orders],
+                [order_row(o, principal.id, lang) for o in view.orders],
             )
 
     def _show(self, result) -> None:

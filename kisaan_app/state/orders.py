@@ -49,8 +49,8 @@ def card_row(card: order_cards.OrderCard, lang: str) -> OrderCardRow:
         id=str(order.id),
         number=order.order_number,
         crop=" · ".join(p for p in (crop, card.variety) if p),
-        what=f"{order.quantity:g} {unit} × {rupees(order.price_paise, decimals=True)}",
-        amount=rupees(order.amount_paise, decimals=True),
+        what=f"{order.quantity:g} {unit} × {rupees(order.price_paise)}",
+        amount=rupees(order.amount_paise),
         status=order.status,
         is_buyer=card.is_buyer,
         listing_id=str(order.listing_id),
@@ -59,8 +59,8 @@ def card_row(card: order_cards.OrderCard, lang: str) -> OrderCardRow:
         other_phone=card.other_phone or "",
         pickup_place=_place(card.pickup, lang),
         pickup_from=card.pickup_from.strftime("%d-%m-%Y") if card.pickup_from else "",
-        paid=rupees(card.paid_paise, decimals=True) if card.paid_paise else "",
-        refunded=rupees(card.refunded_paise, decimals=True) if card.refunded_paise else "",
+        paid=rupees(card.paid_paise) if card.paid_paise else "",
+        refunded=rupees(card.refunded_paise) if card.refunded_paise else "",
         undo_until=ist(card.undo_until, "%H:%M") if card.undo_until else "",
     )
 

@@ -10,6 +10,7 @@ from typing import ClassVar
 import reflex as rx
 
 from kisaan_app.db import session_scope
+from kisaan_app.i18n import t
 from kisaan_app.i18n.formatting import ist, rupees
 from kisaan_app.models.enums import Role
 from kisaan_app.realtime.events import LiveEvent
@@ -68,8 +69,8 @@ def payment_row(r: history.PaymentRow) -> PaymentRow:
         description=r.description or r.purpose,
         payer=r.payer,
         organization=r.organization or "—",
-        amount=rupees(r.amount_paise, decimals=True),
-        refunded=rupees(r.refunded_paise, decimals=True) if r.refunded_paise else "",
+        amount=rupees(r.amount_paise),
+        refunded=rupees(r.refunded_paise) if r.refunded_paise else "",
         status=r.status,
         method=r.method or "",
         order_id=r.razorpay_order_id or "",
@@ -103,22 +104,25 @@ class PaymentsState(SessionState):
     total_refunded: str = ""
     total_net: str = ""
 
+    def _ask(self):
+        return self.lang
+
     @staticmethod
-    def _fetch(principal, _ask):
+    def _fetch(principal, lang):
         with session_scope() as session:
             rows, _total = history.page(session, principal, history.PaymentFilter(), limit=50)
             sums = history.totals(session, principal, history.PaymentFilter())
             orders = overview.orders_awaiting_payment(session, principal) if principal.role == Role.BUYER else []
             awaiting = [
                 AwaitingOrder(
-                    str(o.id), o.order_number, rupees(o.amount_paise, decimals=True), f"{o.quantity:g} {o.unit}"
+                    str(o.id), o.order_number, rupees(o.amount_paise), f"{o.quantity:g} {t(lang, f'unit.{o.unit}')}"
                 )
                 for o in orders
             ]
             plan = overview.current_plan(session, principal)
         renews = ist(plan.renews_at, "%d %b %Y") if plan.renews_at else ""
-        money = [rupees(sums.paid_paise, decimals=True), rupees(sums.refunded_paise, decimals=True)]
-        money.append(rupees(sums.net_paise, decimals=True))
+        money = [rupees(sums.paid_paise), rupees(sums.refunded_paise)]
+        money.append(rupees(sums.net_paise))
         return [payment_row(r) for r in rows], awaiting, plan.status, plan.plan or "", renews, money
 
     def _show(self, result) -> None:
@@ -201,15 +205,11 @@ class PaymentViewState(SessionState):
             row, refunds = history.one(session, principal, receipt)
             qr = links.open_qr(session, receipt) if row.status in PENDING_STATES else None
             shown_qr = (
-                (links.qr_svg_data_uri(qr.upi_payload or ""), rupees(qr.amount_paise, decimals=True), ist(qr.close_by))
-                if qr
-                else None
+                (links.qr_svg_data_uri(qr.upi_payload or ""), rupees(qr.amount_paise), ist(qr.close_by)) if qr else None
             )
         detail = replace(payment_row(row), payer_is_me=row.payer_id == principal.id)
         refund_rows = [
-            RefundRow(
-                r.razorpay_refund_id or "", rupees(r.amount_paise, decimals=True), r.status, r.reason, ist(r.created_at)
-            )
+            RefundRow(r.razorpay_refund_id or "", rupees(r.amount_paise), r.status, r.reason, ist(r.created_at))
             for r in refunds
         ]
         return detail, refund_rows, row.payment_link_url or "", shown_qr
@@ -293,7 +293,7 @@ def _create_qr(principal: Principal, meta: RequestMeta, order_id: str) -> dict[s
         qr = links.create_qr(session, principal, meta, order_id)
         return {
             "qr_svg": links.qr_svg_data_uri(qr.upi_payload or ""),
-            "qr_amount": rupees(qr.amount_paise, decimals=True),
+            "qr_amount": rupees(qr.amount_paise),
             "qr_until": ist(qr.close_by),
             "qr_status": qr.status,
         }

@@ -52,11 +52,11 @@ def _row(view: ledger.PayoutView) -> PayoutRow:
     return PayoutRow(
         order_number=view.order_number,
         status=view.status,
-        amount=rupees(view.gross_paise, decimals=True),
-        fee=rupees(view.fee_paise, decimals=True),
+        amount=rupees(view.gross_paise),
+        fee=rupees(view.fee_paise),
         fee_rate=fees.percent_label(view.fee_bps),
-        seller=rupees(view.seller_paise, decimals=True),
-        refunded=rupees(view.refunded_paise, decimals=True) if view.refunded_paise else "",
+        seller=rupees(view.seller_paise),
+        refunded=rupees(view.refunded_paise) if view.refunded_paise else "",
         release=ist(view.released_at or view.release_due_at),
         mismatch=view.mismatch or "",
     )

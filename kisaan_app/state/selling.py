@@ -125,7 +125,7 @@ class SellState(SessionState):
             return
         self.hint = self._tr(
             "market.hint",
-            price=rupees(hint.modal_paise_per_unit, decimals=True),
+            price=rupees(hint.modal_paise_per_unit),
             unit=self._tr(f"unit.{unit}"),
             markets=", ".join(hint.markets),
         )

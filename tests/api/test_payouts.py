@@ -184,7 +184,7 @@ def test_transfer_on_hold_reversed_on_refund_released_on_delivery_and_settled(sa
                 NotificationHistory.user_id == sale["farmer"].id, NotificationHistory.category == "payments"
             )
         ).all()
-    released_note = [n for n in told if "1,960.00" in (n.body or "")]
+    released_note = [n for n in told if "₹1,960 from" in (n.body or "")]
     assert {n.channel for n in released_note} >= {"in_app"} and "Imran Traders" in released_note[0].body
 
     # Route's settlement run pays it out; settlement.processed marks it settled and the sums agree.

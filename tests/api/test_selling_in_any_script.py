@@ -276,7 +276,7 @@ def test_a_refund_is_told_to_the_farmer_in_the_inbox_and_on_their_channels(payme
 
     wait_for(lambda: "in_app" in told())
     channels = told()
-    assert channels["in_app"] == [f"Refund on order {order_row_number(order_id)}: ₹1,000.00"]  # once, however told
+    assert channels["in_app"] == [f"Refund on order {order_row_number(order_id)}: ₹1,000"]  # once, however told
     assert {"sms", "email"} & set(channels) or "push" in channels  # and on a channel that leaves the app
     with session_scope() as session:
         (card,) = order_cards.order_cards(session, to_principal(farmer))

@@ -47,11 +47,11 @@ def test_list_bid_counter_accept_live_on_both_sides(browser, live_server):
         screenshot(farmer, "market-2-countered")
 
         buyer_thread = buyer.locator(".bid-thread")
-        expect(buyer_thread).to_contain_text("₹2,050.00")
+        expect(buyer_thread).to_contain_text("₹2,050")
         buyer_thread.get_by_role("button", name="Accept").click()
 
         for page in (buyer, farmer):
-            expect(page.locator(".order-made")).to_contain_text("₹20,500.00")
+            expect(page.locator(".order-made")).to_contain_text("₹20,500")
         expect(farmer.locator("#listing-remaining")).to_contain_text("15 quintal")
         screenshot(buyer, "market-3-order-buyer")
         buyer.goto("/orders")
@@ -82,7 +82,7 @@ def test_the_farmer_shows_the_buyer_a_farm_gate_qr_from_the_orders_page(browser,
         buyer.locator("#bid-submit").click()
         expect(buyer.locator(".bid-thread")).to_contain_text("Waiting for farmer")
         farmer.locator(".bid-thread").get_by_role("button", name="Accept").click()
-        expect(farmer.locator(".order-made")).to_contain_text("₹15,801.00")
+        expect(farmer.locator(".order-made")).to_contain_text("₹15,801")
         number = farmer.locator(".order-made").inner_text().split()[1]
 
         farmer.goto("/orders")
@@ -90,7 +90,7 @@ def test_the_farmer_shows_the_buyer_a_farm_gate_qr_from_the_orders_page(browser,
         order.locator("[id^=order-qr-]").click()
         farmer.wait_for_url(re.compile(r"/payments/view/?\?receipt=rcpt_"))
         expect(farmer.locator("#upi-qr")).to_be_visible()
-        expect(farmer.get_by_text("₹15,801.00").first).to_be_visible()
+        expect(farmer.get_by_text("₹15,801").first).to_be_visible()
         screenshot(farmer, "market-4-farm-gate-qr")
     finally:
         farmer_ctx.close()

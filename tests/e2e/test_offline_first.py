@@ -128,7 +128,7 @@ def test_offline_dashboard_and_an_offer_answered_offline(browser, live_server):
         # The network returns: the queued answer is replayed (Background Sync, or the page's own nudge).
         farmer_ctx.set_offline(False)
         expect(farmer.locator("#kisaan-outbox")).to_contain_text("Sent: your counter-offer", timeout=30_000)
-        expect(buyer_thread).to_contain_text("₹2,000.00")  # live, no reload on the buyer's side
+        expect(buyer_thread).to_contain_text("₹2,000")  # live, no reload on the buyer's side
         expect(farmer.locator("#offline-copy")).to_have_count(0)
         thread = _api(live_server, "GET", f"/api/market/bids/{bid['id']}/thread", buyer_token)
         assert [n["kind"] for n in thread].count("counter") == 1, thread

@@ -94,15 +94,15 @@ def test_buyer_pays_confirms_delivery_and_the_farmer_sees_the_transfer_released(
         buyer.locator("#sandbox-pay-success").click()
         buyer.wait_for_url(re.compile(r"/payments/view/?\?receipt=rcpt_"))
         expect(buyer.locator("#payment-status")).to_have_text("Paid", timeout=15_000)
-        expect(buyer.locator("#receipt-fee")).to_contain_text("₹100.00")  # the receipt's fee line
-        expect(buyer.locator("#receipt-fee")).to_contain_text("₹4,900.00")
+        expect(buyer.locator("#receipt-fee")).to_contain_text("₹100")  # the receipt's fee line
+        expect(buyer.locator("#receipt-fee")).to_contain_text("₹4,900")
         screenshot(buyer, "payouts-2b-receipt-fee-1280")
 
         # The worker made the transfer on hold; Ramesh's open page shows it without a reload.
         card = ramesh.locator(".payout-card", has_text=number)
         expect(card).to_contain_text("On hold until delivery", timeout=30_000)
-        expect(card).to_contain_text("₹4,900.00")  # ₹5,000 less the 2 % platform fee
-        expect(card).to_contain_text("₹100.00")
+        expect(card).to_contain_text("₹4,900")  # ₹5,000 less the 2 % platform fee
+        expect(card).to_contain_text("₹100")
         held = _transfer_of(number)
         assert (held["amount"], held["on_hold"]) == (490_000, True), held
         screenshot(ramesh, "payouts-3-on-hold-360")

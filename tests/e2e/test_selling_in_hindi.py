@@ -131,7 +131,7 @@ def test_a_hindi_farmer_sells_and_a_buyer_bids_on_a_phone(browser, live_server, 
 
         buyer.fill("#bid-price", "1900")
         buyer.locator("#bid-submit").dblclick()
-        expect(buyer.locator(".bid-thread")).to_contain_text("₹1,900.00")
+        expect(buyer.locator(".bid-thread")).to_contain_text("₹1,900")
         expect(buyer.locator("#bid-price")).to_have_value("")  # a success empties the form
         listing_id = int(listing_url.rsplit("=", 1)[1])
         (bid_id,) = _bids(listing_id)
@@ -142,12 +142,12 @@ def test_a_hindi_farmer_sells_and_a_buyer_bids_on_a_phone(browser, live_server, 
         buyer.locator("#bid-submit").click()
         for page in (buyer, farmer):  # one thread, the new figure, on both phones without a reload
             expect(page.locator(".bid-thread")).to_have_count(1)
-            expect(page.locator(".bid-thread")).to_contain_text("₹2,000.00")
+            expect(page.locator(".bid-thread")).to_contain_text("₹2,000")
         assert _bids(listing_id) == [bid_id] and _count(Bid, Bid.listing_id == listing_id) == 1
         screenshot(farmer, "listing-bids-hi-360")
 
         farmer.locator(f"#accept-{bid_id}").click()
-        expect(farmer.locator(".order-made")).to_contain_text("₹10,000.00")
+        expect(farmer.locator(".order-made")).to_contain_text("₹10,000")
         order_id = _order_of(listing_id)
 
         buyer.goto("/orders")
@@ -169,7 +169,7 @@ def test_a_hindi_farmer_sells_and_a_buyer_bids_on_a_phone(browser, live_server, 
         farmer.goto("/orders")
         card = farmer.locator(f"#order-{order_id}")
         expect(card).to_contain_text("Imran Traders")
-        expect(card.locator(".order-refunded")).to_contain_text("₹1,500.00")
+        expect(card.locator(".order-refunded")).to_contain_text("₹1,500")
         farmer.locator(f"#order-dispatched-{order_id}").click()
         expect(farmer.locator("#confirm-dispatch")).to_be_visible()  # asks first
         screenshot(farmer, "orders-confirm-hi-360")
@@ -182,7 +182,7 @@ def test_a_hindi_farmer_sells_and_a_buyer_bids_on_a_phone(browser, live_server, 
         assert _status(order_id) == "paid"
 
         farmer.goto("/payments")
-        expect(farmer.locator("#total-refunded")).to_contain_text("₹1,500.00")
+        expect(farmer.locator("#total-refunded")).to_contain_text("₹1,500")
         screenshot(farmer, "payments-hi-360")
         _wide(farmer, "payments-hi")
         farmer.goto("/market")

@@ -355,7 +355,7 @@ def test_the_farmers_payouts_page_follows_a_sale_being_paid(db):
     receipt = _payment(buyer, farmer)
     events, state = run_in_app(verify_action(farmer, PayoutsState, _capture(receipt), path="/payouts"))
     assert "payment" in {e.topic for e in events}
-    assert [(r.status, r.fee, r.seller) for r in state.rows] == [("pending", "₹50.00", "₹2,450.00")]
+    assert [(r.status, r.fee, r.seller) for r in state.rows] == [("pending", "₹50", "₹2,450")]
 
 
 # ---------------------------------------------------------------- bulk sends

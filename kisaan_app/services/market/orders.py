@@ -191,7 +191,7 @@ def _notify(session: Session, order: MarketOrder, kind: str) -> None:
                 lang,
                 "orders.summary",
                 quantity=f"{order.quantity:g} {order.unit}",
-                amount=rupees(order.amount_paise, decimals=True),
+                amount=rupees(order.amount_paise),
             ),
             url="/orders",
             idempotency_key=f"order:{order.id}:{kind}:{user_id}{again}",

@@ -22,9 +22,9 @@ def tell_farmer(session: Session, order: MarketOrder, refunded_now: int) -> None
     lang = farmer.preferred_language
     words = {
         "order": order.order_number,
-        "amount": rupees(refunded_now, decimals=True),
-        "total": rupees(order.refunded_paise, decimals=True),
-        "paid": rupees(order.amount_paise, decimals=True),
+        "amount": rupees(refunded_now),
+        "total": rupees(order.refunded_paise),
+        "paid": rupees(order.amount_paise),
     }
     notify(
         session,

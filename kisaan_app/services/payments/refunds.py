@@ -153,7 +153,7 @@ def _reserve(
     available = refundable_paise(session, payment)
     if amount_paise > available:
         # The message shows rupees ("at most ₹1,250.00"), never paise; the figure itself travels as available_paise.
-        shown = rupees(available, decimals=True)
+        shown = rupees(available)
         raise ValidationFailed("refund_too_large", field="amount_paise", available=shown, available_paise=available)
     row = earlier or Refund(payment_id=payment.id, amount_paise=amount_paise, idempotency_key=idempotency_key)
     row.reason, row.status, row.failure_reason, row.requested_by_id = reason, RefundStatus.PENDING, None, actor.id

@@ -200,7 +200,7 @@ def _tell_released(session: Session, payout: Payout, snap: Snapshot) -> None:
     buyer = session.get(User, order.buyer_id) if order else None
     seller = session.get(User, payout.seller_id)
     data = {
-        "amount": rupees(payout.transfer_paise - payout.reversed_paise, decimals=True).lstrip("₹"),
+        "amount": rupees(payout.transfer_paise - payout.reversed_paise).lstrip("₹"),
         "payer": buyer.full_name if buyer else "",
         "reference": snap.order_number,
     }
