@@ -106,7 +106,7 @@ def trend_panel() -> rx.Component:
             DashboardState.my_crops.length() > 0,
             rx.vstack(
                 rx.segmented_control.root(
-                    rx.foreach(DashboardState.crop_choices, lambda c: rx.segmented_control.item(c[1], value=c[0])),
+                    rx.foreach(DashboardState.crop_choices, lambda c: rx.segmented_control.item(c.name, value=c.id)),
                     value=DashboardState.selected_crop,
                     on_change=DashboardState.select_crop,
                     size="1",
@@ -158,7 +158,7 @@ def crop_health_panel() -> rx.Component:
             rx.flex(
                 native_select(
                     "crop",
-                    dynamic=rx.foreach(DashboardState.crop_choices, lambda c: rx.el.option(c[1], value=c[0])),
+                    dynamic=rx.foreach(DashboardState.crop_choices, lambda c: rx.el.option(c.name, value=c.id)),
                     id="report-crop",
                 ),
                 native_select(

@@ -33,6 +33,7 @@ from kisaan_app.state.dashboard_rows import (
     price_order,
 )
 from kisaan_app.state.guard import guarded, off_loop
+from kisaan_app.state.options import Option
 from kisaan_app.state.session import SessionState
 
 log = logging.getLogger(__name__)
@@ -68,9 +69,9 @@ class DashboardState(SessionState):
         return [[code, self._tr(f"crop_issue.{code}")] for code in ISSUE_TYPES]
 
     @rx.var
-    def crop_choices(self) -> list[list[str]]:
-        """The farmer's crops as [key, name in the reader's language]: pickers send the key, show the name."""
-        return [[crop, glossary.label("crop", crop, self.lang)] for crop in self.my_crops]
+    def crop_choices(self) -> list[Option]:
+        """The farmer's crops: pickers send the glossary key (id) and show the name in the reader's language."""
+        return [Option(crop, glossary.label("crop", crop, self.lang)) for crop in self.my_crops]
 
     # A background event: a crowd of farmers opening the app at once queues for the database, and a normal
     # handler would hold its tab's state lock all that time (in Redis mode the lock expires after 10 s and

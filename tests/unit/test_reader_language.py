@@ -102,11 +102,15 @@ def test_dashboard_shows_crops_in_the_readers_language_and_sends_the_key(db):
 
     hindi = run_in_app(open_in("hi"))
     assert [(r.commodity, r.crop, r.modal) for r in hindi.prices] == [("Onion", "प्याज़", "₹2,350")]
-    assert hindi.crop_choices == [["Onion", "प्याज़"]]  # the picker shows प्याज़ and still sends "Onion"
+    assert [(c.id, c.name) for c in hindi.crop_choices] == [
+        ("Onion", "प्याज़")
+    ]  # the picker shows प्याज़ and still sends "Onion"
     assert hindi.selected_crop == "Onion" and [r.crop for r in hindi.reports] == ["प्याज़"]
 
     english = run_in_app(open_in("en"))
-    assert [r.crop for r in english.prices] == ["Onion"] and english.crop_choices == [["Onion", "Onion"]]
+    assert [r.crop for r in english.prices] == ["Onion"] and [(c.id, c.name) for c in english.crop_choices] == [
+        ("Onion", "Onion")
+    ]
 
     tick = {"commodity": "Onion", "market": "Lasalgaon", "variety": "Red", "modal_paise": 240_050}
     live = live_price_row(tick, "hi")
