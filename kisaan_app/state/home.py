@@ -8,7 +8,7 @@ import reflex as rx
 from kisaan_app.db import session_scope
 from kisaan_app.i18n.formatting import rupees
 from kisaan_app.models.enums import Role
-from kisaan_app.services import accounts
+from kisaan_app.services import accounts, glossary
 from kisaan_app.services.accounts import directory, profiles
 from kisaan_app.services.context import Principal
 from kisaan_app.state.dashboard import DashboardState
@@ -82,22 +82,25 @@ class HomeState(SessionState):
     @guarded(error=None)
     async def load(self, principal: Principal):
         view, stats, shop = await off_loop(_home, principal)
+        self.lang = view.preferred_language  # first: the cards below are written in it
         if shop is not None:
             self._show_buyer_home(shop)
-        self.lang = view.preferred_language
-        self.crops = view.crops
+        self.crops = [self._crop(c) for c in view.crops]  # badges: the reader's-language names
         self.village, self.district, self.state_name = view.village or "", view.district or "", view.state or ""
         self.land_area = f"{view.land_area_acres:g}" if view.land_area_acres is not None else ""
         self.business_name, self.gstin = view.business_name or "", view.gstin or ""
         self.organization_name = view.organization_name or ""
         self.stats = stats
 
+    def _crop(self, name: str) -> str:
+        return glossary.label("crop", name, self.lang)
+
     def _show_buyer_home(self, shop) -> None:
         self.buyer_near = shop.near
         self.buyer_listings = [
             BuyerListingRow(
                 id=str(item.id),
-                crop=" · ".join(p for p in (item.crop, item.variety) if p),
+                crop=" · ".join(p for p in (self._crop(item.crop), item.variety) if p),
                 farmer=item.farmer,
                 place=item.place,
                 left=self._tr(
@@ -109,7 +112,7 @@ class HomeState(SessionState):
         ]
         self.buyer_offers = [
             BuyerLine(
-                title=o.crop,
+                title=self._crop(o.crop),
                 figures=f"{o.quantity:g} {self._tr('unit.' + o.unit)} × {rupees(o.price_paise)}",
                 status=f"bid_status.{o.status}",
                 href=f"/market/listing?id={o.listing_id}",
@@ -118,7 +121,7 @@ class HomeState(SessionState):
         ]
         self.buyer_orders = [
             BuyerLine(
-                title=f"{o.crop} · {o.order_number}",
+                title=f"{self._crop(o.crop)} · {o.order_number}",
                 figures=f"{o.quantity:g} {self._tr('unit.' + o.unit)} · {rupees(o.amount_paise)}",
                 status=f"order_status.{o.status}",
                 href="/orders",

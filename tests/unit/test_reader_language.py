@@ -115,3 +115,22 @@ def test_dashboard_shows_crops_in_the_readers_language_and_sends_the_key(db):
     tick = {"commodity": "Onion", "market": "Lasalgaon", "variety": "Red", "modal_paise": 240_050}
     live = live_price_row(tick, "hi")
     assert (live.commodity, live.crop, live.modal) == ("Onion", "प्याज़", "₹2,400.50")
+
+
+def test_home_cards_of_a_hindi_reader_name_crops_in_hindi(db):
+    from kisaan_app.models.accounts import User
+    from kisaan_app.state.home import HomeState
+
+    farmer, buyer = make_user("farmer", district="Nashik"), make_user("buyer")
+    with session_scope() as session:
+        profiles.update_profile(session, accounts.to_principal(farmer), {"crops": ["Onion"]}, META)
+        for person in (farmer, buyer):
+            session.get(User, person.id).preferred_language = "hi"
+    order, _listing = _order_parts(buyer.id, farmer.id)
+
+    async def home_of(user):
+        return await Tab(await asyncio.to_thread(token_for, user)).open(HomeState)
+
+    assert run_in_app(home_of(farmer)).crops == ["प्याज़"]
+    shop = run_in_app(home_of(buyer))
+    assert [(o.title, o.figures) for o in shop.buyer_orders] == [(f"प्याज़ · {order.order_number}", "10 क्विंटल · ₹23,500")]
