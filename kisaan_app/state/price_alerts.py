@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from kisaan_app.db import session_scope
-from kisaan_app.i18n.formatting import rupees
+from kisaan_app.i18n.formatting import local_day, rupees
 from kisaan_app.models.enums import Role
-from kisaan_app.services import parsing
+from kisaan_app.services import glossary, parsing
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import ErrorCode, ValidationFailed
 from kisaan_app.services.feeds import price_alerts
@@ -35,10 +35,11 @@ class RuleRow:
     fired: str  # the last day it fired, or ""
 
 
-def _row(rule) -> RuleRow:
+def _row(rule, lang: str) -> RuleRow:
+    """A rule as its card: the crop and the day it last fired in the reader's language."""
     line = str(rule.move_percent) if rule.kind == "move" else rupees(rule.threshold_paise)
-    fired = rule.last_fired_on.strftime("%d %b") if rule.last_fired_on else ""
-    return RuleRow(rule.id, rule.commodity, rule.market or rule.district or "", rule.kind, line, fired)
+    crop, place = glossary.label("crop", rule.commodity, lang), rule.market or rule.district or ""
+    return RuleRow(rule.id, crop, place, rule.kind, line, local_day(rule.last_fired_on, lang))
 
 
 class PriceAlertsState(SessionState):
@@ -49,10 +50,13 @@ class PriceAlertsState(SessionState):
     added: bool = False
     kind: str = "above"
 
+    def _ask(self) -> str:
+        return self.lang
+
     @staticmethod
-    def _fetch(principal: Principal, ask) -> list[RuleRow]:
+    def _fetch(principal: Principal, lang: str) -> list[RuleRow]:
         with session_scope() as session:
-            return [_row(r) for r in price_alerts.rules_of(session, principal)]
+            return [_row(r, lang) for r in price_alerts.rules_of(session, principal)]
 
     def _show(self, result: list[RuleRow]) -> None:
         self.rules = result

@@ -134,3 +134,16 @@ def test_home_cards_of_a_hindi_reader_name_crops_in_hindi(db):
     assert run_in_app(home_of(farmer)).crops == ["प्याज़"]
     shop = run_in_app(home_of(buyer))
     assert [(o.title, o.figures) for o in shop.buyer_orders] == [(f"प्याज़ · {order.order_number}", "10 क्विंटल · ₹23,500")]
+
+
+def test_price_alert_cards_name_the_crop_in_hindi(db):
+    from kisaan_app.services.feeds import price_alerts
+    from kisaan_app.state.price_alerts import PriceAlertsState
+
+    farmer = make_user("farmer", district="Nashik")
+    rule = price_alerts.RuleInput("onion", "above", market="Lasalgaon", threshold_paise=260_000)
+    with session_scope() as session:
+        price_alerts.create(session, accounts.to_principal(farmer), rule)
+    (hindi,) = PriceAlertsState._fetch(accounts.to_principal(farmer), "hi")
+    assert (hindi.commodity, hindi.place, hindi.line, hindi.fired) == ("प्याज़", "Lasalgaon", "₹2,600", "")
+    assert PriceAlertsState._fetch(accounts.to_principal(farmer), "en")[0].commodity == "Onion"
