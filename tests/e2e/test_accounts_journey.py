@@ -133,10 +133,13 @@ def _ask_for_code(page, phone: str) -> int:
 def _sms_code(sandbox_port: int, phone: str, sent: int, timeout: float = 60.0) -> str:
     """The code in the last of `sent` SMS the Twilio stand-in recorded for this number (the worker sends them)."""
     deadline, first_seen = time.monotonic() + timeout, None
+    phone_e164 = phone if phone.startswith("+") else f"+91{phone}"
     while time.monotonic() < deadline:
         with urllib.request.urlopen(f"http://127.0.0.1:{sandbox_port}/outbox?provider=twilio", timeout=5) as res:
-            entries = [e for e in json.load(res) if phone in json.dumps(e)]
-        found = [re.search(r"(?<!\d)(\d{6})(?!\d)", json.dumps(e["detail"])) for e in entries]
+            # Only the messages themselves: a status callback to the same number carries a sid and a signature,
+            # where a run of six digits can turn up by chance and be taken for a code.
+            entries = [e for e in json.load(res) if e["kind"] == "sms" and e["detail"].get("to") == phone_e164]
+        found = [re.search(r"(?<!\d)(\d{6})(?!\d)", e["detail"].get("body") or "") for e in entries]
         codes = [m.group(1) for _, m in sorted(zip([e["id"] for e in entries], found, strict=True)) if m]
         first_seen = first_seen or (time.monotonic() if codes else None)
         # A click lost before the page was live sent nothing: after a while, the newest code is the one.
