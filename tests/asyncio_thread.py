@@ -7,23 +7,32 @@ and asyncio.run() refuses to start inside a running loop; a thread of its own ha
 import asyncio
 import contextvars
 import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
-def run_async(coro, *, context: contextvars.Context | None = None):
-    """`context`: run inside a copy of the caller's context variables (a new thread starts with none)."""
+def run_in_thread(fn: Callable[[], T], *, timeout: float = 60) -> T:
+    """`fn()` in a thread of its own (no event loop running there); its error is raised here."""
     result: dict = {}
 
     def target() -> None:
         try:
-            result["value"] = context.run(asyncio.run, coro) if context else asyncio.run(coro)
+            result["value"] = fn()
         except BaseException as err:  # noqa: BLE001 - re-raised in the caller's thread
             result["error"] = err
 
     thread = threading.Thread(target=target)
     thread.start()
-    thread.join(timeout=60)
+    thread.join(timeout=timeout)
     if thread.is_alive():
-        raise TimeoutError("coroutine did not finish in 60 s")
+        raise TimeoutError(f"did not finish in {timeout:.0f} s")
     if "error" in result:
         raise result["error"]
-    return result.get("value")
+    return result.get("value")  # type: ignore[return-value]
+
+
+def run_async(coro, *, context: contextvars.Context | None = None, timeout: float = 60):
+    """`context`: run inside a copy of the caller's context variables (a new thread starts with none)."""
+    return run_in_thread(lambda: context.run(asyncio.run, coro) if context else asyncio.run(coro), timeout=timeout)

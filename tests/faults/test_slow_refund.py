@@ -29,6 +29,7 @@ from bench.common import free_port, stop
 from bench.fanout import Dashboard, _post_tick
 from bench.payments import _wait
 from sandbox.server import SandboxConfig, SandboxServer
+from tests.asyncio_thread import run_async
 from tests.faults.support_delivery import setting
 from tests.payments_support import complete_checkout
 
@@ -192,7 +193,9 @@ def test_a_second_farmers_dashboard_gets_price_ticks_while_a_refund_waits_on_raz
             while not sandbox.outbox.list("razorpay", "api.held"):
                 assert time.monotonic() < deadline, "the refund never reached Razorpay"
                 time.sleep(0.05)
-            ticks_ms = asyncio.run(_tick_latencies(base, people, held, f"{DashboardState.get_full_name()}.load"))
+            ticks_ms = run_async(
+                _tick_latencies(base, people, held, f"{DashboardState.get_full_name()}.load"), timeout=300
+            )
             still_held = held.is_alive()
             held.join(HOLD_SECONDS + 30)
             # Razorpay made the refund; whether our call saw the answer or gave up at its own 10 s timeout,

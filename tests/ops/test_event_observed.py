@@ -1,12 +1,13 @@
 """Every guarded Reflex event is a span (with its SQL beneath it) and a latency figure by outcome."""
 
-import asyncio
+import contextvars
 
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import REGISTRY
 
 from kisaan_app.observability import tracing
 from kisaan_app.state.guard import guarded, off_loop
+from tests.asyncio_thread import run_async
 
 
 class FarmPage:
@@ -40,9 +41,9 @@ def test_a_guarded_event_is_a_span_and_a_latency_figure():
     ok_before, error_before = _count("FarmPage.load", "ok"), _count("FarmPage.crash", "error")
     try:
         page = FarmPage()
-        asyncio.run(FarmPage.load(page, "Onion"))
+        run_async(FarmPage.load(page, "Onion"), context=contextvars.copy_context())
         try:
-            asyncio.run(FarmPage.crash(page))
+            run_async(FarmPage.crash(page), context=contextvars.copy_context())
         except RuntimeError:
             pass
     finally:

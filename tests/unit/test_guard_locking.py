@@ -6,9 +6,10 @@ never got a live price). So `guarded(background=True)` does the database half of
 unlocked and only the state half (`_admit`, the form checks, the body's writes) under `async with self`.
 """
 
-import asyncio
+import contextvars
 
 from kisaan_app.state.guard import guarded
+from tests.asyncio_thread import run_async
 
 
 class FakeTab:
@@ -43,7 +44,7 @@ async def show_dashboard(self, principal):
 
 
 def _run(tab: FakeTab):
-    return asyncio.run(getattr(show_dashboard, "fn", show_dashboard)(tab))
+    return run_async(getattr(show_dashboard, "fn", show_dashboard)(tab), context=contextvars.copy_context())
 
 
 def test_the_session_lookup_runs_unlocked_and_only_the_state_half_under_the_lock():
