@@ -74,7 +74,7 @@ class AppServer:
             "KISAAN_HUEY_PATH": str(self.run_dir / "huey.db"),
             # Every journey's buyers pay from 127.0.0.1, where real buyers each come from an address of their
             # own: the per-address budget is the whole suite's, so it gets room for the suite's payments (the
-            # per-person budget stays as shipped; tests/api/test_rate_limits.py checks the limits themselves).
+            # per-person budget stays as shipped; tests/api/test_payments_api.py checks both limits themselves).
             "KISAAN_PAYMENT_RATE_PER_IP": "60/5 minutes",
         }
         self.env.pop("REDIS_URL", None)
