@@ -16,6 +16,7 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlmodel import func, select
 
+from kisaan_app.i18n.formatting import rupees
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_accounts_journey import login
 from tests.e2e.test_live_dashboard import ADMIN, RAMESH
@@ -161,6 +162,10 @@ def test_a_hindi_farmer_sells_and_a_buyer_bids_on_a_phone(browser, live_server, 
         buyer.wait_for_url(re.compile(r"/payments/view/?\?receipt=rcpt_"))
         _wait(lambda: _status(order_id) == "paid")
 
+        # Earlier journeys refunded this farmer too: the total must grow by exactly this refund.
+        farmer.goto("/payments")
+        expect(farmer.locator("#total-paid")).not_to_have_text(re.compile(r"^(₹0)?$"))
+        refunded_before = _paise(farmer.locator("#total-refunded").inner_text())
         _refund(order_id, 150_000)
         farmer.goto("/")
         expect(farmer.locator("#inbox")).to_contain_text("रिफ़ंड", timeout=20_000)  # told in the farmer's inbox
@@ -182,7 +187,7 @@ def test_a_hindi_farmer_sells_and_a_buyer_bids_on_a_phone(browser, live_server, 
         assert _status(order_id) == "paid"
 
         farmer.goto("/payments")
-        expect(farmer.locator("#total-refunded")).to_contain_text("₹1,500")
+        expect(farmer.locator("#total-refunded")).to_have_text(rupees(refunded_before + 150_000))
         screenshot(farmer, "payments-hi-360")
         _wide(farmer, "payments-hi")
         farmer.goto("/market")
@@ -234,3 +239,9 @@ def _wait(check, timeout: float = 20.0) -> None:
     from tests.payments_support import wait_for
 
     wait_for(check, timeout=timeout)
+
+
+def _paise(shown: str) -> int:
+    """ "₹12,750" or "₹12,750.50" as paise."""
+    rupees_part, _, paise_part = shown.replace("₹", "").replace(",", "").strip().partition(".")
+    return int(rupees_part or 0) * 100 + int((paise_part or "0").ljust(2, "0")[:2])
