@@ -16,6 +16,7 @@ from sqlmodel import Session, create_engine
 
 from kisaan_app.observability import metrics, tracing
 from kisaan_app.settings import get_settings
+from kisaan_app.sqlite_writers import take_turns
 
 log = logging.getLogger(__name__)
 _AFTER_COMMIT_KEY = "kisaan_after_commit"
@@ -50,6 +51,7 @@ def _make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        take_turns(engine, timeout=30)  # the same 30 s a writer would wait in SQLite's busy handler
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 

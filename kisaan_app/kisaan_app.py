@@ -40,6 +40,14 @@ async def deliver_live_events(app: rx.App):
 
 
 @app.register_lifespan_task
+def measure_state_lock_waits():
+    """Time every wait for a client's state lock (realtime/state_lock_wait.py); the manager exists by now."""
+    from kisaan_app.realtime.state_lock_wait import measure_state_lock_waits
+
+    measure_state_lock_waits(app.state_manager)
+
+
+@app.register_lifespan_task
 async def collect_garbage_on_a_timer():
     """Full garbage collections every few minutes, never in the middle of a fan-out (realtime/gc_policy.py)."""
     from kisaan_app.realtime.gc_policy import collect_on_a_timer

@@ -1,7 +1,7 @@
 """The Prometheus instruments a process updates as it works, and the text a scrape reads.
 
 Counters and histograms live in the process that sees the work: request latency (api/edge), Reflex event
-latency (state/guard.py), fan-out lag and live connections (realtime/hub.py), job runs and waits (jobs.py),
+latency (state/guard.py), state-lock waits (realtime/state_lock_wait.py), fan-out lag and live connections (realtime/hub.py), job runs and waits (jobs.py),
 database errors (db.py). Several processes on one machine (granian's workers, the job worker) share them
 through prometheus_client's multiprocess mode: set PROMETHEUS_MULTIPROC_DIR to one empty directory for all of
 them before they start, and any process's /metrics then reports the sum. Figures that belong to the whole
@@ -28,6 +28,11 @@ EVENT_SECONDS = Histogram(
     "kisaan_reflex_event_duration_seconds",
     "Reflex event handlers (guarded ones), by handler and outcome",
     ["handler", "outcome"],
+    buckets=LATENCY_BUCKETS,
+)
+STATE_LOCK_WAIT_SECONDS = Histogram(
+    "kisaan_reflex_state_lock_wait_seconds",
+    "From asking for a client's Reflex state to holding it: its lock, then loading it (realtime/state_lock_wait.py)",
     buckets=LATENCY_BUCKETS,
 )
 FANOUT_LAG_SECONDS = Histogram(
