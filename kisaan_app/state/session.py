@@ -100,8 +100,11 @@ class SessionState(rx.State):
             return accounts.principal_for_token(session, self._token())
 
     def _tr(self, key: str, **params) -> str:
-        from kisaan_app.i18n import t
+        from kisaan_app.i18n import t, t_count
 
+        count = params.get("count")
+        if isinstance(count, int) and not isinstance(count, bool):  # "1 farmer", "2 farmers": CLDR plural rules
+            return t_count(self.lang, key, params.pop("count"), **params)
         return t(self.lang, key, **params)
 
     def _error(self, err: DomainError) -> str:
@@ -213,6 +216,12 @@ class SessionState(rx.State):
         """Anyone may pick a language (the login page too); it is saved only for the person the cookie proves."""
         self.lang = resolve_language(str(code)[:10])
         await off_loop(_save_language, self._token(), self.lang)
+        if self.access == "ok":
+            # A signed-in page's rows were written on the server in the old language (crop and district names,
+            # dates): its on_load runs again so they come back in the new one. Sign-in forms keep what is typed.
+            url = self.router.url
+            return rx.redirect(url.path + (f"?{url.query}" if url.query else ""))
+        return None
 
     @rx.event
     def dismiss_banner(self):
