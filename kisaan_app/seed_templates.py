@@ -1,62 +1,40 @@
-"""Demo message templates in English and Hindi (in-app text also serves push; SMS kept short; email with HTML)."""
+"""Demo message templates, one JSON file per language in kisaan_app/data/templates/<lang>.json (in-app text
+also serves push; SMS kept short; email with HTML). Adding a file adds that language's templates."""
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from sqlmodel import Session, select
 
 from kisaan_app.models.notifications import NotificationTemplate
 
-# key, category, language, subject, in-app/push text, SMS text
-TEXTS = (
-    (
-        "weather.red_alert",
-        "weather",
-        "en",
-        "Red alert for {{ district }}",
-        "{{ name }}, {{ warning }} expected in {{ district }}. Protect your crop and stay safe.",
-        "RED ALERT {{ district }}: {{ warning }}. Cover harvested crop, stay indoors. -Kisaansay",
-    ),
-    (
-        "weather.red_alert",
-        "weather",
-        "hi",
-        "{{ district }} के लिए लाल चेतावनी",
-        "{{ name }} जी, {{ district }} में {{ warning }} की आशंका है। फसल बचाएँ और सुरक्षित रहें।",
-        "लाल चेतावनी {{ district }}: {{ warning }}। कटी फसल ढकें, घर में रहें। -किसानसे",
-    ),
-    (
-        "market.bid_received",
-        "market",
-        "en",
-        "New bid on your {{ crop }}",
-        "{{ buyer }} offered ₹{{ price }} per quintal for your {{ crop }}.",
-        "Kisaansay: {{ buyer }} bid Rs {{ price }}/qtl for your {{ crop }}. Open the app to accept.",
-    ),
-    (
-        "market.bid_received",
-        "market",
-        "hi",
-        "आपकी {{ crop }} पर नई बोली",
-        "{{ buyer }} ने आपकी {{ crop }} के लिए ₹{{ price }} प्रति क्विंटल की बोली लगाई।",
-        "किसानसे: {{ buyer }} ने {{ crop }} के लिए ₹{{ price }}/क्विंटल बोली लगाई। ऐप में देखें।",
-    ),
-    (
-        "payments.received",
-        "payments",
-        "en",
-        "₹{{ amount }} received",
-        "{{ name }}, ₹{{ amount }} from {{ payer }} has reached your account.",
-        "Kisaansay: Rs {{ amount }} received from {{ payer }}. Ref {{ reference }}.",
-    ),
-    (
-        "payments.received",
-        "payments",
-        "hi",
-        "₹{{ amount }} प्राप्त हुए",
-        "{{ name }} जी, {{ payer }} से ₹{{ amount }} आपके खाते में आ गए हैं।",
-        "किसानसे: {{ payer }} से ₹{{ amount }} मिले। संदर्भ {{ reference }}।",
-    ),
-    ("system.announcement", "system", "en", "{{ title }}", "{{ message }}", "Kisaansay: {{ message }}"),
-    ("system.announcement", "system", "hi", "{{ title }}", "{{ message }}", "किसानसे: {{ message }}"),
-)
+TEMPLATES_DIR = Path(__file__).parent / "data" / "templates"
+FIELDS = ("key", "category", "subject", "text", "sms_text")
+
+
+@dataclass(frozen=True)
+class DemoTemplate:
+    key: str
+    category: str
+    language: str
+    subject: str
+    text: str  # in-app, push and the email's words
+    sms_text: str
+
+
+@lru_cache
+def demo_templates() -> tuple[DemoTemplate, ...]:
+    """Every language file's templates; a file missing a field fails loudly here, not at send time."""
+    found: list[DemoTemplate] = []
+    for path in sorted(TEMPLATES_DIR.glob("*.json")):
+        for row in json.loads(path.read_text(encoding="utf-8")):
+            missing = [f for f in FIELDS if not isinstance(row.get(f), str)]
+            if missing:
+                raise ValueError(f"{path.name}: template {row.get('key')!r} lacks {missing}")
+            found.append(DemoTemplate(language=path.stem, **{f: row[f] for f in FIELDS}))
+    return tuple(found)
 
 
 def _email_html(text: str) -> str:
@@ -75,22 +53,22 @@ def seed_notification_templates(session: Session) -> int:
         session.exec(select(NotificationTemplate.key, NotificationTemplate.channel, NotificationTemplate.language))
     )
     added = 0
-    for key, category, language, subject, text, sms_text in TEXTS:
+    for demo in demo_templates():
         for channel, body, html_body in (
-            ("in_app", text, None),
-            ("sms", sms_text, None),
-            ("email", text, _email_html(text)),
+            ("in_app", demo.text, None),
+            ("sms", demo.sms_text, None),
+            ("email", demo.text, _email_html(demo.text)),
         ):
-            if (key, channel, language) in have:
+            if (demo.key, channel, demo.language) in have:
                 continue
-            names = sorted({*variables(body), *variables(subject), *variables(html_body or "")})
+            names = sorted({*variables(body), *variables(demo.subject), *variables(html_body or "")})
             session.add(
                 NotificationTemplate(
-                    key=key,
+                    key=demo.key,
                     channel=channel,
-                    language=language,
-                    category=category,
-                    subject=subject,
+                    language=demo.language,
+                    category=demo.category,
+                    subject=demo.subject,
                     body=body,
                     html_body=html_body,
                     variables=names,

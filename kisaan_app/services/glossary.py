@@ -2,7 +2,8 @@
 
 "प्याज़", "pyaz", "kanda" and "Onion " are one crop; "नाशिक", "Nasik" and "nashik" one district. Each entry of
 kisaan_app/data/glossary.json has a canonical English key (for crops Agmarknet's commodity name, so mandi prices
-match), a Hindi name to show, and other spellings. Matching folds every name to a rough sound skeleton: any
+match), the name to show a reader of each Indian language (`names`: hi, mr, pa, gu, ta, te) and other
+spellings. Matching folds every name to a rough sound skeleton: any
 Indian script is transliterated (indic-transliteration) to Roman letters, then long vowels, aspiration, doubled
 letters, nasals and the trailing inherent "a" (the virama question) are folded away, so the list needs only the
 names transliteration cannot reach. Stored rows hold the key; what nobody listed is kept as typed, tidied.
@@ -33,6 +34,9 @@ _SCRIPTS = {
 }
 _ASPIRATED = re.compile(r"([bcdgjklmnprstvy])h")
 _NASAL_BEFORE_CONSONANT = re.compile(r"[nm](?=[bcdfgjklpqrstvxz])")
+# Tamil script writes k/g, t/d, p/b, c/j with one letter each (கோதுமை reads "godhumai", said "kothumai"): a
+# second, looser index folds voicing, asked only when the exact skeleton is unknown (मका maize ≠ મગ moong).
+_UNVOICED = str.maketrans("bdgj", "ptkc")
 _FOLDS = (("sh", "s"), ("ph", "f"), ("z", "j"), ("w", "v"), ("q", "k"), ("x", "ks"), ("ee", "i"), ("oo", "u"))
 
 
@@ -72,14 +76,20 @@ def _entries() -> dict[str, list[dict]]:
     return {kind: data[kind] for kind in KINDS}
 
 
+def _voiceless(folded: str) -> str:
+    return re.sub(r"(.)\1+", r"\1", folded.translate(_UNVOICED))
+
+
 @cache
-def _index(kind: str) -> dict[str, str]:
-    """skeleton → canonical key, for every name of every entry of one kind."""
-    index: dict[str, str] = {}
+def _index(kind: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(skeleton → canonical key, voiceless skeleton → key), for every name of every entry of one kind."""
+    exact: dict[str, str] = {}
+    loose: dict[str, str] = {}
     for entry in _entries()[kind]:
-        for name in (entry["key"], entry["hi"], *entry.get("also", ())):
-            index.setdefault(skeleton(name), entry["key"])
-    return index
+        for name in (entry["key"], *entry["names"].values(), *entry.get("also", ())):
+            exact.setdefault(skeleton(name), entry["key"])
+            loose.setdefault(_voiceless(skeleton(name)), entry["key"])
+    return exact, loose
 
 
 def tidy(text: str | None) -> str:
@@ -91,7 +101,10 @@ def tidy(text: str | None) -> str:
 def match(kind: str, text: str | None) -> str | None:
     """The canonical key a typed name means, or None when the glossary does not know it."""
     folded = skeleton(text or "")
-    return _index(kind).get(folded) if folded else None
+    if not folded:
+        return None
+    exact, loose = _index(kind)
+    return exact.get(folded) or loose.get(_voiceless(folded))
 
 
 def canonical(kind: str, text: str | None) -> str:
@@ -99,16 +112,18 @@ def canonical(kind: str, text: str | None) -> str:
     return match(kind, text) or tidy(text)
 
 
+@cache
+def _labels(kind: str) -> dict[str, dict[str, str]]:
+    """key → {language: name}."""
+    return {entry["key"]: entry["names"] for entry in _entries()[kind]}
+
+
 def label(kind: str, key: str, lang: str) -> str:
-    """How to show a stored name to a reader: Hindi readers see the Hindi name, others the key."""
-    if lang != "hi":
-        return key
-    for entry in _entries()[kind]:
-        if entry["key"] == key:
-            return entry["hi"]
-    return key
+    """How to show a stored name to a reader: the name in their language, else (English, or a name nobody
+    listed) the key."""
+    return _labels(kind).get(key, {}).get(lang, key)
 
 
 def choices(kind: str, lang: str) -> list[str]:
     """The names a list offers, in the reader's language (any of them is matched back to its key)."""
-    return [entry["hi"] if lang == "hi" else entry["key"] for entry in _entries()[kind]]
+    return [label(kind, entry["key"], lang) for entry in _entries()[kind]]
