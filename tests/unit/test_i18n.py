@@ -24,7 +24,16 @@ def test_hindi_is_really_hindi():
     hindi = catalogues()["hi"]
     devanagari = [k for k, v in hindi.items() if re.search(r"[\u0900-\u097F]", v)]
     assert len(devanagari) > 0.9 * len(hindi)
-    assert available_languages() == {"en": "English", "hi": "हिन्दी"}
+    assert {"en": "English", "hi": "हिन्दी"}.items() <= available_languages().items()
+
+
+def test_gujarati_tamil_telugu_are_in_their_own_scripts():
+    scripts = {"gu": ("ગુજરાતી", r"[\u0A80-\u0AFF]"), "ta": ("தமிழ்", r"[\u0B80-\u0BFF]"), "te": ("తెలుగు", r"[\u0C00-\u0C7F]")}
+    for code, (name, script) in scripts.items():
+        assert available_languages()[code] == name
+        cat = catalogues()[code]
+        written = [k for k, v in cat.items() if re.search(script, v)]
+        assert len(written) > 0.9 * len(cat), code
 
 
 def _source_files():
