@@ -45,11 +45,14 @@ run: seed
 	@$(PY) -m kisaan_app demo-logins
 	$(PY) -m kisaan_app serve
 
-# Browser tests need Debian's chromium, and a Devanagari font so Hindi pages render (not as boxes).
+# Browser tests need Debian's chromium, and a font for every script the catalogues use so pages render (not as
+# boxes): Devanagari (Hindi, Marathi), Gurmukhi (Punjabi), Gujarati, Tamil, Telugu. tests/unit/test_languages.py
+# checks every catalogue character has a glyph in some installed font.
+SCRIPT_FONTS = fonts-lohit-deva fonts-lohit-guru fonts-lohit-gujr fonts-lohit-taml fonts-lohit-telu
 chromium:
-	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-lohit-deva >/dev/null 2>&1; then \
-		echo "Installing Debian's chromium and a Devanagari font for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-lohit-deva; \
+	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s $(SCRIPT_FONTS) >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium and fonts for every Indian script the app shows"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium $(SCRIPT_FONTS); \
 	fi
 
 # Operations tests need promtool (alert rules), nginx (the multi-node test's proxy) and docker-compose (checks the

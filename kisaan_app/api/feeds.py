@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, UploadFile, status
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep, role_required
 from kisaan_app.api.ids import RowId
@@ -54,7 +54,10 @@ class AlertIn(BaseModel):
     valid_from: AwareDatetime
     valid_until: AwareDatetime
     # The warning in more languages ({"hi": {...}}): each farmer gets theirs, else title/message.
-    texts: dict[Literal["en", "hi"], AlertText] | None = None
+    # Any language with a catalogue; the service refuses others (invalid_language).
+    texts: dict[Annotated[str, StringConstraints(min_length=2, max_length=8)], AlertText] | None = Field(
+        None, max_length=16
+    )
     # A district with no farmers is refused unless a platform admin records the warning on purpose.
     allow_empty: bool = False
 

@@ -2,14 +2,19 @@
 
 Keys are dotted (`nav.home`, `error.invalid_phone`); values may hold `{name}` placeholders.
 A key missing from a catalogue falls back to English, then to the key itself (tests keep them complete).
+A text that counts things may have a `<key>.one` form beside `<key>` (the "other" form); `t_count` picks by
+the language's CLDR plural rule (Babel): Hindi's "one" covers 0 and 1, English's only 1.
 """
 
 import json
 from functools import lru_cache
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
+
 _DIR = Path(__file__).parent
 DEFAULT_LANGUAGE = "en"
+FIRST = (DEFAULT_LANGUAGE, "hi")  # pickers list these first, then the rest by code
 
 
 @lru_cache
@@ -17,9 +22,26 @@ def catalogues() -> dict[str, dict[str, str]]:
     return {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sorted(_DIR.glob("*.json"))}
 
 
+@lru_cache
+def _babel(code: str) -> Locale | None:
+    try:
+        return Locale.parse(code)
+    except (ValueError, UnknownLocaleError):
+        return None
+
+
+def _own_name(code: str, cat: dict[str, str]) -> str:
+    """The language's name in its own script from CLDR ("ਪੰਜਾਬੀ"), else what its catalogue calls itself."""
+    locale = _babel(code)
+    name = locale.get_display_name(code) if locale else None
+    return name or cat.get("language.name", code)
+
+
+@lru_cache
 def available_languages() -> dict[str, str]:
-    """Language code → its own name, e.g. {"en": "English", "hi": "हिन्दी"}."""
-    return {code: cat.get("language.name", code) for code, cat in catalogues().items()}
+    """Language code → its own name, English and Hindi first: {"en": "English", "hi": "हिन्दी", "gu": …}."""
+    codes = sorted(catalogues(), key=lambda c: (FIRST.index(c) if c in FIRST else len(FIRST), c))
+    return {code: _own_name(code, catalogues()[code]) for code in codes}
 
 
 def resolve_language(code: str | None) -> str:
@@ -41,6 +63,18 @@ def t(code: str | None, key: str, /, **params) -> str:
         except (KeyError, IndexError, ValueError):
             return text
     return text
+
+
+def plural_category(code: str | None, count: int | float) -> str:
+    """CLDR's plural category of a number in a language: "one", "other", …"""
+    locale = _babel(resolve_language(code)) or _babel(DEFAULT_LANGUAGE)
+    return locale.plural_form(abs(count)) if locale else "other"
+
+
+def t_count(code: str | None, key: str, count: int, /, **params) -> str:
+    """`t` for a text about `count` things: `<key>.<category>` when the catalogue has that form, else `<key>`."""
+    form = f"{key}.{plural_category(code, count)}"
+    return t(code, form if form in catalogue(code) else key, count=count, **params)
 
 
 def error_text(code: str | None, error_code: str, /, **params) -> str:

@@ -1,5 +1,9 @@
 """Numbers and times the way Indian readers expect them: ₹2,45,000 and IST, month names in the reader's language
-(Babel's CLDR data: "7 दिस॰" in Hindi, "7 Dec" in English)."""
+(Babel's CLDR data: "7 दिस॰" in Hindi, "7 Dec" in English).
+
+Grouping is pinned to lakh/crore (#,##,##0) for every language: CLDR's own patterns for mr (and en) group in
+thousands (₹1,234,567), which no Indian reader expects. Digits stay Latin, as on every rupee note and mandi board.
+"""
 
 import functools
 from datetime import date, datetime
@@ -11,20 +15,27 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import NumberFormatError, format_currency, format_decimal, parse_decimal
 
 IST = ZoneInfo("Asia/Kolkata")
+LAKH_GROUPING = "#,##,##0"
 
 
 def group_indian(whole: int) -> str:
     """1234567 -> 12,34,567 (lakh/crore grouping)."""
-    return format_decimal(whole, format="#,##,##0", locale="en_IN")
+    return format_decimal(whole, format=LAKH_GROUPING, locale="en_IN")
 
 
-def rupees(paise: int | None) -> str:
+def number(value: int | float | Decimal, lang: str = "en", decimals: int = 2) -> str:
+    """A quantity in the reader's language's symbols, lakh/crore grouped: 12,34,567.5 (trailing zeros dropped)."""
+    pattern = LAKH_GROUPING + ("." + "#" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=_locale(lang))
+
+
+def rupees(paise: int | None, lang: str = "en") -> str:
     """The one way money is shown: "₹2,350" when rupees suffice, "₹2,350.50" when there are paise
-    (Indian grouping, Babel). Never rounds: a paisa owed is a paisa shown."""
+    (lakh grouping in every language, Babel). Never rounds: a paisa owed is a paisa shown."""
     if paise is None:
         return "—"
-    pattern = "¤#,##,##0.00" if paise % 100 else "¤#,##,##0"
-    return format_currency(Decimal(paise) / 100, "INR", format=pattern, locale="en_IN", currency_digits=False)
+    pattern = f"¤{LAKH_GROUPING}.00" if paise % 100 else f"¤{LAKH_GROUPING}"
+    return format_currency(Decimal(paise) / 100, "INR", format=pattern, locale=_locale(lang), currency_digits=False)
 
 
 def ist(moment: datetime | None, fmt: str = "%d %b, %H:%M") -> str:

@@ -7,6 +7,8 @@ from kisaan_app.components.forms import field
 from kisaan_app.components.i18n import tr, tr_prefixed
 from kisaan_app.components.layout import page_shell
 from kisaan_app.components.tables import native_select
+from kisaan_app.i18n import available_languages
+from kisaan_app.state.admin_alerts import TEXT_LANGUAGES
 from kisaan_app.state.admin_alerts import AlertsAdminState as S
 
 SEVERITIES = ("red", "orange", "yellow", "green")
@@ -38,9 +40,10 @@ def _district() -> rx.Component:
 
 
 def _text_in(lang: str) -> rx.Component:
-    """The warning in one language; farmers who read it get this text, the others the other language's."""
+    """The warning in one language; farmers who read it get this text, the others the first language's.
+    Headed by the language's own name ("मराठी"), as the admin who writes it reads it."""
     return rx.vstack(
-        rx.text(tr(f"alerts.text_{lang}"), weight="bold", size="2"),
+        rx.text(available_languages()[lang], weight="bold", size="2", lang=lang),
         field(
             "alerts.title",
             rx.input(name=f"title_{lang}", max_length=160, id=f"alert-title-{lang}"),
@@ -84,7 +87,16 @@ def _issue_form() -> rx.Component:
                     gap="3",
                 ),
                 rx.text(tr("alerts.languages_hint"), size="1", color=rx.color("gray", 11)),
-                rx.flex(_text_in("en"), _text_in("hi"), wrap="wrap", gap="3", width="100%"),
+                rx.flex(*[_text_in(lang) for lang in TEXT_LANGUAGES[:2]], wrap="wrap", gap="3", width="100%"),
+                # The other languages fold away: most warnings are written in one or two.
+                *[
+                    rx.el.details(
+                        rx.el.summary(available_languages()[lang], lang=lang, style={"cursor": "pointer"}),
+                        _text_in(lang),
+                        id=f"alert-more-{lang}",
+                    )
+                    for lang in TEXT_LANGUAGES[2:]
+                ],
                 rx.button(tr("alerts.check"), type="submit", color_scheme="red", id="alert-submit"),
                 error_banner(S.field_errors.get("form", "")),
                 success_banner(S.message, id="alert-issued"),

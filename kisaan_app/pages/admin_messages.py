@@ -9,11 +9,11 @@ from kisaan_app.components.i18n import tr, tr_prefixed
 from kisaan_app.components.layout import page_shell
 from kisaan_app.components.messages import action_row, message_preview
 from kisaan_app.components.tables import data_table
+from kisaan_app.i18n import available_languages
 from kisaan_app.models.notifications import CATEGORIES, CHANNELS
 from kisaan_app.state.admin_messages import AdminMessagesState as S
 
 CATEGORY_ORDER = ("system", *[c for c in CATEGORIES if c != "system"])  # announcements first: the usual bulk send
-LANGUAGES = (("", "common.all"), ("en", "messages.lang_en"), ("hi", "messages.lang_hi"))
 
 
 def _audience() -> rx.Component:
@@ -34,7 +34,10 @@ def _audience() -> rx.Component:
             ),
         ),
         field("messages.crop", draft_input(S, "crop", debounce_timeout=400, id="msg-crop")),
-        field("messages.language", draft_select(S, "language", [(v, tr(k)) for v, k in LANGUAGES], id="msg-language")),
+        field(
+            "messages.language",
+            draft_select(S, "language", [("", tr("common.all")), *available_languages().items()], id="msg-language"),
+        ),
         wrap="wrap",
         spacing="3",
     )

@@ -9,6 +9,7 @@ from kisaan_app.components.i18n import tr, tr_prefixed
 from kisaan_app.components.layout import page_shell
 from kisaan_app.components.messages import action_row, message_preview
 from kisaan_app.components.tables import data_table
+from kisaan_app.i18n import available_languages
 from kisaan_app.models.notifications import CATEGORIES, CHANNELS
 from kisaan_app.state.admin_templates import AdminTemplatesState as S
 
@@ -38,7 +39,7 @@ def _editor() -> rx.Component:
                     draft_select(
                         S,
                         "language",
-                        [("en", tr("messages.lang_en")), ("hi", tr("messages.lang_hi"))],
+                        list(available_languages().items()),  # each in its own script
                         id="tpl-language",
                     ),
                     _error("language"),

@@ -21,7 +21,7 @@ from kisaan_app.state.guard import guarded, off_loop
 from kisaan_app.state.session import ADMIN_ROLES, SessionState
 
 VALID_HOURS = ("6", "12", "24", "48", "72")
-TEXT_LANGUAGES = ("en", "hi")  # the warning can be written in each; at least one
+TEXT_LANGUAGES = tuple(available_languages())  # the warning can be written in each; at least one
 ALERT_FORM: dict[str, int | str] = {"district": 80, "state": 80, "severity": 10, "valid_hours": 3}
 ALERT_FORM |= {f"title_{lang}": 160 for lang in TEXT_LANGUAGES} | {f"message_{lang}": 1000 for lang in TEXT_LANGUAGES}
 # Inputs with an element id also arrive under that id (state/guard.py check_form).

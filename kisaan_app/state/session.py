@@ -100,8 +100,11 @@ class SessionState(rx.State):
             return accounts.principal_for_token(session, self._token())
 
     def _tr(self, key: str, **params) -> str:
-        from kisaan_app.i18n import t
+        from kisaan_app.i18n import t, t_count
 
+        count = params.get("count")
+        if isinstance(count, int) and not isinstance(count, bool):  # "1 farmer", "2 farmers": CLDR plural rules
+            return t_count(self.lang, key, params.pop("count"), **params)
         return t(self.lang, key, **params)
 
     def _error(self, err: DomainError) -> str:

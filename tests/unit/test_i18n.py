@@ -20,20 +20,33 @@ def test_all_catalogues_have_the_same_keys_and_placeholders():
             assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", english[key])), (code, key)
 
 
-def test_hindi_is_really_hindi():
-    hindi = catalogues()["hi"]
-    devanagari = [k for k, v in hindi.items() if re.search(r"[\u0900-\u097F]", v)]
-    assert len(devanagari) > 0.9 * len(hindi)
-    assert {"en": "English", "hi": "हिन्दी"}.items() <= available_languages().items()
+# Each Indian language's script (Unicode block): a catalogue mostly in another script is a copy, not a translation.
+SCRIPTS = {
+    "hi": r"[\u0900-\u097F]",
+    "mr": r"[\u0900-\u097F]",
+    "pa": r"[\u0A00-\u0A7F]",
+    "gu": r"[\u0A80-\u0AFF]",
+    "ta": r"[\u0B80-\u0BFF]",
+    "te": r"[\u0C00-\u0C7F]",
+}
 
 
-def test_gujarati_tamil_telugu_are_in_their_own_scripts():
-    scripts = {"gu": ("ગુજરાતી", r"[\u0A80-\u0AFF]"), "ta": ("தமிழ்", r"[\u0B80-\u0BFF]"), "te": ("తెలుగు", r"[\u0C00-\u0C7F]")}
-    for code, (name, script) in scripts.items():
-        assert available_languages()[code] == name
-        cat = catalogues()[code]
-        written = [k for k, v in cat.items() if re.search(script, v)]
-        assert len(written) > 0.9 * len(cat), code
+def test_every_catalogue_is_written_in_its_own_script():
+    assert {"en", "hi", "mr", "pa"} <= set(catalogues())
+    for code, cat in catalogues().items():
+        if code == "en":
+            continue
+        assert code in SCRIPTS, f"{code}.json: add its script to SCRIPTS"
+        native = [k for k, v in cat.items() if re.search(SCRIPTS[code], v)]
+        assert len(native) > 0.9 * len(cat), code
+
+
+def test_languages_are_named_in_their_own_script_english_and_hindi_first():
+    names = available_languages()
+    assert list(names)[:2] == ["en", "hi"] and names["hi"] == "हिन्दी" and names["mr"] == "मराठी"
+    assert names["pa"] == "ਪੰਜਾਬੀ"
+    for code, name in names.items():  # CLDR's self-name (Babel) agrees with what the catalogue calls itself
+        assert name == catalogues()[code]["language.name"], code
 
 
 def _source_files():
