@@ -121,7 +121,8 @@ def demo_email(name: str) -> str:
 
 
 def seed_notifications(session: Session) -> int:
-    """Demo templates (en + hi) and an email address for each demo login that has none, so email sends work."""
+    """Demo templates (one file per language, data/templates) and an email address for each demo login that has
+    none, so email sends work."""
     from kisaan_app.seed_templates import seed_notification_templates
 
     for demo in DEMO_LOGINS:

@@ -9,7 +9,7 @@ from sqlalchemy import exc as db_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kisaan_app.db import is_outage
-from kisaan_app.i18n import error_text, resolve_language
+from kisaan_app.i18n import error_text, from_accept_language
 from kisaan_app.services.errors import DomainError, ErrorCode, FieldErrors, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -19,9 +19,7 @@ DATABASE_RETRY_SECONDS = 5
 
 
 def request_language(request: Request) -> str:
-    header = request.headers.get("accept-language", "")
-    first = header.split(",")[0].split(";")[0].split("-")[0].strip().lower()
-    return resolve_language(first)
+    return from_accept_language(request.headers.get("accept-language"))
 
 
 def problem(status: int, code: str, message: str, *, field: str | None = None, details=None, headers=None):

@@ -48,6 +48,24 @@ def resolve_language(code: str | None) -> str:
     return code if code in catalogues() else DEFAULT_LANGUAGE
 
 
+def from_accept_language(header: str | None) -> str:
+    """The best language we have for an Accept-Language header ("ta-IN,hi;q=0.8,en;q=0.5" → "hi" until a Tamil
+    catalogue exists), by q-value then order; English when none is ours. Only the first 16 entries are read."""
+    wanted: list[tuple[float, int, str]] = []
+    for order, item in enumerate((header or "")[:512].split(",")[:16]):
+        tag, _, params = item.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                continue
+        code = tag.split("-")[0].strip().lower()
+        if code in catalogues() and q > 0:
+            wanted.append((-q, order, code))
+    return min(wanted)[2] if wanted else DEFAULT_LANGUAGE
+
+
 def catalogue(code: str | None) -> dict[str, str]:
     """The full catalogue for a language, English filling any gaps."""
     merged = dict(catalogues()[DEFAULT_LANGUAGE])

@@ -65,7 +65,7 @@ def _price(row: rx.Var) -> rx.Component:
         rx.hstack(
             rx.vstack(
                 rx.text(row.crop, " · ", row.variety, weight="bold"),
-                rx.text(row.market, " (", row.district, ") · ", row.date, size="1", color=rx.color("gray", 11)),
+                rx.text(row.market, " (", row.district_name, ") · ", row.date, size="1", color=rx.color("gray", 11)),
                 spacing="0",
                 align="start",
             ),

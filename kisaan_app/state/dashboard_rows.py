@@ -21,7 +21,8 @@ class PriceRow:
     crop: str  # the same crop in the reader's language: what the screen shows
     variety: str
     market: str
-    district: str
+    district: str  # the glossary key: the farmer's own district sorts first by it
+    district_name: str  # the same district in the reader's language and script
     modal: str
     price_range: str  # low – high
     change: str
@@ -81,6 +82,7 @@ def price_row(
         variety=variety or "",
         market=market,
         district=district,
+        district_name=glossary.label("district", district, lang) if district else district,
         modal=rupees(modal),
         price_range=f"{rupees(low)} – {rupees(high)}",
         change=(_arrow(direction) + " " + rupees(abs(change))) if change else _arrow(direction),

@@ -62,7 +62,12 @@ class HomeState(SessionState):
 
     @rx.var
     def location(self) -> str:
-        return ", ".join(part for part in (self.village, self.district, self.state_name) if part)
+        """The farm's place with the district and state in the reader's language and script."""
+        district, state = (
+            glossary.label("district", self.district, self.lang),
+            glossary.label("state", self.state_name, self.lang),
+        )
+        return ", ".join(part for part in (self.village, district, state) if part)
 
     @rx.var
     def land_text(self) -> str:

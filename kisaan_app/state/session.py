@@ -216,6 +216,12 @@ class SessionState(rx.State):
         """Anyone may pick a language (the login page too); it is saved only for the person the cookie proves."""
         self.lang = resolve_language(str(code)[:10])
         await off_loop(_save_language, self._token(), self.lang)
+        if self.access == "ok":
+            # A signed-in page's rows were written on the server in the old language (crop and district names,
+            # dates): its on_load runs again so they come back in the new one. Sign-in forms keep what is typed.
+            url = self.router.url
+            return rx.redirect(url.path + (f"?{url.query}" if url.query else ""))
+        return None
 
     @rx.event
     def dismiss_banner(self):

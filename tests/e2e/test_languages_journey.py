@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kisaan_app.i18n import available_languages, catalogue
+from kisaan_app.services import glossary
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.e2e
@@ -33,6 +34,11 @@ def test_the_dashboard_in_every_language(page):
             expect(page.get_by_text(words["dashboard.weather"], exact=True).first).to_be_visible()
             expect(page.get_by_text(words["dashboard.prices"], exact=True).first).to_be_visible()
             expect(page).to_have_title(words["page_title.home"])
+            # The server-written rows follow the switch too: the farmer's onions and district in this script.
+            onion, nashik = glossary.label("crop", "Onion", lang), glossary.label("district", "Nashik", lang)
+            expect(page.locator("#mandi-prices")).to_contain_text(onion)
+            expect(page.locator("#mandi-prices")).to_contain_text(nashik)
+            expect(page.locator("#farmer-home")).to_contain_text(nashik)  # "Lasalgaon, नाशिक, महाराष्ट्र"
             screenshot(page, f"dashboard-{lang}-360")
             page.set_viewport_size({"width": 1280, "height": 800})
             screenshot(page, f"dashboard-{lang}-1280")

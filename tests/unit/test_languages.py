@@ -14,7 +14,15 @@ from fontTools.ttLib import TTCollection, TTFont
 from sqlmodel import select
 
 from kisaan_app.db import session_scope
-from kisaan_app.i18n import available_languages, catalogue, catalogues, plural_category, t, t_count
+from kisaan_app.i18n import (
+    available_languages,
+    catalogue,
+    catalogues,
+    from_accept_language,
+    plural_category,
+    t,
+    t_count,
+)
 from kisaan_app.i18n.formatting import number, rupees
 from kisaan_app.models.notifications import NotificationTemplate
 from kisaan_app.providers.sms_segments import segment_count
@@ -231,3 +239,21 @@ def test_every_character_shown_has_a_glyph_in_an_installed_font(lang):
 def test_the_language_switch_lists_every_catalogue():
     assert set(available_languages()) == set(catalogues())
     assert t("pa", "nav.language") == "ਭਾਸ਼ਾ" and t("mr", "nav.language") == "भाषा"
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        ("mr-IN,mr;q=0.9,en;q=0.8", "mr"),
+        ("pa", "pa"),
+        ("xx-YY, hi;q=0.7, en;q=0.9", "en"),  # by q-value, not only order
+        ("kn-IN, hi;q=0.8", "hi"),  # the first language we have
+        ("hi;q=0, en", "en"),  # q=0 means "not this one"
+        ("hi;q=abc, mr", "mr"),
+        ("", "en"),
+        (None, "en"),
+        ("x," * 10_000 + "hi", "en"),  # a huge header is read only so far
+    ],
+)
+def test_the_api_answers_in_the_best_language_the_reader_asked_for(header, lang):
+    assert from_accept_language(header) == lang
