@@ -72,10 +72,17 @@ def market_page() -> rx.Component:
             _chosen("crop", "market.crop", M.crop_choices),
             _chosen("district", "market.district", M.district_choices),
             rx.input(name="grade", placeholder=tr("market.grade"), size="2", width="5em"),
+            # 9.5em: room for "minimum quantity" in the Indian scripts, still two to a 360 px row
             rx.input(
-                name="min_quantity", placeholder=tr("market.min_quantity"), input_mode="decimal", size="2", width="7em"
+                name="min_quantity",
+                placeholder=tr("market.min_quantity"),
+                input_mode="decimal",
+                size="2",
+                width="9.5em",
             ),
-            rx.input(name="max_price", placeholder=tr("market.max_price"), input_mode="decimal", size="2", width="7em"),
+            rx.input(
+                name="max_price", placeholder=tr("market.max_price"), input_mode="decimal", size="2", width="9.5em"
+            ),
             native_select("sort", [(s, tr(f"market.sort_{s}")) for s in SORTS], aria_label=tr("market.sort")),
             rx.button(tr("common.apply"), type="submit", size="2"),
         ),

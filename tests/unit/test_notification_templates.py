@@ -114,11 +114,12 @@ def test_preview_of_a_stored_template(db):
 def test_demo_templates_seed_once_and_render_in_both_languages(db):
     from kisaan_app.models.accounts import User
     from kisaan_app.seed import seed_demo, seed_notifications
+    from kisaan_app.seed_templates import demo_templates
 
     with session_scope() as session:
         seed_demo(session)
         added = seed_notifications(session)
-        assert added == 24 and seed_notifications(session) == 0
+        assert added == 3 * len(demo_templates()) and seed_notifications(session) == 0
         farmer = session.exec(select(User).where(User.full_name == "Ramesh Pawar")).one()
         assert farmer.email == "ramesh.pawar@demo.kisaansay.in"
         for key in ("weather.red_alert", "market.bid_received", "payments.received", "system.announcement"):
