@@ -99,6 +99,8 @@ def _visit(context, base: str, path: str, kind: str, profile: Profile) -> Visit:
     def frame(event):
         payload = event["response"]["payloadData"]
         visit.bytes_by_type["socket"] += len(payload)
+        if os.environ.get("KISAAN_BENCH_LIST"):
+            print(f"      {len(payload) / KB:6.1f} KB socket     {payload[:100]}")
         if '"delta"' in payload and not state_arrived:
             state_arrived.append(time.monotonic())
 
