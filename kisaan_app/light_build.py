@@ -3,11 +3,17 @@
 Radix Themes' one stylesheet (`@radix-ui/themes/styles.css`, ~52 KB brotli) carries all 30 colour scales, light
 and dark, in sRGB and P3. Radix documents importing its parts instead: the base tokens, only the colour scales
 the app uses, the components and the utilities. The app's colours are green (the accent; its grey is "auto",
-which for green is sage) and the status colours of badges and callouts below."""
+which for green is sage) and the status colours of badges and callouts below.
+
+Reflex also hands every plugin's npm package to `window.__reflex` for components built at run time from state
+(`rx.Component` vars), importing the whole of `@radix-ui/themes` into the root script of every page: all ~60
+components, ~60 KB brotli, whether a page shows a table, a dialog or neither. Kisaansay builds no component at
+run time, so the build leaves Radix out of that registry and each page loads only the components it uses."""
 
 from typing import Any
 
 import reflex as rx
+from reflex_base.registry import RegistrationContext
 
 RADIX = "@radix-ui/themes"
 # Every colour a `color_scheme=` or `rx.color(...)` in kisaan_app names (tests/unit/test_light_build.py checks).
@@ -24,3 +30,8 @@ class LightRadixThemes(rx.plugins.RadixThemesPlugin):
             f"{RADIX}/components.css",
             f"{RADIX}/utilities.css",
         )
+
+    def pre_compile(self, **context: Any) -> None:
+        # Runs after Reflex registered the plugins' packages for run-time components, before the root is written.
+        libraries = RegistrationContext.ensure_context().bundled_libraries
+        libraries[:] = [library for library in libraries if library != RADIX]
