@@ -9,6 +9,7 @@ language."""
 
 import json
 from collections.abc import Iterable
+from typing import Any
 
 import reflex as rx
 from reflex.vars import VarData
@@ -16,10 +17,11 @@ from reflex.vars import VarData
 from kisaan_app.i18n import DEFAULT_LANGUAGE, catalogues
 from kisaan_app.state.session import SessionState
 
-_HYDRATED = rx.State.is_hydrated
-_HOOK = f"const kisaanLang = useReaderLanguage({SessionState.lang!s}, Boolean({_HYDRATED!s}));"
+_LANG: Any = SessionState.lang  # state vars are typed as their values for mypy; these are Vars
+_HYDRATED: Any = rx.State.is_hydrated
+_HOOK = f"const kisaanLang = useReaderLanguage({_LANG!s}, Boolean({_HYDRATED!s}));"
 _VAR_DATA = VarData.merge(
-    SessionState.lang._get_all_var_data(),
+    _LANG._get_all_var_data(),
     _HYDRATED._get_all_var_data(),
     VarData(imports={"$/public/reader_language.js": ["useReaderLanguage"]}, hooks={_HOOK: None}),
 )
@@ -48,7 +50,7 @@ def tr(key: str) -> rx.Var:
     ).to(str)
 
 
-def tr_prefixed(prefix: str, code, among: Iterable[str] = ()) -> rx.Var:
+def tr_prefixed(prefix: str, code: rx.Var | str, among: Iterable[str] = ()) -> rx.Var:
     """A catalogue string whose key ends in a value only known in the browser, e.g. `severity.` + "red".
 
     Every key starting with `prefix` travels with the page (or, with `among`, only keys starting with one of
