@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from kisaan_app.light_build import LightRadixThemes
 from kisaan_app.pwa_build import ServiceWorkerPlugin
 from kisaan_app.settings import get_settings
 
@@ -28,7 +29,8 @@ config = rx.Config(
     trusted_proxy_hops=settings.trusted_proxy_hops,
     # ServiceWorkerPlugin builds /sw.js (Workbox) over each production build: kisaan_app/pwa_build.py.
     plugins=[
-        rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="green", radius="medium")),
+        # Radix Themes with only the colour scales the app uses (kisaan_app/light_build.py).
+        LightRadixThemes(theme=rx.theme(accent_color="green", radius="medium")),
         ServiceWorkerPlugin(),
     ],
     # Brotli beside gzip: about a fifth fewer bytes for the same scripts on a 2G/3G link.

@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from kisaan_app.components.i18n import tr
 from kisaan_app.menu import MENU
 from kisaan_app.pages.admin_alerts import alerts_admin_page
 from kisaan_app.pages.admin_audit import audit_page
@@ -46,7 +47,6 @@ from kisaan_app.state.payouts import PayoutsState
 from kisaan_app.state.price_alerts import PriceAlertsState
 from kisaan_app.state.profile import ProfileState
 from kisaan_app.state.selling import SellState
-from kisaan_app.state.session import SessionState
 from kisaan_app.state.settings_notifications import NotificationSettingsState
 
 
@@ -113,7 +113,7 @@ _check_menu()
 def page_title(key: str) -> rx.Var:
     """The title in the reader's language: a Var on the language cookie, so <title> follows a language switch
     in the open tab. The prerendered HTML carries the default language until the page hydrates."""
-    return SessionState.t[key]
+    return tr(key)
 
 
 def register_pages(app: rx.App) -> None:

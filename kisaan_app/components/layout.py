@@ -4,7 +4,7 @@ import reflex as rx
 
 from kisaan_app.components.connection import connection_banner
 from kisaan_app.components.feedback import forbidden_state, loading_state
-from kisaan_app.components.i18n import tr
+from kisaan_app.components.i18n import READER_LANGUAGE, tr
 from kisaan_app.components.menu import bottom_bar, header_nav
 from kisaan_app.state.session import SessionState
 
@@ -14,7 +14,7 @@ THEME_GREEN = "#2e7d32"
 def language_switch() -> rx.Component:
     return rx.el.select(
         rx.foreach(SessionState.languages, lambda lang: rx.el.option(lang[1], value=lang[0])),
-        value=SessionState.lang,
+        value=READER_LANGUAGE,  # the language the page speaks: the cookie's until (or unless) the state arrives
         on_change=SessionState.set_language,
         aria_label=tr("nav.language"),
         id="language-switch",

@@ -1,6 +1,6 @@
-"""The price trend chart, loaded lazily: recharts is the largest script on the dashboard (~64 KB brotli), and a
-farmer on 2G/3G should see prices before the chart. assets/trend_chart.js draws the chart; as a NoSSRComponent it
-is imported with React's lazy mechanism (Reflex's ClientSide) after the page is usable, as its own chunk."""
+"""The price trend chart: assets/trend_chart.js draws it as plain SVG (no chart library: recharts was the largest
+script on the dashboard, ~90 KB on a 2G/3G link, for one line). As a NoSSRComponent it is imported with React's
+lazy mechanism (Reflex's ClientSide), as its own small chunk."""
 
 from typing import Any
 
@@ -9,7 +9,6 @@ import reflex as rx
 
 class TrendChart(rx.NoSSRComponent):
     library = "$/public" + rx.asset("trend_chart.js")
-    lib_dependencies: list[str] = ["recharts@3.10.1"]
     tag = "TrendChart"
 
     data: rx.Var[list[dict[str, Any]]]

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from kisaan_app.components.feedback import empty_state, error_banner, success_banner
-from kisaan_app.components.i18n import tr
+from kisaan_app.components.i18n import tr, tr_prefixed
 from kisaan_app.components.layout import page_shell
 from kisaan_app.components.tables import data_table, filter_bar, native_select, pager
 from kisaan_app.state.admin_users import AdminUsersState as S
@@ -59,7 +59,7 @@ def _role_cell(row: rx.Var) -> rx.Component:
         row.is_self,
         rx.badge(tr("role." + row.role)),
         rx.el.select(
-            rx.foreach(S.assignable, lambda r: rx.el.option(S.t["role." + r], value=r)),
+            rx.foreach(S.assignable, lambda r: rx.el.option(tr_prefixed("role.", r), value=r)),
             value=row.role,
             on_change=lambda value: S.ask_role_change(row.id, value),
             aria_label=tr("users.role"),

@@ -115,7 +115,7 @@ def trend_panel() -> rx.Component:
                 rx.cond(
                     DashboardState.trend.length() > 1,
                     data_heavy(
-                        # recharts' data is a list of objects; a TrendPoint reaches the browser as that object.
+                        # The chart's data is a list of objects; a TrendPoint reaches the browser as that object.
                         trend_chart(data=DashboardState.trend.to(list[dict[str, Any]]), height=220),
                         "data_saver.show_chart",
                     ),

@@ -92,7 +92,7 @@ def _buyer_line(line: rx.Var) -> rx.Component:
                 align="start",
             ),
             rx.spacer(),
-            rx.badge(tr_prefixed("", line.status), variant="soft"),
+            rx.badge(tr_prefixed("", line.status, among=("bid_status.", "order_status.")), variant="soft"),
             width="100%",
             align="center",
         ),

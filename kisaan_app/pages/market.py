@@ -7,7 +7,7 @@ from kisaan_app.components.data_saver import data_heavy
 from kisaan_app.components.feedback import empty_state, error_banner, success_banner
 from kisaan_app.components.fees import fee_before_note
 from kisaan_app.components.forms import field
-from kisaan_app.components.i18n import tr, tr_prefixed
+from kisaan_app.components.i18n import READER_LANGUAGE, tr, tr_prefixed
 from kisaan_app.components.layout import page_shell
 from kisaan_app.components.tables import filter_bar, native_select, pager
 from kisaan_app.state.market import ListingState as L
@@ -289,7 +289,7 @@ def _photo_picker() -> rx.Component:
                 custom_attrs={
                     "data-photo-listing": L.card.id,
                     "data-max-bytes": L.photo_max_bytes.to_string(),
-                    "data-lang": SessionState.lang,
+                    "data-lang": READER_LANGUAGE,
                     "data-shrinking": tr("market.photo_shrinking"),
                     "data-uploading": tr("market.photo_uploading"),
                     "data-too-large": tr("market.photo_too_large").replace("{max_mb}", max_mb),

@@ -63,10 +63,6 @@ class SessionState(rx.State):
     live_topics: ClassVar[tuple[str, ...]] = ("system", "notification", "session")
 
     @rx.var
-    def t(self) -> dict[str, str]:
-        return catalogue(self.lang)
-
-    @rx.var
     def languages(self) -> list[list[str]]:
         return [[code, name] for code, name in available_languages().items()]
 

@@ -181,6 +181,17 @@ def test_pages_get_a_policy_reflex_can_run_under(api):
     assert "https://checkout.razorpay.com" in policy
 
 
+def test_build_scripts_and_styles_carry_no_document_policy():
+    """A hashed script or stylesheet is never a document: no CSP or frame policy (bytes on every one of ~40 files
+    a page loads), but still nosniff. Anything else under /assets/ (an SVG can be opened as a page) keeps them."""
+    from kisaan_app.api.edge.headers import security_headers
+
+    for path in ("/assets/root-6Z26L8ws.js", "/assets/__reflex_global_styles-CKeVnSIB.css"):
+        assert security_headers({"path": path, "headers": []}) == {"X-Content-Type-Options": "nosniff"}
+    for path in ("/assets/logo.svg", "/login", "/sw.js", "/api/health", "/assets.js"):
+        assert "Content-Security-Policy" in security_headers({"path": path, "headers": []})
+
+
 def test_the_docs_page_may_load_swagger(api):
     res = api.get("/api/docs")
     assert res.status_code == 200

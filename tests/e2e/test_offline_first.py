@@ -98,9 +98,9 @@ def test_offline_dashboard_and_an_offer_answered_offline(browser, live_server):
         farmer.reload()
         reveal = farmer.locator("#price-trend .data-heavy-reveal")
         expect(reveal).to_have_text("Show chart")
-        expect(farmer.locator("#price-trend .recharts-wrapper")).to_be_hidden()
+        expect(farmer.locator("#price-trend svg.trend-chart")).to_be_hidden()
         reveal.click()
-        expect(farmer.locator("#price-trend .recharts-wrapper")).to_be_visible()
+        expect(farmer.locator("#price-trend svg.trend-chart")).to_be_visible()
         farmer.evaluate("localStorage.removeItem('kisaan-data-saver')")
 
         # No network, and a reload: the shell comes from the service worker, the prices from the kept copy.
@@ -157,6 +157,11 @@ def test_offline_dashboard_and_an_offer_answered_offline(browser, live_server):
         farmer.set_viewport_size({"width": 1280, "height": 800})
         farmer.reload()
         expect(farmer.locator("#offline-as-of")).to_contain_text("ऑफ़लाइन — ")
+        # The connection banner too: the page never got its state (no socket), so it speaks from the language
+        # cookie (it used to fall back to English here).
+        banner = farmer.locator("#connection-banner")
+        expect(banner).to_have_attribute("data-state", "offline")
+        expect(banner).to_have_text("ऑफ़लाइन — पिछली बार की जानकारी दिख रही है")
         screenshot(farmer, "offline-5-dashboard-hi-1280")
         farmer.set_viewport_size({"width": 360, "height": 800})
         screenshot(farmer, "offline-6-dashboard-hi-360")

@@ -54,7 +54,15 @@ def policy_for(scope: Scope) -> str:
     return page_policy(scope)
 
 
+def _is_build_script_or_style(path: str) -> bool:
+    """A hashed script or stylesheet of the build: the browser never renders it as a document, so a CSP or frame
+    policy on it does nothing, and on 2G/3G its ~0.6 KB of headers cost a page of ~40 such files ~25 KB."""
+    return path.startswith("/assets/") and path.endswith((".js", ".css"))
+
+
 def security_headers(scope: Scope) -> dict[str, str]:
+    if _is_build_script_or_style(scope["path"]):
+        return {"X-Content-Type-Options": "nosniff"}  # still never sniffed into something else
     headers = {
         "Content-Security-Policy": policy_for(scope),
         "X-Frame-Options": "DENY",
