@@ -1,12 +1,13 @@
 """The Prometheus instruments a process updates as it works, and the text a scrape reads.
 
 Counters and histograms live in the process that sees the work: request latency (api/edge), Reflex event
-latency (state/guard.py), state-lock waits (realtime/state_lock_wait.py), fan-out lag and live connections (realtime/hub.py), job runs and waits (jobs.py),
-database errors (db.py). Several processes on one machine (granian's workers, the job worker) share them
-through prometheus_client's multiprocess mode: set PROMETHEUS_MULTIPROC_DIR to one empty directory for all of
-them before they start, and any process's /metrics then reports the sum. Figures that belong to the whole
-system rather than to one process (queue depth, backlogs, outcomes) are read from the database and the queue
-at scrape time (services/ops_figures.py), so they are right whichever node is scraped.
+latency (state/guard.py), state-lock waits (realtime/state_lock_wait.py), fan-out lag and live connections
+(realtime/hub.py), job runs and waits (jobs.py), database errors (db.py). Several processes on one machine
+(granian's workers, the job worker) share them through prometheus_client's multiprocess mode: set
+PROMETHEUS_MULTIPROC_DIR to one empty directory for all of them before they start, and any process's /metrics
+then reports the sum. Figures that belong to the whole system rather than to one process (queue depth,
+backlogs, outcomes) are read from the database and the queue at scrape time (services/ops_figures.py), so they
+are right whichever node is scraped.
 """
 
 import os
