@@ -45,7 +45,9 @@ def onion_prices() -> None:
         for district, market, modal in (("Pune", "Pune", 2100_00), ("Nashik", "Lasalgaon", 1800_00)):
             upsert(
                 session,
-                PriceRecord("Maharashtra", district, market, "Onion", "Red", "FAQ", day, modal - 300_00, modal + 300_00, modal),
+                PriceRecord(
+                    "Maharashtra", district, market, "Onion", "Red", "FAQ", day, modal - 300_00, modal + 300_00, modal
+                ),
             )
 
 
@@ -131,8 +133,14 @@ def test_stop_silences_every_sms_path_and_start_resumes(api, messaging):
     assert confirmation.body.startswith("किसानसे: अब SMS नहीं आएंगे") and confirmation.data["consent_notice"]
 
     with session_scope() as session:  # a campaign (or warning, or price alert): SMS is left out, the inbox is not
-        result = notify(session, None, Audience(user_ids=(asha.id,), role=""), "payments", text="₹500 paid",
-                        channels=["in_app", "sms"])
+        result = notify(
+            session,
+            None,
+            Audience(user_ids=(asha.id,), role=""),
+            "payments",
+            text="₹500 paid",
+            channels=["in_app", "sms"],
+        )
         assert result.deliveries == {"in_app": 1, "sms": 0}
     deliver_due()
     assert _status(queued_before) == DeliveryStatus.SKIPPED  # already queued: skipped at send time, never sent
@@ -143,8 +151,9 @@ def test_stop_silences_every_sms_path_and_start_resumes(api, messaging):
     text_app(messaging, asha.phone, "START")
     with session_scope() as session:
         assert not session.exec(select(SmsConsent).where(SmsConsent.phone == asha.phone)).one().opted_out
-        result = notify(session, None, Audience(user_ids=(asha.id,), role=""), "payments", text="₹700 paid",
-                        channels=["sms"])
+        result = notify(
+            session, None, Audience(user_ids=(asha.id,), role=""), "payments", text="₹700 paid", channels=["sms"]
+        )
         assert result.deliveries == {"sms": 1}
     assert exchange(asha.phone)[1][-2].body.startswith("किसानसे: SMS फिर से चालू")
 

@@ -96,7 +96,8 @@ def price(session: Session, parsed: Parsed, sender: Sender) -> str:
     lang = sender.language
     if parsed.argument and not parsed.crop:
         return fit(t(lang, "sms.price_unknown_crop", crop=parsed.argument[:ARGUMENT_ECHO]))
-    crops = [parsed.crop] if parsed.crop else list((sender.profile.crops if sender.profile else [])[:CROPS_FROM_PROFILE])
+    grown = (sender.profile.crops if sender.profile else None) or []
+    crops = [parsed.crop] if parsed.crop else list(grown[:CROPS_FROM_PROFILE])
     if not crops:
         return fit(t(lang, "sms.price_which_crop"))
     blocks = []

@@ -124,6 +124,7 @@ def _reply(session: Session, inbound: NotificationHistory, parsed: Parsed, sende
     )
     session.add(row)
     session.flush()
+    assert row.id is not None  # the flush gave it one
     enqueue_on_commit(session, [row.id])
     return row.id
 
