@@ -127,8 +127,13 @@ def keyword(word: str) -> tuple[Command, str] | None:
     return (command, _languages().get(word, "")) if command else None
 
 
+def _is_price_word(word: str) -> bool:
+    found = keyword(word)
+    return bool(found and found[0] == Command.PRICE)
+
+
 def _price(rest: list[str], language: str) -> Parsed:
-    wanted = [w for w in rest if w not in FILLERS]
+    wanted = [w for w in rest if w not in FILLERS and not _is_price_word(w)]  # "मंडी भाव प्याज": two price words
     argument = " ".join(wanted)
     return Parsed(Command.PRICE, argument, glossary.match("crop", argument) if argument else None, language)
 
