@@ -5,6 +5,7 @@ soon as one character is outside GSM-7 (any Indian script, and "₹", which is w
 Lists (prices, warnings) keep as many whole lines as fit; a single long text is cut at a word.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -78,11 +79,12 @@ def _price_lines(session: Session, crop: str, profile: FarmerProfile | None, lan
     rows = price_board.latest_prices(session, [crop], district, state, limit=MARKETS_PER_CROP)
     if not rows and (district or state):  # nothing near the farmer: the latest anywhere beats nothing
         rows = price_board.latest_prices(session, [crop], None, None, limit=MARKETS_PER_CROP)
+    markets = Counter(row.market for row in rows)  # a market selling two varieties names each
     return [
         t(
             lang,
             "sms.price_line",
-            market=row.market,
+            market=f"{row.market} {row.variety}" if markets[row.market] > 1 else row.market,
             day=local_day(row.arrival_date, lang),
             modal=_rupees(row.modal_price_paise),
             low=_rupees(row.min_price_paise),
