@@ -215,3 +215,38 @@ def test_a_flood_from_one_number_is_recorded_but_answered_only_up_to_the_limit(a
         monkeypatch.delenv("KISAAN_SMS_COMMAND_RATE_PER_NUMBER")
         get_settings.cache_clear()
         reset_limiter()
+
+
+def _signed_post(live_api_url: str, form: dict[str, str]) -> int:
+    from twilio.request_validator import RequestValidator
+
+    from kisaan_app.providers.sandbox_keys import SANDBOX_TWILIO_AUTH_TOKEN
+
+    url = f"{live_api_url}{INBOUND}"
+    signature = RequestValidator(SANDBOX_TWILIO_AUTH_TOKEN).compute_signature(url, form)
+    return httpx.post(url, data=form, headers={"X-Twilio-Signature": signature}, timeout=30).status_code
+
+
+def test_concurrent_deliveries_and_stops_from_one_number_land_once(api, messaging, live_api_url):
+    import threading
+
+    phone = next_phone()
+    same = {"MessageSid": "SM" + "a" * 32, "From": phone, "To": "+15005550006", "Body": "STOP"}
+    other = {**same, "MessageSid": "SM" + "b" * 32, "Body": "UNSUBSCRIBE"}
+    forms = [same, same, same, other]
+    barrier, codes = threading.Barrier(len(forms)), []
+
+    def post(form):
+        barrier.wait()
+        codes.append(_signed_post(live_api_url, form))
+
+    threads = [threading.Thread(target=post, args=(f,)) for f in forms]
+    [t.start() for t in threads]
+    [t.join(timeout=60) for t in threads]
+    assert codes == [200] * 4
+    inbound, replies = exchange(phone)
+    assert sorted(r.provider_message_id for r in inbound) == [same["MessageSid"], other["MessageSid"]]
+    assert len(replies) == 2  # one confirmation per message, none for the repeats
+    with session_scope() as session:
+        assert session.exec(select(SmsConsent).where(SmsConsent.phone == phone)).one().opted_out
+        assert len(session.exec(select(AuditLog).where(AuditLog.actor_label == phone)).all()) == 1

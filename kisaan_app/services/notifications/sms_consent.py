@@ -11,6 +11,7 @@ Other channels (in-app, push, email) are not changed by an SMS STOP: the person 
 
 from collections.abc import Iterable
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from kisaan_app.models.base import utcnow
@@ -42,6 +43,19 @@ def opted_out_among(session: Session, phones: Iterable[str | None]) -> set[str]:
     return found
 
 
+def _first_row(session: Session, phone: str) -> SmsConsent:
+    """The number's row, made now (opted in, to be changed by the caller); two first STOPs from one number at the
+    same moment both end up with the one row (the unique phone decides, in a savepoint)."""
+    try:
+        with session.begin_nested():
+            row = SmsConsent(phone=phone, opted_out=False)
+            session.add(row)
+            session.flush()
+            return row
+    except IntegrityError:
+        return session.exec(select(SmsConsent).where(SmsConsent.phone == phone)).one()
+
+
 def set_consent(
     session: Session,
     phone: str,
@@ -55,12 +69,12 @@ def set_consent(
     """Record STOP (opted_out=True) or START for `phone`; True when this changed anything. The change is
     audited (who, which word, which message); saying STOP twice changes nothing the second time."""
     row = session.exec(select(SmsConsent).where(SmsConsent.phone == phone)).first()
-    if row is not None and row.opted_out == opted_out:
-        return False
     if row is None:
         if not opted_out:
             return False  # START from a number that never said STOP: it already gets SMS
-        row = SmsConsent(phone=phone)
+        row = _first_row(session, phone)  # opted in until changed below (or already out: a STOP beside this one)
+    if row.opted_out == opted_out:
+        return False
     row.opted_out, row.keyword, row.message_sid = opted_out, keyword[:40], message_sid
     row.user_id = user_id if user_id is not None else row.user_id
     row.updated_at = utcnow()
