@@ -250,3 +250,27 @@ def test_concurrent_deliveries_and_stops_from_one_number_land_once(api, messagin
     with session_scope() as session:
         assert session.exec(select(SmsConsent).where(SmsConsent.phone == phone)).one().opted_out
         assert len(session.exec(select(AuditLog).where(AuditLog.actor_label == phone)).all()) == 1
+
+
+def test_the_text_app_command_prints_the_reply_the_worker_sent(api, messaging, capsys):
+    import threading
+
+    from kisaan_app.__main__ import main
+
+    ravi = farmer("en")
+    done = threading.Event()
+
+    def worker():  # what the job worker does while the command waits
+        while not done.is_set():
+            deliver_due()
+            done.wait(0.2)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        assert main(["text-app", "--from", ravi.phone, "--wait", "20", "HELP"]) == 0
+    finally:
+        done.set()
+        thread.join(timeout=30)
+    out = capsys.readouterr().out
+    assert f"{ravi.phone} → app: 'HELP'" in out and f"app → {ravi.phone}: Kisaansay SMS: PRICE ONION" in out
