@@ -181,6 +181,9 @@ def cmd_text_app(args: argparse.Namespace) -> int:
     sandbox = f"http://127.0.0.1:{get_settings().sandbox_port}"
     spec = {"from": args.sender, "body": " ".join(args.text)}
     try:
+        # The newest outbox record before the text: the reply is the first SMS to the number after it (the worker
+        # may send it before the webhook's answer reaches us).
+        since = max((r["id"] for r in httpx.get(f"{sandbox}/outbox", params={"limit": 1}).json()), default=0)
         answer = httpx.post(f"{sandbox}/sandbox/twilio/inbound", json=spec, timeout=15)
     except httpx.HTTPError as err:
         print(f"the sandbox at {sandbox} did not answer ({type(err).__name__}): is `make run` running?")
@@ -189,7 +192,6 @@ def cmd_text_app(args: argparse.Namespace) -> int:
         print(f"the sandbox refused: {answer.text}")
         return 1
     print(f"{args.sender} → app: {spec['body']!r} (webhook answered {answer.json()['answers'][-1]})")
-    since = max((r["id"] for r in httpx.get(f"{sandbox}/outbox", params={"limit": 1}).json()), default=0)
     deadline = time.monotonic() + args.wait
     while time.monotonic() < deadline:
         for record in httpx.get(f"{sandbox}/outbox", params={"provider": "twilio", "kind": "sms"}).json():
