@@ -189,12 +189,20 @@ def test_a_bad_signature_is_refused_and_leaves_no_trace(api, messaging, live_api
 
 
 def test_twilio_delivering_the_same_message_again_is_answered_once(api, messaging):
+    from prometheus_client import REGISTRY
+
+    def counted(outcome: str) -> float:
+        labels = {"command": "help", "outcome": outcome}
+        return REGISTRY.get_sample_value("kisaan_sms_commands_total", labels) or 0.0
+
+    before = counted("replied"), counted("duplicate")
     sita = farmer("en")
     result = text_app(messaging, sita.phone, "HELP", repeat=3)
     assert len(result["answers"]) == 3
     inbound, replies = exchange(sita.phone)
     assert len(inbound) == 1 and inbound[0].provider_message_id == result["message_sid"]
     assert len(replies) == 1
+    assert (counted("replied") - before[0], counted("duplicate") - before[1]) == (1, 2)  # the API runs in-process
 
 
 def test_a_flood_from_one_number_is_recorded_but_answered_only_up_to_the_limit(api, messaging, monkeypatch):

@@ -18,10 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from twilio.request_validator import RequestValidator
 
+from kisaan_app.db import on_commit
 from kisaan_app.models.accounts import FarmerProfile, User
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import DeliveryStatus
 from kisaan_app.models.notifications import NotificationHistory
+from kisaan_app.observability import metrics
 from kisaan_app.services import ratelimit
 from kisaan_app.services.errors import PermissionDenied, ValidationFailed
 from kisaan_app.services.feeds.price_alerts import today_in_india
@@ -143,13 +145,16 @@ def receive(session: Session, url: str, params: dict[str, str], signature: str |
     sender = _sender(session, phone, parsed, text)
     inbound = _record_inbound(session, sid, phone, to, text, parsed, sender)
     if inbound is None:
+        metrics.SMS_COMMANDS.labels(parsed.command.value, "duplicate").inc()
         return Received(parsed.command.value, duplicate=True)
     _consent(session, parsed, phone, sid, text, sender)
     if not ratelimit.acquire(get_settings().sms_command_rate_per_number, "sms-command", phone):
         inbound.data = {**inbound.data, "reply": "rate_limited"}
         session.add(inbound)
+        on_commit(session, metrics.SMS_COMMANDS.labels(parsed.command.value, "rate_limited").inc)
         return Received(parsed.command.value, inbound_id=inbound.id)
     reply_id = _reply(session, inbound, parsed, sender)
     inbound.data = {**inbound.data, "reply": reply_id}
     session.add(inbound)
+    on_commit(session, metrics.SMS_COMMANDS.labels(parsed.command.value, "replied").inc)
     return Received(parsed.command.value, inbound_id=inbound.id, reply_id=reply_id)
