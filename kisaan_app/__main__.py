@@ -171,6 +171,38 @@ def cmd_sandbox(_args: argparse.Namespace) -> int:
         return 0
 
 
+def cmd_text_app(args: argparse.Namespace) -> int:
+    """A phone texts the app (the dev demo of SMS commands): the running sandbox signs the SMS as Twilio does and
+    posts it to the inbound webhook; the reply the worker sends comes back into the sandbox's outbox, shown here."""
+    import time
+
+    import httpx
+
+    sandbox = f"http://127.0.0.1:{get_settings().sandbox_port}"
+    spec = {"from": args.sender, "body": " ".join(args.text)}
+    try:
+        # The newest outbox record before the text: the reply is the first SMS to the number after it (the worker
+        # may send it before the webhook's answer reaches us).
+        since = max((r["id"] for r in httpx.get(f"{sandbox}/outbox", params={"limit": 1}).json()), default=0)
+        answer = httpx.post(f"{sandbox}/sandbox/twilio/inbound", json=spec, timeout=15)
+    except httpx.HTTPError as err:
+        print(f"the sandbox at {sandbox} did not answer ({type(err).__name__}): is `make run` running?")
+        return 1
+    if answer.status_code != 200:
+        print(f"the sandbox refused: {answer.text}")
+        return 1
+    print(f"{args.sender} → app: {spec['body']!r} (webhook answered {answer.json()['answers'][-1]})")
+    deadline = time.monotonic() + args.wait
+    while time.monotonic() < deadline:
+        for record in httpx.get(f"{sandbox}/outbox", params={"provider": "twilio", "kind": "sms"}).json():
+            if record["id"] > since and record["detail"].get("to") == args.sender:
+                print(f"app → {args.sender}: {record['detail']['body']}")
+                return 0
+        time.sleep(0.5)
+    print("no reply reached the sandbox yet (is the job worker running? over the per-number limit?)")
+    return 0
+
+
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
@@ -280,6 +312,11 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--phone")
     admin.add_argument("--email")
     admin.set_defaults(func=cmd_create_admin)
+    text = sub.add_parser("text-app", help="dev demo: a phone texts the app an SMS command through the sandbox")
+    text.add_argument("--from", dest="sender", default="+919800000003", help="E.164 number (default: demo farmer)")
+    text.add_argument("--wait", type=float, default=10.0, help="seconds to wait for the reply")
+    text.add_argument("text", nargs="+", help='e.g. PRICE ONION, "भाव प्याज", ALERTS, HELP, STOP, START')
+    text.set_defaults(func=cmd_text_app)
     sub.add_parser("backup", help="write a timestamped backup of the database").set_defaults(func=cmd_backup)
     restore = sub.add_parser("restore", help="restore a backup into the configured database (stop the app first)")
     restore.add_argument("file")

@@ -128,6 +128,8 @@ class Settings(BaseSettings):
         "fcm.googleapis.com,updates.push.services.mozilla.com,*.push.services.mozilla.com,*.push.apple.com,"
         "*.notify.windows.com"
     )
+    # SMS commands (inbound SMS webhook): replies one number may get per window; the rest are recorded unanswered.
+    sms_command_rate_per_number: str = "5/10 minutes"
     escalate_after_minutes: int = 15  # an unread critical alert goes out again by SMS after this
     sms_rate: str = "20/second"  # per-provider send limits (the `limits` syntax), shared through Redis if set
     email_rate: str = "20/second"

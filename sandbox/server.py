@@ -70,6 +70,7 @@ def build_app(config: SandboxConfig, outbox: Outbox | None = None) -> FastAPI:
     app.state.outbox = outbox
     for standin in (razorpay_standin, twilio_standin, webpush_standin):
         app.include_router(standin.make_router(config, outbox))
+    app.include_router(twilio_standin.make_inbound_router(config, outbox))
 
     @app.get("/outbox")
     def list_outbox(provider: str | None = None, kind: str | None = None, limit: int = 200) -> list[dict]:

@@ -432,3 +432,71 @@ def make_router(config: SandboxConfig, outbox: Outbox) -> APIRouter:
         return JSONResponse(standin.balance())
 
     return router
+
+
+# --- inbound SMS: a phone texting the app, as Twilio delivers it -------------------------------------------------
+
+INBOUND_PATH = "/api/notifications/sms/inbound"  # the app's webhook (the number's "A message comes in" URL)
+SANDBOX_INBOUND_NUMBER = "+15005550006"  # the number people text: the sandbox sender
+MAX_REPEATS = 5  # a demo of Twilio delivering the same message again
+
+
+def inbound_params(config: SandboxConfig, sender: str, body: str, to: str | None = None) -> dict[str, str]:
+    """The form Twilio posts to a messaging webhook for one incoming SMS."""
+    sid = "SM" + secrets.token_hex(16)
+    segments, _encoding = segment_count(body or " ")
+    return {
+        "ToCountry": "US",
+        "SmsMessageSid": sid,
+        "NumMedia": "0",
+        "SmsSid": sid,
+        "SmsStatus": "received",
+        "Body": body,
+        "To": to or SANDBOX_INBOUND_NUMBER,
+        "NumSegments": str(segments),
+        "MessageSid": sid,
+        "AccountSid": config.twilio_account_sid,
+        "From": sender,
+        "ApiVersion": API_VERSION,
+    }
+
+
+def make_inbound_router(config: SandboxConfig, outbox: Outbox) -> APIRouter:
+    """`POST /sandbox/twilio/inbound` {"from", "body", "to"?, "repeat"?}: sign and post an incoming SMS to the
+    app's webhook exactly as Twilio would (repeat > 1 delivers the same MessageSid again, as Twilio's retries do)."""
+    router = APIRouter(prefix="/sandbox/twilio", tags=["twilio"])
+
+    @router.post("/inbound")
+    async def simulate_inbound(request: Request) -> JSONResponse:
+        try:
+            spec = await request.json()
+            sender, body = str(spec["from"]).strip(), str(spec["body"])
+            repeat = max(1, min(int(spec.get("repeat", 1)), MAX_REPEATS))
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse({"error": "send JSON with 'from' (E.164) and 'body'"}, status_code=400)
+        if not E164.match(sender) or not body.strip() or len(body) > MAX_BODY_CHARS:
+            return JSONResponse({"error": "'from' must be E.164 and 'body' 1-1600 characters"}, status_code=400)
+        params = inbound_params(config, sender, body, spec.get("to"))
+        url = config.app_url.rstrip("/") + INBOUND_PATH
+        headers = {
+            "X-Twilio-Signature": RequestValidator(config.twilio_auth_token).compute_signature(url, params),
+            "User-Agent": "TwilioProxy/1.1",
+        }
+        answers = []
+        async with httpx.AsyncClient(timeout=CALLBACK_TIMEOUT_SECONDS) as client:
+            for _ in range(repeat):
+                try:
+                    response = await client.post(url, data=params, headers=headers)
+                    answers.append({"status_code": response.status_code, "body": response.text[:500]})
+                except httpx.HTTPError as exc:
+                    answers.append({"error": f"{type(exc).__name__}: {exc}"})
+        outcome = answers[-1].get("status_code") or answers[-1].get("error")
+        outbox.record(
+            PROVIDER,
+            "sms.inbound",
+            f"SMS from {sender} to the app: {body[:60]} → {outcome}",
+            {"url": url, "params": params, "answers": answers},
+        )
+        return JSONResponse({"message_sid": params["MessageSid"], "url": url, "answers": answers})
+
+    return router

@@ -18,6 +18,7 @@ from kisaan_app.api import (
     payments,
     payouts,
     price_alerts,
+    sms_inbound,
     users,
 )
 from kisaan_app.api.edge import install_edge
@@ -54,6 +55,7 @@ def create_api() -> FastAPI:
         price_alerts,
         market,
         notifications,
+        sms_inbound,
         inbox,
         offline,
         ops,

@@ -21,6 +21,7 @@ from kisaan_app.models.notifications import (
     NotificationPreference,
     NotificationTemplate,
     PushSubscription,
+    SmsConsent,
 )
 from kisaan_app.models.payments import AutoRefund, Payment, Refund, Subscription, WebhookEvent
 from kisaan_app.models.payouts import LinkedAccount, Payout
@@ -56,6 +57,7 @@ __all__ = [
     "RealTimeEvent",
     "Refund",
     "SensorDevice",
+    "SmsConsent",
     "Subscription",
     "User",
     "VoiceProfile",

@@ -11,6 +11,7 @@ from kisaan_app.models.enums import CampaignStatus, DeliveryStatus
 CHANNELS = ("in_app", "push", "sms", "email")
 CATEGORIES = ("weather", "prices", "market", "payments", "system")
 DELIVERY_STATUSES = tuple(DeliveryStatus)
+DIRECTIONS = ("outbound", "inbound")  # inbound: an SMS a person sent us (services/sms_commands)
 
 
 class PushSubscription(TableBase, table=True):
@@ -69,6 +70,7 @@ class NotificationHistory(TableBase, table=True):
     __table_args__ = (
         check_in("channel", CHANNELS, "ck_notification_history_channel"),
         check_in("status", DELIVERY_STATUSES, "ck_notification_history_status"),
+        check_in("direction", DIRECTIONS, "ck_notification_history_direction"),
         sa.CheckConstraint("attempts >= 0", name="ck_notification_history_attempts"),
         sa.Index("ix_notification_history_user_read", "user_id", "channel", "read_at"),
         sa.Index("ix_notification_history_channel_status", "channel", "status"),
@@ -84,6 +86,8 @@ class NotificationHistory(TableBase, table=True):
     template_id: int | None = Field(default=None, foreign_key="notification_template.id", ondelete="SET NULL")
     batch_id: str | None = Field(default=None, max_length=40, index=True)  # a bulk send groups its deliveries
     channel: str = Field(max_length=10)
+    # "inbound" rows are SMS people sent us (their commands): recipient is then the sender's number.
+    direction: str = Field(default="outbound", max_length=8, sa_column_kwargs={"server_default": "outbound"})
     category: str = Field(default="system", max_length=20)
     is_critical: bool = False
     recipient: str = Field(max_length=1000)  # E.164 phone, email address, push endpoint or user:{id}
@@ -127,6 +131,20 @@ class NotificationCampaign(TableBase, table=True):
     recipients: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     status: str = Field(default=CampaignStatus.QUEUED, max_length=12)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SmsConsent(TableBase, table=True):
+    """Whether a phone number takes SMS from us: STOP opts it out of every SMS on every sender path, START
+    back in (services/notifications/sms_consent.py). Kept per number, not per account: carriers require an
+    opt-out to hold for unregistered numbers too. Each change is also written to the audit log."""
+
+    __tablename__ = "sms_consent"
+
+    phone: str = Field(max_length=20, unique=True)  # E.164, as Twilio's From gives it
+    user_id: int | None = Field(default=None, foreign_key="user_account.id", index=True, ondelete="SET NULL")
+    opted_out: bool = Field(default=False)
+    keyword: str = Field(default="", max_length=40)  # the word that changed it ("STOP", "बंद", ...)
+    message_sid: str | None = Field(default=None, max_length=64)  # the inbound SMS that changed it
 
 
 class AppSecret(TableBase, table=True):

@@ -56,6 +56,11 @@ JOB_WAIT_SECONDS = Histogram(
     buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600),
 )
 DB_ERRORS = Counter("kisaan_db_errors_total", "Database errors raised to the app, by kind", ["kind"])
+SMS_COMMANDS = Counter(
+    "kisaan_sms_commands_total",
+    "SMS commands received (inbound webhook), by command and outcome (replied, rate_limited, duplicate)",
+    ["command", "outcome"],
+)
 
 
 def multiprocess_dir() -> str | None:

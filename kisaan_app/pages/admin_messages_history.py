@@ -134,7 +134,14 @@ def _stats() -> rx.Component:
 def _row(d: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.link(d.created, href=S.detail_prefix + d.id, id="delivery-" + d.id, white_space="nowrap")),
-        rx.table.cell(tr_prefixed("channel.", d.channel)),
+        rx.table.cell(
+            rx.hstack(
+                tr_prefixed("channel.", d.channel),
+                rx.cond(d.received, rx.badge(tr("history.received"), color_scheme="blue", class_name="received")),
+                spacing="1",
+                wrap="wrap",
+            )
+        ),
         rx.table.cell(
             rx.vstack(
                 rx.text(d.recipient, size="2", weight="medium"),
@@ -170,7 +177,11 @@ def _detail() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title(tr("history.delivery"), " #", d.id),
             rx.vstack(
-                rx.hstack(rx.badge(tr_prefixed("channel.", d.channel)), status_badge(d.status)),
+                rx.hstack(
+                    rx.badge(tr_prefixed("channel.", d.channel)),
+                    rx.cond(d.received, rx.badge(tr("history.received"), color_scheme="blue")),
+                    status_badge(d.status),
+                ),
                 _detail_line("history.recipient", d.recipient),
                 rx.cond(d.address != d.recipient, _detail_line("history.address", d.address)),
                 _detail_line("history.subject", d.subject),

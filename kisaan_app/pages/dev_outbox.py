@@ -3,6 +3,7 @@
 import reflex as rx
 
 from kisaan_app.components.feedback import empty_state, error_banner, loading_state
+from kisaan_app.components.forms import field
 from kisaan_app.components.i18n import tr
 from kisaan_app.components.layout import page_shell
 from kisaan_app.components.tables import native_select
@@ -46,6 +47,62 @@ def _list() -> rx.Component:
     )
 
 
+def _text_the_app() -> rx.Component:
+    """A phone texting the app: the sandbox signs it as Twilio does and posts it to the inbound-SMS webhook."""
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(tr("outbox.inbound_title"), size="3"),
+                rx.text(tr("outbox.inbound_intro"), size="2", color=rx.color("gray", 11)),
+                rx.flex(
+                    field(
+                        "outbox.inbound_from",
+                        rx.input(
+                            name="phone",
+                            id="inbound-phone",
+                            default_value=S.inbound_phone,
+                            type="tel",
+                            max_length=20,
+                            size="3",
+                        ),
+                    ),
+                    field(
+                        "outbox.inbound_text",
+                        rx.input(
+                            name="text", id="inbound-text", default_value=S.inbound_text, max_length=1600, size="3"
+                        ),
+                    ),
+                    direction={"initial": "column", "sm": "row"},
+                    gap="2",
+                    width="100%",
+                ),
+                rx.button(
+                    rx.icon("message_square", size=16),
+                    tr("outbox.inbound_send"),
+                    type="submit",
+                    loading=S.texting,
+                    color_scheme="green",
+                    id="inbound-send",
+                ),
+                rx.cond(
+                    S.inbound_note != "",
+                    rx.text(
+                        S.inbound_note,
+                        size="2",
+                        color=rx.cond(S.inbound_failed, rx.color("red", 11), rx.color("green", 11)),
+                        role="status",
+                        id="inbound-note",
+                    ),
+                ),
+                spacing="2",
+                align="stretch",
+            ),
+            on_submit=S.text_app,
+        ),
+        width="100%",
+    )
+
+
 def dev_outbox_page() -> rx.Component:
     return page_shell(
         "nav.outbox",
@@ -54,6 +111,7 @@ def dev_outbox_page() -> rx.Component:
             rx.callout(tr("outbox.refused_prod"), icon="shield_alert", color_scheme="orange", id="outbox-refused"),
             rx.vstack(
                 rx.text(tr("outbox.intro"), size="2"),
+                _text_the_app(),
                 rx.flex(
                     native_select(
                         "provider",

@@ -50,6 +50,7 @@ class DeliveryRow:
     created: str
     sent: str
     delivered: str
+    received: bool = False  # an SMS the person sent us (an SMS command), not a send of ours
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ def delivery_row(d, lang: str) -> DeliveryRow:
         created=_when(d.created_at, lang),
         sent=_when(d.sent_at, lang),
         delivered=_when(d.delivered_at, lang),
+        received=d.direction == "inbound",
     )
 
 

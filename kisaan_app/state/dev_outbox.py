@@ -18,10 +18,19 @@ from kisaan_app.state.session import SessionState
 
 PROVIDERS = ("twilio", "smtp", "webpush", "razorpay")
 LIMIT = 200
+INBOUND_FORM = {"phone": 20, "text": 1600, "inbound_phone": "phone", "inbound_text": "text"}
+SAMPLE_PHONE = (
+    "+919800000003"  # the demo farmer Ramesh Pawar (seed); any number works, unknown ones get how to register
+)
 
 
 def outbox_url() -> str:
     return f"http://127.0.0.1:{get_settings().sandbox_port}/outbox"
+
+
+def inbound_url() -> str:
+    """The sandbox's "a phone texts the app" button: it signs and posts the SMS to our webhook, as Twilio does."""
+    return f"http://127.0.0.1:{get_settings().sandbox_port}/sandbox/twilio/inbound"
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,11 @@ class DevOutboxState(SessionState):
     refused: bool = False
     fetching: bool = False
     loaded: bool = False
+    inbound_phone: str = SAMPLE_PHONE
+    inbound_text: str = "PRICE ONION"
+    inbound_note: str = ""
+    inbound_failed: bool = False
+    texting: bool = False
 
     @guarded()
     async def load(self, principal: Principal):
@@ -87,3 +101,39 @@ class DevOutboxState(SessionState):
             self.rows = rows
             self.error = self._tr(error, url=outbox_url()) if error else ""
         return None
+
+    @guarded(form=INBOUND_FORM)
+    async def text_app(self, principal: Principal, form: dict):
+        """Takes the form; the sandbox is called by a background event, so the state lock is not held meanwhile."""
+        phone, text = form.get("phone", "").strip(), form.get("text", "").strip()
+        self.inbound_phone, self.inbound_text, self.inbound_failed = phone, text, False
+        if self.refused or not phone or not text:
+            self.inbound_note, self.inbound_failed = self._tr("outbox.inbound_invalid"), True
+            return None
+        return DevOutboxState.send_text
+
+    @guarded(background=True)
+    async def send_text(self, principal: Principal):
+        async with self:
+            if self.refused or self.texting:
+                return None
+            self.texting = True
+            spec = {"from": self.inbound_phone, "body": self.inbound_text}
+        note, failed = "", False
+        try:
+            async with httpx.AsyncClient(timeout=15) as client:
+                answer = await client.post(inbound_url(), json=spec)
+            if answer.status_code != 200:
+                note, failed = answer.json().get("error", str(answer.status_code)), True
+            else:
+                status = answer.json()["answers"][-1].get("status_code", "—")
+                note = str(status)
+                failed = status != 200
+        except (httpx.HTTPError, ValueError, KeyError) as err:
+            note, failed = type(err).__name__, True
+        async with self:
+            self.texting, self.inbound_failed = False, failed
+            self.inbound_note = self._tr(
+                "outbox.inbound_failed" if failed else "outbox.inbound_sent", reason=note, status=note
+            )
+        return DevOutboxState.fetch

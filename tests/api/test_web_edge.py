@@ -73,6 +73,7 @@ def test_route_limits_fit_the_route():
     assert body_limit_for("/api/payments/webhook").limit == 65536
     assert body_limit_for("/api/payments/webhook").code == "webhook_too_large"
     assert body_limit_for("/api/notifications/sms/status").limit == 65536
+    assert body_limit_for("/api/notifications/sms/inbound").code == "webhook_too_large"
     assert body_limit_for("/api/market/listings").limit == 65536
     assert body_limit_for("/api/market/listings/7/photo/x").limit == 65536  # only the exact route
 
@@ -149,6 +150,8 @@ def test_signed_provider_callbacks_pass_even_beside_a_cookie(api, cookie_session
     assert webhook.status_code == 400  # its own signature check answers, not the cross-site guard
     sms = api.post("/api/notifications/sms/status", data={"MessageSid": "SM1"}, headers={"Origin": EVIL})
     assert sms.status_code != 403 or _error(sms) != "cross_site_refused"
+    inbound = api.post("/api/notifications/sms/inbound", data={"MessageSid": "SM1"}, headers={"Origin": EVIL})
+    assert inbound.status_code == 403 and _error(inbound) == "twilio_signature_invalid"  # its own check answers
 
 
 # --- security headers ------------------------------------------------------------------------------------------

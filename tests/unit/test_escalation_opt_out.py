@@ -58,3 +58,18 @@ def test_quiet_hours_do_not_hold_back_the_escalation_but_the_opt_out_is_per_pers
     assert _escalate() == 1
     (sms_row,) = rows(channel="sms")
     assert (sms_row.user_id, sms_row.recipient, sms_row.is_critical) == (sleeping.id, sleeping.phone, True)
+
+
+def test_a_farmer_who_texted_stop_gets_no_escalation_sms(db):
+    from kisaan_app.services.notifications.sms_consent import set_consent
+
+    stopped, listening = person(phone="+919812340004"), person(phone="+919812340005")
+    for user in (stopped, listening):
+        _prefer(user.id, {"weather": ["in_app", "sms"]})
+    with session_scope() as session:
+        assert set_consent(session, stopped.phone, opted_out=True, keyword="STOP", user_id=stopped.id)
+        assert not set_consent(session, stopped.phone, opted_out=True, keyword="STOP", user_id=stopped.id)
+    _alert([stopped.id, listening.id])
+
+    assert _escalate() == 1
+    assert [r.recipient for r in rows(channel="sms")] == [listening.phone]

@@ -49,6 +49,7 @@ EXPECTED_TABLES = {
     "price_alert_rule",
     "password_reset_code",
     "idempotent_request",
+    "sms_consent",
 }
 
 

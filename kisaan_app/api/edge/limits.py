@@ -26,7 +26,7 @@ def _rules() -> tuple[tuple[re.Pattern[str], BodyLimitRule], ...]:
         (re.compile(r"/_upload"), photo),  # Reflex's upload endpoint: the listing photo from the page
         (re.compile(r"/api/prices/import"), BodyLimitRule(MAX_CSV_BYTES + MULTIPART_OVERHEAD)),
         (re.compile(r"/api/notifications/(templates(/.*)?|email/template)"), BodyLimitRule(TEMPLATE_MAX_BYTES)),
-        (re.compile(r"/api/payments/(webhook|callback)|/api/notifications/sms/status"), webhook),
+        (re.compile(r"/api/payments/(webhook|callback)|/api/notifications/sms/(status|inbound)"), webhook),
     )
 
 

@@ -23,7 +23,14 @@ from kisaan_app.i18n import error_text
 __all__ = ["OriginGuard", "is_cross_site", "origin_of"]  # origin_of lives in origins.py; older imports name it here
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-SIGNED_CALLBACKS = frozenset({"/api/payments/webhook", "/api/payments/callback", "/api/notifications/sms/status"})
+SIGNED_CALLBACKS = frozenset(
+    {
+        "/api/payments/webhook",
+        "/api/payments/callback",
+        "/api/notifications/sms/status",
+        "/api/notifications/sms/inbound",
+    }
+)
 
 
 def _has_session_cookie(headers: Headers) -> bool:

@@ -1,7 +1,7 @@
 """Who a send reaches: explicit people, or farmers chosen by organisation, district, crop and language."""
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func as sa_func
@@ -14,6 +14,7 @@ from kisaan_app.services import district_names
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import PermissionDenied
 from kisaan_app.services.notifications.preferences import allowed_channels
+from kisaan_app.services.notifications.sms_consent import opted_out_among
 
 ID_CHUNK = 500  # IN (...) lists stay well under every database's parameter limit
 # Filled per person in every message, on top of the sender's data.
@@ -82,13 +83,15 @@ class Reach:
     preferences: dict[int, NotificationPreference]
     devices: dict[int, list[PushSubscription]]
     profiles: dict[int, FarmerProfile]
+    sms_opted_out: set[str] = field(default_factory=set)  # numbers that texted STOP: no SMS on any path
 
     @classmethod
     def load(cls, session: Session, users: list[User]) -> "Reach":
         ids = [u.id for u in users]
         prefs = {uid: rows[0] for uid, rows in _by_user(session, NotificationPreference, ids).items()}
         profiles = {uid: rows[0] for uid, rows in _by_user(session, FarmerProfile, ids).items()}
-        return cls(prefs, _by_user(session, PushSubscription, ids), profiles)
+        stopped = opted_out_among(session, (u.phone for u in users))
+        return cls(prefs, _by_user(session, PushSubscription, ids), profiles, stopped)
 
     def variables(self, user: User) -> dict[str, str]:
         """What a template can say about each recipient (RECIPIENT_VARIABLES)."""
@@ -110,7 +113,7 @@ class Reach:
         if channel == "in_app":
             return [(f"user:{user.id}", "in_app")]
         if channel == "sms":
-            return [(user.phone, "sms")] if user.phone else []
+            return [(user.phone, "sms")] if user.phone and user.phone not in self.sms_opted_out else []
         if channel == "email":
             return [(user.email, "email")] if user.email else []
         return [(d.endpoint, f"push:{d.id}") for d in self.devices.get(user.id, [])]

@@ -23,6 +23,7 @@ from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import DeliveryStatus
 from kisaan_app.models.notifications import NotificationHistory
 from kisaan_app.services import ratelimit
+from kisaan_app.services.notifications import sms_consent
 from kisaan_app.services.notifications.channels import (
     PermanentSendError,
     SendError,
@@ -176,7 +177,26 @@ def _sent(row: NotificationHistory, token: str, sent: Sent) -> Outcome:
     )
 
 
+def _stopped_by_recipient(row: NotificationHistory) -> bool:
+    """An SMS to a number that texted STOP is never sent, whoever queued it and when (sms_consent.py); only the
+    STOP's own confirmation goes."""
+    if row.channel != "sms" or (row.data or {}).get(sms_consent.CONSENT_NOTICE):
+        return False
+    with session_scope() as session:
+        return sms_consent.is_opted_out(session, row.recipient)
+
+
 def _attempt(row: NotificationHistory, token: str, now: datetime) -> Outcome:
+    if _stopped_by_recipient(row):
+        return _recorded(
+            row,
+            token,
+            Outcome(DeliveryStatus.SKIPPED),
+            status=DeliveryStatus.SKIPPED,
+            next_attempt_at=None,
+            error_code="sms_opted_out",
+            error_message="the recipient texted STOP",
+        )
     try:
         _take_rate_slot(row.channel)
     except RateDeferred as err:

@@ -32,12 +32,14 @@ def escalate_unread(session: Session, now: datetime | None = None) -> int:
             col(User.phone).is_not(None),
         )
     ).all()
-    # Critical alerts skip quiet hours, never an opt-out: whoever turned SMS off for the category gets none.
-    prefs = Reach.load(session, [user for _alert, user in alerts]).preferences
+    # Critical alerts skip quiet hours, never an opt-out: whoever turned SMS off for the category, or texted
+    # STOP, gets none.
+    reach = Reach.load(session, [user for _alert, user in alerts])
     alerts = [
         (alert, user)
         for alert, user in alerts
-        if "sms" in allowed_channels(prefs.get(user.id), alert.category, critical=True, now=now)
+        if "sms" in allowed_channels(reach.preferences.get(user.id), alert.category, critical=True, now=now)
+        and user.phone not in reach.sms_opted_out
     ]
     keys = {alert.id: f"escalate:{alert.id}" for alert, _user in alerts}
     done = existing_keys(session, list(keys.values()))

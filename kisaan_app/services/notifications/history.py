@@ -55,6 +55,7 @@ class DeliveryView:
     delivered_at: datetime | None
     is_critical: bool
     recipient_name: str = ""  # the person behind "user:9" or a phone number, when the delivery names one
+    direction: str = "outbound"  # "inbound": an SMS the person sent us (an SMS command); recipient is the sender
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ def _view(r: NotificationHistory, names: dict[int, str] | None = None) -> Delive
         r.delivered_at,
         r.is_critical,
         (names or {}).get(r.user_id or 0, ""),
+        r.direction,
     )
 
 
@@ -168,7 +170,9 @@ def stats(session: Session, actor: Principal, days: int = 14) -> StatsView:
     since = _start(utcnow().date() - timedelta(days=days - 1))
     rows = session.exec(
         select(NotificationHistory.channel, NotificationHistory.status, NotificationHistory.created_at).where(
-            *_scope(actor), col(NotificationHistory.created_at) >= since
+            *_scope(actor),
+            col(NotificationHistory.created_at) >= since,
+            NotificationHistory.direction == "outbound",  # SMS people sent us are not sends of ours
         )
     ).all()
     # Grouped here, not in SQL: day truncation differs between SQLite and PostgreSQL, and 14 days is small.
