@@ -3,6 +3,7 @@
 from sqlmodel import Session, select
 
 from kisaan_app.models.notifications import NotificationTemplate
+from kisaan_app.services.notifications import event_texts
 
 # key, category, language, subject, in-app/push text, SMS text
 TEXTS = (
@@ -22,40 +23,10 @@ TEXTS = (
         "{{ name }} जी, {{ district }} में {{ warning }} की आशंका है। फसल बचाएँ और सुरक्षित रहें।",
         "लाल चेतावनी {{ district }}: {{ warning }}। कटी फसल ढकें, घर में रहें। -किसानसे",
     ),
-    (
-        "market.bid_received",
-        "market",
-        "en",
-        "New bid on your {{ crop }}",
-        "{{ buyer }} offered ₹{{ price }} per quintal for your {{ crop }}.",
-        "Kisaansay: {{ buyer }} bid Rs {{ price }}/qtl for your {{ crop }}. Open the app to accept.",
-    ),
-    (
-        "market.bid_received",
-        "market",
-        "hi",
-        "आपकी {{ crop }} पर नई बोली",
-        "{{ buyer }} ने आपकी {{ crop }} के लिए ₹{{ price }} प्रति क्विंटल की बोली लगाई।",
-        "किसानसे: {{ buyer }} ने {{ crop }} के लिए ₹{{ price }}/क्विंटल बोली लगाई। ऐप में देखें।",
-    ),
-    (
-        "payments.received",
-        "payments",
-        "en",
-        "₹{{ amount }} received",
-        "{{ name }}, ₹{{ amount }} from {{ payer }} has reached your account.",
-        "Kisaansay: Rs {{ amount }} received from {{ payer }}. Ref {{ reference }}.",
-    ),
-    (
-        "payments.received",
-        "payments",
-        "hi",
-        "₹{{ amount }} प्राप्त हुए",
-        "{{ name }} जी, {{ payer }} से ₹{{ amount }} आपके खाते में आ गए हैं।",
-        "किसानसे: {{ payer }} से ₹{{ amount }} मिले। संदर्भ {{ reference }}।",
-    ),
     ("system.announcement", "system", "en", "{{ title }}", "{{ message }}", "Kisaansay: {{ message }}"),
     ("system.announcement", "system", "hi", "{{ title }}", "{{ message }}", "किसानसे: {{ message }}"),
+    # Every event's message (bids, orders, payments, crop cases, welcomes): services/notifications/event_texts.py
+    *((e.key, e.category, e.language, e.subject, e.text, e.sms) for e in event_texts.TEXTS),
 )
 
 

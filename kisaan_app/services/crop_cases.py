@@ -61,7 +61,7 @@ def helpers_for(session: Session, organization_id: int | None) -> list[User]:
 
 
 def _issue_words(language: str, report: CropHealthReport) -> str:
-    return t(language, f"crop_cases.issue.{report.issue_type}")
+    return t(language, f"crop_issue.{report.issue_type}")
 
 
 def _tell_helpers(session: Session, report: CropHealthReport, event: str, step: str, critical: bool = False) -> None:

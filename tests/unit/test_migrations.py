@@ -49,6 +49,8 @@ EXPECTED_TABLES = {
     "price_alert_rule",
     "password_reset_code",
     "idempotent_request",
+    "member_import",
+    "member_import_row",
 }
 
 
