@@ -46,7 +46,10 @@ def header_key(name: str) -> str:
 def rows(text: str, max_rows: int) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """The header (normalised) and each data line with its line number in the file (the header is line 1).
     Blank lines are skipped; more data lines than `max_rows` is an error before anything else is checked."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    first = text.split("\n", 1)[0]
+    # Excel's "Unicode text" is tab-separated, and a European-locale Excel separates by semicolons.
+    delimiter = next((d for d in ("\t", ";") if d in first and "," not in first), ",")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader, None)
         if not header or not any(cell.strip() for cell in header):
