@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep
+from kisaan_app.models.feeds import CropHealthReport
 from kisaan_app.services import crop_cases
 
 router = APIRouter(prefix="/api/crop-cases", tags=["crop health"])
@@ -45,24 +46,24 @@ def list_cases(
     viewer: CurrentPrincipal,
     status: Annotated[str | None, Query(max_length=14)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 100,
-):
+) -> list[CaseOut]:
     return [CaseOut(**vars(row)) for row in crop_cases.cases(session, viewer, status, limit)]
 
 
-def _step(row) -> StepOut:
-    return StepOut(id=row.id, status=row.status, advice=row.advice)
+def _step(row: CropHealthReport) -> StepOut:
+    return StepOut(id=row.id or 0, status=row.status, advice=row.advice)
 
 
 @router.post("/{case_id}/acknowledge", response_model=StepOut)
-def acknowledge(case_id: int, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
+def acknowledge(case_id: int, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal) -> StepOut:
     return _step(crop_cases.acknowledge(session, actor, meta, case_id))
 
 
 @router.post("/{case_id}/advice", response_model=StepOut)
-def advise(case_id: int, body: AdviceIn, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
+def advise(case_id: int, body: AdviceIn, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal) -> StepOut:
     return _step(crop_cases.give_advice(session, actor, meta, case_id, body.advice))
 
 
 @router.post("/{case_id}/close", response_model=StepOut)
-def close(case_id: int, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal):
+def close(case_id: int, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal) -> StepOut:
     return _step(crop_cases.close(session, actor, meta, case_id))

@@ -38,7 +38,7 @@ def upload(
     meta: MetaDep,
     admin: CurrentPrincipal,
     organization_id: Annotated[int | None, Query()] = None,
-):
+) -> ImportOut:
     """A plain `def` (runs in a worker thread). Every line is checked; any bad line: 422 `import_has_errors`
     with `details.lines`, and nothing is written. The same file again answers with its first import."""
     raw = file.file.read(get_settings().member_import_max_bytes + 1)
@@ -47,17 +47,19 @@ def upload(
 
 
 @router.get("", response_model=list[ImportOut])
-def recent(session: SessionDep, viewer: CurrentPrincipal, limit: Annotated[int, Query(ge=1, le=100)] = 20):
+def recent(
+    session: SessionDep, viewer: CurrentPrincipal, limit: Annotated[int, Query(ge=1, le=100)] = 20
+) -> list[ImportOut]:
     return [_out(job) for job in members.recent_imports(session, viewer, limit)]
 
 
 @router.get("/{import_id}", response_model=ImportOut)
-def progress(import_id: int, session: SessionDep, viewer: CurrentPrincipal):
+def progress(import_id: int, session: SessionDep, viewer: CurrentPrincipal) -> ImportOut:
     return _out(members.visible_import(session, viewer, import_id))
 
 
 @router.get("/{import_id}/rows.csv")
-def rows_csv(import_id: int, session: SessionDep, viewer: CurrentPrincipal):
+def rows_csv(import_id: int, session: SessionDep, viewer: CurrentPrincipal) -> Response:
     text = members.rows_csv(session, viewer, import_id)
     headers = {"Content-Disposition": f'attachment; filename="member-import-{import_id}.csv"'}
     return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8", headers=headers)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from kisaan_app.i18n import t
 from kisaan_app.models.accounts import User
@@ -30,6 +30,7 @@ from kisaan_app.settings import get_settings
 
 MAX_ADVICE = 1000
 OPEN_STATES = (ReportStatus.OPEN, ReportStatus.ACKNOWLEDGED, ReportStatus.ADVISED)
+ALL_STATES = (*OPEN_STATES, ReportStatus.RESOLVED)
 BATCH = 200
 
 
@@ -187,13 +188,15 @@ def escalate_overdue(session: Session, now: datetime | None = None) -> list[int]
         .order_by(col(CropHealthReport.created_at))
         .limit(BATCH)
     ).all()
-    escalated = []
+    escalated: list[int] = []
     for case_id in candidates:
+        if case_id is None:
+            continue
         claimed = session.execute(
             update(CropHealthReport)
             .where(
                 col(CropHealthReport.id) == case_id,
-                CropHealthReport.status == ReportStatus.OPEN,
+                col(CropHealthReport.status) == ReportStatus.OPEN,
                 col(CropHealthReport.escalated_at).is_(None),
             )
             .values(escalated_at=now)
@@ -212,6 +215,15 @@ def escalate_overdue(session: Session, now: datetime | None = None) -> list[int]
     return escalated
 
 
+def status_counts(session: Session, viewer: Principal) -> dict[str, int]:
+    """How many of the helper's cases are at each step (the page's chart)."""
+    require_role(viewer, Role.ADMIN, Role.ORG_ADMIN)
+    query = select(CropHealthReport.status, func.count()).group_by(col(CropHealthReport.status))
+    if viewer.role == Role.ORG_ADMIN:
+        query = query.where(CropHealthReport.organization_id == viewer.organization_id)
+    return {status: count for status, count in session.exec(query).all()}
+
+
 def cases(session: Session, viewer: Principal, status: str | None = None, limit: int = 100) -> list[CaseRow]:
     """The helper's list: their FPO's cases (an admin: all), open ones first, oldest first."""
     require_role(viewer, Role.ADMIN, Role.ORG_ADMIN)
@@ -228,27 +240,28 @@ def cases(session: Session, viewer: Principal, status: str | None = None, limit:
     from kisaan_app.models.accounts import FarmerProfile
 
     rows = session.exec(query).all()
-    villages = {
+    villages: dict[int | None, str] = {
         p.user_id: p.village or ""
         for p in session.exec(
             select(FarmerProfile).where(col(FarmerProfile.user_id).in_([u.id for _r, u in rows] or [0]))
         ).all()
     }
-    return [
-        CaseRow(
-            id=r.id,
-            farmer=u.full_name,
-            farmer_phone=u.phone or "",
-            village=villages.get(u.id, ""),
-            crop=r.crop,
-            issue_type=r.issue_type,
-            severity=r.severity,
-            source=r.source,
-            note=r.note or "",
-            status=r.status,
-            advice=r.advice or "",
-            created_at=r.created_at,
-            escalated=r.escalated_at is not None,
-        )
-        for r, u in rows
-    ]
+    return [_case_row(r, u, villages) for r, u in rows]
+
+
+def _case_row(r: CropHealthReport, u: User, villages: dict[int | None, str]) -> CaseRow:
+    return CaseRow(
+        id=r.id or 0,
+        farmer=u.full_name,
+        farmer_phone=u.phone or "",
+        village=villages.get(u.id, ""),
+        crop=r.crop,
+        issue_type=r.issue_type,
+        severity=r.severity,
+        source=r.source,
+        note=r.note or "",
+        status=r.status,
+        advice=r.advice or "",
+        created_at=r.created_at,
+        escalated=r.escalated_at is not None,
+    )

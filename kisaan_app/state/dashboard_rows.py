@@ -55,6 +55,8 @@ class ReportRow:
     note: str
     when: str
     source: str
+    status: str = "open"  # the case's step (services/crop_cases.py)
+    advice: str = ""
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,8 @@ def test_every_live_state_is_found_by_its_declaration_and_covered_here():
         "AdminPaymentsState",
         "AdminMessagesState",
         "PayoutsState",
+        "CropCasesState",
+        "MemberImportState",
     }
     assert live_states()[0] is SessionState  # the header first: a revoked tab stops before anything else
 

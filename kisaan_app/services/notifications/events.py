@@ -31,26 +31,42 @@ def tell(
 ) -> None:
     """`event` is a key of event_texts (e.g. market.order_created); `key` is unique to this happening."""
     person = session.get(User, user) if isinstance(user, int) else user
-    if person is None or not person.is_active:
+    if person is None or person.id is None or not person.is_active:
         return
     key = key[:MAX_KEY]
     category = event_texts.CATEGORY[event]
     words = {k: "" if v is None else str(v) for k, v in data.items()}
-    common = {
-        "audience": Audience(user_ids=(person.id,), role=""),
-        "data": words,
-        "url": url,
-        "critical": critical,
-        "idempotency_key": key,
-    }
+    audience = Audience(user_ids=(person.id,), role="")
     lang = person.preferred_language
     stored = find_template(session, event, "in_app", lang)
     if stored is not None and (stored.language == lang or (event, lang) not in event_texts.BY_KEY):
-        notify(session, None, category=category, template_key=event, **common)
+        notify(
+            session,
+            None,
+            audience,
+            category,
+            template_key=event,
+            data=words,
+            url=url,
+            critical=critical,
+            idempotency_key=key,
+        )
         return
     text = event_texts.text_for(event, lang)
-    notify(session, None, category=category, subject=text.subject, text=text.text, channels=LONG_CHANNELS, **common)
-    notify(session, None, category=category, subject=text.subject, text=text.sms, channels=["sms"], **common)
+    for channels, body in ((LONG_CHANNELS, text.text), (["sms"], text.sms)):  # SMS gets its short words
+        notify(
+            session,
+            None,
+            audience,
+            category,
+            subject=text.subject,
+            text=body,
+            channels=channels,
+            data=words,
+            url=url,
+            critical=critical,
+            idempotency_key=key,
+        )
 
 
 def tell_many(

@@ -156,7 +156,7 @@ def _organization_for(session: Session, admin: Principal, organization_id: int |
     if admin.role == Role.ORG_ADMIN and organization_id not in (None, admin.organization_id):
         raise NotFound("organization_not_found")
     org = session.get(Organization, wanted) if wanted is not None else None
-    if org is None:
+    if org is None or org.id is None:
         raise NotFound("organization_not_found")
     return org
 
@@ -172,6 +172,7 @@ def start_import(
     """Check the whole file; store it (and queue the work) only if every line is good. The same file again
     (same bytes, same FPO) returns the import it made the first time."""
     org = _organization_for(session, admin, organization_id)
+    assert org.id is not None  # _organization_for refuses an unsaved one
     digest = hashlib.sha256(raw).hexdigest()
     earlier = session.exec(
         select(MemberImport).where(MemberImport.organization_id == org.id, MemberImport.file_sha256 == digest)
@@ -191,6 +192,7 @@ def start_import(
     )
     session.add(job)
     session.flush()
+    assert job.id is not None
     session.add_all(
         MemberImportRow(
             import_id=job.id,

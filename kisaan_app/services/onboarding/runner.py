@@ -8,6 +8,8 @@ the first pending row. A finished chunk is never redone.
 """
 
 import secrets
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, or_, select
@@ -104,7 +106,7 @@ def run_chunk(session: Session, import_id: int, now: datetime | None = None) -> 
         )
     session.add(job)
     progress = ImportProgress(
-        import_id=job.id, status=job.status, done=job.done_rows, total=job.total_rows, created=job.created_count
+        import_id=import_id, status=job.status, done=job.done_rows, total=job.total_rows, created=job.created_count
     )
     send_on_commit(session, managers_target(job.organization_id), progress)
     return not finished
@@ -118,10 +120,10 @@ def stalled(session: Session, now: datetime | None = None) -> list[int]:
         or_(col(MemberImport.claimed_until).is_(None), col(MemberImport.claimed_until) < now),
         col(MemberImport.updated_at) < now - LEASE,
     )
-    return list(session.exec(query).all())
+    return [i for i in session.exec(query).all() if i is not None]
 
 
-def run_import(session_scope, import_id: int) -> int:
+def run_import(session_scope: Callable[[], AbstractContextManager[Session]], import_id: int) -> int:
     """Every remaining chunk, one transaction each; returns how many chunks ran. A failure leaves the rest pending
     for a retry or the sweep."""
     chunks = 0
