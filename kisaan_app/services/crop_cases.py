@@ -228,7 +228,7 @@ def cases(session: Session, viewer: Principal, status: str | None = None, limit:
     """The helper's list: their FPO's cases (an admin: all), open ones first, oldest first."""
     require_role(viewer, Role.ADMIN, Role.ORG_ADMIN)
     if status is not None and status not in {s.value for s in ReportStatus}:
-        raise ValidationFailed("invalid_status", field="status")
+        raise ValidationFailed("invalid_request", field="status")
     query = select(CropHealthReport, User).join(User, col(User.id) == col(CropHealthReport.farmer_id))
     if viewer.role == Role.ORG_ADMIN:
         query = query.where(CropHealthReport.organization_id == viewer.organization_id)
