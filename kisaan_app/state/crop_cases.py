@@ -35,14 +35,7 @@ class CaseCard:
     escalated: bool
 
 
-@dataclass(frozen=True)
-class StatusBar:
-    status: str
-    label: str
-    cases: int
-
-
-def _cards(principal: Principal, view: str, lang: str) -> tuple[list[CaseCard], list[StatusBar]]:
+def _cards(principal: Principal, view: str, lang: str) -> tuple[list[CaseCard], list[dict[str, int | str]]]:
     with session_scope() as session:
         rows = crop_cases.cases(session, principal, "resolved" if view == "closed" else None)
         counts = crop_cases.status_counts(session, principal)
@@ -63,14 +56,18 @@ def _cards(principal: Principal, view: str, lang: str) -> tuple[list[CaseCard], 
         )
         for r in rows
     ]
-    bars = [StatusBar(s, t(lang, f"crop_cases.status.{s}"), counts.get(s, 0)) for s in crop_cases.ALL_STATES]
+    # The chart's rows: one bar per step, in the order a case moves.
+    bars: list[dict[str, int | str]] = [
+        {"status": s, "label": t(lang, f"crop_cases.status.{s}"), "cases": counts.get(s, 0)}
+        for s in crop_cases.ALL_STATES
+    ]
     return cards, bars
 
 
 class CropCasesState(SessionState):
     guard_roles: ClassVar[tuple[str, ...]] = (Role.ORG_ADMIN, Role.ADMIN)
     cases: list[CaseCard] = []
-    by_status: list[StatusBar] = []
+    by_status: list[dict[str, int | str]] = []
     view: str = "open"
     message: str = ""
     error: str = ""
