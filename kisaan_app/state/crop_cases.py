@@ -90,8 +90,9 @@ class CropCasesState(SessionState):
         await self._reload(principal)
 
     @guarded(clear=("message",))
-    async def show(self, principal: Principal, view: str):
-        self.view = view if view in VIEWS else "open"
+    async def show(self, principal: Principal, view: str | list[str]):
+        chosen = view if isinstance(view, str) else (view[0] if view else "")
+        self.view = chosen if chosen in VIEWS else "open"
         await self._reload(principal)
 
     @guarded(clear=("message",))
