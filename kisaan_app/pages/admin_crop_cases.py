@@ -9,20 +9,20 @@ from kisaan_app.components.i18n import tr, tr_prefixed
 from kisaan_app.components.layout import page_shell
 from kisaan_app.state.crop_cases import CropCasesState as S
 
-STATUS_COLOURS = {"open": "#c62828", "acknowledged": "#f9a825", "advised": "#1565c0", "resolved": "#757575"}
-
 
 def _chart() -> rx.Component:
     return rx.card(
         rx.text(tr("crop_cases.chart_title"), weight="bold", size="2"),
+        # Bars lie down so each step's name reads in full on a 360 px phone.
         rx.recharts.bar_chart(
             rx.recharts.bar(data_key="cases", fill="#2e7d32", name=tr("crop_cases.chart_title")),
-            rx.recharts.x_axis(data_key="label", tick={"fontSize": 11}, interval=0),
-            rx.recharts.y_axis(tick={"fontSize": 11}, width=30, allow_decimals=False),
+            rx.recharts.x_axis(type_="number", tick={"fontSize": 11}, allow_decimals=False),
+            rx.recharts.y_axis(data_key="label", type_="category", tick={"fontSize": 11}, width=110, interval=0),
             rx.recharts.graphing_tooltip(),
             data=S.by_status,
+            layout="vertical",
             width="100%",
-            height=180,
+            height=170,
         ),
         width="100%",
         id="crop-case-chart",

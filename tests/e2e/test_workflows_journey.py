@@ -34,11 +34,20 @@ def test_fpo_imports_members_and_follows_up_a_crop_case(browser, live_server, tm
         login(admin, *FPO_ADMIN)
         expect(admin.locator("#admin-home")).to_be_visible(timeout=20_000)
         admin.goto("/admin/members/import")
+        bad = tmp_path / "bad.csv"
+        bad.write_bytes(b"name,phone\nRavi Kumar,12345\n=HYPERLINK(1),9822011111\n")
+        admin.set_input_files("#members-csv input[type=file]", str(bad))
+        admin.click("#members-upload")
+        expect(admin.locator("#import-problems")).to_contain_text("Line 2, phone")  # nothing imported
+        expect(admin.locator("#import-problems")).to_contain_text("Line 3, name")
         admin.set_input_files("#members-csv input[type=file]", _members_csv(tmp_path))
         admin.click("#members-upload")
         first = admin.locator(".member-import").first
         expect(first).to_contain_text("12 of 12 done", timeout=60_000)  # the worker's job, pushed live
         screenshot(admin, "member-import-1280")
+        admin.set_viewport_size({"width": 360, "height": 740})
+        screenshot(admin, "member-import-360")
+        admin.set_viewport_size({"width": 1280, "height": 900})
 
         farmer = farmer_ctx.new_page()
         login(farmer, *FARMER)
