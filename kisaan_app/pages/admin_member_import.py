@@ -16,7 +16,11 @@ def _uploader() -> rx.Component:
         rx.upload(
             rx.vstack(
                 rx.icon("file-spreadsheet", size=28),
-                rx.text(rx.selected_files(UPLOAD_ID).join(", "), size="2"),
+                rx.cond(
+                    rx.selected_files(UPLOAD_ID).length() > 0,
+                    rx.text(rx.selected_files(UPLOAD_ID).join(", "), size="2", weight="medium"),
+                    rx.text(tr("onboarding.choose"), size="2", color=rx.color("gray", 11)),
+                ),
                 align="center",
                 spacing="1",
             ),

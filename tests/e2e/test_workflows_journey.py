@@ -40,6 +40,7 @@ def test_fpo_imports_members_and_follows_up_a_crop_case(browser, live_server, tm
         admin.click("#members-upload")
         expect(admin.locator("#import-problems")).to_contain_text("Line 2, phone")  # nothing imported
         expect(admin.locator("#import-problems")).to_contain_text("Line 3, name")
+        screenshot(admin, "member-import-refused-1280")
         admin.set_input_files("#members-csv input[type=file]", _members_csv(tmp_path))
         admin.click("#members-upload")
         first = admin.locator(".member-import").first
