@@ -11,7 +11,7 @@ from kisaan_app.db import session_scope
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.market import Bid, Listing, MarketOrder
 from kisaan_app.models.notifications import NotificationHistory, NotificationTemplate
-from kisaan_app.models.payments import Payment
+from kisaan_app.models.payments import Payment, Refund
 from kisaan_app.seed_templates import seed_notification_templates
 from kisaan_app.services import accounts, sensors
 from kisaan_app.services.market import notices, reminders
@@ -115,6 +115,36 @@ def test_payment_captured_and_refunded_tell_each_side_once(db, market):
         (buyer.id, "in_app", "₹2,500 का भुगतान मिला"),
         (buyer.id, "sms", "₹2,500 का भुगतान मिला"),
     ]
+
+
+def test_a_refund_tells_the_payer_once_per_new_refunded_total(db, market):
+    farmer, buyer = market["farmer"], market["buyer"]
+    order_id = make_order(buyer.id, farmer.id)
+    with session_scope() as session:
+        payment = Payment(
+            payer_id=buyer.id, purpose="market_order", amount_paise=250_000, market_order_id=order_id, receipt="r-2"
+        )
+        session.add(payment)
+        session.flush()
+        payment_id = payment.id
+    with session_scope() as session:
+        lifecycle.move(session, session.get(Payment, payment_id), "captured", "test")
+    with session_scope() as session:
+        session.add(
+            Refund(
+                payment_id=payment_id,
+                amount_paise=50_000,
+                status="processed",
+                reason="two bags were wet",
+                idempotency_key="refund-wet",
+                razorpay_refund_id="rfnd_1",
+            )
+        )
+    for _ in range(2):  # the refund's webhook, then the reconciliation, both recounting
+        with session_scope() as session:
+            lifecycle.recount_refunds(session, session.get(Payment, payment_id), "test")
+    told = _told(col(NotificationHistory.idempotency_key).startswith(f"payment:{payment_id}:refunded"))
+    assert told == [(buyer.id, "in_app", "₹500 वापस किए गए"), (buyer.id, "sms", "₹500 वापस किए गए")]
 
 
 def _number(order_id: int) -> str:
