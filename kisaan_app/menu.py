@@ -38,6 +38,8 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("/settings/notifications", "nav.notification_settings", "settings", EVERYONE),
     MenuItem("/admin/users", "nav.users", "users", ADMINS, bar_for=ADMINS, group="admin"),
     MenuItem("/admin/alerts", "nav.alerts", "cloud-lightning", ADMINS, bar_for=ADMINS, group="admin"),
+    MenuItem("/admin/crop-cases", "nav.crop_cases", "sprout", ADMINS, group="admin"),
+    MenuItem("/admin/members/import", "nav.member_import", "user-plus", ADMINS, group="admin"),
     MenuItem("/admin/messages", "nav.messages", "send", ADMINS, bar_for=ADMINS, group="admin"),
     MenuItem("/admin/messages/history", "nav.message_history", "history", ADMINS, group="admin"),
     MenuItem("/admin/payments", "nav.payments_admin", "wallet", ADMINS, group="admin"),

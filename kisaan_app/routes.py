@@ -11,7 +11,9 @@ from kisaan_app.components.i18n import tr
 from kisaan_app.menu import MENU
 from kisaan_app.pages.admin_alerts import alerts_admin_page
 from kisaan_app.pages.admin_audit import audit_page
+from kisaan_app.pages.admin_crop_cases import crop_cases_page
 from kisaan_app.pages.admin_live import live_admin_page
+from kisaan_app.pages.admin_member_import import member_import_page
 from kisaan_app.pages.admin_messages import admin_messages_page
 from kisaan_app.pages.admin_messages_history import message_history_page
 from kisaan_app.pages.admin_payments import admin_payments_page
@@ -37,10 +39,12 @@ from kisaan_app.state.admin_payments import AdminPaymentsState
 from kisaan_app.state.admin_templates import AdminTemplatesState
 from kisaan_app.state.admin_users import AdminUsersState
 from kisaan_app.state.auth import AuthState
+from kisaan_app.state.crop_cases import CropCasesState
 from kisaan_app.state.dev_outbox import DevOutboxState
 from kisaan_app.state.fees import FeeState
 from kisaan_app.state.home import HomeState
 from kisaan_app.state.market import ListingState, MarketState
+from kisaan_app.state.member_import import MemberImportState
 from kisaan_app.state.orders import OrdersState
 from kisaan_app.state.payments import PaymentsState, PaymentViewState
 from kisaan_app.state.payouts import PayoutsState
@@ -69,6 +73,8 @@ ROUTES: tuple[Route, ...] = (
     Route("/admin/live", live_admin_page, LiveAdminState.load, "page_title.admin_live"),
     Route("/admin/alerts", alerts_admin_page, AlertsAdminState.load, "page_title.admin_alerts"),
     Route("/admin/audit", audit_page, AuditState.load, "page_title.admin_audit"),
+    Route("/admin/crop-cases", crop_cases_page, CropCasesState.load, "page_title.admin_crop_cases"),
+    Route("/admin/members/import", member_import_page, MemberImportState.load, "page_title.admin_member_import"),
     Route("/market", market_page, MarketState.load, "page_title.market"),
     Route("/market/listing", listing_page, ListingState.load, "page_title.market_listing"),
     Route("/market/sell", sell_page, SellState.load, "page_title.market_sell"),

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from kisaan_app.models.notifications import NotificationTemplate
+from kisaan_app.services.notifications import event_texts
 
 TEMPLATES_DIR = Path(__file__).parent / "data" / "templates"
 FIELDS = ("key", "category", "subject", "text", "sms_text")
@@ -34,6 +35,13 @@ def demo_templates() -> tuple[DemoTemplate, ...]:
             if missing:
                 raise ValueError(f"{path.name}: template {row.get('key')!r} lacks {missing}")
             found.append(DemoTemplate(language=path.stem, **{f: row[f] for f in FIELDS}))
+    # Every event's message (bids, orders, payments, crop cases, welcomes): services/notifications/event_texts.py
+    have = {(t.key, t.language) for t in found}
+    found += [
+        DemoTemplate(e.key, e.category, e.language, e.subject, e.text, e.sms)
+        for e in event_texts.TEXTS
+        if (e.key, e.language) not in have
+    ]
     return tuple(found)
 
 

@@ -102,6 +102,15 @@ class Settings(BaseSettings):
     order_hold_minutes: int = 60  # an unpaid marketplace order gives its quantity back after this
     max_unpaid_orders_per_buyer: int = Field(5, ge=1)  # more unpaid orders at once are refused (hoarding)
     bid_expiry_hours: int = Field(72, ge=1)  # an offer not taken up by then can no longer be accepted
+    # Reminders (services/market/reminders.py, every five minutes): the side whose turn it is hears once that an
+    # offer lapses within this many hours; a buyer once that an unpaid order is released within these minutes.
+    bid_reminder_hours: int = Field(12, ge=1)
+    order_unpaid_reminder_minutes: int = Field(20, ge=1)
+    # A crop-health case nobody acknowledged this long is escalated to the FPO's admins by SMS (services/crop_cases).
+    crop_case_escalate_hours: int = Field(24, ge=1, le=24 * 14)
+    # Member imports from CSV (services/onboarding): the largest file and the most rows an FPO admin may upload.
+    member_import_max_bytes: int = Field(2_000_000, ge=1024, le=20_000_000)
+    member_import_max_rows: int = Field(5000, ge=1, le=50_000)
     dispatch_undo_minutes: int = Field(10, ge=0, le=1440)  # a seller may take back "dispatched" this long after
     photo_max_mb: int = Field(15, ge=1, le=40)  # a listing photo as large as a phone camera makes; shrunk on arrival
     webhook_max_bytes: int = Field(65536, ge=1024)  # larger provider webhook bodies are refused unread

@@ -26,6 +26,8 @@ class ReportOut(BaseModel):
     severity: str
     source: str
     note: str | None
+    status: str = "open"
+    advice: str | None = None
 
 
 class DeviceIn(BaseModel):

@@ -23,11 +23,14 @@ from kisaan_app.models.notifications import (
     PushSubscription,
     SmsConsent,
 )
+from kisaan_app.models.onboarding import MemberImport, MemberImportRow
 from kisaan_app.models.payments import AutoRefund, Payment, Refund, Subscription, WebhookEvent
 from kisaan_app.models.payouts import LinkedAccount, Payout
 from kisaan_app.models.realtime import RealTimeEvent, WebSocketConnection
 
 __all__ = [
+    "MemberImport",
+    "MemberImportRow",
     "AppSecret",
     "AuditLog",
     "AutoRefund",

@@ -121,8 +121,9 @@ class ReportStatus(StrEnum):
     """A crop-health report."""
 
     OPEN = "open"
-    ACKNOWLEDGED = "acknowledged"
-    RESOLVED = "resolved"
+    ACKNOWLEDGED = "acknowledged"  # an FPO admin or extension worker has taken it up
+    ADVISED = "advised"  # advice was sent to the farmer
+    RESOLVED = "resolved"  # closed: by the farmer, or by the helper
 
 
 class ConnectionStatus(StrEnum):

@@ -90,6 +90,7 @@ class CropHealthReport(TableBase, table=True):
         check_in("status", REPORT_STATUSES, "ck_crop_health_report_status"),
         check_in("severity", SEVERITIES, "ck_crop_health_report_severity"),
         sa.Index("ix_crop_health_report_farmer_created", "farmer_id", "created_at"),
+        sa.Index("ix_crop_health_report_status_created", "status", "created_at"),  # the escalation sweep
     )
 
     farmer_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
@@ -104,6 +105,14 @@ class CropHealthReport(TableBase, table=True):
     note: str | None = Field(default=None, max_length=1000)
     status: str = Field(default=ReportStatus.OPEN, max_length=14)
     alert_raised: bool = False
+    # The follow-up (services/crop_cases.py): who took it up, the advice sent, when it was escalated and closed.
+    acknowledged_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    advice: str | None = Field(default=None, max_length=1000)
+    advised_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    advised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 PRICE_ALERT_KINDS = ("above", "below", "move")

@@ -9,7 +9,7 @@ from kisaan_app.models.base import TableBase, UTCDateTime, check_in
 from kisaan_app.models.enums import CampaignStatus, DeliveryStatus
 
 CHANNELS = ("in_app", "push", "sms", "email")
-CATEGORIES = ("weather", "prices", "market", "payments", "system")
+CATEGORIES = ("weather", "prices", "market", "payments", "crop_health", "account", "system")
 DELIVERY_STATUSES = tuple(DeliveryStatus)
 DIRECTIONS = ("outbound", "inbound")  # inbound: an SMS a person sent us (services/sms_commands)
 

@@ -4,6 +4,7 @@ from typing import Any
 
 import reflex as rx
 
+from kisaan_app.components.crop_cases import case_status_badge
 from kisaan_app.components.data_saver import data_heavy
 from kisaan_app.components.feedback import empty_state, error_banner, success_banner
 from kisaan_app.components.i18n import tr, tr_prefixed
@@ -137,16 +138,40 @@ def trend_panel() -> rx.Component:
 
 
 def _report(report: rx.Var) -> rx.Component:
-    return rx.hstack(
-        rx.badge(report.crop, color_scheme="green"),
-        rx.vstack(
-            rx.text(report.issue, weight="medium", size="2"),
-            rx.text(report.note, size="1", color=rx.color("gray", 11)),
-            spacing="0",
-            align="start",
+    """A report is a case: its step, the advice the FPO sent, and the farmer's "solved" button."""
+    return rx.vstack(
+        rx.hstack(
+            rx.badge(report.crop, color_scheme="green"),
+            rx.vstack(
+                rx.text(report.issue, weight="medium", size="2"),
+                rx.text(report.note, size="1", color=rx.color("gray", 11)),
+                spacing="0",
+                align="start",
+            ),
+            rx.spacer(),
+            rx.vstack(
+                rx.text(report.when, size="1", color=rx.color("gray", 10)),
+                case_status_badge(report.status),
+                spacing="1",
+                align="end",
+            ),
+            width="100%",
         ),
-        rx.spacer(),
-        rx.text(report.when, size="1", color=rx.color("gray", 10)),
+        rx.cond(
+            report.advice != "",
+            rx.callout(tr("crop_cases.your_advice").replace("{advice}", report.advice), icon="lightbulb", size="1"),
+        ),
+        rx.cond(
+            report.status != "resolved",
+            rx.button(
+                tr("crop_cases.mark_resolved"),
+                on_click=DashboardState.close_report(report.id),
+                size="1",
+                variant="soft",
+                id="report-close-" + report.id.to_string(),
+            ),
+        ),
+        spacing="1",
         width="100%",
         class_name="crop-report",
     )

@@ -143,6 +143,17 @@ class CropHealthUpdate(LivePayload, topic="crop_health"):
 
 
 @dataclass(frozen=True)
+class ImportProgress(LivePayload, topic="member_import"):
+    """A member import moved on (services/onboarding/runner.py), to its FPO's admins: the progress bar."""
+
+    import_id: int
+    status: str
+    done: int
+    total: int
+    created: int
+
+
+@dataclass(frozen=True)
 class InboxChange(LivePayload, topic="notification"):
     """The reader's in-app inbox changed: a new message (id, title, ...) or messages marked read (read=True)."""
 

@@ -6,7 +6,7 @@ from kisaan_app.models.enums import Role
 from kisaan_app.models.feeds import CropHealthReport
 from kisaan_app.realtime import managers_target, send_on_commit, user_target
 from kisaan_app.realtime.payloads import CropHealthUpdate
-from kisaan_app.services import audit
+from kisaan_app.services import audit, crop_cases
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import ValidationFailed
@@ -69,6 +69,7 @@ def report_issue(
         target_id=report.id,
         details={"crop": crop, "issue_type": issue_type},
     )
+    crop_cases.opened(session, report)  # a case now: its helpers are told, and escalated to if nobody answers
     return report
 
 

@@ -9,7 +9,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
@@ -17,10 +17,11 @@ from kisaan_app.models.enums import Role
 from kisaan_app.models.feeds import CropHealthReport, SensorDevice
 from kisaan_app.realtime import managers_target, send_on_commit, user_target
 from kisaan_app.realtime.payloads import CropHealthUpdate
-from kisaan_app.services import ratelimit
+from kisaan_app.services import crop_cases, ratelimit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import AuthenticationFailed, ValidationFailed
+from kisaan_app.services.notifications.events import tell
 from kisaan_app.settings import get_settings
 
 
@@ -71,6 +72,20 @@ def _breach(metric: str, value: float) -> Threshold | None:
     return None
 
 
+SEVERITY_RANK = {"green": 0, "yellow": 1, "orange": 2, "red": 3}
+
+
+def _open_case(session: Session, device: SensorDevice, metric: str) -> CropHealthReport | None:
+    """A breach while the same device's case for the same metric is still being followed up adds to that case
+    (latest reading, the worse colour) instead of opening another: one problem, one case, one SMS."""
+    query = select(CropHealthReport).where(
+        CropHealthReport.device_id == device.id,
+        CropHealthReport.metric == metric,
+        col(CropHealthReport.status).in_(crop_cases.OPEN_STATES),
+    )
+    return session.exec(query.order_by(col(CropHealthReport.id).desc())).first()
+
+
 def record_reading(
     session: Session, api_key: str | None, metric: str, value: float, crop: str | None = None
 ) -> CropHealthReport | None:
@@ -92,21 +107,30 @@ def record_reading(
     if rule is None:
         return None
     farmer = session.get(User, device.farmer_id)
-    report = CropHealthReport(
-        farmer_id=farmer.id,
-        organization_id=farmer.organization_id,
-        device_id=device.id,
-        crop=(crop or device.crop or "—")[:60],
-        issue_type=rule.issue_type,
-        source="sensor",
-        severity=rule.severity,
-        metric=metric,
-        value=value,
-        alert_raised=True,
-        note=f"{device.name}: {metric} = {value:g}",
-    )
+    report = _open_case(session, device, metric)
+    is_new = report is None
+    if report is None:
+        report = CropHealthReport(
+            farmer_id=farmer.id,
+            organization_id=farmer.organization_id,
+            device_id=device.id,
+            crop=(crop or device.crop or "—")[:60],
+            issue_type=rule.issue_type,
+            source="sensor",
+            severity=rule.severity,
+            metric=metric,
+            value=value,
+            alert_raised=True,
+        )
+    elif SEVERITY_RANK[rule.severity] > SEVERITY_RANK.get(report.severity, 0):
+        report.severity, report.issue_type = rule.severity, rule.issue_type
+    report.value, report.note, report.updated_at = value, f"{device.name}: {metric} = {value:g}", utcnow()
     session.add(report)
     session.flush()
+    if is_new:  # the farmer hears once per case, and the case's helpers are told (crop_cases.py)
+        words = {"crop": report.crop, "device": device.name, "reading": f"{metric} = {value:g}"}
+        tell(session, "crop.sensor_alert", farmer, f"sensor-alert:{report.id}", words, url="/", critical=True)
+        crop_cases.opened(session, report)
     payload = CropHealthUpdate(
         id=report.id,
         farmer_id=farmer.id,

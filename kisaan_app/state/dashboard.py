@@ -182,6 +182,15 @@ class DashboardState(SessionState):
             "dashboard.report_sent" if principal.organization_id else "dashboard.report_saved"
         )
 
+    @guarded(Role.FARMER, error="report_error", clear=("report_message",))
+    async def close_report(self, principal: Principal, report_id: str):
+        """The farmer marks their case solved; whoever was helping hears of it (services/crop_cases.py)."""
+        from kisaan_app.services.parsing import ident
+
+        case_id = ident(report_id, "case_not_found")
+        await off_loop(_close_case, principal, self._meta(), case_id)
+        self.reports = [replace(r, status="resolved") if r.id == case_id else r for r in self.reports]
+
     @guarded(error=None)
     async def mark_read(self, principal: Principal, notification_id: str):
         from kisaan_app.services.parsing import ident
@@ -193,6 +202,13 @@ class DashboardState(SessionState):
     async def mark_all_read(self, principal: Principal):
         items, self.unread_count = await off_loop(_mark_read, principal, None)
         self._show_inbox(items)
+
+
+def _close_case(principal: Principal, meta, case_id: int) -> None:
+    from kisaan_app.services import crop_cases
+
+    with session_scope() as session:
+        crop_cases.close(session, principal, meta, case_id)
 
 
 @dataclass(frozen=True)
@@ -239,6 +255,8 @@ def _dashboard(principal: Principal, selected_crop: str, lang: str) -> Dashboard
                 note=r.note or "",
                 when=local_time(r.created_at, lang),
                 source=r.source,
+                status=r.status,
+                advice=r.advice or "",
             )
             for r in crop_health.recent_reports(session, principal, limit=10)
         ]

@@ -56,6 +56,8 @@ class ReportRow:
     note: str
     when: str
     source: str
+    status: str = "open"  # the case's step (services/crop_cases.py)
+    advice: str = ""
 
 
 @dataclass(frozen=True)

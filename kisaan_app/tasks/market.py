@@ -21,3 +21,15 @@ def expire_listings() -> int:
 
     with session_scope() as session:
         return expire(session)
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def send_market_reminders() -> int:
+    """Offers about to lapse and unpaid orders about to be released: each reminded once (keys name the deadline)."""
+    from kisaan_app.db import session_scope
+    from kisaan_app.services.market.reminders import remind_expiring_offers, remind_unpaid_orders
+
+    with session_scope() as session:
+        offers = remind_expiring_offers(session)
+    with session_scope() as session:
+        return offers + remind_unpaid_orders(session)

@@ -46,5 +46,7 @@ def test_sensor_readings_need_the_device_key_and_raise_alerts_only_past_threshol
     assert hot.json()["alert"]["severity"] == "orange"
     with session_scope() as session:
         assert len(session.exec(select(CropHealthReport)).all()) == 2
-        targets = [e.target for e in session.exec(select(RealTimeEvent)).all()]
+        targets = [
+            e.target for e in session.exec(select(RealTimeEvent).where(RealTimeEvent.topic == "crop_health")).all()
+        ]
         assert targets == [user_target(farmer.id), managers_target(org)] * 2  # the farmer and their FPO's admins

@@ -97,8 +97,21 @@ def test_the_whole_negotiation_ends_in_an_order_for_both_sides(api, market):
         actions = set(session.exec(select(AuditLog.action)).all())
     assert {"listing.create", "bid.place", "bid.counter", "order.create"} <= actions
     with session_scope() as session:
-        told = session.exec(select(NotificationHistory.user_id).where(NotificationHistory.category == "market")).all()
-    assert sorted(told) == sorted([market["farmer"].id, market["buyer"].id])  # both sides, once each
+        told = session.exec(
+            select(NotificationHistory.user_id, NotificationHistory.subject).where(
+                NotificationHistory.category == "market"
+            )
+        ).all()
+    # Each step told the side whose turn it became (the offer the farmer, the counter the buyer), the order both.
+    farmer, buyer = market["farmer"].id, market["buyer"].id
+    assert sorted(told) == sorted(
+        [
+            (farmer, "New bid on your Onion"),
+            (buyer, "Counter-offer on Onion"),
+            (farmer, f"Order {body['order_number']} confirmed"),
+            (buyer, f"Order {body['order_number']} confirmed"),
+        ]
+    )
 
 
 def test_bad_input_and_wrong_moves_get_clear_errors(api, market):

@@ -401,7 +401,8 @@ def test_webhook_and_callback_racing_leave_one_consistent_record(payments, peopl
     final = payment(start["receipt"])
     assert final.status == "captured" and final.razorpay_payment_id == fields["razorpay_payment_id"]
     assert count(AuditLog, AuditLog.action == "payment.captured", AuditLog.target_id == start["receipt"]) == 1
-    assert count(NotificationHistory, NotificationHistory.category == "payments") == 2  # buyer + farmer, once
+    in_app = (NotificationHistory.category == "payments", NotificationHistory.channel == "in_app")
+    assert count(NotificationHistory, *in_app) == 2  # buyer + farmer, once
     with session_scope() as session:
         assert session.get(MarketOrder, order_id).status == "paid"
 

@@ -24,12 +24,15 @@ from kisaan_app.services.feeds import price_board, weather
 from kisaan_app.services.feeds.prices import PriceRecord
 from kisaan_app.services.market import bids, listings
 from kisaan_app.services.notifications import Audience, campaigns
+from kisaan_app.services.onboarding import members, runner
 from kisaan_app.services.payments import lifecycle
 from kisaan_app.state.admin_messages import AdminMessagesState
 from kisaan_app.state.admin_payments import AdminPaymentsState
+from kisaan_app.state.crop_cases import CropCasesState
 from kisaan_app.state.dashboard import DashboardState
 from kisaan_app.state.live import live_states
 from kisaan_app.state.market import ListingState
+from kisaan_app.state.member_import import MemberImportState
 from kisaan_app.state.orders import OrdersState
 from kisaan_app.state.payments import PaymentsState, PaymentViewState
 from kisaan_app.state.payouts import PayoutsState
@@ -109,6 +112,8 @@ def test_every_live_state_is_found_by_its_declaration_and_covered_here():
         "AdminPaymentsState",
         "AdminMessagesState",
         "PayoutsState",
+        "CropCasesState",
+        "MemberImportState",
     }
     assert live_states()[0] is SessionState  # the header first: a revoked tab stops before anything else
 
@@ -276,7 +281,8 @@ def test_listing_page_of_the_seller_takes_a_new_bid(db):
 
     query = {"id": str(listing_id)}
     events, state = run_in_app(verify_action(farmer, ListingState, act, path="/market/listing", query=query))
-    assert [e.topic for e in events] == ["bid"] and len(state.threads) == 1
+    # The bid, and the farmer's inbox entry telling them of it (services/market/notices.py).
+    assert sorted(e.topic for e in events) == ["bid", "notification"] and len(state.threads) == 1
 
 
 def test_orders_page_of_the_buyer_takes_the_order_an_accepted_bid_makes(db):
@@ -386,6 +392,37 @@ def test_the_bulk_send_on_screen_follows_its_progress(db):
         campaigns.write_deliveries(campaign_id)  # what the worker's run_campaign job does
 
     run_in_app(verify_action(admin, AdminMessagesState, act, path="/admin/messages", prepare=watch))
+
+
+# ---------------------------------------------------------------- crop cases and member imports
+
+
+def test_the_crop_cases_page_of_the_fpo_takes_a_members_new_report(db):
+    org = make_org("Nashik FPO")
+    farmer, manager = _farmer(org), make_user("org_admin", org_id=org)
+
+    def act():
+        with session_scope() as session:
+            crop_health.report_issue(session, p(farmer), META, crop="Onion", issue_type="pest", note="Thrips")
+
+    events, state = run_in_app(verify_action(manager, CropCasesState, act, path="/admin/crop-cases"))
+    assert "crop_health" in {e.topic for e in events}
+    assert [(c.crop, c.status) for c in state.cases] == [("Onion", "open")]
+
+
+def test_the_member_import_page_follows_its_import(db):
+    org = make_org("Nashik FPO")
+    manager = make_user("org_admin", org_id=org)
+    with session_scope() as session:
+        raw = b"name,phone\nMember One,9822011111\nMember Two,9822022222\n"
+        import_id = members.start_import(session, p(manager), META, raw, "m.csv").id
+
+    def act():
+        runner.run_import(session_scope, import_id)  # what the worker's onboarding.run_import job does
+
+    events, state = run_in_app(verify_action(manager, MemberImportState, act, path="/admin/members/import"))
+    assert [e.topic for e in events if e.topic == "member_import"] == ["member_import"]
+    assert [(i.done, i.total, i.percent) for i in state.imports] == [(2, 2, 100)]
 
 
 # ---------------------------------------------------------------- Redis

@@ -50,6 +50,8 @@ EXPECTED_TABLES = {
     "password_reset_code",
     "idempotent_request",
     "sms_consent",
+    "member_import",
+    "member_import_row",
 }
 
 

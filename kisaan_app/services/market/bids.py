@@ -18,6 +18,7 @@ from kisaan_app.services import audit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import Conflict, NotFound, ValidationFailed
+from kisaan_app.services.market import notices
 from kisaan_app.services.market.form_keys import check_form_key, existing
 from kisaan_app.services.market.listings import (
     announce,
@@ -50,8 +51,10 @@ def _locked_listing(session: Session, listing_id: int) -> Listing:
     return listing
 
 
-def _tell(session: Session, bid: Bid, listing: Listing, kind: str, **extra) -> None:
-    """Both sides of the thread (and the listing's FPO) see it change at once."""
+def _tell(session: Session, bid: Bid, listing: Listing, kind: str, step: Negotiation, **extra) -> None:
+    """Both sides of the thread (and the listing's FPO) see it change at once; the side whose turn it is now
+    hears of it on their own channels (notices.py)."""
+    notices.bid_step(session, bid, listing, kind, step)
     payload = {"bid_id": bid.id, "status": bid.status, "price_paise": bid.price_paise, "quantity": bid.quantity}
     announce(session, listing, kind, **payload, **extra)
     send_on_commit(
@@ -126,7 +129,7 @@ def place_bid(
     bid.expires_at = _fresh_until()
     session.add(bid)
     session.flush()
-    _add(session, bid, buyer, "offer", price_paise, quantity, note, form_key)
+    step = _add(session, bid, buyer, "offer", price_paise, quantity, note, form_key)
     audit.record(
         session,
         "bid.raise" if raised else "bid.place",
@@ -141,7 +144,7 @@ def place_bid(
 
         _add(session, bid, buyer, "accept", price_paise, quantity, "accepted automatically")
         return create_from_bid(session, bid, listing, buyer, meta, automatic=True)
-    _tell(session, bid, listing, "bid_raised" if raised else "bid_placed")
+    _tell(session, bid, listing, "bid_raised" if raised else "bid_placed", step)
     return bid
 
 
@@ -204,7 +207,7 @@ def counter(
     bid.expires_at = _fresh_until()
     session.add(bid)
     kind = "counter" if side == "seller" else "offer"
-    _add(session, bid, actor, kind, price_paise, quantity, _note(message), form_key)
+    step = _add(session, bid, actor, kind, price_paise, quantity, _note(message), form_key)
     audit.record(
         session,
         "bid.counter",
@@ -214,7 +217,7 @@ def counter(
         target_id=bid.id,
         details={"side": side, "price_paise": price_paise, "quantity": quantity},
     )
-    _tell(session, bid, listing, "bid_countered")
+    _tell(session, bid, listing, "bid_countered", step)
     return bid
 
 
@@ -241,9 +244,9 @@ def reject(
     _live(bid)
     bid.status, bid.updated_at = BidStatus.REJECTED, utcnow()
     session.add(bid)
-    _add(session, bid, actor, "reject", None, None, _note(message))
+    step = _add(session, bid, actor, "reject", None, None, _note(message))
     audit.record(session, "bid.reject", actor=actor, meta=meta, target_type="bid", target_id=bid.id)
-    _tell(session, bid, listing, "bid_rejected")
+    _tell(session, bid, listing, "bid_rejected", step)
     return bid
 
 
@@ -255,9 +258,9 @@ def withdraw(session: Session, actor: Principal, meta: RequestMeta | None, bid_i
     _live(bid)
     bid.status, bid.updated_at = BidStatus.WITHDRAWN, utcnow()
     session.add(bid)
-    _add(session, bid, actor, "withdraw", None, None, None)
+    step = _add(session, bid, actor, "withdraw", None, None, None)
     audit.record(session, "bid.withdraw", actor=actor, meta=meta, target_type="bid", target_id=bid.id)
-    _tell(session, bid, listing, "bid_withdrawn")
+    _tell(session, bid, listing, "bid_withdrawn", step)
     return bid
 
 
@@ -266,8 +269,8 @@ def reject_open_bids(session: Session, listing: Listing, actor: Principal, note:
     for bid in bids:
         bid.status, bid.updated_at = BidStatus.REJECTED, utcnow()
         session.add(bid)
-        _add(session, bid, actor, "reject", None, None, note)
-        _tell(session, bid, listing, "bid_rejected")
+        step = _add(session, bid, actor, "reject", None, None, note)
+        _tell(session, bid, listing, "bid_rejected", step)
     return len(bids)
 
 

@@ -20,6 +20,7 @@ from kisaan_app.realtime.payloads import OrderChange
 from kisaan_app.services import audit
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import Conflict, NotFound
+from kisaan_app.services.market import notices
 from kisaan_app.services.market.listings import can_manage
 from kisaan_app.services.payments.instruments import cancel_open_payments
 from kisaan_app.services.payments.lifecycle import write_lock
@@ -165,42 +166,9 @@ NOTIFIED = (
 )
 
 
-REPEATABLE = ("order_dispatched", "order_dispatch_undone")
-
-
-def _notify(session: Session, order: MarketOrder, kind: str) -> None:
-    """Both sides get an inbox entry for each step (payment has its own, from the payments lifecycle)."""
-    from kisaan_app.i18n import t
-    from kisaan_app.i18n.formatting import rupees
-    from kisaan_app.models.accounts import User
-    from kisaan_app.services import inbox
-
-    # Dispatch can be undone and pressed again: each of those steps is news of its own (the others happen once).
-    again = f":{order.updated_at:%Y%m%d%H%M%S%f}" if kind in REPEATABLE else ""
-    for user_id in {order.buyer_id, order.farmer_id}:
-        person = session.get(User, user_id)
-        if person is None:
-            continue
-        lang = person.preferred_language
-        inbox.add(
-            session,
-            user_id,
-            category="market",
-            title=t(lang, f"orders.{kind}", number=order.order_number),
-            body=t(
-                lang,
-                "orders.summary",
-                quantity=f"{order.quantity:g} {order.unit}",
-                amount=rupees(order.amount_paise),
-            ),
-            url="/orders",
-            idempotency_key=f"order:{order.id}:{kind}:{user_id}{again}",
-        )
-
-
 def announce(session: Session, order: MarketOrder, kind: str) -> None:
-    if kind in NOTIFIED:
-        _notify(session, order, kind)
+    if kind in NOTIFIED:  # both sides hear of each step on their channels (payment has its own, lifecycle.py)
+        notices.order_step(session, order, kind)
     payload = OrderChange(
         kind=kind,
         order_id=order.id,

@@ -18,6 +18,8 @@ DEFAULT_CHANNELS: dict[str, list[str]] = {
     "prices": ["in_app", "push"],
     "market": ["in_app", "push"],
     "payments": ["in_app", "push", "sms", "email"],
+    "crop_health": ["in_app", "push", "sms"],  # a sensor alarm, advice on a case, an escalation
+    "account": ["in_app", "sms"],  # the welcome that says how to sign in: a new member has no app yet
     "system": ["in_app", "push"],
 }
 QUIET_CHANNELS = ("push", "sms", "email")  # in-app is silent, so it is never held back

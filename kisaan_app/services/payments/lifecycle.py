@@ -11,7 +11,6 @@ from datetime import timedelta
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from kisaan_app.i18n import t
 from kisaan_app.i18n.formatting import rupees
 from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
@@ -20,7 +19,7 @@ from kisaan_app.models.market import MarketOrder
 from kisaan_app.models.payments import Payment, Refund, Subscription
 from kisaan_app.realtime.events import managers_target, send_on_commit, user_target
 from kisaan_app.realtime.payloads import PaymentChange
-from kisaan_app.services import audit, inbox
+from kisaan_app.services import audit
 
 # failed ranks with attempted: a later attempt on the same order may still succeed. cancelled too: money
 # may still arrive for a cancelled order's payment, and must then be recorded (and given back).
@@ -251,7 +250,9 @@ def _settle(session: Session, payment: Payment) -> None:
             open_for(session, payment, order)  # the seller's share, transferred on hold after commit
             farmer = session.get(User, order.farmer_id)
             if farmer:
-                _tell(session, farmer, "payments.farmer_paid", payment, order=order.order_number)
+                payer = session.get(User, payment.payer_id)
+                words = {"order": order.order_number, "payer": payer.full_name if payer else ""}
+                _tell(session, farmer, "payments.order_paid", payment, **words)
     if payment.subscription_id:
         plan = session.get(Subscription, payment.subscription_id)
         if plan is None or plan.status != SubscriptionStatus.PENDING or _other_active_plan(session, plan):
@@ -264,7 +265,7 @@ def _settle(session: Session, payment: Payment) -> None:
             session.add(plan)
     payer = session.get(User, payment.payer_id)
     if payer:
-        _tell(session, payer, "payments.payer_paid", payment)
+        _tell(session, payer, "payments.paid", payment)
 
 
 def _other_active_plan(session: Session, plan: Subscription) -> bool:
@@ -276,17 +277,27 @@ def _other_active_plan(session: Session, plan: Subscription) -> bool:
     return session.exec(query).first() is not None
 
 
-def _tell(session: Session, user: User, key: str, payment: Payment, **params) -> None:
-    lang = user.preferred_language
-    inbox.add(
-        session,
-        user.id,
-        category="payments",
-        title=t(lang, key + ".title", amount=rupees(payment.amount_paise), **params),
-        body=t(lang, key + ".body", amount=rupees(payment.amount_paise), receipt=payment.receipt, **params),
-        url=f"/payments/view?receipt={payment.receipt}",
-        idempotency_key=f"payment:{payment.id}:{key}:{user.id}",
-    )
+def _tell(session: Session, user: User, event: str, payment: Payment, **words) -> None:
+    """On the person's own channels, once per payment and event (a webhook and a reconciliation both get here)."""
+    from kisaan_app.services.notifications.events import tell
+
+    words = {"amount": rupees(payment.amount_paise).lstrip("₹"), "receipt": payment.receipt, **words}
+    url = f"/payments/view?receipt={payment.receipt}"
+    tell(session, event, user, f"payment:{payment.id}:{event}", words, url=url)
+
+
+def _tell_refund(session: Session, payment: Payment, refunded_now: int) -> None:
+    """The payer hears of each new refunded total once (the farmer's notice: refund_notice.py)."""
+    from kisaan_app.services.notifications.events import tell
+
+    words = {
+        "amount": rupees(refunded_now).lstrip("₹"),
+        "total": rupees(payment.amount_refunded_paise or 0).lstrip("₹"),
+        "receipt": payment.receipt,
+    }
+    key = f"payment:{payment.id}:refunded:{payment.amount_refunded_paise}"
+    url = f"/payments/view?receipt={payment.receipt}"
+    tell(session, "payments.refunded", payment.payer_id, key, words, url=url)
 
 
 def refunded_total(session: Session, payment: Payment) -> int:
@@ -315,7 +326,10 @@ def recount_refunds(session: Session, payment: Payment, source: str) -> None:
     The one step back we allow: a refund that failed never moved money, so its payment returns to the state
     the remaining refunds justify (captured or partially refunded)."""
     total = refunded_total(session, payment)
+    before = payment.amount_refunded_paise or 0
     payment.amount_refunded_paise = total
+    if total > before:
+        _tell_refund(session, payment, total - before)
     justified = (
         PaymentStatus.REFUNDED
         if total >= payment.amount_paise
