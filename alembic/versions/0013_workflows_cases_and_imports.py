@@ -26,8 +26,8 @@ def _checks(report: str, categories: str) -> None:
             batch.create_check_constraint(f"ck_{table}_category", f"category IN ({categories})")
 
 
-revision: str = '0012'
-down_revision: str | None = '0011'
+revision: str = '0013'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
