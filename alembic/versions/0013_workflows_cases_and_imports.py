@@ -1,8 +1,8 @@
 """workflows: crop-health cases (acknowledged, advised, escalated, closed), member imports from CSV, and the
 crop_health and account message kinds
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 
 from collections.abc import Sequence
