@@ -47,6 +47,24 @@ SAMPLE = {
     "reference": "pay_N8x2Kd93",
     "title": "Mandi closed",
     "message": "Lasalgaon mandi is closed on Monday.",
+    # the events' words (services/notifications/event_texts.py)
+    "who": "Shree Traders",
+    "quantity": "12 quintal",
+    "hours": "6",
+    "minutes": "30",
+    "order": "KS-1042",
+    "receipt": "rcpt_1042",
+    "total": "2,350",
+    "device": "SOIL-7",
+    "reading": "soil moisture 12%",
+    "farmer": "Ramesh Pawar",
+    "issue": "leaf curl",
+    "case": "C-17",
+    "helper": "Sunita (FPO)",
+    "advice": "Spray neem oil in the evening.",
+    "org": "Nashik Onion FPO",
+    "url": "kisaansay.in",
+    "phone": "98XXXXXX10",
 }
 SMS_MAX_PARTS = 3  # what the demo alerts may cost per person (UCS-2: 67 characters a part)
 
