@@ -19,6 +19,7 @@ from kisaan_app.api import (
     payouts,
     price_alerts,
     users,
+    voice,
 )
 from kisaan_app.api.edge import install_edge
 from kisaan_app.api.errors import install_error_handlers
@@ -58,6 +59,7 @@ def create_api() -> FastAPI:
         offline,
         ops,
         metrics,
+        voice,
     ):
         app.include_router(module.router)
     tracing.instrument_api(app)  # a no-op unless tracing is on (KISAAN_OTLP_ENDPOINT, or a test's exporter)
