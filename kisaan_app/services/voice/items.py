@@ -37,7 +37,8 @@ def weather_words(session: Session, _listener: Principal, ref: str, language: st
 
 def alert_words(alert: WeatherAlert, language: str) -> str:
     title, message = text_for(alert, language)
-    return f"{t(language, f'severity.{alert.severity}')}. {title}. {message}"
+    severity = t(language, f"severity.{alert.severity}")
+    return t(language, "voice.alert_line", severity=severity, title=title.rstrip("."), message=message)
 
 
 def price_words(session: Session, _listener: Principal, ref: str, language: str) -> str:
