@@ -66,9 +66,10 @@ def get_or_make(kind: str, name: str, suffix: str, make: Callable[[], bytes]) ->
     return content, False
 
 
-def evict() -> int:
-    """Remove the least recently used files until everything fits KISAAN_VOICE_CACHE_MAX_MB; returns how many."""
-    budget = get_settings().voice_cache_max_mb * 1024 * 1024
+def evict(budget: int | None = None) -> int:
+    """Remove the least recently used files until everything fits `budget` bytes (KISAAN_VOICE_CACHE_MAX_MB);
+    returns how many went."""
+    budget = get_settings().voice_cache_max_mb * 1024 * 1024 if budget is None else budget
     root = get_settings().voice_cache_dir
     files = []
     for path in root.glob("*/*"):
