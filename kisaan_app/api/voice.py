@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from kisaan_app.api.deps import CurrentPrincipal, SessionDep
+from kisaan_app.api.ids import RowId
 from kisaan_app.services import ratelimit
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import NotFound, ValidationFailed
@@ -55,7 +56,7 @@ class CommandOut(BaseModel):
 
 class TranslateIn(BaseModel):
     kind: Literal["listing", "offer"]
-    id: int = Field(ge=1, le=2**53)
+    id: RowId
 
 
 class TranslateOut(BaseModel):

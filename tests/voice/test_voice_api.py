@@ -149,6 +149,8 @@ def test_a_price_row_is_read_by_its_key_and_nothing_else_can_be_read(api):
         ({"kind": "text", "ref": "read this for free"}, 422),  # arbitrary text is never rendered
         ({"kind": "inbox", "ref": "1 OR 1=1"}, 422),
         ({"kind": "inbox", "ref": "9" * 40}, 422),
+        ({"kind": "inbox", "ref": str(2**31)}, 422),  # past the id columns: refused before the driver sees it
+        ({"kind": "inbox", "ref": "٣"}, 422),  # a digit, but not one of ours
         ({"kind": "weather", "ref": "x" * 5000}, 422),
     ):
         refused = api.post("/api/voice/speech", json=body, headers=headers)

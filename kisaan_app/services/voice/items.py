@@ -15,6 +15,7 @@ from kisaan_app.services.errors import NotFound, ValidationFailed
 from kisaan_app.services.feeds.weather import text_for
 
 KINDS = ("inbox", "weather", "price")
+MAX_ROW_ID = 2**31 - 1
 MAX_REF = 400  # a price row's key (crop|market|variety) is at most ~300 characters
 
 
@@ -84,6 +85,7 @@ def words_for(session: Session, listener: Principal, kind: str, ref: str) -> tup
 
 
 def _row_id(ref: str) -> int:
-    if not ref.isdigit() or len(ref) > 12:
+    """A row id that can name a row (ids are 32-bit on PostgreSQL: a larger one would reach the driver)."""
+    if not ref.isascii() or not ref.isdigit() or len(ref) > 10 or not 1 <= int(ref) <= MAX_ROW_ID:
         raise ValidationFailed("voice_item_invalid", field="ref")
     return int(ref)
