@@ -19,13 +19,14 @@ LISTING = f"""
 from sqlmodel import select
 from kisaan_app.db import session_scope
 from kisaan_app.models.accounts import User
-from kisaan_app.services import accounts
+from kisaan_app.services import accounts, inbox
 from kisaan_app.services.market import listings
 with session_scope() as s:
     farmer = s.exec(select(User).where(User.phone == "+919800000003")).one()
     data = listings.ListingInput(crop="Onion", quantity=12, unit="quintal", price_paise=190000, district="Nashik",
                                  state="Maharashtra", description={NOTE_HI!r})
     print(listings.create_listing(s, accounts.to_principal(farmer), None, data).id)
+    inbox.add(s, farmer.id, category="market", title="New offer on your onions", body="A buyer offers 2,000 a quintal")
 """
 
 
@@ -81,6 +82,12 @@ def test_listen_type_speak_and_translate(app_server, live_server, tmp_path):
             )
             assert head[0] > 1000 and head[1] == "OpusHead", head
 
+            # The inbox item's own Listen, read aloud too.
+            item = page.locator("#inbox .inbox-item .listen-button").first
+            item.click()
+            expect(item).not_to_have_attribute("data-voice-state", "loading", timeout=30_000)
+            assert item.get_attribute("data-voice-state") in ("playing", "idle"), item.get_attribute("title")
+
             # Typed: the same matcher as speech; the answer is a link to tap.
             page.fill("#voice-dashboard-text", "pyaz ka bhav")
             page.press("#voice-dashboard-text", "Enter")
@@ -112,6 +119,7 @@ def test_listen_type_speak_and_translate(app_server, live_server, tmp_path):
             ctx.set_default_timeout(20_000)
             page = ctx.new_page()
             login(page, *IMRAN)
+            expect(page.locator("#greeting")).to_be_visible()  # signed in before the listing is opened
             page.goto(f"/market/listing?id={listing_id}")
             note = page.locator("#listing-description")
             expect(note).to_have_text(NOTE_HI)
