@@ -99,10 +99,11 @@ def test_listen_type_speak_and_translate(app_server, live_server, tmp_path):
             # Spoken: hold the microphone; the fake device's tone is no fixture, so the stand-in hears nothing
             # and the page says so (and the typed box stays ready).
             mic = page.locator("#voice-dashboard .voice-mic")
+            mic.scroll_into_view_if_needed()  # the inbox is far below at 360 px: the pointer must land on the button
             box = mic.bounding_box()
             page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
             page.mouse.down()
-            expect(mic).to_have_attribute("data-voice-state", "recording")
+            expect(mic).to_have_attribute("data-voice-state", "recording", timeout=15_000)
             page.wait_for_timeout(1200)
             page.mouse.up()
             expect(page.locator("#voice-dashboard .voice-none")).to_be_visible(timeout=30_000)
