@@ -19,7 +19,11 @@ LISTING = f"""
 from sqlmodel import select
 from kisaan_app.db import session_scope
 from kisaan_app.models.accounts import User
+from datetime import timedelta
+import kisaan_app.tasks  # registers the jobs a warning enqueues
+from kisaan_app.models.base import utcnow
 from kisaan_app.services import accounts, inbox
+from kisaan_app.services.feeds import weather
 from kisaan_app.services.market import listings
 with session_scope() as s:
     farmer = s.exec(select(User).where(User.phone == "+919800000003")).one()
@@ -27,6 +31,11 @@ with session_scope() as s:
                                  state="Maharashtra", description={NOTE_HI!r})
     print(listings.create_listing(s, accounts.to_principal(farmer), None, data).id)
     inbox.add(s, farmer.id, category="market", title="New offer on your onions", body="A buyer offers 2,000 a quintal")
+    admin = accounts.to_principal(s.exec(select(User).where(User.phone == "+919800000001")).one())
+    now = utcnow()
+    wind = dict(title="Gusty wind", message="Strong wind this afternoon; tie down shade nets.")
+    weather.issue_alert(s, admin, None, district="Nashik", state="Maharashtra", severity="yellow", **wind,
+                        valid_from=now, valid_until=now + timedelta(minutes=15))
 """
 
 
@@ -81,6 +90,13 @@ def test_listen_type_speak_and_translate(app_server, live_server, tmp_path):
                 src,
             )
             assert head[0] > 1000 and head[1] == "OpusHead", head
+
+            # A warning's Listen (yellow: other journeys count red warnings).
+            warning = page.locator(".weather-alert", has_text="Gusty wind").locator(".listen-button")
+            warning.click()
+            expect(warning).not_to_have_attribute("data-voice-state", "loading", timeout=30_000)
+            assert warning.get_attribute("data-voice-state") in ("playing", "idle"), warning.get_attribute("title")
+            screenshot(page, "voice-warning-360")
 
             # The inbox item's own Listen, read aloud too.
             item = page.locator("#inbox .inbox-item .listen-button").first
