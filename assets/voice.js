@@ -166,6 +166,7 @@
     setState(button, "loading", button.dataset.loading);
     post("/api/voice/translate", { kind: button.dataset.translateKind, id: Number(button.dataset.translateId) }, button)
       .then(function (data) {
+        if (!data.translated) { setState(button, "idle", button.dataset.translateLabel); return; } // already yours
         text.textContent = data.text;
         button.dataset.showing = "translation";
         setState(button, "idle", button.dataset.originalLabel);
