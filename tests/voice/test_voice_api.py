@@ -16,18 +16,16 @@ from kisaan_app.services.market import bids, listings
 from kisaan_app.services.voice import items, speech
 from kisaan_app.settings import get_settings
 from sandbox import bhashini_fixtures
-from tests.factories import META, bearer, make_user, token_for
+from tests.factories import META, bearer, make_user
 from tests.voice.support import assert_real_speech
-
-_tokens: dict[tuple[str, str | None], dict[str, str]] = {}
 
 
 def _as(user: User) -> dict[str, str]:
-    """One login per person and database (a password check costs about half a second here)."""
-    key = (get_settings().database_url, user.phone)  # ids come back after a table is emptied; phones do not
-    if key not in _tokens:
-        _tokens[key] = bearer(token_for(user))
-    return _tokens[key]
+    """A session for the person without a password check (argon2 costs about a second on this loaded machine;
+    logging in is tested elsewhere)."""
+    with session_scope() as session:
+        token, _ = accounts.open_session(session, session.get(User, user.id), "api", META)
+    return bearer(token)
 
 
 def _speaks(user_id: int, language: str, crops: list[str] | None = None) -> None:
