@@ -72,3 +72,12 @@ def test_the_ogg_reader_refuses_what_is_not_ogg_opus():
     for junk in (b"", b"RIFF....WAVE", b"OggS" + b"\0" * 30):
         with pytest.raises(ValueError):
             ogg_opus_info(junk)
+
+
+def test_the_same_words_asked_at_once_are_rendered_once(voice_dir):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: speech.speak("चार लोग एक साथ सुनें", "hi"), range(4)))
+    assert sorted(r.cached for r in results) == [False, True, True, True]
+    assert len({r.hash for r in results}) == 1

@@ -97,6 +97,8 @@ def test_listen_to_your_own_inbox_item_and_fetch_the_audio(api):
     ask = {"kind": "inbox", "ref": str(mine)}
     assert api.post("/api/voice/speech", json=ask).status_code == 401
     assert api.post("/api/voice/speech", json=ask, headers=_as(other)).json()["error"]["code"] == "voice_item_not_found"
+    status = api.get("/api/voice/status", headers=_as(farmer)).json()
+    assert status == {"speech": True, "commands": True, "translation": True, "engine": "espeak"}
     first = api.post("/api/voice/speech", json=ask, headers=_as(farmer))
     assert first.status_code == 200, first.text
     out = first.json()
