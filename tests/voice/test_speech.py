@@ -81,3 +81,14 @@ def test_the_same_words_asked_at_once_are_rendered_once(voice_dir):
         results = list(pool.map(lambda _: speech.speak("चार लोग एक साथ सुनें", "hi"), range(4)))
     assert sorted(r.cached for r in results) == [False, True, True, True]
     assert len({r.hash for r in results}) == 1
+
+
+def test_broken_wav_headers_are_not_wavs():
+    good = EspeakEngine().render_wav("ok", "en")
+    fmt_at = good.index(b"fmt ")
+    for broken in (
+        good[: fmt_at + 12],
+        b"RIFF\0\0\0\0WAVEfmt \x10\0\0\0" + b"\0" * 30,
+        good[:44].replace(b"data", b"junk"),
+    ):
+        assert wav_seconds(broken) is None

@@ -85,6 +85,8 @@ def wav_seconds(data: bytes) -> float | None:
     while at + 8 <= len(data):
         chunk, size = data[at : at + 4], struct.unpack_from("<I", data, at + 4)[0]
         if chunk == b"fmt ":
+            if at + 8 + 14 > len(data):
+                return None  # a header cut short: not a WAV we can read
             _fmt, _channels, rate, _byte_rate, block = struct.unpack_from("<HHIIH", data, at + 8)
         elif chunk == b"data":
             if not rate or not block:
