@@ -16,7 +16,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY := https://registry.npmjs.org/
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup run test test-fast migrate seed chromium ops-tools bench clean lint audit coverage
+.PHONY: setup run test test-fast migrate seed chromium ops-tools voice-tools bench clean lint audit coverage
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,7 @@ migrate: setup
 seed: migrate
 	$(PY) -m kisaan_app seed-demo
 
-run: seed
+run: seed voice-tools
 	@$(PY) -m kisaan_app demo-logins
 	$(PY) -m kisaan_app serve
 
@@ -55,6 +55,14 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium $(SCRIPT_FONTS); \
 	fi
 
+# Reading aloud needs espeak-ng (speech, every Indian language we serve, offline) and opus-tools (opusenc: Opus at
+# 16 kbit/s; opusdec for the tests): the app runs both as subprocesses. Without them "Listen" is hidden, nothing breaks.
+voice-tools:
+	@if ! command -v espeak-ng >/dev/null || ! command -v opusenc >/dev/null; then \
+		echo "Installing Debian's espeak-ng and opus-tools for spoken alerts"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng opus-tools; \
+	fi
+
 # Operations tests need promtool (alert rules), nginx (the multi-node test's proxy) and docker-compose (checks the
 # compose file; no engine is needed for `config`): Debian's packages, installed once.
 ops-tools:
@@ -63,10 +71,10 @@ ops-tools:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus nginx-light docker-compose; \
 	fi
 
-test: setup chromium ops-tools
+test: setup chromium ops-tools voice-tools
 	$(PY) -m pytest
 
-test-fast: setup ops-tools
+test-fast: setup ops-tools voice-tools
 	$(PY) -m pytest -m "not e2e"
 
 bench: setup

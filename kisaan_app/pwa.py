@@ -8,6 +8,8 @@ THEME_COLOUR = "#2e7d32"
 # person's offline copy fresh, shows it when the network is gone, and sends or queues offline writes. `defer`:
 # it never competes with the first paint on a slow phone.
 OFFLINE_SCRIPT = "/kisaan-offline.js"
+# Listen buttons, push-to-talk and translated notes (assets/voice.js): small, deferred, does nothing until tapped.
+VOICE_SCRIPT = "/voice.js"
 
 
 def head_components() -> list[rx.Component]:
@@ -20,4 +22,5 @@ def head_components() -> list[rx.Component]:
         rx.el.link(rel="apple-touch-icon", href="/icons/apple-touch-icon.png"),
         rx.el.link(rel="icon", href="/favicon.ico", sizes="any"),
         rx.el.script(src=OFFLINE_SCRIPT, defer=True),
+        rx.el.script(src=VOICE_SCRIPT, defer=True),
     ]

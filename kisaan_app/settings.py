@@ -148,6 +148,22 @@ class Settings(BaseSettings):
     # A worker that claims a delivery holds it this long; if it dies mid-send, the sweeper retries it after.
     delivery_lease_seconds: float = Field(300.0, gt=0)
     provider_timeout_seconds: float = Field(10.0, gt=0)  # one SMS/email/push call gives up after this
+    # Voice (kisaan_app/services/voice): spoken alerts and prices, voice commands, translated notes.
+    voice_tts_engine: Literal["espeak", "bhashini"] = "espeak"  # espeak: espeak-ng + opusenc on this machine
+    voice_cache_dir: Path = PROJECT_ROOT / "data" / "voice"  # rendered audio (Opus) and translations, by hash
+    voice_cache_max_mb: int = Field(200, ge=1)  # past this the least recently heard files go
+    voice_bitrate_kbps: int = Field(16, ge=6, le=64)  # Opus bitrate: 16 kbit/s plays on 2G
+    voice_speech_rate_per_user: str = "30/minute"  # "Listen" asks one account may make (a render costs CPU)
+    voice_command_rate_per_user: str = "20/minute"  # spoken or typed commands one account may send
+    voice_translate_rate_per_user: str = "30/minute"  # note translations one account may ask for
+    voice_command_max_kb: int = Field(256, ge=8, le=2048)  # a recorded command larger than this is refused
+    voice_command_max_seconds: int = Field(8, ge=1, le=30)  # and one longer than this (where the format says)
+    # BHASHINI (ASR, translation, TTS). Without a user id and key the local stand-in answers (not in prod).
+    bhashini_user_id: str | None = None
+    bhashini_api_key: str | None = None
+    bhashini_config_url: str = "https://meity-auth.ulcacontrib.org/ulca/apis/v0/model/getModelsPipeline"
+    bhashini_pipeline_id: str = "64392f96daac500b55c543cd"
+    bhashini_timeout_seconds: float = Field(15.0, gt=0)
     # Health and backups (operations).
     worker_heartbeat_max_age_seconds: int = Field(180, ge=10)  # older (or none): /api/health says the worker is down
     health_timeout_seconds: float = Field(2.0, gt=0)  # a check slower than this reports "down" (a dead Redis)
@@ -221,6 +237,16 @@ class Settings(BaseSettings):
         return not self.smtp_host
 
     @property
+    def bhashini_sandbox(self) -> bool:
+        """No BHASHINI credentials: the local stand-in answers, except in prod, where voice input and translation
+        are simply off."""
+        return not (self.bhashini_user_id and self.bhashini_api_key) and not self.is_prod
+
+    @property
+    def bhashini_enabled(self) -> bool:
+        return bool(self.bhashini_user_id and self.bhashini_api_key) or self.bhashini_sandbox
+
+    @property
     def payments_sandbox(self) -> bool:
         """True when no Razorpay keys are set: payments run against the local stand-in, in test mode."""
         return not self.razorpay_key_id
@@ -253,7 +279,7 @@ class Settings(BaseSettings):
     @property
     def needs_sandbox(self) -> bool:
         """Some provider has no credentials, so its local stand-in must run beside the app."""
-        return self.payments_sandbox or self.sms_sandbox or self.email_sandbox
+        return self.payments_sandbox or self.sms_sandbox or self.email_sandbox or self.bhashini_sandbox
 
     @property
     def is_prod(self) -> bool:

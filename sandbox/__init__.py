@@ -1,4 +1,4 @@
-"""Local, protocol-faithful stand-ins for the providers (Razorpay, Twilio, Web Push, SMTP) and the outbox.
+"""Local, protocol-faithful stand-ins for the providers (Razorpay, Twilio, Web Push, SMTP, BHASHINI) and the outbox.
 
 They run as one small server (`python -m sandbox`, which `python -m kisaan_app serve` starts as a child
 process while some provider has no keys; the test fixtures start it in-process). The official SDKs talk to

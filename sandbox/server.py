@@ -42,7 +42,8 @@ class SandboxConfig:
     # Seconds to hold a Razorpay REST call before answering, by its outbox kind ("refund.created",
     # "qr_code.created", ...): a slow provider, for tests that the app holds no lock while it waits.
     razorpay_delays: dict[str, float] = field(default_factory=dict)
-    # A flaky provider, by stand-in ("twilio", "smtp", "webpush") → "error" | "hang" | "mixed" (sandbox/faults.py).
+    # A flaky provider, by stand-in ("twilio", "smtp", "webpush") → "error" | "hang" | "mixed" (sandbox/faults.py);
+    # "bhashini": "error" fails every compute call (sandbox/bhashini_standin.py).
     provider_faults: dict[str, str] = field(default_factory=dict)
     fault_hang_seconds: float = 30.0  # how long a "hang" holds its answer: longer than the client waits
     _fault_plans: dict = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -62,13 +63,13 @@ class SandboxConfig:
 
 
 def build_app(config: SandboxConfig, outbox: Outbox | None = None) -> FastAPI:
-    from sandbox import razorpay_standin, twilio_standin, webpush_standin
+    from sandbox import bhashini_standin, razorpay_standin, twilio_standin, webpush_standin
 
     outbox = outbox or Outbox()
     app = FastAPI(title="Kisaansay provider sandbox", docs_url="/docs", redoc_url=None)
     app.state.config = config
     app.state.outbox = outbox
-    for standin in (razorpay_standin, twilio_standin, webpush_standin):
+    for standin in (razorpay_standin, twilio_standin, webpush_standin, bhashini_standin):
         app.include_router(standin.make_router(config, outbox))
     app.include_router(twilio_standin.make_inbound_router(config, outbox))
 

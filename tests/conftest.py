@@ -12,6 +12,7 @@ os.environ["KISAAN_SECRET_KEY"] = "test-secret-key-for-the-suite-only-0123456789
 os.environ["DATABASE_URL"] = f"sqlite:///{_RUN_DIR / 'default.db'}"
 os.environ.pop("REDIS_URL", None)
 os.environ["KISAAN_HUEY_PATH"] = str(_RUN_DIR / "huey.db")
+os.environ["KISAAN_VOICE_CACHE_DIR"] = str(_RUN_DIR / "voice")  # rendered audio stays out of the worktree
 
 import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402

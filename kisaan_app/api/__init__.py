@@ -22,6 +22,7 @@ from kisaan_app.api import (
     price_alerts,
     sms_inbound,
     users,
+    voice,
 )
 from kisaan_app.api.edge import install_edge
 from kisaan_app.api.errors import install_error_handlers
@@ -64,6 +65,7 @@ def create_api() -> FastAPI:
         offline,
         ops,
         metrics,
+        voice,
     ):
         app.include_router(module.router)
     tracing.instrument_api(app)  # a no-op unless tracing is on (KISAAN_OTLP_ENDPOINT, or a test's exporter)

@@ -10,6 +10,7 @@ from kisaan_app.components.feedback import empty_state, error_banner, success_ba
 from kisaan_app.components.i18n import tr, tr_prefixed
 from kisaan_app.components.tables import native_select
 from kisaan_app.components.trend_chart import trend_chart
+from kisaan_app.components.voice import listen_button, voice_search
 from kisaan_app.state.dashboard import DashboardState
 
 SEVERITY_COLOURS = {"red": "red", "orange": "orange", "yellow": "amber", "green": "green"}
@@ -35,7 +36,12 @@ def _alert(alert: rx.Var) -> rx.Component:
                     align="center",
                 ),
                 rx.text(alert.message, size="2"),
-                rx.text(tr("dashboard.valid_until"), " ", alert.until, size="1"),
+                rx.hstack(
+                    rx.text(tr("dashboard.valid_until"), " ", alert.until, size="1"),
+                    listen_button("weather", alert.id),
+                    wrap="wrap",
+                    align="center",
+                ),
                 spacing="1",
                 align="start",
             ),
@@ -80,7 +86,13 @@ def _price(row: rx.Var) -> rx.Component:
             width="100%",
             align="center",
         ),
-        rx.text(tr("dashboard.range"), " ", row.price_range, size="1", color=rx.color("gray", 10)),
+        rx.hstack(
+            rx.text(tr("dashboard.range"), " ", row.price_range, size="1", color=rx.color("gray", 10)),
+            rx.spacer(),
+            listen_button("price", row.key),
+            align="center",
+            width="100%",
+        ),
         class_name=rx.cond(row.flash, "price-row price-flash", "price-row"),
         data_key=row.key,
         width="100%",  # every row spans the card, so the prices line up on the right
@@ -223,7 +235,12 @@ def _notification(item: rx.Var) -> rx.Component:
         rx.vstack(
             rx.text(item.title, weight=rx.cond(item.read, "regular", "bold"), size="2"),
             rx.text(item.body, size="1", color=rx.color("gray", 11)),
-            rx.text(item.when, size="1", color=rx.color("gray", 10)),
+            rx.hstack(
+                rx.text(item.when, size="1", color=rx.color("gray", 10)),
+                listen_button("inbox", item.id),
+                align="center",
+                wrap="wrap",
+            ),
             spacing="0",
             align="start",
         ),
@@ -277,6 +294,7 @@ def farmer_dashboard() -> rx.Component:
             DashboardState.loaded,
             rx.grid(
                 alerts_panel(),
+                voice_search("voice-dashboard"),
                 prices_panel(),
                 trend_panel(),
                 crop_health_panel(),

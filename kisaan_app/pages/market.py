@@ -10,6 +10,7 @@ from kisaan_app.components.forms import field
 from kisaan_app.components.i18n import READER_LANGUAGE, tr, tr_prefixed
 from kisaan_app.components.layout import page_shell
 from kisaan_app.components.tables import filter_bar, native_select, pager
+from kisaan_app.components.voice import translate_button, voice_search
 from kisaan_app.state.market import ListingState as L
 from kisaan_app.state.market import MarketState as M
 from kisaan_app.state.session import SessionState
@@ -67,6 +68,7 @@ def _chosen(name: str, label_key: str, choices: rx.Var) -> rx.Component:
 def market_page() -> rx.Component:
     return page_shell(
         "nav.market",
+        voice_search("voice-market"),
         filter_bar(
             M.apply_filters,
             _chosen("crop", "market.crop", M.crop_choices),
@@ -108,7 +110,16 @@ def _offer(o: rx.Var) -> rx.Component:
             size="2",
             weight="medium",
         ),
-        rx.cond(o.note != "", rx.text(o.note, size="1")),
+        rx.cond(
+            o.note != "",
+            rx.hstack(
+                rx.text(o.note, size="1", custom_attrs={"data-translate-text": ""}),
+                translate_button("offer", o.id),
+                align="center",
+                wrap="wrap",
+                custom_attrs={"data-translate-box": ""},
+            ),
+        ),
         rx.text(o.when, size="1", color=rx.color("gray", 10)),
         class_name=rx.cond(o.by_buyer, "offer offer-buyer", "offer offer-seller"),
     )
@@ -340,7 +351,17 @@ def listing_page() -> rx.Component:
                         rx.badge(tr_prefixed("listing_status.", L.card.status)),
                         rx.cond(
                             L.card.description != "",
-                            rx.text(L.card.description, size="2", white_space="pre-wrap", id="listing-description"),
+                            rx.box(
+                                rx.text(
+                                    L.card.description,
+                                    size="2",
+                                    white_space="pre-wrap",
+                                    id="listing-description",
+                                    custom_attrs={"data-translate-text": ""},
+                                ),
+                                translate_button("listing", L.card.id),
+                                custom_attrs={"data-translate-box": ""},
+                            ),
                         ),
                         rx.cond(
                             L.is_seller & (L.card.status == "open"),

@@ -9,3 +9,6 @@ SANDBOX_RAZORPAY_KEY_SECRET = "sandbox_razorpay_key_secret_0123456789"
 SANDBOX_RAZORPAY_WEBHOOK_SECRET = "sandbox_razorpay_webhook_secret_0123"
 SANDBOX_TWILIO_ACCOUNT_SID = "AC" + "5a" * 16
 SANDBOX_TWILIO_AUTH_TOKEN = "sandbox_twilio_auth_token_01234567"
+SANDBOX_BHASHINI_USER_ID = "sandbox-bhashini-user"
+SANDBOX_BHASHINI_API_KEY = "sandbox_bhashini_ulca_api_key_0123"
+SANDBOX_BHASHINI_INFERENCE_KEY = "sandbox_bhashini_inference_key_0123"  # what the stand-in's config call hands out

@@ -62,6 +62,7 @@ class OrderRow:
 
 @dataclass(frozen=True)
 class OfferRow:
+    id: int
     by_buyer: bool
     kind: str
     price: str
@@ -134,6 +135,7 @@ def thread_row(t: views.ThreadView) -> ThreadRow:
         my_turn=t.my_turn,
         offers=[
             OfferRow(
+                id=o.id,
                 by_buyer=o.by_buyer,
                 kind=o.kind,
                 price=rupees(o.price_paise) if o.price_paise else "",
@@ -185,6 +187,11 @@ class MarketState(FilteredListMixin, SessionState):
         self.cards = []
         self.crop_choices = glossary.choices("crop", self.lang)
         self.district_choices = glossary.choices("district", self.lang)
+        # A voice choice links here as /market?crop=Onion&district=Nashik: those become the filters.
+        query = self.router.url.query_parameters
+        picked = {k: str(query.get(k, "")).strip()[: self.filter_max_length] for k in ("crop", "district")}
+        if any(picked.values()):
+            self.filters = {k: v for k, v in picked.items() if v}
 
 
 class ListingState(SessionState):

@@ -76,9 +76,18 @@ def escalate_unread_alerts() -> int:
 @job("weather.send_alert")
 @huey.task(retries=3, retry_delay=30)
 def notify_weather_alert(alert_id: int) -> None:
-    """Push / SMS / email for a weather warning's farmers, written here rather than in the issuing request."""
+    """Push / SMS / email for a weather warning's farmers, written here rather than in the issuing request; then
+    its audio in each of their languages."""
     from kisaan_app.db import session_scope
     from kisaan_app.services.feeds.weather import send_on_provider_channels
+    from kisaan_app.services.voice.alerts import prerender_alert
 
     with session_scope() as session:
         send_on_provider_channels(session, alert_id)
+    # Then, the messages being on their way, a red or orange warning is read aloud once per farmers' language
+    # (after the transaction: rendering is CPU work, never done holding a connection). Audio is a convenience:
+    # its failure must never make this job retry the sends.
+    try:
+        prerender_alert(alert_id)
+    except Exception:
+        log.exception("weather alert %s: audio pre-render failed", alert_id)

@@ -24,6 +24,7 @@ def _rules() -> tuple[tuple[re.Pattern[str], BodyLimitRule], ...]:
     return (
         (re.compile(r"/api/market/listings/\d+/photo"), photo),
         (re.compile(r"/_upload"), photo),  # Reflex's upload endpoint: the listing photo from the page
+        (re.compile(r"/api/voice/command"), BodyLimitRule(settings.voice_command_max_kb * 1024 + MULTIPART_OVERHEAD)),
         (re.compile(r"/api/prices/import"), BodyLimitRule(MAX_CSV_BYTES + MULTIPART_OVERHEAD)),
         (re.compile(r"/api/members/imports"), BodyLimitRule(settings.member_import_max_bytes + MULTIPART_OVERHEAD)),
         (re.compile(r"/api/notifications/(templates(/.*)?|email/template)"), BodyLimitRule(TEMPLATE_MAX_BYTES)),

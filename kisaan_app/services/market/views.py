@@ -18,6 +18,7 @@ from kisaan_app.services.market import bids, listings, orders
 
 @dataclass(frozen=True)
 class OfferView:
+    id: int  # the negotiation entry (a note's translation names it)
     by_buyer: bool
     kind: str
     price_paise: int | None
@@ -82,6 +83,7 @@ def listing_view(session: Session, viewer: Principal, listing_id: int) -> Listin
             my_turn=b.status in bids.LIVE_STATUSES and whose_turn_is_seller(b.status) == is_seller,
             offers=tuple(
                 OfferView(
+                    id=o.id,
                     by_buyer=o.author_id == b.buyer_id,
                     kind=o.kind,
                     price_paise=o.price_paise,
