@@ -339,7 +339,6 @@ TEXTS: tuple[EventText, ...] = (
 )
 
 
-
 def _from_files() -> tuple[EventText, ...]:
     return tuple(
         EventText(row["key"], row["category"], path.stem, row["subject"], row["text"], row["sms_text"])
