@@ -37,6 +37,11 @@
     return text;
   }
 
+  // A crop or place key ("Onion") as the reader calls it ("ਪਿਆਜ਼"): the copy's names, else the key itself.
+  function named(key) {
+    return (copy && copy.names && copy.names[key]) || key;
+  }
+
   function el(tag, attrs) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (name) {
@@ -215,13 +220,13 @@
     }
     if (c.role === "farmer") {
       parts.push(section("offline-prices", say("prices"), c.prices, function (p) {
-        return row(el("strong", { text: p.commodity + (p.variety ? " · " + p.variety : "") }),
+        return row(el("strong", { text: named(p.commodity) + (p.variety ? " · " + p.variety : "") }),
           el("span", { text: p.market }),
           el("span", { class: "kisaan-price", text: rupees(p.modal_paise) + " " + say("per_unit", { unit: unit("quintal") }) }));
       }));
     }
     parts.push(section("offline-offers", say("offers"), c.offers, function (o) {
-      var item = row(el("strong", { text: o.crop + " · " + o.quantity + " " + unit(o.unit) }),
+      var item = row(el("strong", { text: named(o.crop) + " · " + o.quantity + " " + unit(o.unit) }),
         el("span", { class: "kisaan-price", text: rupees(o.price_paise) + " " + say("per_unit", { unit: unit(o.unit) }) }));
       var gone = function () { item.classList.add("kisaan-done"); };
       item.appendChild(el("button", { type: "button", class: "kisaan-button", "data-bid": o.bid_id, text: say("accept"),
@@ -242,7 +247,7 @@
     }));
     if (c.role === "farmer" || c.role === "org_admin") {
       parts.push(section("offline-listings", say("listings"), c.listings, function (l) {
-        return row(el("strong", { text: l.crop }), el("span", { text: l.quantity_remaining + " " + unit(l.unit) }),
+        return row(el("strong", { text: named(l.crop) }), el("span", { text: l.quantity_remaining + " " + unit(l.unit) }),
           el("span", { class: "kisaan-price", text: rupees(l.asking_price_paise) }),
           el("span", { class: "kisaan-muted", text: say("listing_" + l.status) || l.status }));
       }));

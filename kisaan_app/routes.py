@@ -51,7 +51,6 @@ from kisaan_app.state.payouts import PayoutsState
 from kisaan_app.state.price_alerts import PriceAlertsState
 from kisaan_app.state.profile import ProfileState
 from kisaan_app.state.selling import SellState
-from kisaan_app.state.session import PAGE_LOADERS
 from kisaan_app.state.settings_notifications import NotificationSettingsState
 
 
@@ -125,5 +124,4 @@ def page_title(key: str) -> rx.Var:
 
 def register_pages(app: rx.App) -> None:
     for route in ROUTES:
-        PAGE_LOADERS[route.path] = route.on_load
         app.add_page(route.page, route=route.path, title=page_title(route.title_key), on_load=route.on_load)

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from kisaan_app.models.base import utcnow
 from kisaan_app.models.enums import BidStatus, ListingStatus, Role
 from kisaan_app.models.market import Bid, Listing
-from kisaan_app.services import inbox
+from kisaan_app.services import glossary, inbox
 from kisaan_app.services.accounts import profiles
 from kisaan_app.services.context import Principal
 from kisaan_app.services.feeds import price_board, weather
@@ -42,6 +42,8 @@ class OfflineCopy:
     listings: list[dict] = field(default_factory=list)
     offers: list[dict] = field(default_factory=list)  # waiting for this person's answer
     orders: list[dict] = field(default_factory=list)
+    # Crop and place keys → the reader's-language names ("Onion" → "ਪਿਆਜ਼"): the offline screen shows these.
+    names: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -157,4 +159,14 @@ def offline_copy(session: Session, viewer: Principal) -> OfflineCopy:
         copy.offers = _offers_for_seller(session, viewer, own)
     elif viewer.role == Role.BUYER:
         copy.offers = _offers_for_buyer(session, viewer)
+    copy.names = _names(copy)
     return copy
+
+
+def _names(copy: OfflineCopy) -> dict[str, str]:
+    """Every crop and district the copy mentions, as the reader calls it (only those the glossary translates)."""
+    crops = {*copy.crops, *(p["commodity"] for p in copy.prices), *(r["crop"] for r in copy.listings + copy.offers)}
+    places = [("district", copy.district), ("state", copy.state)]
+    found = {key: glossary.label("crop", key, copy.language) for key in crops if key}
+    found |= {key: glossary.label(kind, key, copy.language) for kind, key in places if key}
+    return {key: name for key, name in found.items() if name != key}

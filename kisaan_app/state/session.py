@@ -24,9 +24,6 @@ from kisaan_app.services.errors import DomainError, PermissionDenied
 from kisaan_app.state.guard import guarded, off_loop
 
 LANG_COOKIE = "kisaan_lang"
-# Each route's on_load, filled by routes.register_pages (which knows every page): a language switch runs the
-# current page's again. A module-level table keeps state below routes in the import layers.
-PAGE_LOADERS: dict[str, Any] = {}
 ADMIN_ROLES = (Role.ADMIN, Role.ORG_ADMIN)
 
 
@@ -215,12 +212,6 @@ class SessionState(rx.State):
         """Anyone may pick a language (the login page too); it is saved only for the person the cookie proves."""
         self.lang = resolve_language(str(code)[:10])
         await off_loop(_save_language, self._token(), self.lang)
-        if self.access == "ok":
-            # A signed-in page's rows were written on the server in the old language (crop and district names,
-            # dates): its on_load runs again, in place, so they come back in the new one. (Not a redirect: the
-            # navigation would hydrate with the cookie's old language before the browser has written the new.)
-            return PAGE_LOADERS.get(self.router.page.path)
-        return None
 
     @rx.event
     def dismiss_banner(self):

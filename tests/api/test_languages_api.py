@@ -51,3 +51,14 @@ def test_a_language_we_do_not_have_is_refused_in_the_readers_language(api):
     assert res.json()["error"]["message"] == t("pa", "error.invalid_language")
     huge = {f"l{i}": text for i in range(40)}  # a body naming dozens of languages stops at the schema
     assert api.post("/api/weather/alerts", json=_warning(**huge), headers=headers).status_code == 422
+
+
+def test_the_offline_copy_names_crops_and_places_in_the_readers_language(api):
+    farmer = make_user("farmer", district="Nashik")
+    headers = bearer(token_for(farmer))
+    profile = {"preferred_language": "pa", "crops": ["Onion", "ਕਣਕ"], "state": "Maharashtra"}
+    assert api.patch("/api/users/me", json=profile, headers=headers).status_code == 200
+    copy = api.get("/api/offline/copy", headers=headers).json()
+    assert copy["language"] == "pa" and copy["crops"] == ["Onion", "Wheat"]  # stored by key, typed in any script
+    assert copy["names"] == {"Onion": "ਪਿਆਜ਼", "Wheat": "ਕਣਕ", "Nashik": "ਨਾਸਿਕ", "Maharashtra": "ਮਹਾਰਾਸ਼ਟਰ"}
+    assert copy["words"]["prices"] == t("pa", "offline.prices")
