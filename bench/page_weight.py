@@ -215,8 +215,8 @@ def main() -> None:
     wanted = [p for p in os.environ.get("KISAAN_BENCH_PROFILES", "fast3g,slow").split(",") if p]
     server = AppServer()
     print("building and starting the production app (the first build takes minutes)…", flush=True)
-    server.start()
     try:
+        server.start()  # inside: a build that fails still stops the sandbox and worker already started
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             for name in wanted:
