@@ -25,6 +25,7 @@ from kisaan_app.models.notifications import (
 from kisaan_app.models.payments import AutoRefund, Payment, Refund, Subscription, WebhookEvent
 from kisaan_app.models.payouts import LinkedAccount, Payout
 from kisaan_app.models.realtime import RealTimeEvent, WebSocketConnection
+from kisaan_app.models.reports import SavedReport, SavedReportSend
 
 __all__ = [
     "AppSecret",
@@ -55,6 +56,8 @@ __all__ = [
     "QRSession",
     "RealTimeEvent",
     "Refund",
+    "SavedReport",
+    "SavedReportSend",
     "SensorDevice",
     "Subscription",
     "User",

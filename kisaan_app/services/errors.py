@@ -58,6 +58,7 @@ class ErrorCode(StrEnum):
     CUSTOM_REPORT_FILTERS_TOO_MANY = "custom_report_filters_too_many"
     CUSTOM_REPORT_MEASURE_UNKNOWN = "custom_report_measure_unknown"
     CUSTOM_REPORT_NAME = "custom_report_name"
+    CUSTOM_REPORT_NAME_TAKEN = "custom_report_name_taken"
     CUSTOM_REPORT_NOT_FOUND = "custom_report_not_found"
     CUSTOM_REPORT_PERIOD = "custom_report_period"
     CUSTOM_REPORT_SCHEDULE = "custom_report_schedule"
