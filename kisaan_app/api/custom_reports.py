@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from kisaan_app.api.deps import CurrentPrincipal, SessionDep
 from kisaan_app.api.ids import MAX_ROW_ID
-from kisaan_app.models.reports import REPORT_SCHEDULES
+from kisaan_app.models.reports import REPORT_SCHEDULES, SavedReport
 from kisaan_app.services.custom_reports import catalogue, engine, saved, spec
 
 router = APIRouter(prefix="/api/reports/custom", tags=["reports"])
@@ -100,9 +100,9 @@ def _result(r: engine.ReportResult) -> ResultOut:
     )
 
 
-def _saved(r) -> SavedOut:
+def _saved(r: SavedReport) -> SavedOut:
     return SavedOut(
-        id=r.id,
+        id=r.id or 0,
         name=r.name,
         measure=r.measure,
         dimensions=r.dimensions,
@@ -116,7 +116,7 @@ def _saved(r) -> SavedOut:
 
 
 @router.get("/catalogue", response_model=CatalogueOut)
-def report_catalogue(principal: CurrentPrincipal):
+def report_catalogue(principal: CurrentPrincipal) -> CatalogueOut:
     engine.scope_of(principal)
     return CatalogueOut(
         measures={k: m.kind for k, m in catalogue.MEASURES.items()},
@@ -130,17 +130,17 @@ def report_catalogue(principal: CurrentPrincipal):
 
 
 @router.post("/preview", response_model=ResultOut)
-def preview_report(body: SpecIn, session: SessionDep, principal: CurrentPrincipal):
+def preview_report(body: SpecIn, session: SessionDep, principal: CurrentPrincipal) -> ResultOut:
     return _result(engine.run(session, principal, body.checked()))
 
 
 @router.get("", response_model=list[SavedOut])
-def list_reports(session: SessionDep, principal: CurrentPrincipal):
+def list_reports(session: SessionDep, principal: CurrentPrincipal) -> list[SavedOut]:
     return [_saved(r) for r in saved.listed(session, principal)]
 
 
 @router.post("", response_model=SavedOut, status_code=201)
-def save_report(body: SaveIn, session: SessionDep, principal: CurrentPrincipal):
+def save_report(body: SaveIn, session: SessionDep, principal: CurrentPrincipal) -> SavedOut:
     engine.scope_of(principal)  # who may, before what they sent is judged
     report = saved.save(session, principal, body.name, body.checked(), body.schedule)
     session.flush()
@@ -148,16 +148,18 @@ def save_report(body: SaveIn, session: SessionDep, principal: CurrentPrincipal):
 
 
 @router.get("/{report_id}", response_model=SavedRunOut)
-def run_report(report_id: ReportId, session: SessionDep, principal: CurrentPrincipal):
+def run_report(report_id: ReportId, session: SessionDep, principal: CurrentPrincipal) -> SavedRunOut:
     report, result = saved.run(session, principal, report_id)
     return SavedRunOut(report=_saved(report), result=_result(result))
 
 
 @router.put("/{report_id}/schedule", response_model=SavedOut)
-def schedule_report(report_id: ReportId, body: ScheduleIn, session: SessionDep, principal: CurrentPrincipal):
+def schedule_report(
+    report_id: ReportId, body: ScheduleIn, session: SessionDep, principal: CurrentPrincipal
+) -> SavedOut:
     return _saved(saved.set_schedule(session, principal, report_id, body.schedule))
 
 
 @router.delete("/{report_id}", status_code=204)
-def delete_report(report_id: ReportId, session: SessionDep, principal: CurrentPrincipal):
+def delete_report(report_id: ReportId, session: SessionDep, principal: CurrentPrincipal) -> None:
     saved.delete(session, principal, report_id)

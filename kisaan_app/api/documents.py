@@ -40,7 +40,7 @@ def statement_pdf(
     date_to: Annotated[date, Query()],
     farmer_id: Annotated[RowId | None, Query()] = None,
     lang: Language = None,
-):
+) -> Response:
     take(get_settings().document_rate_per_user, "documents", str(principal.id))
     st = statement.statement_for(session, principal, statement.Period(date_from, date_to), farmer_id)
     language = resolve_language(lang) if lang else st.language
@@ -54,7 +54,7 @@ def receipt_pdf(
     principal: CurrentPrincipal,
     receipt: Annotated[str, Path(min_length=6, max_length=40, pattern=r"^[A-Za-z0-9_]+$")],
     lang: Language = None,
-):
+) -> Response:
     take(get_settings().document_rate_per_user, "documents", str(principal.id))
     found = receipts.receipt_for(session, principal, receipt)
     return _pdf(render.receipt_pdf(found, resolve_language(lang) if lang else principal.language), f"{receipt}.pdf")

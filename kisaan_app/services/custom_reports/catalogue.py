@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from kisaan_app.models.accounts import User
 from kisaan_app.models.enums import OrderStatus, RefundStatus
@@ -32,7 +33,7 @@ Farmer = aliased(User, name="farmer")
 
 def _raw_quantity_kg() -> Any:
     raw = sa.type_coerce(MarketOrder.quantity, sa.BigInteger)
-    return sa.case(*[(MarketOrder.unit == u, raw * k) for u, k in _KG_THOUSANDTHS.items()], else_=raw * 100)
+    return sa.case(*[(col(MarketOrder.unit) == u, raw * k) for u, k in _KG_THOUSANDTHS.items()], else_=raw * 100)
 
 
 @dataclass(frozen=True)
@@ -42,15 +43,15 @@ class Base:
 
     def select_from(self, query: sa.Select) -> sa.Select:
         if self.key == "refunds":
-            query = query.select_from(Refund).join(Payment, Payment.id == Refund.payment_id)
-            query = query.join(MarketOrder, MarketOrder.id == Payment.market_order_id)
-            query = query.where(Refund.status == RefundStatus.PROCESSED)
+            query = query.select_from(Refund).join(Payment, col(Payment.id) == col(Refund.payment_id))
+            query = query.join(MarketOrder, col(MarketOrder.id) == col(Payment.market_order_id))
+            query = query.where(col(Refund.status) == RefundStatus.PROCESSED)
         elif self.key == "payments":
-            query = query.select_from(Payment).join(MarketOrder, MarketOrder.id == Payment.market_order_id)
-            query = query.where(Payment.status.in_(PAID_STATES))
+            query = query.select_from(Payment).join(MarketOrder, col(MarketOrder.id) == col(Payment.market_order_id))
+            query = query.where(col(Payment.status).in_(PAID_STATES))
         else:
-            query = query.select_from(MarketOrder).where(MarketOrder.status != OrderStatus.CANCELLED)
-        return query.join(Listing, Listing.id == MarketOrder.listing_id)
+            query = query.select_from(MarketOrder).where(col(MarketOrder.status) != OrderStatus.CANCELLED)
+        return query.join(Listing, col(Listing.id) == col(MarketOrder.listing_id))
 
 
 BASES = {
@@ -79,7 +80,7 @@ MEASURES = {
     m.key: m
     for m in (
         Measure("order_value", "orders", "money", lambda: sa.func.sum(MarketOrder.amount_paise)),
-        Measure("order_count", "orders", "count", lambda: sa.func.count(MarketOrder.id)),
+        Measure("order_count", "orders", "count", lambda: sa.func.count(col(MarketOrder.id))),
         Measure("quantity", "orders", "quantity", lambda: sa.func.sum(_raw_quantity_kg())),
         Measure("payments_captured", "payments", "money", lambda: sa.func.sum(Payment.amount_paise)),
         Measure("refunds", "refunds", "money", lambda: sa.func.sum(Refund.amount_paise)),
@@ -149,8 +150,8 @@ FILTERS = {
     for f in (
         Filter("crop", ALL_BASES, _text, lambda v: sa.func.lower(Listing.crop).in_(v)),
         Filter("district", ALL_BASES, _text, lambda v: sa.func.lower(Listing.district).in_(v)),
-        Filter("member", ALL_BASES, _member, lambda v: MarketOrder.farmer_id.in_([int(x) for x in v])),
-        Filter("status", ("orders",), _one_of(ORDER_STATUSES), lambda v: MarketOrder.status.in_(v)),
-        Filter("channel", ("payments", "refunds"), _one_of(PAYMENT_METHODS), lambda v: Payment.method.in_(v)),
+        Filter("member", ALL_BASES, _member, lambda v: col(MarketOrder.farmer_id).in_([int(x) for x in v])),
+        Filter("status", ("orders",), _one_of(ORDER_STATUSES), lambda v: col(MarketOrder.status).in_(v)),
+        Filter("channel", ("payments", "refunds"), _one_of(PAYMENT_METHODS), lambda v: col(Payment.method).in_(v)),
     )
 }

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from kisaan_app.models.enums import Role
 from kisaan_app.models.market import MarketOrder
@@ -71,10 +71,10 @@ def run_scoped(
     def scoped(query: sa.Select) -> sa.Select:
         query = base.select_from(query)
         if needs_farmer:
-            query = query.join(catalogue.Farmer, catalogue.Farmer.id == MarketOrder.farmer_id)
+            query = query.join(catalogue.Farmer, col(catalogue.Farmer.id) == col(MarketOrder.farmer_id))
         query = query.where(base.when >= start, base.when < end)
         if organization_id is not None:
-            query = query.where(MarketOrder.organization_id == organization_id)
+            query = query.where(col(MarketOrder.organization_id) == organization_id)
         for name, values in spec.filters.items():
             query = query.where(catalogue.FILTERS[name].where(values))
         return query
@@ -84,7 +84,7 @@ def run_scoped(
     rows: list[ReportRow] = []
     truncated = False
     if groups:
-        order = [sa.desc("value")]
+        order: list[Any] = [sa.desc("value")]
         if "month" in spec.dimensions:  # a month axis reads left to right
             order.insert(0, labels[spec.dimensions.index("month")])
         query = scoped(sa.select(*labels, value)).group_by(*groups).order_by(*order).limit(MAX_ROWS + 1)

@@ -7,6 +7,7 @@ which would confirm it does). A platform admin's report covers every FPO; platfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from kisaan_app.models.reports import REPORT_SCHEDULES, SavedReport
 from kisaan_app.services.context import Principal
@@ -17,7 +18,7 @@ MAX_SAVED_PER_FPO = 50
 MAX_NAME = 120
 
 
-def _visible(principal: Principal | None):
+def _visible(principal: Principal | None) -> SelectOfScalar[SavedReport]:
     organization_id = engine.scope_of(principal)
     query = select(SavedReport)
     if organization_id is not None:

@@ -8,6 +8,8 @@ run leaves neither row, so the next run sends it.
 """
 
 import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -71,7 +73,7 @@ def send_one(session: Session, report_id: int, now: datetime) -> bool:
     outcome = notify(
         session,
         None,
-        Audience(user_ids=(owner.id,), role=owner.role),
+        Audience(user_ids=(report.owner_id,), role=owner.role),
         CATEGORY,
         subject=t(lang, "custom_reports.email_subject", name=report.name, period=present.period_text(result, lang)),
         text=present.as_text(report.name, result, lang, link),
@@ -83,7 +85,7 @@ def send_one(session: Session, report_id: int, now: datetime) -> bool:
     return True
 
 
-def send_due(session_factory, now: datetime | None = None) -> int:
+def send_due(session_factory: Callable[[], AbstractContextManager[Session]], now: datetime | None = None) -> int:
     """Every scheduled report's due period, each in its own transaction; returns how many were sent now."""
     now = now or utcnow()
     with session_factory() as session:

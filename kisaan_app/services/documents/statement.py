@@ -114,12 +114,15 @@ def farmer_for(session: Session, principal: Principal, farmer_id: int | None) ->
         raise PermissionDenied()
     wanted = principal.id if farmer_id is None else farmer_id
     farmer = session.get(User, wanted)
-    allowed = farmer is not None and farmer.role == Role.FARMER
-    if allowed and principal.role == Role.FARMER:
+    if farmer is None or farmer.role != Role.FARMER:
+        raise NotFound(ErrorCode.USER_NOT_FOUND, field="farmer_id")
+    if principal.role == Role.FARMER:
         allowed = wanted == principal.id
-    elif allowed and principal.role == Role.ORG_ADMIN:
+    elif principal.role == Role.ORG_ADMIN:
         allowed = principal.organization_id is not None and farmer.organization_id == principal.organization_id
-    if not allowed or farmer is None:
+    else:
+        allowed = principal.role == Role.ADMIN
+    if not allowed:
         raise NotFound(ErrorCode.USER_NOT_FOUND, field="farmer_id")
     return farmer
 
@@ -171,18 +174,19 @@ def _refunds(session: Session, farmer_id: int, start: datetime, end: datetime) -
 def statement_for(session: Session, principal: Principal, period: Period, farmer_id: int | None = None) -> Statement:
     period.check()
     farmer = farmer_for(session, principal, farmer_id)
+    farmer_key = int(farmer.id or 0)  # a loaded row always has its id
     start, end = period.bounds()
     organization = session.get(Organization, farmer.organization_id) if farmer.organization_id else None
-    sales = _sales(session, farmer.id, start, end)
+    sales = _sales(session, farmer_key, start, end)
     return Statement(
-        farmer_id=farmer.id,
+        farmer_id=farmer_key,
         farmer_name=farmer.full_name,
         farmer_phone=farmer.phone,
         organization=organization.name if organization else None,
         language=farmer.preferred_language,
         period=period,
         sales=sales,
-        received=_received(session, farmer.id, start, end),
-        refunds=_refunds(session, farmer.id, start, end),
+        received=_received(session, farmer_key, start, end),
+        refunds=_refunds(session, farmer_key, start, end),
         pending=[s for s in sales if s.status == OrderStatus.PENDING_PAYMENT],
     )
