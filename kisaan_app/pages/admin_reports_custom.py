@@ -1,5 +1,7 @@
 """/admin/reports/custom — build a report, see it as a chart first and a table second, save it, email it."""
 
+from typing import Any
+
 import reflex as rx
 
 from kisaan_app.components.feedback import empty_state, error_banner, success_banner
@@ -99,7 +101,7 @@ def _chart() -> rx.Component:
         rx.recharts.y_axis(tick={"fontSize": 11}, width=56),
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
         rx.recharts.graphing_tooltip(),
-        data=S.rows,
+        data=S.rows.to(list[dict[str, Any]]),  # recharts wants plain objects; a ChartRow arrives as one
         width="100%",
         height=260,
         id="report-chart",
