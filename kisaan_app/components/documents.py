@@ -1,12 +1,15 @@
 """Links to the printable PDFs (api/documents.py): a farmer's statement form and a payment's receipt.
 
-Plain GET links and a plain GET form: the browser downloads the file with the session cookie, nothing goes
-through the Reflex socket, and they work the same on a phone's download manager.
+The receipt is a plain GET link; the statement form checks its days (state/documents.py) and then has the
+browser download the PDF. Either way the file comes over HTTP with the session cookie, never the socket.
 """
 
 import reflex as rx
 
+from kisaan_app.components.feedback import error_banner
+from kisaan_app.components.forms import field
 from kisaan_app.components.i18n import tr
+from kisaan_app.state.documents import StatementState
 
 PAID = ("captured", "partially_refunded", "refunded")  # models/payments.py PAID_STATES: only these have receipts
 
@@ -30,33 +33,44 @@ def receipt_link(receipt: rx.Var, status: rx.Var, **props) -> rx.Component:
 
 
 def _day(name: str, label_key: str) -> rx.Component:
-    return rx.el.label(
-        rx.text(tr(label_key), size="1", color=rx.color("gray", 11)),
-        rx.el.input(type="date", name=name, required=True, class_name="rt-TextFieldInput", id=f"statement-{name}"),
-        display="flex",
-        flex_direction="column",
-        gap="1",
+    return field(
+        label_key,
+        rx.input(
+            name=name, type="date", required=True, size="3", width="100%", id=f"statement-{name.replace('_', '-')}"
+        ),
+        StatementState.statement_errors.get(name, ""),
     )
 
 
 def statement_card() -> rx.Component:
-    """From–to days and a Download button: GET /api/documents/statement.pdf in the farmer's language."""
+    """From–to days and a Download button: the PDF of GET /api/documents/statement.pdf, in the farmer's language."""
     return rx.card(
         rx.vstack(
             rx.heading(tr("documents.statement_heading"), size="4"),
             rx.text(tr("documents.statement_hint"), size="2", color=rx.color("gray", 11)),
-            rx.el.form(
-                rx.flex(
-                    _day("date_from", "documents.from"),
-                    _day("date_to", "documents.to"),
-                    rx.button(rx.icon("file-down", size=16), tr("documents.download_statement"), type="submit"),
-                    wrap="wrap",
-                    gap="3",
-                    align="end",
+            rx.form(
+                rx.vstack(
+                    rx.grid(
+                        _day("date_from", "documents.from"),
+                        _day("date_to", "documents.to"),
+                        columns="2",
+                        spacing="3",
+                        width="100%",
+                    ),
+                    error_banner(StatementState.statement_errors.get("form", "")),
+                    rx.button(
+                        rx.icon("file-down", size=16),
+                        tr("documents.download_statement"),
+                        type="submit",
+                        id="statement-download",
+                    ),
+                    spacing="3",
+                    width="100%",
                 ),
-                action="/api/documents/statement.pdf",
-                method="get",
+                on_submit=StatementState.download,
+                reset_on_submit=False,
                 id="statement-form",
+                width="100%",
             ),
             align="stretch",
         ),

@@ -46,11 +46,11 @@ def test_fpo_admin_charts_and_saves_a_report_and_a_farmer_downloads_his_statemen
         ramesh.goto("/payments")
         expect(ramesh.locator("#statement-form")).to_be_visible()
         today = date.today()
-        ramesh.fill("#statement-date_from", (today - timedelta(days=30)).isoformat())
-        ramesh.fill("#statement-date_to", today.isoformat())
+        ramesh.fill("#statement-date-from", (today - timedelta(days=30)).isoformat())
+        ramesh.fill("#statement-date-to", today.isoformat())
         screenshot(ramesh, "reports-3-statement-form-360")
         with ramesh.expect_download() as got:
-            ramesh.locator("#statement-form button[type=submit]").click()
+            ramesh.locator("#statement-download").click()
         download = got.value
         assert re.match(r"statement-\d+-.*\.pdf", download.suggested_filename)
         with open(download.path(), "rb") as pdf:

@@ -65,6 +65,11 @@ def font_file(script: str, bold: bool = False) -> Path:
     return found
 
 
+def has_bold(script: str) -> bool:
+    font = SCRIPT_FONTS[script]
+    return bool(font.bold_files) and _find(_search_dirs(), font.bold_files) is not None
+
+
 def script_for(language: str) -> str:
     return LANGUAGE_SCRIPT.get(language, "latin")
 

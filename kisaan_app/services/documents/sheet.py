@@ -10,7 +10,6 @@ from datetime import datetime
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
 
 from kisaan_app.services.documents import fonts
 
@@ -41,8 +40,13 @@ class Sheet:
         for script in fonts.order_for(language):
             family = fonts.SCRIPT_FONTS[script].family
             pdf.add_font(family, "", str(fonts.font_file(script)))
-            pdf.add_font(family, "B", str(fonts.font_file(script, bold=True)))
             families.append(family)
+        # Bold only where the document's own font has a bold face (Lohit has none): parsing a font file is most
+        # of a short document's cost, so no font is loaded twice to fake one.
+        main = fonts.order_for(language)[0]
+        self.bold = "B" if fonts.has_bold(main) else ""
+        if self.bold:
+            pdf.add_font(families[0], "B", str(fonts.font_file(main, bold=True)))
         self.family = families[0]
         pdf.set_font(self.family, size=10)
         pdf.set_fallback_fonts(families[1:])
@@ -51,7 +55,7 @@ class Sheet:
         pdf.set_auto_page_break(True, margin=16)
         pdf.add_page()
         self.pdf = pdf
-        pdf.set_font(self.family, "B", 16)
+        pdf.set_font(self.family, self.bold, 16)
         pdf.multi_cell(0, 9, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font(self.family, "", 10)
 
@@ -59,7 +63,7 @@ class Sheet:
         """Label: value lines (who, which period, which receipt)."""
         pdf = self.pdf
         for label, value in pairs:
-            pdf.set_font(self.family, "B", 10)
+            pdf.set_font(self.family, self.bold, 10)
             pdf.cell(48, 6, label)
             pdf.set_font(self.family, "", 10)
             pdf.multi_cell(0, 6, value or "—", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -68,7 +72,7 @@ class Sheet:
     def heading(self, text: str) -> None:
         pdf = self.pdf
         pdf.ln(2)
-        pdf.set_font(self.family, "B", 12)
+        pdf.set_font(self.family, self.bold, 12)
         pdf.multi_cell(0, 7, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font(self.family, "", 10)
 
@@ -87,35 +91,51 @@ class Sheet:
         *,
         empty: str = "",
     ) -> None:
-        """A table whose header repeats on every page it spans; `empty` is said instead of a header-only table."""
+        """A table whose header repeats on every page it spans; `empty` is said instead of a header-only table.
+
+        One line per row, drawn cell by cell: fpdf2's own table() wraps every cell and shapes each word while
+        measuring, ~10x slower on a year's statement; a cell too long for its column ends in "…" instead."""
         if not rows:
             self.note(empty)
             return
         pdf = self.pdf
-        pdf.set_font(self.family, "", 9)
-        with pdf.table(
-            col_widths=tuple(widths),
-            text_align=tuple(aligns),
-            line_height=5.5,
-            headings_style=FontFace(emphasis="BOLD", fill_color=(232, 240, 232)),
-            first_row_as_headings=True,
-        ) as table:
-            head = table.row()
-            for text in headers:
-                head.cell(text)
-            for values in rows:
-                row = table.row()
-                for text in values:
-                    row.cell(text)
+        scale = (pdf.w - pdf.l_margin - pdf.r_margin) / sum(widths)
+        sized = [w * scale for w in widths]
+        line = 6.0
+
+        def header() -> None:
+            pdf.set_font(self.family, self.bold, 8.5)
+            pdf.set_fill_color(232, 240, 232)
+            for text, width, align in zip(headers, sized, aligns, strict=True):
+                pdf.cell(width, line, self._fit(text, width), border=1, align=align[0], fill=True)
+            pdf.ln(line)
+            pdf.set_font(self.family, "", 8.5)
+
+        header()
+        for values in rows:
+            if pdf.will_page_break(line):
+                pdf.add_page()
+                header()
+            for text, width, align in zip(values, sized, aligns, strict=True):
+                pdf.cell(width, line, self._fit(text, width), border=1, align=align[0])
+            pdf.ln(line)
         pdf.set_font(self.family, "", 10)
         pdf.ln(2)
+
+    def _fit(self, text: str, width: float) -> str:
+        room = width - 2 * self.pdf.c_margin
+        if self.pdf.get_string_width(text) <= room:
+            return text
+        while text and self.pdf.get_string_width(text + "…") > room:
+            text = text[:-1]
+        return text + "…"
 
     def totals(self, pairs: Sequence[tuple[str, str]]) -> None:
         """Right-aligned sums, the last one bold (the figure a reader looks for)."""
         pdf = self.pdf
         for index, (label, value) in enumerate(pairs):
             last = index == len(pairs) - 1
-            pdf.set_font(self.family, "B" if last else "", 11 if last else 10)
+            pdf.set_font(self.family, self.bold if last else "", 11 if last else 10)
             pdf.cell(120, 7, label, align="R")
             pdf.cell(0, 7, value, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font(self.family, "", 10)
