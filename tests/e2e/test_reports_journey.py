@@ -42,6 +42,11 @@ def test_fpo_admin_charts_and_saves_a_report_and_a_farmer_downloads_his_statemen
         expect(admin.locator("#saved-reports")).to_contain_text(name)
         admin.set_viewport_size({"width": 360, "height": 800})
         screenshot(admin, "reports-2-custom-saved-360")
+        admin.select_option("#language-switch", "hi")  # the same chart in Hindi (crop names from the glossary)
+        admin.locator("#report-preview").click()
+        expect(admin.locator("#report-result")).to_contain_text("प्याज़")
+        screenshot(admin, "reports-4-custom-hindi-360")
+        admin.select_option("#language-switch", "en")  # saved on Sunil's account: later journeys read English
 
         ramesh.goto("/payments")
         expect(ramesh.locator("#statement-form")).to_be_visible()
