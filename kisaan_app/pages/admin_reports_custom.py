@@ -187,7 +187,14 @@ def _saved_card(r: rx.Var) -> rx.Component:
         rx.hstack(
             rx.vstack(
                 rx.text(r.name, weight="bold"),
-                rx.text(r.line, size="1", color=rx.color("gray", 11)),
+                rx.text(
+                    tr_prefixed("custom_reports.measure.", r.measure),
+                    rx.foreach(r.dimensions, lambda d: rx.fragment(" · ", tr_prefixed("custom_reports.dimension.", d))),
+                    " · ",
+                    tr_prefixed("custom_reports.period.", r.period),
+                    size="1",
+                    color=rx.color("gray", 11),
+                ),
                 rx.cond(r.schedule != "none", rx.badge(tr_prefixed("custom_reports.schedule.", r.schedule))),
                 spacing="1",
                 min_width="0",

@@ -42,7 +42,9 @@ class ChartRow:
 class SavedRow:
     id: int
     name: str
-    line: str  # "Order value by crop · Last month"
+    measure: str  # catalogue keys: the page words them in the reader's current language
+    dimensions: list[str]
+    period: str
     schedule: str
 
 
@@ -102,22 +104,9 @@ def _shown(result: engine.ReportResult, lang: str) -> Shown:
 
 
 def _saved_rows(principal: Principal, lang: str) -> list[SavedRow]:
-    from kisaan_app.i18n import t
-
     with session_scope() as session:
         return [
-            SavedRow(
-                r.id or 0,
-                r.name,
-                " · ".join(
-                    [
-                        t(lang, f"custom_reports.measure.{r.measure}"),
-                        *[t(lang, f"custom_reports.dimension.{d}") for d in r.dimensions],
-                        t(lang, f"custom_reports.period.{r.period}"),
-                    ]
-                ),
-                r.schedule,
-            )
+            SavedRow(r.id or 0, r.name, r.measure, list(r.dimensions), r.period, r.schedule)
             for r in saved.listed(session, principal)
         ]
 

@@ -153,6 +153,7 @@ HOSTILE = [
     ({"measure": "order_value", "filters": {"crop": [f"c{i}" for i in range(51)]}}, "custom_report_filters_too_many"),
     ({"measure": "order_value", "filters": {"member": ["1 OR 1=1"]}}, "custom_report_filter_unknown"),
     ({"measure": "order_value", "filters": {"status": ["paid'; DROP TABLE x"]}}, "custom_report_filter_unknown"),
+    ({"measure": "order_value", "filters": {"crop": ["on\u0000ion"]}}, "invalid_request"),  # the edge's NUL check
     ({"measure": "order_value", "period": "forever"}, "custom_report_period"),
     (
         {"measure": "order_value", "period": "custom", "date_from": "2020-01-01", "date_to": "2026-01-01"},
@@ -170,6 +171,11 @@ def test_hostile_input_gets_a_clear_error(db, api):
         error = res.json()["error"]
         assert error["code"] == code, (body, error)
         assert error["message"] and "error." not in error["message"]
+    # A lone surrogate (valid JSON, not encodable as UTF-8) never reaches the database driver (pydantic refuses
+    # it here; spec.storable refuses it from the page's form).
+    raw = b'{"measure": "order_value", "filters": {"district": ["\\ud800"]}}'
+    lone = api.post(f"{URL}/preview", content=raw, headers={**headers, "Content-Type": "application/json"})
+    assert lone.status_code == 422 and lone.json()["error"]["code"] == "invalid_request", lone.text
     saved = api.post(URL, json={"name": "x" * 121, "measure": "order_value"}, headers=headers)
     assert saved.json()["error"]["code"] == "custom_report_name"
 
@@ -205,3 +211,13 @@ def test_due_periods():
     key, first, last = schedule.due_period("weekly", now)
     assert key == "2026-W49" and first.isoformat() == "2026-11-30" and last.isoformat() == "2026-12-06"
     assert schedule.due_period("monthly", now)[1:] == (datetime(2026, 11, 1).date(), datetime(2026, 11, 30).date())
+
+
+def test_the_page_path_refuses_text_a_database_cannot_store():
+    from kisaan_app.services.custom_reports.spec import checked
+    from kisaan_app.services.errors import ValidationFailed
+
+    for bad in ("on\x00ion", "\ud800", "tab\there"):
+        with pytest.raises(ValidationFailed) as refused:
+            checked("order_value", [], {"crop": [bad]}, "last_30_days")
+        assert refused.value.code == "custom_report_filter_unknown"

@@ -28,7 +28,7 @@ def _visible(principal: Principal | None) -> SelectOfScalar[SavedReport]:
 
 def _name(name: str) -> str:
     name = " ".join(str(name or "").split())
-    if not 0 < len(name) <= MAX_NAME or any(ord(c) < 32 for c in name):
+    if not 0 < len(name) <= MAX_NAME or not spec.storable(name):
         raise ValidationFailed(ErrorCode.CUSTOM_REPORT_NAME, field="name", max=MAX_NAME)
     return name
 

@@ -21,6 +21,16 @@ MAX_PERIOD_DAYS = 3 * 366
 PERIODS = ("last_7_days", "last_30_days", "this_month", "last_month", "last_12_months", "custom")
 
 
+def storable(text: str) -> bool:
+    """Text a database can take and a person could type: no control characters (PostgreSQL refuses NUL) and
+    no lone surrogates (they cannot be encoded as UTF-8)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return not any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
 @dataclass(frozen=True)
 class ReportSpec:
     measure: str
@@ -87,6 +97,8 @@ def checked(
         if rule is None or found.base not in rule.bases:
             raise ValidationFailed(ErrorCode.CUSTOM_REPORT_FILTER_UNKNOWN, field="filters")
         listed = [values] if isinstance(values, str) else list(values or [])
+        if not all(storable(str(v)) for v in listed):
+            raise ValidationFailed(ErrorCode.CUSTOM_REPORT_FILTER_UNKNOWN, field="filters")
         if len(listed) > MAX_FILTER_VALUES or any(len(str(v)) > MAX_VALUE_CHARS for v in listed):
             raise ValidationFailed(ErrorCode.CUSTOM_REPORT_FILTERS_TOO_MANY, field="filters", count=MAX_FILTER_VALUES)
         kept = tuple(dict.fromkeys(rule.clean(str(v)) for v in listed if str(v).strip()))
