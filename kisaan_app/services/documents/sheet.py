@@ -51,6 +51,7 @@ class Sheet:
         pdf.set_font(self.family, size=10)
         pdf.set_fallback_fonts(families[1:])
         pdf.set_text_shaping(True)
+        self.shaping = True
         pdf.footer_text = footer
         pdf.set_auto_page_break(True, margin=16)
         pdf.add_page()
@@ -107,6 +108,7 @@ class Sheet:
             pdf.set_font(self.family, self.bold, 8.5)
             pdf.set_fill_color(232, 240, 232)
             for text, width, align in zip(headers, sized, aligns, strict=True):
+                self._shape_for(text)
                 pdf.cell(width, line, self._fit(text, width), border=1, align=align[0], fill=True)
             pdf.ln(line)
             pdf.set_font(self.family, "", 8.5)
@@ -117,10 +119,23 @@ class Sheet:
                 pdf.add_page()
                 header()
             for text, width, align in zip(values, sized, aligns, strict=True):
+                self._shape_for(text)
                 pdf.cell(width, line, self._fit(text, width), border=1, align=align[0])
             pdf.ln(line)
         pdf.set_font(self.family, "", 10)
+        self._shape_for("")
         pdf.ln(2)
+
+    def _shape_for(self, text: str) -> None:
+        """Shape only text that needs it: dates, numbers, ids and rupees in table cells look the same unshaped, and
+        HarfBuzz per cell is most of a long statement's time (bench/documents.py). Scripts from Devanagari
+        (U+0900) to Sinhala (U+0DFF) reorder and join, so any letter from them turns shaping on."""
+        wanted = not text.isascii() and any(0x0900 <= ord(c) <= 0x0DFF for c in text)
+        if text == "":
+            wanted = True  # back to the default for everything after the table
+        if wanted != self.shaping:
+            self.pdf.set_text_shaping(wanted)
+            self.shaping = wanted
 
     def _fit(self, text: str, width: float) -> str:
         room = width - 2 * self.pdf.c_margin
