@@ -221,3 +221,34 @@ def test_the_page_path_refuses_text_a_database_cannot_store():
         with pytest.raises(ValidationFailed) as refused:
             checked("order_value", [], {"crop": [bad]}, "last_30_days")
         assert refused.value.code == "custom_report_filter_unknown"
+
+
+def test_two_workers_at_once_send_a_period_once(fpos, api):
+    """The job running in two workers at the same moment: the unique (report, period) row lets one through."""
+    import threading
+
+    from kisaan_app.models.notifications import NotificationHistory
+
+    owner = person(role="org_admin", org_id=fpos["a"], email="race@sahyadri.example")
+    body = {"name": "Race", "measure": "order_count", "period": "last_month", "schedule": "weekly"}
+    report_id = api.post(URL, json=body, headers=_h(owner)).json()["id"]
+    now, start = datetime(2026, 12, 9, 4, 0, tzinfo=UTC), threading.Barrier(2)
+    sent: list[bool] = []
+
+    def worker() -> None:
+        start.wait()
+        with session_scope() as session:
+            sent.append(schedule.send_one(session, report_id, now))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(sent) == [False, True]
+    with session_scope() as session:
+        sends = session.exec(select(SavedReportSend).where(SavedReportSend.report_id == report_id)).all()
+        emails = session.exec(
+            select(NotificationHistory).where(NotificationHistory.recipient == "race@sahyadri.example")
+        ).all()
+    assert [s.period_key for s in sends] == ["2026-W49"] and len(emails) == 1
