@@ -103,7 +103,7 @@ def _shown(result: engine.ReportResult, lang: str) -> Shown:
     )
 
 
-def _saved_rows(principal: Principal, lang: str) -> list[SavedRow]:
+def _saved_rows(principal: Principal) -> list[SavedRow]:
     with session_scope() as session:
         return [
             SavedRow(r.id or 0, r.name, r.measure, list(r.dimensions), r.period, r.schedule)
@@ -116,10 +116,10 @@ def _preview(principal: Principal, wanted: spec.ReportSpec, lang: str) -> Shown:
         return _shown(engine.run(session, principal, wanted), lang)
 
 
-def _save(principal: Principal, name: str, wanted: spec.ReportSpec, schedule: str, lang: str) -> list[SavedRow]:
+def _save(principal: Principal, name: str, wanted: spec.ReportSpec, schedule: str) -> list[SavedRow]:
     with session_scope() as session:
         saved.save(session, principal, name, wanted, schedule)
-    return _saved_rows(principal, lang)
+    return _saved_rows(principal)
 
 
 def _run_saved(principal: Principal, report_id: int, lang: str) -> tuple[str, Shown]:
@@ -128,10 +128,10 @@ def _run_saved(principal: Principal, report_id: int, lang: str) -> tuple[str, Sh
         return report.name, _shown(result, lang)
 
 
-def _delete(principal: Principal, report_id: int, lang: str) -> list[SavedRow]:
+def _delete(principal: Principal, report_id: int) -> list[SavedRow]:
     with session_scope() as session:
         saved.delete(session, principal, report_id)
-    return _saved_rows(principal, lang)
+    return _saved_rows(principal)
 
 
 class CustomReportsState(SessionState):
@@ -152,12 +152,9 @@ class CustomReportsState(SessionState):
     # The last previewed spec, kept server-side: Save stores exactly what the chart showed.
     _last_spec: spec.ReportSpec | None = None
 
-    def _ask(self) -> str:
-        return self.lang
-
     @staticmethod
-    def _fetch(principal: Principal, lang: str) -> list[SavedRow]:
-        return _saved_rows(principal, lang)
+    def _fetch(principal: Principal, ask: object) -> list[SavedRow]:
+        return _saved_rows(principal)  # keys only: the page words them in the reader's language
 
     def _show(self, result: list[SavedRow]) -> None:
         self.reports = result
@@ -189,7 +186,7 @@ class CustomReportsState(SessionState):
             raise ValidationFailed(ErrorCode.CUSTOM_REPORT_MEASURE_UNKNOWN, field="name")
         wanted = self._last_spec
         name, schedule = form.get("name", ""), form.get("schedule", "none")
-        self.reports = await off_loop(_save, principal, name, wanted, schedule, self.lang)
+        self.reports = await off_loop(_save, principal, name, wanted, schedule)
         self.saved_ok = True
 
     @guarded()
@@ -199,4 +196,4 @@ class CustomReportsState(SessionState):
 
     @guarded()
     async def delete_saved(self, principal: Principal, report_id: int):
-        self.reports = await off_loop(_delete, principal, int(report_id), self.lang)
+        self.reports = await off_loop(_delete, principal, int(report_id))
