@@ -16,7 +16,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY := https://registry.npmjs.org/
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup run test test-fast migrate seed chromium ops-tools voice-tools bench clean lint audit coverage
+.PHONY: setup run test test-fast migrate seed chromium fonts ops-tools voice-tools bench clean lint audit coverage
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,18 @@ $(STAMPS)/js-tools: tools/package.json tools/package-lock.json
 	cd tools && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup: $(STAMPS)/py-deps $(STAMPS)/js-tools
+setup: $(STAMPS)/py-deps $(STAMPS)/js-tools fonts
 	@mkdir -p data
+
+# PDF statements and receipts draw each script with its own font (services/documents/fonts.py), and the PDF
+# tests read them back with pdftotext.
+SCRIPT_FONTS := fonts-lohit-deva fonts-lohit-guru fonts-lohit-gujr fonts-lohit-taml fonts-lohit-telu
+PDF_FONTS := fonts-dejavu-core $(SCRIPT_FONTS)
+fonts:
+	@if ! dpkg -s $(PDF_FONTS) poppler-utils >/dev/null 2>&1; then \
+		echo "Installing Debian's DejaVu and Lohit fonts (PDF documents) and poppler-utils (their tests)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_FONTS) poppler-utils; \
+	fi
 
 migrate: setup
 	$(PY) -m kisaan_app migrate up
@@ -47,8 +57,7 @@ run: seed voice-tools
 
 # Browser tests need Debian's chromium, and a font for every script the catalogues use so pages render (not as
 # boxes): Devanagari (Hindi, Marathi), Gurmukhi (Punjabi), Gujarati, Tamil, Telugu. tests/unit/test_languages.py
-# checks every catalogue character has a glyph in some installed font.
-SCRIPT_FONTS = fonts-lohit-deva fonts-lohit-guru fonts-lohit-gujr fonts-lohit-taml fonts-lohit-telu
+# checks every catalogue character has a glyph in some installed font (SCRIPT_FONTS, above).
 chromium:
 	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s $(SCRIPT_FONTS) >/dev/null 2>&1; then \
 		echo "Installing Debian's chromium and fonts for every Indian script the app shows"; \

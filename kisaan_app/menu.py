@@ -43,6 +43,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("/admin/messages", "nav.messages", "send", ADMINS, bar_for=ADMINS, group="admin"),
     MenuItem("/admin/messages/history", "nav.message_history", "history", ADMINS, group="admin"),
     MenuItem("/admin/payments", "nav.payments_admin", "wallet", ADMINS, group="admin"),
+    MenuItem("/admin/reports/custom", "nav.custom_reports", "chart-bar", ADMINS, group="admin"),
     MenuItem("/admin/live", "nav.live", "activity", ADMINS, group="admin"),
     MenuItem("/admin/audit", "nav.audit", "scroll-text", ADMINS, group="admin"),
     MenuItem("/admin/templates", "nav.templates", "file-text", (Role.ADMIN,), group="admin"),

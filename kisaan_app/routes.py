@@ -17,6 +17,7 @@ from kisaan_app.pages.admin_member_import import member_import_page
 from kisaan_app.pages.admin_messages import admin_messages_page
 from kisaan_app.pages.admin_messages_history import message_history_page
 from kisaan_app.pages.admin_payments import admin_payments_page
+from kisaan_app.pages.admin_reports_custom import custom_reports_page
 from kisaan_app.pages.admin_templates import admin_templates_page
 from kisaan_app.pages.admin_users import admin_users_page
 from kisaan_app.pages.auth import forgot_password_page, login_page, register_page
@@ -40,6 +41,7 @@ from kisaan_app.state.admin_templates import AdminTemplatesState
 from kisaan_app.state.admin_users import AdminUsersState
 from kisaan_app.state.auth import AuthState
 from kisaan_app.state.crop_cases import CropCasesState
+from kisaan_app.state.custom_reports import CustomReportsState
 from kisaan_app.state.dev_outbox import DevOutboxState
 from kisaan_app.state.fees import FeeState
 from kisaan_app.state.home import HomeState
@@ -88,6 +90,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/payouts", payouts_page, PayoutsState.load, "page_title.payouts"),
     Route("/alerts/prices", price_alerts_page, PriceAlertsState.load, "page_title.price_alerts"),
     Route("/admin/payments", admin_payments_page, AdminPaymentsState.load, "page_title.admin_payments"),
+    Route("/admin/reports/custom", custom_reports_page, CustomReportsState.load, "page_title.admin_reports_custom"),
     Route(
         "/settings/notifications",
         notification_settings_page,

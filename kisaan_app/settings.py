@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     notify_send_rate_per_sender: str = "60/minute"  # API sends to named people (sms/email send, email/template)
     campaign_rate_per_sender: str = "20/hour"  # bulk sends and campaigns started by one admin or org admin
     sse_connect_rate_per_user: str = "30/minute"  # SSE stream opens by one account
+    document_rate_per_user: str = "30/minute"  # PDF statements and receipts drawn for one account
     sse_max_streams_per_user: int = Field(5, ge=1)  # SSE streams one account may hold open at once
     sensor_reading_rate_per_device: str = "60/minute"  # readings one sensor may post
     sensor_reading_rate_per_farmer: str = "600/minute"  # readings all of one farmer's sensors may post together
@@ -117,6 +118,9 @@ class Settings(BaseSettings):
     # Money to farmers (Razorpay Route): the platform's cut in basis points (200 = 2 %), taken from each sale;
     # the rest goes to the seller's linked account on hold, released on delivery or after the dispute window.
     platform_fee_bps: int = Field(200, ge=0, le=2000)
+    # Where PDF statements and receipts look for their fonts (Debian's fonts-lohit-* and fonts-dejavu-core); a
+    # colon-separated list searched in order, each folder recursively by file name.
+    pdf_font_dirs: str = "/usr/share/fonts/truetype:/usr/share/fonts/opentype:/usr/local/share/fonts"
     payout_dispute_window_hours: int = Field(72, ge=0)
     # Notifications: without credentials each channel talks to its local stand-in (top-level sandbox/).
     twilio_account_sid: str | None = None

@@ -27,6 +27,7 @@ from kisaan_app.models.onboarding import MemberImport, MemberImportRow
 from kisaan_app.models.payments import AutoRefund, Payment, Refund, Subscription, WebhookEvent
 from kisaan_app.models.payouts import LinkedAccount, Payout
 from kisaan_app.models.realtime import RealTimeEvent, WebSocketConnection
+from kisaan_app.models.reports import SavedReport, SavedReportSend
 
 __all__ = [
     "MemberImport",
@@ -59,6 +60,8 @@ __all__ = [
     "QRSession",
     "RealTimeEvent",
     "Refund",
+    "SavedReport",
+    "SavedReportSend",
     "SensorDevice",
     "SmsConsent",
     "Subscription",

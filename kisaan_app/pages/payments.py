@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from kisaan_app.components.documents import receipt_link, statement_card
 from kisaan_app.components.feedback import empty_state, error_banner, success_banner
 from kisaan_app.components.fees import receipt_fee_line
 from kisaan_app.components.i18n import tr
@@ -125,6 +126,7 @@ def payments_page() -> rx.Component:
         error_banner(S.error),
         _orders_card(),
         _plan_card(),
+        rx.cond(S.user_role == "farmer", statement_card()),
         rx.card(
             rx.vstack(
                 rx.heading(tr("payments.history"), size="4"),
@@ -253,6 +255,11 @@ def payment_view_page() -> rx.Component:
                     _info("payments.when", V.detail.when),
                     _info("payments.method", V.detail.method),
                     receipt_fee_line(),
+                    # Only the two sides of a payment get its receipt (api/documents.py); admins have this page.
+                    rx.cond(
+                        (V.user_role == "farmer") | (V.user_role == "buyer"),
+                        rx.box(receipt_link(V.detail.receipt, V.detail.status, id="receipt-pdf")),
+                    ),
                     _pay_actions(),
                     # An admin, or the seller's FPO admin, may refund from here too (never the buyer's FPO).
                     rx.cond(V.detail.can_refund, rx.box(refund_button(V.detail, size="2"))),

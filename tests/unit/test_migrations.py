@@ -26,6 +26,8 @@ EXPECTED_TABLES = {
     "push_subscription",
     "notification_template",
     "notification_preference",
+    "saved_report",
+    "saved_report_send",
     "notification_history",
     "payment",
     "refund",

@@ -45,6 +45,7 @@ ALLOWLIST = {
     "set_register_role": "farmer or buyer on the sign-up form",
     "set_payout_kind": "bank account or UPI on the payout account form (which fields show)",
     "set_alert_kind": "above, below or a daily move on the price alert form (which hint shows)",
+    "set_period": "a preset or chosen days on the custom report form (whether the day boxes show)",
     "load_register": "clears the sign-up form",
     "load_forgot": "clears the forgot-password form",
     "restart_reset": "back to asking for the number",
