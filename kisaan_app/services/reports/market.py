@@ -1,0 +1,163 @@
+"""Market analytics for one crop (optionally one district): mandi reports and modal prices by month, how much
+prices swung (coefficient of variation), the same month a year earlier, and our marketplace against the mandis.
+
+Agmarknet rows carry prices but no arrival tonnage in our table, so "arrivals" here counts market-days that
+reported the crop (a proxy for how much trade the mandis saw), with the number of distinct markets beside it.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from kisaan_app.models.feeds import MandiPrice
+from kisaan_app.models.market import Listing, MarketOrder
+from kisaan_app.services.context import Principal
+from kisaan_app.services.errors import ValidationFailed
+from kisaan_app.services.reports.buckets import Period, month_of, month_of_date, quintals
+from kisaan_app.services.reports.sales import SOLD, paise, per_quintal
+from kisaan_app.services.reports.scope import market_scope
+
+CROP_CHOICES = 30  # crops offered in the picker, most reported first
+
+
+@dataclass(frozen=True)
+class MarketMonth:
+    month: str
+    reports: int  # market-days that reported the crop
+    markets: int
+    modal_paise: int | None  # average modal price, paise per quintal
+    min_paise: int | None
+    max_paise: int | None
+    volatility_percent: float | None  # coefficient of variation of the modal price within the month
+    last_year_modal_paise: int | None  # the same month a year earlier
+
+    @property
+    def change_on_last_year_percent(self) -> float | None:
+        if not self.modal_paise or not self.last_year_modal_paise:
+            return None
+        return round(100.0 * (self.modal_paise / self.last_year_modal_paise - 1), 1)
+
+
+@dataclass(frozen=True)
+class Spread:
+    month: str
+    ours_paise: int | None  # our marketplace's realised price per quintal that month
+    mandi_paise: int | None
+    quintals: float
+
+    @property
+    def spread_percent(self) -> float | None:
+        if not self.ours_paise or not self.mandi_paise:
+            return None
+        return round(100.0 * (self.ours_paise / self.mandi_paise - 1), 1)
+
+
+@dataclass(frozen=True)
+class MarketReport:
+    crop: str
+    district: str | None
+    period: Period
+    months: list[MarketMonth]
+    spread: list[Spread]
+
+
+def crops_reported(session: Session, principal: Principal | None, limit: int = CROP_CHOICES) -> list[str]:
+    market_scope(principal)
+    return [
+        c
+        for (c,) in session.exec(
+            select(MandiPrice.commodity).group_by(MandiPrice.commodity).order_by(sa.func.count().desc()).limit(limit)
+        )
+    ]
+
+
+def _year_before(month: str) -> str:
+    return f"{int(month[:4]) - 1:04d}{month[4:]}"
+
+
+def market_report(
+    session: Session,
+    principal: Principal | None,
+    crop: str,
+    district: str | None = None,
+    period: Period | None = None,
+) -> MarketReport:
+    market_scope(principal)
+    crop = (crop or "").strip()
+    district = (district or "").strip() or None
+    if not crop or len(crop) > 80:
+        raise ValidationFailed("report_crop", field="crop")
+    if district and len(district) > 80:
+        raise ValidationFailed("invalid", field="district")
+    period = period or Period.last_months()
+    since = date(period.start.year - 1, period.start.month, 1)  # a year more, for the seasonal comparison
+    month = month_of_date(session, col(MandiPrice.arrival_date))
+    modal = col(MandiPrice.modal_price_paise) * 1.0
+    where = [
+        sa.func.lower(MandiPrice.commodity) == crop.lower(),
+        col(MandiPrice.arrival_date) >= since,
+        col(MandiPrice.arrival_date) <= period.end,
+    ]
+    if district:
+        where.append(sa.func.lower(MandiPrice.district) == district.lower())
+    # Variance as E[x²] − E[x]²: SQLite has no STDDEV; the square root is taken per month below.
+    rows = {
+        m: (int(n), int(k), avg, lo, hi, sq)
+        for m, n, k, avg, lo, hi, sq in session.exec(
+            select(
+                month,
+                sa.func.count(),
+                sa.func.count(sa.distinct(MandiPrice.market)),
+                sa.func.avg(modal),
+                sa.func.min(MandiPrice.modal_price_paise),
+                sa.func.max(MandiPrice.modal_price_paise),
+                sa.func.avg(modal * modal),
+            )
+            .where(*where)
+            .group_by(month)
+        )
+    }
+    months = []
+    for m in period.months():
+        n, k, avg, lo, hi, sq = rows.get(m, (0, 0, None, None, None, None))
+        cv = None
+        if avg:
+            variance = max(float(sq) - float(avg) ** 2, 0.0)
+            cv = round(100.0 * variance**0.5 / float(avg), 1)
+        last_year = rows.get(_year_before(m))
+        months.append(MarketMonth(m, n, k, paise(avg), lo, hi, cv, paise(last_year[2]) if last_year else None))
+    return MarketReport(crop, district, period, months, _spread(session, crop, district, period, months))
+
+
+def _spread(
+    session: Session, crop: str, district: str | None, period: Period, months: list[MarketMonth]
+) -> list[Spread]:
+    paid_month = month_of(session, col(MarketOrder.paid_at))
+    where = [
+        SOLD,
+        sa.func.lower(Listing.crop) == crop.lower(),
+        col(MarketOrder.paid_at) >= period.since,
+        col(MarketOrder.paid_at) < period.until,
+    ]
+    if district:
+        where.append(sa.func.lower(Listing.district) == district.lower())
+    ours = {
+        m: (a, q)
+        for m, a, q in session.exec(
+            select(
+                paid_month,
+                sa.func.sum(MarketOrder.amount_paise),
+                sa.func.sum(quintals(col(MarketOrder.quantity), col(MarketOrder.unit))),
+            )
+            .join(Listing, col(Listing.id) == col(MarketOrder.listing_id))
+            .where(*where)
+            .group_by(paid_month)
+        )
+    }
+    out = []
+    for mm in months:
+        amount, q = ours.get(mm.month, (None, None))
+        out.append(Spread(mm.month, per_quintal(amount, q), mm.modal_paise, float(q or 0)))
+    return out
