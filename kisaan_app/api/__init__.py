@@ -18,6 +18,7 @@ from kisaan_app.api import (
     payments,
     payouts,
     price_alerts,
+    reports,
     users,
 )
 from kisaan_app.api.edge import install_edge
@@ -52,6 +53,7 @@ def create_api() -> FastAPI:
         payments,
         payouts,
         price_alerts,
+        reports,
         market,
         notifications,
         inbox,

@@ -20,7 +20,7 @@ from kisaan_app.services.reports.reconcile import Reconciliation, reconcile
 from kisaan_app.services.reports.sales import SOLD, mandi_modal, paise, per_quintal, sale_days
 from kisaan_app.services.reports.scope import fpo_scope
 
-TOP_MEMBERS = 50  # the members table shows the biggest sellers; the export has them all
+TOP_MEMBERS = 50  # the members table (and its export) shows the biggest sellers
 
 
 @dataclass(frozen=True)

@@ -65,12 +65,8 @@ class MarketReport:
 
 def crops_reported(session: Session, principal: Principal | None, limit: int = CROP_CHOICES) -> list[str]:
     market_scope(principal)
-    return [
-        c
-        for (c,) in session.exec(
-            select(MandiPrice.commodity).group_by(MandiPrice.commodity).order_by(sa.func.count().desc()).limit(limit)
-        )
-    ]
+    query = select(MandiPrice.commodity).group_by(MandiPrice.commodity)
+    return list(session.exec(query.order_by(sa.func.count().desc(), MandiPrice.commodity).limit(limit)))
 
 
 def _year_before(month: str) -> str:
