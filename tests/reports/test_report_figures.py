@@ -29,10 +29,10 @@ def test_my_farm_sums_equal_the_orders_and_payments(world):
     with session_scope() as s:
         report = farmer_report(s, principal(world.farmer))
         by = {(r.month, r.crop): r for r in report.by_month_crop}
-        assert by[(MONTH, "onion")].amount_paise == 2_000_000 + 1_050_000
-        assert by[(MONTH, "onion")].quintals == pytest.approx(15.0)  # 10 q + 500 kg
-        assert by[(MONTH, "onion")].refunded_paise == 100_000
-        assert by[(MONTH, "tomato")].quintals == pytest.approx(12.0)  # 1 tonne + 2 q
+        assert by[(MONTH, "Onion")].amount_paise == 2_000_000 + 1_050_000
+        assert by[(MONTH, "Onion")].quintals == pytest.approx(15.0)  # 10 q + 500 kg
+        assert by[(MONTH, "Onion")].refunded_paise == 100_000
+        assert by[(MONTH, "Tomato")].quintals == pytest.approx(12.0)  # 1 tonne + 2 q
         assert dict(report.income_by_month)[MONTH] == 4_750_000
         assert len(report.income_by_month) == 12  # every month shown, empty ones as zero
         # The same total straight from the orders table.
@@ -43,10 +43,10 @@ def test_my_farm_sums_equal_the_orders_and_payments(world):
         ).one()
         assert sum(v for _, v in report.income_by_month) == sold
         prices = {(p.day, p.crop): p for p in report.prices}
-        onion = prices[(SALE_DAY, "onion")]
+        onion = prices[(SALE_DAY, "Onion")]
         assert onion.realised_paise_per_quintal == round(3_050_000 / 15)
         assert onion.mandi_modal_paise_per_quintal == 200_000  # (1,800 + 2,200) / 2 rupees that day
-        assert prices[(SALE_DAY, "tomato")].mandi_modal_paise_per_quintal is None
+        assert prices[(SALE_DAY, "Tomato")].mandi_modal_paise_per_quintal is None
         f = report.funnel
         assert (f.listings, f.offers, f.orders, f.paid, f.cancelled) == (2, 2, 6, 4, 1)
         received = s.exec(
@@ -64,7 +64,7 @@ def test_fpo_report_counts_only_its_own_fpo(world):
     with session_scope() as s:
         r = fpo_report(s, principal(world.org_admin_a))
         assert r.organization_id == world.org_a
-        assert {v.key: v.amount_paise for v in r.by_crop} == {"onion": 3_050_000, "tomato": 1_800_000}
+        assert {v.key: v.amount_paise for v in r.by_crop} == {"Onion": 3_050_000, "Tomato": 1_800_000}
         assert [(v.key, v.amount_paise) for v in r.by_member] == [("राम पाटील", 4_850_000)]
         assert sum(v.amount_paise for v in r.by_month) == 4_850_000  # FPO B's ₹99,999 is not here
         assert (r.members.total, r.members.farmers, r.members.pending_requests) == (2, 1, 1)
@@ -81,8 +81,8 @@ def test_fpo_report_counts_only_its_own_fpo(world):
         assert reach["in_app"].read_rate == 100.0
         assert [(v.village, v.reports, v.open, v.red) for v in r.crop_health] == [("Pimpalgaon", 2, 1, 1)]
         prices = {p.crop: p for p in r.prices}
-        assert prices["onion"].mandi_modal_paise_per_quintal == 200_000
-        assert prices["onion"].gap_percent == pytest.approx(1.7)
+        assert prices["Onion"].mandi_modal_paise_per_quintal == 200_000
+        assert prices["Onion"].gap_percent == pytest.approx(1.7)
 
 
 def test_platform_measures_against_targets(world):

@@ -100,7 +100,7 @@ def fpo_report(
         organization_name=org.name,
         period=period,
         members=_members(session, org_id, period),
-        by_crop=_volume(session, sa.func.lower(Listing.crop), ours, *in_period, join_listing=True),
+        by_crop=_volume(session, col(Listing.crop), ours, *in_period, join_listing=True),
         by_member=_volume(session, User.full_name, ours, *in_period, join_user=True, limit=TOP_MEMBERS),
         by_month=_volume(session, month_of(session, col(MarketOrder.paid_at)), ours, *in_period, by_key=True),
         funnel=funnel,

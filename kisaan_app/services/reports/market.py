@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from kisaan_app.models.feeds import MandiPrice
 from kisaan_app.models.market import Listing, MarketOrder
+from kisaan_app.services import glossary
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import ValidationFailed
 from kisaan_app.services.reports.buckets import Period, month_of, month_of_date, quintals
@@ -81,8 +82,9 @@ def market_report(
     period: Period | None = None,
 ) -> MarketReport:
     market_scope(principal)
-    crop = (crop or "").strip()
-    district = (district or "").strip() or None
+    # Compared as stored (Agmarknet's and the glossary's Title Case), so the (commodity, district, date) index
+    # serves the query; the picker offers the stored names.
+    crop, district = glossary.tidy(crop), glossary.tidy(district) or None
     if not crop or len(crop) > 80:
         raise ValidationFailed("report_crop", field="crop")
     if district and len(district) > 80:
@@ -92,12 +94,12 @@ def market_report(
     month = month_of_date(session, col(MandiPrice.arrival_date))
     modal = col(MandiPrice.modal_price_paise) * 1.0
     where = [
-        sa.func.lower(MandiPrice.commodity) == crop.lower(),
+        col(MandiPrice.commodity) == crop,
         col(MandiPrice.arrival_date) >= since,
         col(MandiPrice.arrival_date) <= period.end,
     ]
     if district:
-        where.append(sa.func.lower(MandiPrice.district) == district.lower())
+        where.append(col(MandiPrice.district) == district)
     # Variance as E[x²] − E[x]²: SQLite has no STDDEV; the square root is taken per month below.
     rows = {
         m: (int(n), int(k), avg, lo, hi, sq)
@@ -133,12 +135,12 @@ def _spread(
     paid_month = month_of(session, col(MarketOrder.paid_at))
     where = [
         SOLD,
-        sa.func.lower(Listing.crop) == crop.lower(),
+        col(Listing.crop) == crop,
         col(MarketOrder.paid_at) >= period.since,
         col(MarketOrder.paid_at) < period.until,
     ]
     if district:
-        where.append(sa.func.lower(Listing.district) == district.lower())
+        where.append(col(Listing.district) == district)
     ours = {
         m: (a, q)
         for m, a, q in session.exec(

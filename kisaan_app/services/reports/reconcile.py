@@ -72,6 +72,9 @@ def _flag_columns(r) -> dict[str, ColumnElement[bool]]:  # noqa: ANN001 - the pe
 
 def reconcile(session: Session, *where: ColumnElement[bool]) -> Reconciliation:
     captured = col(Payment.status).in_(_CAPTURED)
+    # Only the payments of the orders asked about: a semi-join on ix_payment_market_order_id, never a GROUP BY
+    # over every payment on the platform.
+    orders_asked = select(MarketOrder.id).where(*where)
     payments = (
         select(
             Payment.market_order_id.label("order_id"),  # type: ignore[union-attr]
@@ -82,7 +85,7 @@ def reconcile(session: Session, *where: ColumnElement[bool]) -> Reconciliation:
                 "missing_provider"
             ),
         )
-        .where(col(Payment.market_order_id).is_not(None))
+        .where(col(Payment.market_order_id).in_(orders_asked))
         .group_by(Payment.market_order_id)
         .subquery("p")
     )
@@ -97,7 +100,7 @@ def reconcile(session: Session, *where: ColumnElement[bool]) -> Reconciliation:
             ),
         )
         .join(Payment, col(Payment.id) == col(Refund.payment_id))
-        .where(col(Payment.market_order_id).is_not(None))
+        .where(col(Payment.market_order_id).in_(orders_asked))
         .group_by(Payment.market_order_id)
         .subquery("r")
     )

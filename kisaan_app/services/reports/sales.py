@@ -19,8 +19,9 @@ SOLD = col(MarketOrder.paid_at).is_not(None)
 def sale_days(session: Session, period: Period, *where: ColumnElement[bool]) -> Subquery:
     """Columns: day, month, crop, district, orders, quintals, amount_paise, refunded_paise (sold orders only)."""
     day = day_of(session, col(MarketOrder.paid_at))
-    crop = sa.func.lower(Listing.crop)
-    district = sa.func.lower(Listing.district)
+    # Listings store glossary-canonical names ("Onion", "Nashik"), as Agmarknet spells them: comparing them as
+    # stored lets the mandi lookup use ix_mandi_price_commodity_district_date.
+    crop, district = col(Listing.crop), col(Listing.district)
     return (
         select(
             day.label("day"),
@@ -41,12 +42,12 @@ def sale_days(session: Session, period: Period, *where: ColumnElement[bool]) -> 
 
 def mandi_modal(days: Subquery) -> ColumnElement:
     """The average modal price (paise per quintal) in the sale's district for its crop on the sale's day, or NULL
-    when no mandi there reported that day. Uses ix_mandi_price_lower_commodity_district_date."""
+    when no mandi there reported that day (one index probe per sale day and crop)."""
     return (
         select(sa.func.avg(MandiPrice.modal_price_paise))
         .where(
-            sa.func.lower(MandiPrice.commodity) == days.c.crop,
-            sa.func.lower(MandiPrice.district) == days.c.district,
+            col(MandiPrice.commodity) == days.c.crop,
+            col(MandiPrice.district) == days.c.district,
             col(MandiPrice.arrival_date) == days.c.day,
         )
         .scalar_subquery()
