@@ -7,6 +7,7 @@ from kisaan_app.components.feedback import empty_state
 from kisaan_app.components.i18n import tr
 
 GREEN, AMBER, BLUE, RED, GREY = "#2e7d32", "#f9a825", "#1565c0", "#c62828", "#757575"
+# No draw-in animation: on a cheap phone it costs frames, and a chart that is still growing reads as wrong.
 
 
 def report_card(title_key: str, *children: rx.Component, card_id: str) -> rx.Component:
@@ -49,7 +50,10 @@ def bar_chart(
     return rx.cond(
         data.length() > 0,
         rx.recharts.bar_chart(
-            *[rx.recharts.bar(data_key=k, name=tr(label), fill=colour) for k, label, colour in bars],
+            *[
+                rx.recharts.bar(data_key=k, name=tr(label), fill=colour, is_animation_active=False)
+                for k, label, colour in bars
+            ],
             *_axes(x_key),
             *([rx.recharts.legend()] if len(bars) > 1 else []),
             data=data,
@@ -68,7 +72,14 @@ def line_chart(
         data.length() > 0,
         rx.recharts.line_chart(
             *[
-                rx.recharts.line(data_key=k, name=tr(label), stroke=colour, stroke_width=2, connect_nulls=True)
+                rx.recharts.line(
+                    data_key=k,
+                    name=tr(label),
+                    stroke=colour,
+                    stroke_width=2,
+                    connect_nulls=True,
+                    is_animation_active=False,
+                )
                 for k, label, colour in lines
             ],
             *_axes(x_key),

@@ -51,7 +51,7 @@ def _org_picker() -> rx.Component:
                 rx.text(tr("reports.fpo"), size="2"),
                 rx.el.select(
                     rx.foreach(S.organizations, lambda o: rx.el.option(o[1], value=o[0])),
-                    value=S.organization_id,
+                    value=S.report_org,
                     on_change=S.pick_organization,
                     id="report-org",
                     class_name="native-select",
@@ -64,7 +64,7 @@ def _org_picker() -> rx.Component:
 
 
 def _downloads() -> rx.Component:
-    query = "organization_id=" + S.organization_id
+    query = "organization_id=" + S.report_org
     return rx.flex(
         rx.link(
             rx.button(rx.icon("file-spreadsheet", size=16), tr("reports.download_xlsx"), variant="soft"),
@@ -73,7 +73,7 @@ def _downloads() -> rx.Component:
             is_external=True,
         ),
         rx.el.form(
-            rx.el.input(type="hidden", name="organization_id", value=S.organization_id),
+            rx.el.input(type="hidden", name="organization_id", value=S.report_org),
             rx.el.select(
                 *[rx.el.option(tr(f"reports.table.{name}"), value=name) for name in EXPORT_TABLES],
                 name="table",

@@ -54,6 +54,20 @@ def my_farm_page() -> rx.Component:
         ),
         report_card(
             "my_farm.prices",
+            rx.flex(
+                rx.foreach(
+                    S.price_crops,
+                    lambda c: rx.button(
+                        c,
+                        size="1",
+                        variant=rx.cond(S.price_crop == c, "solid", "soft"),
+                        on_click=S.set_price_crop(c),
+                    ),
+                ),
+                wrap="wrap",
+                gap="2",
+                id="price-crops",
+            ),
             line_chart(
                 S.price_chart,
                 "day",

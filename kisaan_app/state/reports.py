@@ -80,7 +80,7 @@ class Loaded:
 class ReportsState(SessionState):
     guard_roles: ClassVar[tuple[str, ...]] = ADMIN_ROLES
     organizations: list[list[str]] = []
-    organization_id: str = ""
+    report_org: str = ""  # the FPO shown (SessionState.organization_id is the reader's own)
     fpo_name: str = ""
     has_fpo: bool = False
     members: dict[str, str] = {}
@@ -107,7 +107,7 @@ class ReportsState(SessionState):
     error: str = ""
 
     def _ask(self) -> tuple[int | None, str]:
-        return (int(self.organization_id) if self.organization_id.isdigit() else None), self.lang
+        return (int(self.report_org) if self.report_org.isdigit() else None), self.lang
 
     @staticmethod
     def _fetch(principal: Principal, ask: tuple[int | None, str]) -> Loaded:
@@ -124,7 +124,7 @@ class ReportsState(SessionState):
             return Loaded(orgs, org_id, fpo, platform, lang)
 
     def _show(self, result: Loaded) -> None:
-        self.organizations, self.organization_id = result.organizations, str(result.organization_id or "")
+        self.organizations, self.report_org = result.organizations, str(result.organization_id or "")
         self.has_fpo = result.fpo is not None
         if result.fpo is not None:
             self._show_fpo(result.fpo, result.lang)
@@ -236,5 +236,5 @@ class ReportsState(SessionState):
     @guarded(Role.ADMIN)
     async def pick_organization(self, principal: Principal, value: str):
         """A platform admin picks which FPO to read (the service re-checks; an unknown id falls back)."""
-        self.organization_id = str(value)[:12]
+        self.report_org = str(value)[:12]
         await self._reload(principal)

@@ -48,6 +48,7 @@ ALLOWLIST = {
     "load_register": "clears the sign-up form",
     "load_forgot": "clears the forgot-password form",
     "restart_reset": "back to asking for the number",
+    "set_price_crop": "which crop My farm's price chart shows, from rows already loaded",
     "set_crop_choice": "the crop picker's shown value on /markets (at most 80 characters); `choose` is guarded",
 }
 
