@@ -2,9 +2,11 @@
 adds up, whether messages reach people, and where crops are in trouble. One FPO only, ever."""
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from kisaan_app.models.accounts import FarmerProfile, MembershipRequest, Organization, User
 from kisaan_app.models.enums import MembershipStatus, OrderStatus, ReportStatus, Role
@@ -13,7 +15,7 @@ from kisaan_app.models.market import Bid, Listing, MarketOrder
 from kisaan_app.models.notifications import NotificationHistory
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import NotFound
-from kisaan_app.services.reports.buckets import Period, month_of, quintals, rate
+from kisaan_app.services.reports.buckets import Period, month_of, quintals, rate, run
 from kisaan_app.services.reports.farmer import Funnel
 from kisaan_app.services.reports.reach import ChannelReach, channel_reach
 from kisaan_app.services.reports.reconcile import Reconciliation, reconcile
@@ -119,19 +121,22 @@ def fpo_report(
 
 def _members(session: Session, org_id: int, period: Period) -> Members:
     member = col(User.organization_id) == org_id
-    total, active, farmers = session.exec(
+    total, active, farmers = run(
+        session,
         select(
             sa.func.count(),
             sa.func.sum(sa.case((col(User.is_active), 1), else_=0)),
             sa.func.sum(sa.case((col(User.role) == Role.FARMER, 1), else_=0)),
-        ).where(member)
+        ).where(member),
     ).one()
-    pending = session.exec(
+    pending = run(
+        session,
         select(sa.func.count()).where(
             col(MembershipRequest.organization_id) == org_id, col(MembershipRequest.status) == MembershipStatus.PENDING
-        )
-    ).one()
-    incomplete = session.exec(
+        ),
+    ).scalar_one()
+    incomplete = run(
+        session,
         select(sa.func.count())
         .select_from(User)
         .outerjoin(FarmerProfile, col(FarmerProfile.user_id) == col(User.id))
@@ -139,27 +144,28 @@ def _members(session: Session, org_id: int, period: Period) -> Members:
             member,
             col(User.role) == Role.FARMER,
             sa.or_(col(FarmerProfile.village).is_(None), col(FarmerProfile.district).is_(None)),
-        )
-    ).one()
+        ),
+    ).scalar_one()
     # Joined: the day the FPO approved the request; people placed directly (seed, platform admin) have none,
     # so their account's creation stands in.
     approved = (
-        select(MembershipRequest.user_id, sa.func.max(MembershipRequest.decided_at).label("at"))
+        select(col(MembershipRequest.user_id), sa.func.max(MembershipRequest.decided_at).label("at"))
         .where(
             col(MembershipRequest.organization_id) == org_id, col(MembershipRequest.status) == MembershipStatus.APPROVED
         )
-        .group_by(MembershipRequest.user_id)
+        .group_by(col(MembershipRequest.user_id))
         .subquery()
     )
     joined_at = sa.func.coalesce(approved.c.at, User.created_at)
     month = month_of(session, joined_at)
     joined = dict.fromkeys(period.months(), 0)
-    for m, n in session.exec(
+    for m, n in run(
+        session,
         select(month, sa.func.count())
         .select_from(User)
         .outerjoin(approved, approved.c.user_id == col(User.id))
         .where(member, joined_at >= period.since, joined_at < period.until)
-        .group_by(month)
+        .group_by(month),
     ):
         joined[m] = int(n)
     return Members(int(total), int(active or 0), int(farmers or 0), int(pending), int(incomplete), list(joined.items()))
@@ -167,8 +173,8 @@ def _members(session: Session, org_id: int, period: Period) -> Members:
 
 def _volume(
     session: Session,
-    key,  # noqa: ANN001 - a column expression
-    *where,  # noqa: ANN002
+    key: Any,  # a column expression
+    *where: Any,
     join_listing: bool = False,
     join_user: bool = False,
     by_key: bool = False,
@@ -189,7 +195,7 @@ def _volume(
     query = query.order_by(key) if by_key else query.order_by(amount.desc(), key)
     if limit:
         query = query.limit(limit)
-    return [Volume(str(k), int(n), float(q or 0), int(a or 0)) for k, n, q, a in session.exec(query)]
+    return [Volume(str(k), int(n), float(q or 0), int(a or 0)) for k, n, q, a in run(session, query)]
 
 
 def _funnel(session: Session, org_id: int, period: Period) -> tuple[Funnel, int]:
@@ -198,34 +204,37 @@ def _funnel(session: Session, org_id: int, period: Period) -> tuple[Funnel, int]
         col(Listing.created_at) >= period.since,
         col(Listing.created_at) < period.until,
     )
-    listings = session.exec(select(sa.func.count()).where(*listing_ours)).one()
-    offers = session.exec(
+    listings = run(session, select(sa.func.count()).where(*listing_ours)).scalar_one()
+    offers = run(
+        session,
         select(sa.func.count())
         .select_from(Bid)
         .join(Listing, col(Listing.id) == col(Bid.listing_id))
-        .where(col(Listing.organization_id) == org_id, col(Bid.created_at) >= period.since)
-    ).one()
+        .where(col(Listing.organization_id) == org_id, col(Bid.created_at) >= period.since),
+    ).scalar_one()
     status = col(MarketOrder.status)
-    orders, paid, cancelled, refunded = session.exec(
+    orders, paid, cancelled, refunded = run(
+        session,
         select(
             sa.func.count(),
-            sa.func.count(MarketOrder.paid_at),
+            sa.func.count(col(MarketOrder.paid_at)),
             sa.func.sum(sa.case((status == OrderStatus.CANCELLED, 1), else_=0)),
             sa.func.sum(sa.case((status == OrderStatus.REFUNDED, 1), else_=0)),
         ).where(
             col(MarketOrder.organization_id) == org_id,
             col(MarketOrder.created_at) >= period.since,
             col(MarketOrder.created_at) < period.until,
-        )
+        ),
     ).one()
     return Funnel(int(listings), int(offers), int(orders), int(paid), int(cancelled or 0)), int(refunded or 0)
 
 
-def _prices(session: Session, period: Period, *where) -> list[CropPrice]:  # noqa: ANN002
+def _prices(session: Session, period: Period, *where: Any) -> list[CropPrice]:
     days = sale_days(session, period, *where)
     priced = select(days.c.crop, days.c.quintals, days.c.amount_paise, mandi_modal(days).label("mandi")).subquery()
     with_mandi = sa.case((priced.c.mandi.is_not(None), priced.c.quintals), else_=0)
-    rows = session.exec(
+    rows = run(
+        session,
         select(
             priced.c.crop,
             sa.func.sum(priced.c.quintals),
@@ -234,7 +243,7 @@ def _prices(session: Session, period: Period, *where) -> list[CropPrice]:  # noq
             sa.func.sum(with_mandi),
         )
         .group_by(priced.c.crop)
-        .order_by(priced.c.crop)
+        .order_by(priced.c.crop),
     )
     return [
         CropPrice(crop, float(q or 0), per_quintal(amount, q), paise(float(mq) / float(wq)) if mq and wq else None)
@@ -244,7 +253,8 @@ def _prices(session: Session, period: Period, *where) -> list[CropPrice]:  # noq
 
 def _crop_health(session: Session, org_id: int, period: Period) -> list[VillageHealth]:
     village = sa.func.coalesce(FarmerProfile.village, "")
-    rows = session.exec(
+    rows = run(
+        session,
         select(
             village,
             sa.func.count(),
@@ -256,6 +266,6 @@ def _crop_health(session: Session, org_id: int, period: Period) -> list[VillageH
         .outerjoin(FarmerProfile, col(FarmerProfile.user_id) == col(CropHealthReport.farmer_id))
         .where(col(User.organization_id) == org_id, col(CropHealthReport.created_at) >= period.since)
         .group_by(village)
-        .order_by(sa.func.count().desc(), village)
+        .order_by(sa.func.count().desc(), village),
     )
     return [VillageHealth(str(v), int(n), int(o or 0), int(r or 0)) for v, n, o, r in rows]

@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from kisaan_app.models.feeds import MandiPrice
 from kisaan_app.models.market import Listing, MarketOrder
 from kisaan_app.services import glossary
 from kisaan_app.services.context import Principal
 from kisaan_app.services.errors import ValidationFailed
-from kisaan_app.services.reports.buckets import Period, month_of, month_of_date, quintals
+from kisaan_app.services.reports.buckets import Period, month_of, month_of_date, quintals, run
 from kisaan_app.services.reports.sales import SOLD, paise, per_quintal
 from kisaan_app.services.reports.scope import market_scope
 
@@ -66,8 +67,8 @@ class MarketReport:
 
 def crops_reported(session: Session, principal: Principal | None, limit: int = CROP_CHOICES) -> list[str]:
     market_scope(principal)
-    query = select(MandiPrice.commodity).group_by(MandiPrice.commodity)
-    return list(session.exec(query.order_by(sa.func.count().desc(), MandiPrice.commodity).limit(limit)))
+    query = select(col(MandiPrice.commodity)).group_by(col(MandiPrice.commodity))
+    return list(run(session, query.order_by(sa.func.count().desc(), MandiPrice.commodity).limit(limit)).scalars())
 
 
 def _year_before(month: str) -> str:
@@ -103,18 +104,19 @@ def market_report(
     # Variance as E[x²] − E[x]²: SQLite has no STDDEV; the square root is taken per month below.
     rows = {
         m: (int(n), int(k), avg, lo, hi, sq)
-        for m, n, k, avg, lo, hi, sq in session.exec(
+        for m, n, k, avg, lo, hi, sq in run(
+            session,
             select(
                 month,
                 sa.func.count(),
-                sa.func.count(sa.distinct(MandiPrice.market)),
+                sa.func.count(sa.distinct(col(MandiPrice.market))),
                 sa.func.avg(modal),
                 sa.func.min(MandiPrice.modal_price_paise),
                 sa.func.max(MandiPrice.modal_price_paise),
                 sa.func.avg(modal * modal),
             )
             .where(*where)
-            .group_by(month)
+            .group_by(month),
         )
     }
     months = []
@@ -143,7 +145,8 @@ def _spread(
         where.append(col(Listing.district) == district)
     ours = {
         m: (a, q)
-        for m, a, q in session.exec(
+        for m, a, q in run(
+            session,
             select(
                 paid_month,
                 sa.func.sum(MarketOrder.amount_paise),
@@ -151,7 +154,7 @@ def _spread(
             )
             .join(Listing, col(Listing.id) == col(MarketOrder.listing_id))
             .where(*where)
-            .group_by(paid_month)
+            .group_by(paid_month),
         )
     }
     out = []

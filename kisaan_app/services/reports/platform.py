@@ -4,14 +4,15 @@ each against the target the project set (targets are named constants, so a chang
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from kisaan_app.models.enums import PaymentStatus
 from kisaan_app.models.market import MarketOrder
 from kisaan_app.models.notifications import NotificationHistory
 from kisaan_app.models.payments import Payment, WebhookEvent
 from kisaan_app.services.context import Principal
-from kisaan_app.services.reports.buckets import Period, month_of, rate
+from kisaan_app.services.reports.buckets import Period, month_of, rate, run
 from kisaan_app.services.reports.reach import ChannelReach, channel_reach
 from kisaan_app.services.reports.sales import SOLD
 from kisaan_app.services.reports.scope import platform_scope
@@ -58,10 +59,11 @@ def platform_report(session: Session, principal: Principal | None, period: Perio
     month = month_of(session, col(MarketOrder.paid_at))
     by_month = dict.fromkeys(period.months(), 0)
     orders_paid = 0
-    for m, n, amount in session.exec(
+    for m, n, amount in run(
+        session,
         select(month, sa.func.count(), sa.func.sum(MarketOrder.amount_paise))
         .where(SOLD, col(MarketOrder.paid_at) >= period.since, col(MarketOrder.paid_at) < period.until)
-        .group_by(month)
+        .group_by(month),
     ):
         by_month[m] = int(amount or 0)
         orders_paid += int(n)
@@ -69,20 +71,22 @@ def platform_report(session: Session, principal: Principal | None, period: Perio
 
     status = col(Payment.status)
     in_period = (col(Payment.created_at) >= period.since, col(Payment.created_at) < period.until)
-    captured, failed, captured_paise, refunded_paise = session.exec(
+    captured, failed, captured_paise, refunded_paise = run(
+        session,
         select(
             sa.func.sum(sa.case((status.in_(_CAPTURED), 1), else_=0)),
             sa.func.sum(sa.case((status == PaymentStatus.FAILED, 1), else_=0)),
             sa.func.sum(sa.case((status.in_(_CAPTURED), Payment.amount_paise), else_=0)),
             sa.func.sum(sa.case((status.in_(_CAPTURED), Payment.amount_refunded_paise), else_=0)),
-        ).where(*in_period)
+        ).where(*in_period),
     ).one()
     captured, failed = int(captured or 0), int(failed or 0)
     captured_paise, refunded_paise = int(captured_paise or 0), int(refunded_paise or 0)
-    webhooks, webhook_errors = session.exec(
-        select(sa.func.count(), sa.func.count(WebhookEvent.error)).where(
+    webhooks, webhook_errors = run(
+        session,
+        select(sa.func.count(), sa.func.count(col(WebhookEvent.error))).where(
             col(WebhookEvent.created_at) >= period.since, col(WebhookEvent.created_at) < period.until
-        )
+        ),
     ).one()
     reach = channel_reach(
         session,

@@ -8,13 +8,14 @@ SMS is delivered only when Twilio's callback says so ("sent" is still in flight)
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy import select
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from kisaan_app.models.accounts import User
 from kisaan_app.models.enums import DeliveryStatus
 from kisaan_app.models.notifications import NotificationHistory
-from kisaan_app.services.reports.buckets import rate
+from kisaan_app.services.reports.buckets import rate, run
 
 _RECEIPTED = ("sms",)  # channels whose provider reports delivery
 _DELIVERED_WITH_RECEIPT = (DeliveryStatus.DELIVERED, DeliveryStatus.READ)
@@ -50,13 +51,13 @@ def _delivered() -> ColumnElement[int]:
 
 def channel_reach(session: Session, *where: ColumnElement[bool], join_user: bool = False) -> list[ChannelReach]:
     query = select(
-        NotificationHistory.channel,
+        col(NotificationHistory.channel),
         sa.func.count(),
         sa.func.sum(_delivered()),
-        sa.func.count(NotificationHistory.read_at),
+        sa.func.count(col(NotificationHistory.read_at)),
         sa.func.sum(sa.case((col(NotificationHistory.status).in_(_FAILED), 1), else_=0)),
     )
     if join_user:  # scoped by the recipient's organisation
         query = query.join(User, col(User.id) == col(NotificationHistory.user_id))
-    rows = session.exec(query.where(*where).group_by(NotificationHistory.channel).order_by(NotificationHistory.channel))
+    rows = run(session, query.where(*where).group_by(NotificationHistory.channel).order_by(NotificationHistory.channel))
     return [ChannelReach(c, int(t), int(d or 0), int(r), int(f or 0)) for c, t, d, r, f in rows]

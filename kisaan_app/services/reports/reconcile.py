@@ -11,14 +11,17 @@ Flags (each a rule a healthy order keeps):
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import select
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from kisaan_app.models.enums import OrderStatus, PaymentStatus, RefundStatus
 from kisaan_app.models.market import MarketOrder
 from kisaan_app.models.payments import Payment, Refund
+from kisaan_app.services.reports.buckets import run
 
 FLAGGED_LIMIT = 200
 FLAGS = (
@@ -57,7 +60,7 @@ class Reconciliation:
         return self.flagged_count == 0
 
 
-def _flag_columns(r) -> dict[str, ColumnElement[bool]]:  # noqa: ANN001 - the per-order subquery's columns
+def _flag_columns(r: Any) -> dict[str, ColumnElement[bool]]:  # the per-order subquery's columns
     return {
         "paid_without_capture": sa.and_(r.paid_at.is_not(None), r.captures == 0),
         "money_on_unpaid_order": sa.and_(
@@ -74,7 +77,7 @@ def reconcile(session: Session, *where: ColumnElement[bool]) -> Reconciliation:
     captured = col(Payment.status).in_(_CAPTURED)
     # Only the payments of the orders asked about: a semi-join on ix_payment_market_order_id, never a GROUP BY
     # over every payment on the platform.
-    orders_asked = select(MarketOrder.id).where(*where)
+    orders_asked = select(col(MarketOrder.id)).where(*where)
     payments = (
         select(
             Payment.market_order_id.label("order_id"),  # type: ignore[union-attr]
@@ -86,7 +89,7 @@ def reconcile(session: Session, *where: ColumnElement[bool]) -> Reconciliation:
             ),
         )
         .where(col(Payment.market_order_id).in_(orders_asked))
-        .group_by(Payment.market_order_id)
+        .group_by(col(Payment.market_order_id))
         .subquery("p")
     )
     refunds = (
@@ -101,16 +104,16 @@ def reconcile(session: Session, *where: ColumnElement[bool]) -> Reconciliation:
         )
         .join(Payment, col(Payment.id) == col(Refund.payment_id))
         .where(col(Payment.market_order_id).in_(orders_asked))
-        .group_by(Payment.market_order_id)
+        .group_by(col(Payment.market_order_id))
         .subquery("r")
     )
     z = sa.func.coalesce
     per_order = (
         select(
-            MarketOrder.order_number,
-            MarketOrder.status,
-            MarketOrder.paid_at,
-            MarketOrder.amount_paise,
+            col(MarketOrder.order_number),
+            col(MarketOrder.status),
+            col(MarketOrder.paid_at),
+            col(MarketOrder.amount_paise),
             MarketOrder.refunded_paise.label("order_refunded"),  # type: ignore[attr-defined]
             z(payments.c.captured, 0).label("captured"),
             z(payments.c.captures, 0).label("captures"),
@@ -126,7 +129,8 @@ def reconcile(session: Session, *where: ColumnElement[bool]) -> Reconciliation:
     )
     flags = _flag_columns(per_order.c)
     any_flag = sa.or_(*flags.values())
-    totals = session.exec(
+    totals = run(
+        session,
         select(
             sa.func.count(),
             z(sa.func.sum(sa.case((per_order.c.paid_at.is_not(None), per_order.c.amount_paise), else_=0)), 0),
@@ -134,7 +138,7 @@ def reconcile(session: Session, *where: ColumnElement[bool]) -> Reconciliation:
             z(sa.func.sum(per_order.c.refunds_processed), 0),
             z(sa.func.sum(per_order.c.refunds_pending), 0),
             z(sa.func.sum(sa.case((any_flag, 1), else_=0)), 0),
-        )
+        ),
     ).one()
     flagged = [
         ReconRow(
@@ -145,11 +149,13 @@ def reconcile(session: Session, *where: ColumnElement[bool]) -> Reconciliation:
             int(r.refunds_processed),
             tuple(name for name in FLAGS if getattr(r, name)),
         )
-        for r in session.exec(
+        for r in run(
+            session,
             select(per_order, *(expr.label(name) for name, expr in flags.items()))
             .where(any_flag)
             .order_by(per_order.c.order_number)
-            .limit(FLAGGED_LIMIT)
+            .limit(FLAGGED_LIMIT),
         )
     ]
-    return Reconciliation(*(int(v) for v in totals), flagged=flagged)  # type: ignore[misc]
+    orders, paid, taken, refunded, pending, flagged_count = (int(v) for v in totals)
+    return Reconciliation(orders, paid, taken, refunded, pending, flagged_count, flagged)

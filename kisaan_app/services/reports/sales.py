@@ -4,9 +4,10 @@ FPO and market reports all aggregate further (one definition of "realised price 
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy import select
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from kisaan_app.models.feeds import MandiPrice
 from kisaan_app.models.market import Listing, MarketOrder
