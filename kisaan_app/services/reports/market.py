@@ -101,22 +101,35 @@ def market_report(
     ]
     if district:
         where.append(col(MandiPrice.district) == district)
-    # Variance as E[x²] − E[x]²: SQLite has no STDDEV; the square root is taken per month below.
+    # Two steps: per (month, mandi), then per month — the mandi count without a COUNT(DISTINCT) sort over every
+    # row. Variance as E[x²] − E[x]² (SQLite has no STDDEV); the square root is taken per month below.
+    per_mandi = (
+        select(
+            month.label("month"),
+            sa.func.count().label("n"),
+            sa.func.sum(modal).label("total"),
+            sa.func.sum(modal * modal).label("squares"),
+            sa.func.min(MandiPrice.modal_price_paise).label("low"),
+            sa.func.max(MandiPrice.modal_price_paise).label("high"),
+        )
+        .where(*where)
+        .group_by(month, col(MandiPrice.market))
+        .subquery("per_mandi")
+    )
+    m_ = per_mandi.c
     rows = {
-        m: (int(n), int(k), avg, lo, hi, sq)
-        for m, n, k, avg, lo, hi, sq in run(
+        m: (int(n), int(k), float(total) / float(n), lo, hi, float(squares) / float(n))
+        for m, n, k, total, lo, hi, squares in run(
             session,
             select(
-                month,
+                m_.month,
+                sa.func.sum(m_.n),
                 sa.func.count(),
-                sa.func.count(sa.distinct(col(MandiPrice.market))),
-                sa.func.avg(modal),
-                sa.func.min(MandiPrice.modal_price_paise),
-                sa.func.max(MandiPrice.modal_price_paise),
-                sa.func.avg(modal * modal),
-            )
-            .where(*where)
-            .group_by(month),
+                sa.func.sum(m_.total),
+                sa.func.min(m_.low),
+                sa.func.max(m_.high),
+                sa.func.sum(m_.squares),
+            ).group_by(m_.month),
         )
     }
     months = []
