@@ -18,13 +18,13 @@ def report_card(title_key: str, *children: rx.Component, card_id: str) -> rx.Com
     )
 
 
-def figure(label_key: str, value: rx.Var | str, figure_id: str, colour: rx.Var | str = "gray") -> rx.Component:
+def figure(label_key: str, value: rx.Var | str | int, figure_id: str, colour: str = GREY) -> rx.Component:
     """One headline number with its label (wraps two to a row on a phone)."""
     return rx.box(
         rx.text(tr(label_key), size="1", color=rx.color("gray", 11)),
         rx.text(value, size="5", weight="bold", id=figure_id),
         padding="0.5em 0.75em",
-        border_left=f"3px solid {colour}" if isinstance(colour, str) and colour.startswith("#") else "3px solid gray",
+        border_left=f"3px solid {colour}",
         min_width="9em",
         flex="1 1 9em",
     )

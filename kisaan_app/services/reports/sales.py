@@ -1,5 +1,5 @@
-"""Sales by IST day, crop and district, each beside the mandi's modal price that day: the subquery the farmer,
-FPO and market reports all aggregate further (one definition of "realised price vs mandi")."""
+"""Sales by IST day, crop and district, each beside the mandi's modal price that day: the subquery the farmer
+and FPO reports aggregate further (one definition of "realised price vs mandi")."""
 
 from datetime import date
 
