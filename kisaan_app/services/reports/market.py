@@ -136,9 +136,9 @@ def market_report(
     for m in period.months():
         n, k, avg, lo, hi, sq = rows.get(m, (0, 0, None, None, None, None))
         cv = None
-        if avg:
-            variance = max(float(sq) - float(avg) ** 2, 0.0)
-            cv = round(100.0 * variance**0.5 / float(avg), 1)
+        if avg and sq is not None:
+            variance = max(sq - avg**2, 0.0)
+            cv = round(100.0 * variance**0.5 / avg, 1)
         last_year = rows.get(_year_before(m))
         months.append(MarketMonth(m, n, k, paise(avg), lo, hi, cv, paise(last_year[2]) if last_year else None))
     return MarketReport(crop, district, period, months, _spread(session, crop, district, period, months))
