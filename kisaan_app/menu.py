@@ -33,6 +33,8 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("/orders", "nav.orders", "package", EVERYONE, bar_for=(Role.FARMER, Role.BUYER)),
     MenuItem("/payments", "nav.payments", "wallet", PAYERS, bar_for=(Role.BUYER,)),
     MenuItem("/payouts", "nav.payouts", "landmark", SELLERS),  # state/payouts.py SELLER_ROLES
+    MenuItem("/my-farm", "nav.my_farm", "chart-column", (Role.FARMER,)),
+    MenuItem("/markets", "nav.markets", "trending-up", EVERYONE),
     MenuItem("/alerts/prices", "nav.price_alerts", "bell-ring", (Role.FARMER,)),
     MenuItem("/profile", "nav.profile", "user", EVERYONE),
     MenuItem("/settings/notifications", "nav.notification_settings", "settings", EVERYONE),
@@ -44,6 +46,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("/admin/messages/history", "nav.message_history", "history", ADMINS, group="admin"),
     MenuItem("/admin/payments", "nav.payments_admin", "wallet", ADMINS, group="admin"),
     MenuItem("/admin/reports/custom", "nav.custom_reports", "chart-bar", ADMINS, group="admin"),
+    MenuItem("/admin/reports", "nav.reports", "chart-pie", ADMINS, group="admin"),
     MenuItem("/admin/live", "nav.live", "activity", ADMINS, group="admin"),
     MenuItem("/admin/audit", "nav.audit", "scroll-text", ADMINS, group="admin"),
     MenuItem("/admin/templates", "nav.templates", "file-text", (Role.ADMIN,), group="admin"),

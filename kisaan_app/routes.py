@@ -17,6 +17,7 @@ from kisaan_app.pages.admin_member_import import member_import_page
 from kisaan_app.pages.admin_messages import admin_messages_page
 from kisaan_app.pages.admin_messages_history import message_history_page
 from kisaan_app.pages.admin_payments import admin_payments_page
+from kisaan_app.pages.admin_reports import admin_reports_page
 from kisaan_app.pages.admin_reports_custom import custom_reports_page
 from kisaan_app.pages.admin_templates import admin_templates_page
 from kisaan_app.pages.admin_users import admin_users_page
@@ -25,6 +26,8 @@ from kisaan_app.pages.dev_outbox import dev_outbox_page
 from kisaan_app.pages.home import home_page
 from kisaan_app.pages.market import listing_page, market_page
 from kisaan_app.pages.market_sell import sell_page
+from kisaan_app.pages.markets import markets_page
+from kisaan_app.pages.my_farm import my_farm_page
 from kisaan_app.pages.orders import orders_page
 from kisaan_app.pages.payments import payment_view_page, payments_page
 from kisaan_app.pages.payouts import payouts_page
@@ -46,12 +49,15 @@ from kisaan_app.state.dev_outbox import DevOutboxState
 from kisaan_app.state.fees import FeeState
 from kisaan_app.state.home import HomeState
 from kisaan_app.state.market import ListingState, MarketState
+from kisaan_app.state.markets import MarketsState
 from kisaan_app.state.member_import import MemberImportState
+from kisaan_app.state.my_farm import MyFarmState
 from kisaan_app.state.orders import OrdersState
 from kisaan_app.state.payments import PaymentsState, PaymentViewState
 from kisaan_app.state.payouts import PayoutsState
 from kisaan_app.state.price_alerts import PriceAlertsState
 from kisaan_app.state.profile import ProfileState
+from kisaan_app.state.reports import ReportsState
 from kisaan_app.state.selling import SellState
 from kisaan_app.state.settings_notifications import NotificationSettingsState
 
@@ -106,6 +112,9 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("/admin/templates", admin_templates_page, AdminTemplatesState.load, "page_title.admin_templates"),
     Route("/dev/outbox", dev_outbox_page, DevOutboxState.load, "page_title.dev_outbox"),
+    Route("/my-farm", my_farm_page, MyFarmState.load, "page_title.my_farm"),
+    Route("/markets", markets_page, MarketsState.load, "page_title.markets"),
+    Route("/admin/reports", admin_reports_page, ReportsState.load, "page_title.admin_reports"),
 )
 
 

@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     password_reset_confirm_rate_per_ip: str = "20/15 minutes"  # code entries from one address
     notify_send_rate_per_sender: str = "60/minute"  # API sends to named people (sms/email send, email/template)
     campaign_rate_per_sender: str = "20/hour"  # bulk sends and campaigns started by one admin or org admin
+    report_export_rate_per_user: str = "30/hour"  # CSV/XLSX report downloads by one account (each is a big read)
     sse_connect_rate_per_user: str = "30/minute"  # SSE stream opens by one account
     document_rate_per_user: str = "30/minute"  # PDF statements and receipts drawn for one account
     sse_max_streams_per_user: int = Field(5, ge=1)  # SSE streams one account may hold open at once

@@ -40,6 +40,7 @@ class Listing(TableBase, table=True):
         sa.Index("ix_listing_status_price", "status", "asking_price_paise"),
         # One listing per rendered sell form: a double tap or a retried request cannot list the produce twice.
         sa.Index("uq_listing_form_key", "created_by_id", "form_key", unique=True),
+        sa.Index("ix_listing_organization_created_at", "organization_id", "created_at"),  # reports (0012)
     )
 
     farmer_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
@@ -118,6 +119,10 @@ class MarketOrder(TableBase, table=True):
         check_in("status", ORDER_STATUSES, "ck_market_order_status"),
         sa.CheckConstraint("quantity > 0", name="ck_market_order_quantity_positive"),
         sa.CheckConstraint("price_paise > 0 AND amount_paise > 0", name="ck_market_order_amounts_positive"),
+        # Reports (revision 0012): an FPO's sales and orders by time, the platform's sales by day.
+        sa.Index("ix_market_order_organization_paid_at", "organization_id", "paid_at"),
+        sa.Index("ix_market_order_organization_created_at", "organization_id", "created_at"),
+        sa.Index("ix_market_order_paid_at", "paid_at"),
     )
 
     order_number: str = Field(max_length=30, unique=True)

@@ -78,6 +78,7 @@ class NotificationHistory(TableBase, table=True):
         sa.Index("ix_notification_history_status_next_attempt", "status", "next_attempt_at"),
         # ...and rows whose worker died holding them (revision 0006).
         sa.Index("ix_notification_history_status_leased_until", "status", "leased_until"),
+        sa.Index("ix_notification_history_created_at", "created_at"),  # reports: reach over a period (0012)
     )
 
     idempotency_key: str = Field(max_length=120, unique=True)

@@ -35,6 +35,7 @@ class Payment(TableBase, table=True):
             "amount_refunded_paise >= 0 AND amount_refunded_paise <= amount_paise", name="ck_payment_refund_bounds"
         ),
         sa.Index("ix_payment_status_created_at", "status", "created_at"),
+        sa.Index("ix_payment_created_at", "created_at"),  # reports: payment success over a period (0012)
         # One open payment per order and per plan: two tabs, a double click or the farm-gate QR racing the
         # buyer's checkout all end on the same row (the loser of the INSERT race reads the winner's).
         sa.Index(
@@ -98,7 +99,10 @@ class WebhookEvent(TableBase, table=True):
     """Every provider webhook we accepted; the unique (provider, event_id) makes a redelivery a no-op."""
 
     __tablename__ = "webhook_event"
-    __table_args__ = (sa.UniqueConstraint("provider", "event_id", name="uq_webhook_event_provider_event_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("provider", "event_id", name="uq_webhook_event_provider_event_id"),
+        sa.Index("ix_webhook_event_created_at", "created_at"),  # reports: webhook error rate (0012)
+    )
 
     provider: str = Field(max_length=20)  # razorpay | twilio
     event_id: str = Field(max_length=120)

@@ -203,6 +203,7 @@ class ErrorCode(StrEnum):
     REFUND_REASON = "refund_reason"
     REFUND_TOO_LARGE = "refund_too_large"
     REPORT_CROP = "report_crop"
+    REPORT_PERIOD = "report_period"
     REPORT_ISSUE_TYPE = "report_issue_type"
     REPORT_NOTE = "report_note"
     REPORT_SEVERITY = "report_severity"

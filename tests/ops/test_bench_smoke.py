@@ -12,6 +12,7 @@ SMOKE = {
     "bulk_notify": ["--recipients", "5", "--workers", "2", "--timeout", "240"],
     "market": ["--listings", "200"],
     "payments": ["--payments", "3", "--concurrency", "2"],
+    "reports": ["--rows", "2000", "--repeat", "2", "--baseline-repeat", "1"],
 }
 
 

@@ -49,6 +49,8 @@ ALLOWLIST = {
     "load_register": "clears the sign-up form",
     "load_forgot": "clears the forgot-password form",
     "restart_reset": "back to asking for the number",
+    "set_price_crop": "which crop My farm's price chart shows, from rows already loaded",
+    "set_crop_choice": "the crop picker's shown value on /markets (at most 80 characters); `choose` is guarded",
 }
 
 
@@ -148,6 +150,20 @@ LIST_VAR_ALLOWLIST = {
     "LiveAdminState.by_organization": "organisation and connection count, shown as text",
     # recharts wants its data as objects keyed by the series names.
     "MessageHistoryState.by_day": "chart data for the deliveries-per-day chart",
+    "MyFarmState.income_chart": "chart data: income per month",
+    "MyFarmState.price_chart": "chart data: realised price and mandi modal per sale day",
+    "MyFarmState.funnel_chart": "chart data: listings, offers, orders, paid",
+    "ReportsState.organizations": "organisation picker choices",
+    "ReportsState.joined_chart": "chart data: members joined per month",
+    "ReportsState.sales_chart": "chart data: sales value per month",
+    "ReportsState.funnel_chart": "chart data: the order funnel",
+    "ReportsState.price_chart": "chart data: realised price and mandi modal per crop",
+    "ReportsState.reach_chart": "chart data: delivery and read rates per channel",
+    "ReportsState.gmv_chart": "chart data: GMV per month",
+    "MarketsState.crops": "crop picker choices",
+    "MarketsState.trend_chart": "chart data: modal price per month and a year earlier",
+    "MarketsState.volatility_chart": "chart data: coefficient of variation per month",
+    "MarketsState.spread_chart": "chart data: our price and the mandi's per month",
 }
 
 
