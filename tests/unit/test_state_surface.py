@@ -164,6 +164,7 @@ LIST_VAR_ALLOWLIST = {
     "MarketsState.trend_chart": "chart data: modal price per month and a year earlier",
     "MarketsState.volatility_chart": "chart data: coefficient of variation per month",
     "MarketsState.spread_chart": "chart data: our price and the mandi's per month",
+    "CropCasesState.by_status": "chart data: crop cases per step",
 }
 
 
