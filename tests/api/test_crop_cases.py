@@ -133,3 +133,13 @@ def test_the_api_lists_cases_to_helpers_only(api, fpo):
 def _user(user_id: int) -> User:
     with session_scope() as session:
         return session.get(User, user_id)
+
+
+@pytest.mark.parametrize("case_id", [2**31, 2**63])
+def test_an_id_no_row_can_have_is_a_422_not_a_server_error(api, fpo, case_id):
+    helper_h = bearer(token_for(_user(fpo["helper"])))
+    for step in ("acknowledge", "close"):
+        answer = api.post(f"/api/crop-cases/{case_id}/{step}", headers=helper_h)
+        assert answer.status_code == 422, answer.text
+    advice = api.post(f"/api/crop-cases/{case_id}/advice", json={"advice": "Neem oil."}, headers=helper_h)
+    assert advice.status_code == 422, advice.text

@@ -207,3 +207,14 @@ def test_the_api_refuses_with_the_lines_and_only_the_fpos_admin_sees_an_import(a
 def _user(user_id: int) -> User:
     with session_scope() as session:
         return session.get(User, user_id)
+
+
+@pytest.mark.parametrize("huge", [2**31, 2**63])
+def test_an_import_or_fpo_id_no_row_can_have_is_a_422_not_a_server_error(api, fpo, huge):
+    admin_h = bearer(token_for(make_user("admin", name="Platform Admin")))
+    for path in (f"/api/members/imports/{huge}", f"/api/members/imports/{huge}/rows.csv"):
+        assert api.get(path, headers=admin_h).status_code == 422, path
+    upload = api.post(
+        f"/api/members/imports?organization_id={huge}", files={"file": ("m.csv", GOOD.encode())}, headers=admin_h
+    )
+    assert upload.status_code == 422, upload.text
