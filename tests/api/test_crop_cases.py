@@ -143,3 +143,22 @@ def test_an_id_no_row_can_have_is_a_422_not_a_server_error(api, fpo, case_id):
         assert answer.status_code == 422, answer.text
     advice = api.post(f"/api/crop-cases/{case_id}/advice", json={"advice": "Neem oil."}, headers=helper_h)
     assert advice.status_code == 422, advice.text
+
+
+def test_an_org_admin_whose_fpo_is_gone_sees_no_case_of_farmers_without_one(db):
+    lone = make_user("farmer", name="No FPO Farmer")
+    with session_scope() as session:
+        case_id = crop_health.report_issue(session, _p(lone.id), META, crop="Onion", issue_type="pest").id
+    org = make_org("Closing FPO")
+    orphan = make_user("org_admin", org_id=org, name="Former FPO Office")
+    with session_scope() as session:  # the FPO is deleted: its admins' organization_id is set NULL
+        session.get(User, orphan.id).organization_id = None
+    for look in (crop_cases.cases, crop_cases.status_counts):
+        with pytest.raises(PermissionDenied):
+            with session_scope() as session:
+                look(session, _p(orphan.id))
+    with pytest.raises(PermissionDenied):
+        with session_scope() as session:
+            crop_cases.acknowledge(session, _p(orphan.id), META, case_id)
+    with session_scope() as session:
+        assert session.get(CropHealthReport, case_id).status == "open"
