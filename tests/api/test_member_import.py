@@ -218,3 +218,31 @@ def test_an_import_or_fpo_id_no_row_can_have_is_a_422_not_a_server_error(api, fp
         f"/api/members/imports?organization_id={huge}", files={"file": ("m.csv", GOOD.encode())}, headers=admin_h
     )
     assert upload.status_code == 422, upload.text
+
+
+def test_an_org_admins_file_cannot_pull_a_farmer_without_an_fpo_into_it(fpo):
+    """Membership of someone who signed up on their own comes only from their join request; a platform admin may
+    still place them (as on the users page)."""
+    own = make_user("farmer", name="Self Signed", phone="+919822100001")
+    raw = b"name,phone\nSelf Signed,9822100001\n"
+    with pytest.raises(ValidationFailed) as refused:
+        _start(fpo, raw)
+    assert refused.value.code == "import_has_errors" and "Line 2" in refused.value.lines[0]
+    with session_scope() as session:
+        assert session.get(User, own.id).organization_id is None
+        assert session.exec(select(func.count()).select_from(MemberImport)).one() == 0
+    platform = make_user("admin", name="Platform Admin")
+    with session_scope() as session:
+        import_id = members.start_import(session, _p(platform.id), META, raw, "m.csv", fpo["org"]).id
+    _run(import_id)
+    with session_scope() as session:
+        assert session.get(User, own.id).organization_id == fpo["org"]
+
+
+def test_a_farmer_who_signs_up_between_upload_and_run_is_not_placed_by_an_org_admins_file(fpo):
+    import_id = _start(fpo, b"name,phone\nLate Signer,9822100002\n")
+    late = make_user("farmer", name="Late Signer", phone="+919822100002")
+    _run(import_id)
+    with session_scope() as session:
+        assert session.get(User, late.id).organization_id is None
+        assert session.get(MemberImport, import_id).status == "done"
