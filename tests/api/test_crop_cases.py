@@ -162,3 +162,18 @@ def test_an_org_admin_whose_fpo_is_gone_sees_no_case_of_farmers_without_one(db):
             crop_cases.acknowledge(session, _p(orphan.id), META, case_id)
     with session_scope() as session:
         assert session.get(CropHealthReport, case_id).status == "open"
+
+
+def test_a_farmer_cannot_flood_the_helpers_with_reports(fpo):
+    """Each report SMSes the FPO's admins: past KISAAN_CROP_REPORT_RATE_PER_FARMER the farmer is told to wait."""
+    from kisaan_app.services.errors import RateLimited
+
+    made = 1  # the fixture's report
+    with pytest.raises(RateLimited):
+        for _ in range(20):
+            with session_scope() as session:
+                crop_health.report_issue(session, _p(fpo["farmer"]), META, crop="Onion", issue_type="pest")
+            made += 1
+    assert made == 10
+    with session_scope() as session:
+        assert len(session.exec(select(CropHealthReport)).all()) == 10
