@@ -246,3 +246,31 @@ def test_a_farmer_who_signs_up_between_upload_and_run_is_not_placed_by_an_org_ad
     with session_scope() as session:
         assert session.get(User, late.id).organization_id is None
         assert session.get(MemberImport, import_id).status == "done"
+
+
+def test_the_same_file_sent_twice_at_once_makes_one_import(fpo, monkeypatch):
+    """A double click: the second upload checks the file while the first commits; it answers with the first
+    import (the unique (FPO, file) decides), never a 500 or a second import."""
+    import hashlib
+
+    raw = GOOD.encode()
+    real_check = members.check_file
+
+    def first_commits_meanwhile(session, admin, organization_id, data):
+        checked = real_check(session, admin, organization_id, data)
+        with session_scope() as other:
+            other.add(
+                MemberImport(
+                    organization_id=organization_id,
+                    uploaded_by_id=fpo["admin"],
+                    file_name="members.csv",
+                    file_sha256=hashlib.sha256(data).hexdigest(),
+                    total_rows=len(checked.lines),
+                )
+            )
+        return checked
+
+    monkeypatch.setattr(members, "check_file", first_commits_meanwhile)
+    second = _start(fpo, raw)
+    with session_scope() as session:
+        assert session.exec(select(MemberImport.id)).all() == [second]

@@ -12,6 +12,7 @@ member's account, so the same file twice, or a resumed job, makes no second acco
 import hashlib
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from kisaan_app.i18n import available_languages, error_text, t
@@ -199,8 +200,13 @@ def start_import(
         file_sha256=digest,
         total_rows=len(checked.lines),
     )
-    session.add(job)
-    session.flush()
+    try:
+        with session.begin_nested():  # the same file sent twice at once (a double click): one import, not a 500
+            session.add(job)
+    except IntegrityError:
+        return session.exec(
+            select(MemberImport).where(MemberImport.organization_id == org.id, MemberImport.file_sha256 == digest)
+        ).one()
     assert job.id is not None
     session.add_all(
         MemberImportRow(
