@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     sse_max_streams_per_user: int = Field(5, ge=1)  # SSE streams one account may hold open at once
     sensor_reading_rate_per_device: str = "60/minute"  # readings one sensor may post
     sensor_reading_rate_per_farmer: str = "600/minute"  # readings all of one farmer's sensors may post together
+    crop_report_rate_per_farmer: str = "10/hour"  # crop problems one farmer may report (each SMSes the helpers)
     password_reset_code_minutes: int = Field(10, ge=1)  # an SMS reset code expires after this
     password_reset_max_attempts: int = Field(5, ge=1)  # wrong entries before a code is dead
     default_language: str = "en"

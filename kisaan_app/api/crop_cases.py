@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep
+from kisaan_app.api.ids import RowId
 from kisaan_app.models.feeds import CropHealthReport
 from kisaan_app.services import crop_cases
 
@@ -55,15 +56,15 @@ def _step(row: CropHealthReport) -> StepOut:
 
 
 @router.post("/{case_id}/acknowledge", response_model=StepOut)
-def acknowledge(case_id: int, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal) -> StepOut:
+def acknowledge(case_id: RowId, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal) -> StepOut:
     return _step(crop_cases.acknowledge(session, actor, meta, case_id))
 
 
 @router.post("/{case_id}/advice", response_model=StepOut)
-def advise(case_id: int, body: AdviceIn, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal) -> StepOut:
+def advise(case_id: RowId, body: AdviceIn, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal) -> StepOut:
     return _step(crop_cases.give_advice(session, actor, meta, case_id, body.advice))
 
 
 @router.post("/{case_id}/close", response_model=StepOut)
-def close(case_id: int, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal) -> StepOut:
+def close(case_id: RowId, session: SessionDep, meta: MetaDep, actor: CurrentPrincipal) -> StepOut:
     return _step(crop_cases.close(session, actor, meta, case_id))

@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from kisaan_app.api.deps import CurrentPrincipal, MetaDep, SessionDep
+from kisaan_app.api.ids import RowId
 from kisaan_app.models.onboarding import MemberImport
 from kisaan_app.services.onboarding import members
 from kisaan_app.settings import get_settings
@@ -37,7 +38,7 @@ def upload(
     session: SessionDep,
     meta: MetaDep,
     admin: CurrentPrincipal,
-    organization_id: Annotated[int | None, Query()] = None,
+    organization_id: Annotated[RowId | None, Query()] = None,
 ) -> ImportOut:
     """A plain `def` (runs in a worker thread). Every line is checked; any bad line: 422 `import_has_errors`
     with `details.lines`, and nothing is written. The same file again answers with its first import."""
@@ -54,12 +55,12 @@ def recent(
 
 
 @router.get("/{import_id}", response_model=ImportOut)
-def progress(import_id: int, session: SessionDep, viewer: CurrentPrincipal) -> ImportOut:
+def progress(import_id: RowId, session: SessionDep, viewer: CurrentPrincipal) -> ImportOut:
     return _out(members.visible_import(session, viewer, import_id))
 
 
 @router.get("/{import_id}/rows.csv")
-def rows_csv(import_id: int, session: SessionDep, viewer: CurrentPrincipal) -> Response:
+def rows_csv(import_id: RowId, session: SessionDep, viewer: CurrentPrincipal) -> Response:
     text = members.rows_csv(session, viewer, import_id)
     headers = {"Content-Disposition": f'attachment; filename="member-import-{import_id}.csv"'}
     return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8", headers=headers)

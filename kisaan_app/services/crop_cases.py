@@ -24,7 +24,7 @@ from kisaan_app.models.feeds import CropHealthReport
 from kisaan_app.services import audit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
-from kisaan_app.services.errors import Conflict, NotFound, ValidationFailed
+from kisaan_app.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kisaan_app.services.notifications.events import tell, tell_many
 from kisaan_app.settings import get_settings
 
@@ -83,9 +83,18 @@ def opened(session: Session, report: CropHealthReport) -> None:
     _tell_helpers(session, report, "crop.case_opened", "opened")
 
 
+def _helper(viewer: Principal) -> Principal:
+    """An admin, or an org admin who has an FPO: one whose FPO is gone (organization_id set NULL) would otherwise
+    match every farmer-without-FPO case, which are the platform admins' to follow."""
+    require_role(viewer, Role.ADMIN, Role.ORG_ADMIN)
+    if viewer.role == Role.ORG_ADMIN and viewer.organization_id is None:
+        raise PermissionDenied()
+    return viewer
+
+
 def _case_for(session: Session, actor: Principal, case_id: int) -> CropHealthReport:
     """A helper sees the cases of their own FPO (an admin: every case); anyone else: not found."""
-    require_role(actor, Role.ADMIN, Role.ORG_ADMIN)
+    _helper(actor)
     report = session.get(CropHealthReport, case_id)
     if report is None or (actor.role == Role.ORG_ADMIN and report.organization_id != actor.organization_id):
         raise NotFound("case_not_found")
@@ -217,7 +226,7 @@ def escalate_overdue(session: Session, now: datetime | None = None) -> list[int]
 
 def status_counts(session: Session, viewer: Principal) -> dict[str, int]:
     """How many of the helper's cases are at each step (the page's chart)."""
-    require_role(viewer, Role.ADMIN, Role.ORG_ADMIN)
+    _helper(viewer)
     query = select(CropHealthReport.status, func.count()).group_by(col(CropHealthReport.status))
     if viewer.role == Role.ORG_ADMIN:
         query = query.where(CropHealthReport.organization_id == viewer.organization_id)
@@ -226,7 +235,7 @@ def status_counts(session: Session, viewer: Principal) -> dict[str, int]:
 
 def cases(session: Session, viewer: Principal, status: str | None = None, limit: int = 100) -> list[CaseRow]:
     """The helper's list: their FPO's cases (an admin: all), open ones first, oldest first."""
-    require_role(viewer, Role.ADMIN, Role.ORG_ADMIN)
+    _helper(viewer)
     if status is not None and status not in {s.value for s in ReportStatus}:
         raise ValidationFailed("invalid_request", field="status")
     query = select(CropHealthReport, User).join(User, col(User.id) == col(CropHealthReport.farmer_id))

@@ -6,10 +6,11 @@ from kisaan_app.models.enums import Role
 from kisaan_app.models.feeds import CropHealthReport
 from kisaan_app.realtime import managers_target, send_on_commit, user_target
 from kisaan_app.realtime.payloads import CropHealthUpdate
-from kisaan_app.services import audit, crop_cases
+from kisaan_app.services import audit, crop_cases, ratelimit
 from kisaan_app.services.authz import require_role
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.services.errors import ValidationFailed
+from kisaan_app.settings import get_settings
 
 FARMER_ISSUES = ("pest", "disease", "water_stress", "nutrient", "other")
 FARMER_SEVERITIES = ("yellow", "orange", "red")
@@ -35,6 +36,8 @@ def report_issue(
         raise ValidationFailed("report_severity", field="severity")
     if len(note) > 1000:
         raise ValidationFailed("report_note", field="note")
+    # Each report now opens a case whose helpers are told by SMS at once: a flood would be paid SMS to admins.
+    ratelimit.take(get_settings().crop_report_rate_per_farmer, "crop-report", str(farmer.id))
     report = CropHealthReport(
         farmer_id=farmer.id,
         organization_id=farmer.organization_id,

@@ -133,3 +133,47 @@ def test_the_api_lists_cases_to_helpers_only(api, fpo):
 def _user(user_id: int) -> User:
     with session_scope() as session:
         return session.get(User, user_id)
+
+
+@pytest.mark.parametrize("case_id", [2**31, 2**63])
+def test_an_id_no_row_can_have_is_a_422_not_a_server_error(api, fpo, case_id):
+    helper_h = bearer(token_for(_user(fpo["helper"])))
+    for step in ("acknowledge", "close"):
+        answer = api.post(f"/api/crop-cases/{case_id}/{step}", headers=helper_h)
+        assert answer.status_code == 422, answer.text
+    advice = api.post(f"/api/crop-cases/{case_id}/advice", json={"advice": "Neem oil."}, headers=helper_h)
+    assert advice.status_code == 422, advice.text
+
+
+def test_an_org_admin_whose_fpo_is_gone_sees_no_case_of_farmers_without_one(db):
+    lone = make_user("farmer", name="No FPO Farmer")
+    with session_scope() as session:
+        case_id = crop_health.report_issue(session, _p(lone.id), META, crop="Onion", issue_type="pest").id
+    org = make_org("Closing FPO")
+    orphan = make_user("org_admin", org_id=org, name="Former FPO Office")
+    with session_scope() as session:  # the FPO is deleted: its admins' organization_id is set NULL
+        session.get(User, orphan.id).organization_id = None
+    for look in (crop_cases.cases, crop_cases.status_counts):
+        with pytest.raises(PermissionDenied):
+            with session_scope() as session:
+                look(session, _p(orphan.id))
+    with pytest.raises(PermissionDenied):
+        with session_scope() as session:
+            crop_cases.acknowledge(session, _p(orphan.id), META, case_id)
+    with session_scope() as session:
+        assert session.get(CropHealthReport, case_id).status == "open"
+
+
+def test_a_farmer_cannot_flood_the_helpers_with_reports(fpo):
+    """Each report SMSes the FPO's admins: past KISAAN_CROP_REPORT_RATE_PER_FARMER the farmer is told to wait."""
+    from kisaan_app.services.errors import RateLimited
+
+    made = 1  # the fixture's report
+    with pytest.raises(RateLimited):
+        for _ in range(20):
+            with session_scope() as session:
+                crop_health.report_issue(session, _p(fpo["farmer"]), META, crop="Onion", issue_type="pest")
+            made += 1
+    assert made == 10
+    with session_scope() as session:
+        assert len(session.exec(select(CropHealthReport)).all()) == 10

@@ -252,3 +252,26 @@ def test_two_workers_at_once_send_a_period_once(fpos, api):
             select(NotificationHistory).where(NotificationHistory.recipient == "race@sahyadri.example")
         ).all()
     assert [s.period_key for s in sends] == ["2026-W49"] and len(emails) == 1
+
+
+@pytest.mark.parametrize("change", ["moved_fpo", "demoted"])
+def test_an_owner_who_left_the_fpo_or_the_role_gets_no_more_of_its_figures(fpos, api, change):
+    from kisaan_app.models.accounts import User
+    from kisaan_app.models.notifications import NotificationHistory
+
+    owner = person(role="org_admin", org_id=fpos["a"], email="gone@sahyadri.example")
+    body = {"name": "Leaver", "measure": "order_value", "period": "last_month", "schedule": "monthly"}
+    report_id = api.post(URL, json=body, headers=_h(owner)).json()["id"]
+    with session_scope() as session:
+        user = session.get(User, owner.id)
+        if change == "moved_fpo":
+            user.organization_id = fpos["b"]
+        else:
+            user.role = "farmer"
+    with session_scope() as session:
+        schedule.send_one(session, report_id, datetime(2026, 12, 3, 4, 0, tzinfo=UTC))
+    with session_scope() as session:
+        told = session.exec(
+            select(func.count()).select_from(NotificationHistory).where(NotificationHistory.user_id == owner.id)
+        ).one()
+    assert told == 0

@@ -207,3 +207,70 @@ def test_the_api_refuses_with_the_lines_and_only_the_fpos_admin_sees_an_import(a
 def _user(user_id: int) -> User:
     with session_scope() as session:
         return session.get(User, user_id)
+
+
+@pytest.mark.parametrize("huge", [2**31, 2**63])
+def test_an_import_or_fpo_id_no_row_can_have_is_a_422_not_a_server_error(api, fpo, huge):
+    admin_h = bearer(token_for(make_user("admin", name="Platform Admin")))
+    for path in (f"/api/members/imports/{huge}", f"/api/members/imports/{huge}/rows.csv"):
+        assert api.get(path, headers=admin_h).status_code == 422, path
+    upload = api.post(
+        f"/api/members/imports?organization_id={huge}", files={"file": ("m.csv", GOOD.encode())}, headers=admin_h
+    )
+    assert upload.status_code == 422, upload.text
+
+
+def test_an_org_admins_file_cannot_pull_a_farmer_without_an_fpo_into_it(fpo):
+    """Membership of someone who signed up on their own comes only from their join request; a platform admin may
+    still place them (as on the users page)."""
+    own = make_user("farmer", name="Self Signed", phone="+919822100001")
+    raw = b"name,phone\nSelf Signed,9822100001\n"
+    with pytest.raises(ValidationFailed) as refused:
+        _start(fpo, raw)
+    assert refused.value.code == "import_has_errors" and "Line 2" in refused.value.lines[0]
+    with session_scope() as session:
+        assert session.get(User, own.id).organization_id is None
+        assert session.exec(select(func.count()).select_from(MemberImport)).one() == 0
+    platform = make_user("admin", name="Platform Admin")
+    with session_scope() as session:
+        import_id = members.start_import(session, _p(platform.id), META, raw, "m.csv", fpo["org"]).id
+    _run(import_id)
+    with session_scope() as session:
+        assert session.get(User, own.id).organization_id == fpo["org"]
+
+
+def test_a_farmer_who_signs_up_between_upload_and_run_is_not_placed_by_an_org_admins_file(fpo):
+    import_id = _start(fpo, b"name,phone\nLate Signer,9822100002\n")
+    late = make_user("farmer", name="Late Signer", phone="+919822100002")
+    _run(import_id)
+    with session_scope() as session:
+        assert session.get(User, late.id).organization_id is None
+        assert session.get(MemberImport, import_id).status == "done"
+
+
+def test_the_same_file_sent_twice_at_once_makes_one_import(fpo, monkeypatch):
+    """A double click: the second upload checks the file while the first commits; it answers with the first
+    import (the unique (FPO, file) decides), never a 500 or a second import."""
+    import hashlib
+
+    raw = GOOD.encode()
+    real_check = members.check_file
+
+    def first_commits_meanwhile(session, admin, organization_id, data):
+        checked = real_check(session, admin, organization_id, data)
+        with session_scope() as other:
+            other.add(
+                MemberImport(
+                    organization_id=organization_id,
+                    uploaded_by_id=fpo["admin"],
+                    file_name="members.csv",
+                    file_sha256=hashlib.sha256(data).hexdigest(),
+                    total_rows=len(checked.lines),
+                )
+            )
+        return checked
+
+    monkeypatch.setattr(members, "check_file", first_commits_meanwhile)
+    second = _start(fpo, raw)
+    with session_scope() as session:
+        assert session.exec(select(MemberImport.id)).all() == [second]

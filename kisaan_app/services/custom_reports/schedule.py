@@ -19,6 +19,7 @@ from kisaan_app.i18n import t
 from kisaan_app.i18n.formatting import IST
 from kisaan_app.models.accounts import User
 from kisaan_app.models.base import utcnow
+from kisaan_app.models.enums import Role
 from kisaan_app.models.reports import SavedReport, SavedReportSend
 from kisaan_app.services.custom_reports import engine, present, saved
 from kisaan_app.services.errors import DomainError
@@ -49,6 +50,18 @@ def scheduled_ids(session: Session) -> list[int]:
     return [i for i in session.exec(query).all() if i is not None]
 
 
+def _may_still_read(owner: User, report: SavedReport) -> bool:
+    """The owner may still see these figures: a platform admin, or an admin of the report's FPO today (one who
+    left the FPO or lost the role must not keep receiving its sales by email)."""
+    if owner.role == Role.ADMIN:
+        return True
+    return (
+        owner.role == Role.ORG_ADMIN
+        and report.organization_id is not None
+        and (owner.organization_id == report.organization_id)
+    )
+
+
 def send_one(session: Session, report_id: int, now: datetime) -> bool:
     """Send this report's due period if nobody has; True when this call sent it."""
     report = session.get(SavedReport, report_id)
@@ -65,7 +78,7 @@ def send_one(session: Session, report_id: int, now: datetime) -> bool:
     except IntegrityError:  # another run got there first
         return False
     owner = session.get(User, report.owner_id)
-    if owner is None or not owner.is_active:
+    if owner is None or not owner.is_active or not _may_still_read(owner, report):
         return True  # recorded: nobody to send this period to
     lang = owner.preferred_language
     result = engine.run_scoped(session, saved.spec_of(report), report.organization_id, (first, last))

@@ -12,6 +12,7 @@ member's account, so the same file twice, or a resumed job, makes no second acco
 import hashlib
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from kisaan_app.i18n import available_languages, error_text, t
@@ -101,13 +102,22 @@ def _member(cells: dict[str, str], line: int, fallback_language: str) -> MemberL
     )
 
 
-def _taken(session: Session, phones: list[str], organization_id: int) -> dict[str, str]:
-    """Numbers whose account may not join this FPO by import: another FPO's member, or not a farmer."""
+def may_place(uploader: Principal | User | None) -> bool:
+    """Whether an import by `uploader` may put an existing farmer who has no FPO into the FPO: a platform admin
+    may (as on the users page); an org admin may not, since the people an org admin manages are only those they
+    approved on a join request (services/accounts/membership.py), never a stranger listed in a file."""
+    return uploader is not None and uploader.role == Role.ADMIN
+
+
+def _taken(session: Session, phones: list[str], organization_id: int, placing: bool) -> dict[str, str]:
+    """Numbers whose account may not join this FPO by import: another FPO's member, not a farmer, or (for an org
+    admin's file) a farmer with an account of their own and no FPO, who asks to join instead."""
+    joinable = (None, organization_id) if placing else (organization_id,)
     taken: dict[str, str] = {}
     for start in range(0, len(phones), 500):
         chunk = phones[start : start + 500]
         for user in session.exec(select(User).where(col(User.phone).in_(chunk))).all():
-            if user.role != Role.FARMER or user.organization_id not in (None, organization_id):
+            if user.role != Role.FARMER or user.organization_id not in joinable:
                 taken[user.phone or ""] = "import_phone_taken"
     return taken
 
@@ -142,7 +152,7 @@ def check_file(session: Session, admin: Principal, organization_id: int, raw: by
             continue
         first_line[member.phone] = line
         result.lines.append(member)
-    taken = _taken(session, [m.phone for m in result.lines], organization_id)
+    taken = _taken(session, [m.phone for m in result.lines], organization_id, may_place(admin))
     for member in result.lines:
         if member.phone in taken:
             fail(member.line, ValidationFailed(taken[member.phone], field="phone"))
@@ -190,8 +200,13 @@ def start_import(
         file_sha256=digest,
         total_rows=len(checked.lines),
     )
-    session.add(job)
-    session.flush()
+    try:
+        with session.begin_nested():  # the same file sent twice at once (a double click): one import, not a 500
+            session.add(job)
+    except IntegrityError:
+        return session.exec(
+            select(MemberImport).where(MemberImport.organization_id == org.id, MemberImport.file_sha256 == digest)
+        ).one()
     assert job.id is not None
     session.add_all(
         MemberImportRow(

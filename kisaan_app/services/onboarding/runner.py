@@ -22,6 +22,7 @@ from kisaan_app.realtime.payloads import ImportProgress
 from kisaan_app.services import accounts, audit
 from kisaan_app.services.accounts import membership
 from kisaan_app.services.notifications.events import tell
+from kisaan_app.services.onboarding import members
 from kisaan_app.settings import get_settings
 
 CHUNK = 50
@@ -37,13 +38,14 @@ def _welcome(session: Session, user: User, org: Organization) -> None:
     tell(session, "onboarding.welcome", user, f"welcome:{user.id}", words, url="/forgot-password")
 
 
-def _account(session: Session, row: MemberImportRow, org: Organization) -> tuple[User, bool]:
+def _account(session: Session, row: MemberImportRow, org: Organization, placing: bool) -> tuple[User, bool]:
     """The member's account by phone: made (farmer, this FPO, a random password they replace by SMS code) or
-    found (a farmer of this FPO, or of none: then placed in it). Upload refused other cases; a number taken in
+    found (a farmer of this FPO, or of none: then placed in it if a platform admin uploaded the file; an org
+    admin's file never places someone who signed up meanwhile). Upload refused other cases; a number taken in
     between raises, and the chunk is retried."""
     user = session.exec(select(User).where(User.phone == row.phone)).first()
     if user is not None:
-        if user.organization_id is None:
+        if user.organization_id is None and placing:
             membership.assign(session, user, org.id)
         return user, False
     reg = accounts.Registration(
@@ -80,10 +82,11 @@ def run_chunk(session: Session, import_id: int, now: datetime | None = None) -> 
         .order_by(col(MemberImportRow.line))
         .limit(CHUNK)
     ).all()
+    placing = members.may_place(session.get(User, job.uploaded_by_id))
     for row in rows:
         if org is None:
             break
-        user, created = _account(session, row, org)
+        user, created = _account(session, row, org, placing)
         if created:
             _welcome(session, user, org)
         row.user_id, row.outcome, row.updated_at = user.id, "created" if created else "existing", now
