@@ -40,6 +40,11 @@ _UNVOICED = str.maketrans("bdgj", "ptkc")
 _FOLDS = (("sh", "s"), ("ph", "f"), ("z", "j"), ("w", "v"), ("q", "k"), ("x", "ks"), ("ee", "i"), ("oo", "u"))
 
 
+# The voicing-folded second look (Tamil writes k and g alike) only for names this long once folded: shorter ones
+# collide with everyday words.
+LOOSE_MIN_LETTERS = 3
+
+
 def _script_of(ch: str) -> str | None:
     block = ord(ch) & ~0x7F
     return _SCRIPTS.get(block)
@@ -104,6 +109,8 @@ def match(kind: str, text: str | None) -> str | None:
     if not folded:
         return None
     exact, loose = _index(kind)
+    if len(folded) < LOOSE_MIN_LETTERS:  # "ka" in "pyaz ka bhav" is not गन्ना's "ga" said unvoiced
+        return exact.get(folded)
     return exact.get(folded) or loose.get(_voiceless(folded))
 
 

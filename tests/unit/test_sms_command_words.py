@@ -14,19 +14,13 @@ from kisaan_app.services.sms_commands.keywords import KEYWORDS, Command, parse
 
 FIXTURES = json.loads((Path(__file__).parents[2] / "sandbox" / "sms_fixtures.json").read_text(encoding="utf-8"))
 MESSAGES = FIXTURES["messages"]
-# The glossary (kisaan_app/data/glossary.json) has no Telugu name for onion yet: the command is recognised,
-# the crop is not, and the farmer is asked which crop they mean.
-KNOWN_GAPS = {"ధర ఉల్లిపాయ"}
 
 
 @pytest.mark.parametrize("message", MESSAGES, ids=[m["text"] for m in MESSAGES])
 def test_each_fixture_text_asks_for_its_command_and_crop(message):
     parsed = parse(message["text"])
     assert parsed.command == message["command"]
-    if message["text"] in KNOWN_GAPS:
-        assert parsed.crop is None and parsed.argument
-    else:
-        assert parsed.crop == message["crop"]
+    assert parsed.crop == message["crop"]
 
 
 def test_an_unknown_number_is_answered_in_the_script_it_wrote_in():
