@@ -277,6 +277,40 @@ def inbox_panel() -> rx.Component:
     )
 
 
+def _onboarding_step(step: rx.Var) -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.icon("circle", size=14), tr_prefixed("getting_started.step.", step.key), align="center", spacing="2"
+        ),
+        href=step.href,
+        class_name="onboarding-step",
+        data_step=step.key,
+    )
+
+
+def onboarding_card() -> rx.Component:
+    """What is left of getting started; gone once every step is done (services/accounts/onboarding.py)."""
+    return rx.cond(
+        DashboardState.onboarding_title != "",
+        rx.card(
+            rx.vstack(
+                rx.text(DashboardState.onboarding_title, weight="bold"),
+                rx.progress(value=DashboardState.onboarding_percent, max=100, width="100%"),
+                rx.flex(
+                    rx.foreach(DashboardState.onboarding_todo, _onboarding_step),
+                    wrap="wrap",
+                    spacing="3",
+                    direction=rx.breakpoints(initial="column", sm="row"),
+                ),
+                spacing="2",
+                align="stretch",
+            ),
+            width="100%",
+            id="onboarding-checklist",
+        ),
+    )
+
+
 def farmer_dashboard() -> rx.Component:
     return rx.vstack(
         rx.cond(
@@ -290,6 +324,7 @@ def farmer_dashboard() -> rx.Component:
                 color_scheme="red",
             ),
         ),
+        rx.cond(DashboardState.loaded, onboarding_card()),
         rx.cond(
             DashboardState.loaded,
             rx.grid(

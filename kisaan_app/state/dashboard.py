@@ -17,11 +17,12 @@ from kisaan_app.models.enums import Role
 from kisaan_app.realtime.events import LiveEvent
 from kisaan_app.realtime.payloads import CropHealthUpdate, PriceTick, WeatherUpdate
 from kisaan_app.services import glossary, inbox
-from kisaan_app.services.accounts import profiles
+from kisaan_app.services.accounts import onboarding, profiles
 from kisaan_app.services.context import Principal, RequestMeta
 from kisaan_app.state.dashboard_rows import (
     AlertRow,
     InboxRow,
+    OnboardingLink,
     PriceRow,
     ReportRow,
     TrendPoint,
@@ -57,6 +58,9 @@ class DashboardState(SessionState):
     alerts: list[AlertRow] = []
     reports: list[ReportRow] = []
     inbox_items: list[InboxRow] = []
+    onboarding_title: str = ""  # "Get started: 2 of 4 done"; empty once every step is done
+    onboarding_percent: int = 0
+    onboarding_todo: list[OnboardingLink] = []
     load_error: str = ""
     loaded: bool = False
     report_error: str = ""
@@ -93,7 +97,16 @@ class DashboardState(SessionState):
             self.selected_crop, self.prices, self.trend = view.selected_crop, view.prices, view.trend
             self.alerts, self.reports = view.alerts, view.reports
             self._show_inbox(view.inbox)
+            self._show_onboarding(view.onboarding)
             self.unread_count, self.load_error, self.loaded = view.unread, "", True
+
+    def _show_onboarding(self, checklist: onboarding.OnboardingChecklist) -> None:
+        done, total = checklist.done_count, checklist.total
+        self.onboarding_title = (
+            "" if checklist.complete else self._tr("getting_started.progress", done=str(done), total=str(total))
+        )
+        self.onboarding_percent = round(100 * done / total) if total else 100
+        self.onboarding_todo = [OnboardingLink(s.key, s.href) for s in checklist.steps if not s.done]
 
     def _show_inbox(self, items: list[inbox.InboxItem]) -> None:
         self.inbox_items = [inbox_row(i, self.lang) for i in items]
@@ -223,6 +236,7 @@ class DashboardView:
     reports: list[ReportRow]
     inbox: list[inbox.InboxItem]
     unread: int
+    onboarding: onboarding.OnboardingChecklist
 
 
 def _dashboard(principal: Principal, selected_crop: str, lang: str) -> DashboardView:
@@ -261,8 +275,11 @@ def _dashboard(principal: Principal, selected_crop: str, lang: str) -> Dashboard
             for r in crop_health.recent_reports(session, principal, limit=10)
         ]
         items, unread = inbox.recent(session, principal.id, limit=20), inbox.unread_count(session, principal.id)
+        steps = onboarding.checklist(session, principal.id)
     trend = _trend(selected_crop, district, state, lang)
-    return DashboardView(crops, district, state, selected_crop, price_rows, trend, alerts, reports, items, unread)
+    return DashboardView(
+        crops, district, state, selected_crop, price_rows, trend, alerts, reports, items, unread, steps
+    )
 
 
 def _trend(crop: str, district: str, state: str, lang: str) -> list[TrendPoint]:

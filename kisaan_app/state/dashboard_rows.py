@@ -32,6 +32,12 @@ class PriceRow:
 
 
 @dataclass(frozen=True)
+class OnboardingLink:
+    key: str  # the step (services/accounts/onboarding.py); its label is `getting_started.step.<key>`
+    href: str
+
+
+@dataclass(frozen=True)
 class TrendPoint:
     date: str
     modal: int  # rupees
