@@ -1,5 +1,7 @@
 """The farmer's getting-started checklist: each step flips as the farmer does it (SQLite and PostgreSQL)."""
 
+import asyncio
+
 import pytest
 
 from kisaan_app.db import session_scope
@@ -9,7 +11,9 @@ from kisaan_app.services import accounts
 from kisaan_app.services.accounts import onboarding, profiles
 from kisaan_app.services.errors import NotFound
 from kisaan_app.services.notifications import preferences
-from tests.factories import META, make_user
+from kisaan_app.state.dashboard import DashboardState
+from tests.factories import META, make_user, token_for
+from tests.live_tab import Tab, run_in_app
 
 
 def _steps(user_id: int) -> tuple[dict[str, bool], int]:
@@ -76,3 +80,27 @@ def test_other_ways_a_step_counts_and_what_undoes_it(db):
 def test_a_stranger_id_is_not_found(db):
     with session_scope() as session, pytest.raises(NotFound):
         onboarding.checklist(session, 987654)
+
+
+def test_the_dashboard_card_counts_in_the_readers_language_and_goes_when_all_are_done(db):
+    farmer = make_user("farmer", district="Nashik")
+
+    async def open_in(lang: str):
+        tab = Tab(await asyncio.to_thread(token_for, farmer))
+        (await tab.state(DashboardState)).lang = lang
+        return await tab.open(DashboardState)
+
+    hindi = run_in_app(open_in("hi"))
+    assert hindi.onboarding_title == "शुरुआत करें: 4 में से 1 पूरे" and hindi.onboarding_percent == 25
+    assert [(s.key, s.href) for s in hindi.onboarding_todo] == [
+        ("crops", "/profile"),
+        ("language", "/profile"),
+        ("notifications", "/settings/notifications"),
+    ]
+
+    principal = accounts.to_principal(farmer)
+    with session_scope() as session:
+        profiles.update_profile(session, principal, {"crops": ["Onion"], "preferred_language": "hi"}, META)
+        preferences.save_preferences(session, principal, channels={}, quiet_start=None, quiet_end=None)
+    done = run_in_app(open_in("hi"))
+    assert done.onboarding_title == "" and done.onboarding_todo == [] and done.onboarding_percent == 100

@@ -33,6 +33,14 @@ def test_red_alert_reaches_nashik_farmer_live_and_not_pune(browser, live_server)
             expect(page.locator("#farmer-dashboard")).to_be_visible()
             expect(page.locator("#mandi-prices .price-row").first).to_be_visible()  # seeded sample prices
         expect(ramesh.locator(".weather-alert[data-severity='red']")).to_have_count(0)
+        # Getting started: the seed gave Ramesh a village, district and crops, so those steps are never listed
+        # (language and notifications depend on what earlier journeys did, and the card goes once all are done).
+        for step in ("profile", "crops"):
+            expect(ramesh.locator(f"#onboarding-checklist [data-step='{step}']")).to_have_count(0)
+        screenshot(ramesh, "dashboard-getting-started-360")
+        ramesh.set_viewport_size({"width": 1280, "height": 800})
+        screenshot(ramesh, "dashboard-getting-started-1280")
+        ramesh.set_viewport_size({"width": 360, "height": 800})
         before = ramesh.evaluate("performance.now()")  # a reload would reset this clock
 
         admin.goto("/admin/alerts")
