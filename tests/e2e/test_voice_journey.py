@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.asyncio_thread import run_in_thread
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, screenshot
 from tests.e2e.test_accounts_journey import login
 
@@ -68,83 +69,90 @@ def test_listen_type_speak_and_translate(app_server, live_server, tmp_path):
         f"--use-file-for-fake-audio-capture={fake_mic}",
         "--autoplay-policy=no-user-gesture-required",
     ]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
-        try:
-            ctx = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 800})
-            ctx.set_default_timeout(20_000)
-            page = ctx.new_page()
-            login(page, *RAMESH)
-            expect(page.locator("#farmer-dashboard")).to_be_visible()
 
-            # Listen: the first price row's button fetches the audio and plays it.
-            listen = page.locator("#mandi-prices .price-row .listen-button").first
-            expect(listen).to_be_visible()
-            listen.click()
-            expect(listen).not_to_have_attribute("data-voice-state", "loading", timeout=30_000)
-            assert listen.get_attribute("data-voice-state") in ("playing", "idle"), listen.get_attribute("title")
-            src = page.locator("#kisaan-voice-audio").get_attribute("src")
-            head = page.evaluate(
-                "u => fetch(u).then(r => r.arrayBuffer())"
-                ".then(b => [b.byteLength, String.fromCharCode(...new Uint8Array(b.slice(28, 36)))])",
-                src,
-            )
-            assert head[0] > 1000 and head[1] == "OpusHead", head
+    # A browser of its own (fake microphone flags), driven from a thread of its own: the suite's shared browser
+    # keeps Playwright's event loop running in this thread.
+    def journey() -> None:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+            try:
+                ctx = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 800})
+                ctx.set_default_timeout(20_000)
+                page = ctx.new_page()
+                login(page, *RAMESH)
+                expect(page.locator("#farmer-dashboard")).to_be_visible()
 
-            # A warning's Listen (yellow: other journeys count red warnings).
-            warning = page.locator(".weather-alert", has_text="Gusty wind").locator(".listen-button")
-            warning.click()
-            expect(warning).not_to_have_attribute("data-voice-state", "loading", timeout=30_000)
-            assert warning.get_attribute("data-voice-state") in ("playing", "idle"), warning.get_attribute("title")
-            screenshot(page, "voice-warning-360")
+                # Listen: the first price row's button fetches the audio and plays it.
+                listen = page.locator("#mandi-prices .price-row .listen-button").first
+                expect(listen).to_be_visible()
+                listen.click()
+                expect(listen).not_to_have_attribute("data-voice-state", "loading", timeout=30_000)
+                assert listen.get_attribute("data-voice-state") in ("playing", "idle"), listen.get_attribute("title")
+                src = page.locator("#kisaan-voice-audio").get_attribute("src")
+                head = page.evaluate(
+                    "u => fetch(u).then(r => r.arrayBuffer())"
+                    ".then(b => [b.byteLength, String.fromCharCode(...new Uint8Array(b.slice(28, 36)))])",
+                    src,
+                )
+                assert head[0] > 1000 and head[1] == "OpusHead", head
 
-            # The inbox item's own Listen, read aloud too.
-            item = page.locator("#inbox .inbox-item .listen-button").first
-            item.click()
-            expect(item).not_to_have_attribute("data-voice-state", "loading", timeout=30_000)
-            assert item.get_attribute("data-voice-state") in ("playing", "idle"), item.get_attribute("title")
+                # A warning's Listen (yellow: other journeys count red warnings).
+                warning = page.locator(".weather-alert", has_text="Gusty wind").locator(".listen-button")
+                warning.click()
+                expect(warning).not_to_have_attribute("data-voice-state", "loading", timeout=30_000)
+                assert warning.get_attribute("data-voice-state") in ("playing", "idle"), warning.get_attribute("title")
+                screenshot(page, "voice-warning-360")
 
-            # Typed: the same matcher as speech; the answer is a link to tap.
-            page.fill("#voice-dashboard-text", "pyaz ka bhav")
-            page.press("#voice-dashboard-text", "Enter")
-            choice = page.locator("#voice-dashboard .voice-choice[data-kind='price']")
-            expect(choice).to_be_visible()
-            expect(choice).to_have_attribute("href", "/market?crop=Onion&district=Nashik")
-            screenshot(page, "voice-dashboard-360")
+                # The inbox item's own Listen, read aloud too.
+                item = page.locator("#inbox .inbox-item .listen-button").first
+                item.click()
+                expect(item).not_to_have_attribute("data-voice-state", "loading", timeout=30_000)
+                assert item.get_attribute("data-voice-state") in ("playing", "idle"), item.get_attribute("title")
 
-            # Spoken: hold the microphone; the fake device's tone is no fixture, so the stand-in hears nothing
-            # and the page says so (and the typed box stays ready).
-            mic = page.locator("#voice-dashboard .voice-mic")
-            mic.scroll_into_view_if_needed()  # the inbox is far below at 360 px: the pointer must land on the button
-            box = mic.bounding_box()
-            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            page.mouse.down()
-            expect(mic).to_have_attribute("data-voice-state", "recording", timeout=15_000)
-            page.wait_for_timeout(1200)
-            page.mouse.up()
-            expect(page.locator("#voice-dashboard .voice-none")).to_be_visible(timeout=30_000)
+                # Typed: the same matcher as speech; the answer is a link to tap.
+                page.fill("#voice-dashboard-text", "pyaz ka bhav")
+                page.press("#voice-dashboard-text", "Enter")
+                choice = page.locator("#voice-dashboard .voice-choice[data-kind='price']")
+                expect(choice).to_be_visible()
+                expect(choice).to_have_attribute("href", "/market?crop=Onion&district=Nashik")
+                screenshot(page, "voice-dashboard-360")
 
-            page.set_viewport_size({"width": 1280, "height": 900})
-            screenshot(page, "voice-dashboard-1280")
-            page.goto("/market?crop=Onion")
-            expect(page.locator("#voice-market")).to_be_visible()
-            screenshot(page, "voice-market-1280")
-            ctx.close()
+                # Spoken: hold the microphone; the fake device's tone is no fixture, so the stand-in hears nothing
+                # and the page says so (and the typed box stays ready).
+                mic = page.locator("#voice-dashboard .voice-mic")
+                # the inbox is far below at 360 px: the pointer must land on the button
+                mic.scroll_into_view_if_needed()
+                box = mic.bounding_box()
+                page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+                page.mouse.down()
+                expect(mic).to_have_attribute("data-voice-state", "recording", timeout=15_000)
+                page.wait_for_timeout(1200)
+                page.mouse.up()
+                expect(page.locator("#voice-dashboard .voice-none")).to_be_visible(timeout=30_000)
 
-            # Translate: a buyer reads the Hindi note in English, then the original again.
-            ctx = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 800})
-            ctx.set_default_timeout(20_000)
-            page = ctx.new_page()
-            login(page, *IMRAN)
-            expect(page.locator("#greeting")).to_be_visible()  # signed in before the listing is opened
-            page.goto(f"/market/listing?id={listing_id}")
-            note = page.locator("#listing-description")
-            expect(note).to_have_text(NOTE_HI)
-            page.locator("[data-translate-box] .translate-button").first.click()
-            expect(note).to_have_text("Fresh red onions, dried for two weeks.")
-            screenshot(page, "voice-translated-note-360")
-            page.locator("[data-translate-box] .translate-button").first.click()
-            expect(note).to_have_text(NOTE_HI)
-            ctx.close()
-        finally:
-            browser.close()
+                page.set_viewport_size({"width": 1280, "height": 900})
+                screenshot(page, "voice-dashboard-1280")
+                page.goto("/market?crop=Onion")
+                expect(page.locator("#voice-market")).to_be_visible()
+                screenshot(page, "voice-market-1280")
+                ctx.close()
+
+                # Translate: a buyer reads the Hindi note in English, then the original again.
+                ctx = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 800})
+                ctx.set_default_timeout(20_000)
+                page = ctx.new_page()
+                login(page, *IMRAN)
+                expect(page.locator("#greeting")).to_be_visible()  # signed in before the listing is opened
+                page.goto(f"/market/listing?id={listing_id}")
+                note = page.locator("#listing-description")
+                expect(note).to_have_text(NOTE_HI)
+                page.locator("[data-translate-box] .translate-button").first.click()
+                expect(note).to_have_text("Fresh red onions, dried for two weeks.")
+                screenshot(page, "voice-translated-note-360")
+                page.locator("[data-translate-box] .translate-button").first.click()
+                expect(note).to_have_text(NOTE_HI)
+                ctx.close()
+            finally:
+                browser.close()
+
+    run_in_thread(journey, timeout=600)
